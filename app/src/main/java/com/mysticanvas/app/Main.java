@@ -1,0 +1,101 @@
+package com.mysticanvas.app;
+
+import com.mysticanvas.core.Handshake;
+import com.mysticanvas.core.WorkerConfig;
+import com.mysticanvas.llm.LlmWorker;
+import com.mysticanvas.orchestrator.Orchestrator;
+import com.mysticanvas.orchestrator.OrchestratorConfig;
+import com.mysticanvas.orchestrator.WorkerLauncher;
+import com.mysticanvas.sd.SdWorker;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * One program, three modes. The user starts the orchestrator (the default); it relaunches this same
+ * program as {@code --mode llm-worker} and {@code --mode sd-worker}.
+ */
+@Command(name = "mysticanvas", mixinStandardHelpOptions = true, version = "MystiCanvas 0.1.0",
+        description = "Local, private AI studio: chat with a language model and generate images, from one web page.",
+        sortOptions = false)
+public final class Main implements Callable<Integer> {
+    @Option(names = "--mode", defaultValue = "orchestrator", paramLabel = "MODE",
+            description = "orchestrator (default), llm-worker or sd-worker; workers are started by the orchestrator")
+    String mode;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default ${DEFAULT-VALUE}); "
+            + "anything but loopback requires --api-key")
+    String host;
+
+    @Option(names = "--port", defaultValue = "1234", description = "port to listen on (default ${DEFAULT-VALUE}; 0 picks a free one)")
+    int port;
+
+    @Option(names = "--models-dir", defaultValue = "models", description = "models folder: llm/*.gguf, sd/checkpoints, sd/loras, sd/vae (default ./${DEFAULT-VALUE})")
+    Path modelsDir;
+
+    @Option(names = "--data-dir", defaultValue = "data", description = "conversations, images and settings (default ./${DEFAULT-VALUE})")
+    Path dataDir;
+
+    @Option(names = "--api-key", defaultValue = "${env:MYSTI_API_KEY}", description = "require Authorization: Bearer KEY on /v1, /sdapi and /api (or set MYSTI_API_KEY)")
+    String apiKey;
+
+    @Option(names = "--llm-model", description = "GGUF file in models/llm to load at start")
+    String llmModel;
+
+    @Option(names = "--sd-model", description = "checkpoint in models/sd/checkpoints to load at start")
+    String sdModel;
+
+    @Option(names = "--llm-threads", defaultValue = "0", description = "threads for llama.cpp (default: half the cores)")
+    int llmThreads;
+
+    @Option(names = "--sd-threads", defaultValue = "0", description = "threads for Stable Diffusion (default: the other half)")
+    int sdThreads;
+
+    @Option(names = "--log-level", defaultValue = "info", description = "engine log level: error, warn, info, debug (default ${DEFAULT-VALUE})")
+    String logLevel;
+
+    @Option(names = "--max-body-mb", defaultValue = "64", description = "largest request body accepted, in MiB (default ${DEFAULT-VALUE})")
+    int maxBodyMb;
+
+    @Option(names = "--parent-pid", defaultValue = "0", hidden = true, description = "set by the orchestrator for its workers")
+    long parentPid;
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new Main()).execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int llm = llmThreads > 0 ? llmThreads : Math.max(1, cores / 2);
+        int sd = sdThreads > 0 ? sdThreads : Math.max(1, cores - cores / 2);
+        String secret = System.getenv(Handshake.SECRET_ENV);
+        switch (mode) {
+            case "orchestrator" -> {
+                OrchestratorConfig config = new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey,
+                        llmModel, sdModel, llm, sd, logLevel, maxBodyMb * 1024L * 1024L);
+                Orchestrator orchestrator;
+                try {
+                    orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(Main.class.getName()));
+                } catch (IllegalArgumentException e) {
+                    System.err.println("mysticanvas: " + e.getMessage());
+                    return 2;
+                }
+                System.out.println("MystiCanvas is running at http://" + host + ":" + orchestrator.port() + "/");
+                orchestrator.runUntilShutdown();
+            }
+            case "llm-worker" -> LlmWorker.run(new WorkerConfig(port, parentPid, modelsDir, dataDir, llmModel,
+                    llm, logLevel, secret));
+            case "sd-worker" -> SdWorker.run(new WorkerConfig(port, parentPid, modelsDir, dataDir, sdModel,
+                    sd, logLevel, secret));
+            default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                    "unknown --mode '" + mode + "': expected orchestrator, llm-worker or sd-worker");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,19 @@
+package com.mysticanvas.core;
+
+import java.nio.file.Path;
+
+/**
+ * What a worker process is started with: the orchestrator passes these as command-line options
+ * and the secret through the environment (never on the command line, where other users see it).
+ *
+ * @param port         port to bind on 127.0.0.1; 0 picks a free one (reported in the handshake)
+ * @param parentPid    the orchestrator's pid; the worker exits when it is gone (0: not watched)
+ * @param modelsDir    root of the models folder ({@code llm/}, {@code sd/} below it)
+ * @param dataDir      data folder (caches, images)
+ * @param startupModel model file name to load at start, or null
+ * @param threads      engine threads; 0 = engine default
+ * @param logLevel     engine log level: error, warn, info, debug
+ * @param secret       per-run secret required in {@link Handshake#SECRET_HEADER}; null disables the check
+ */
+public record WorkerConfig(int port, long parentPid, Path modelsDir, Path dataDir, String startupModel,
+                           int threads, String logLevel, String secret) {}

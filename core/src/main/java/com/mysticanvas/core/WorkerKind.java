@@ -1,0 +1,33 @@
+package com.mysticanvas.core;
+
+/** The two worker processes the orchestrator runs; {@link #id()} is the name used in routes, logs and JSON. */
+public enum WorkerKind {
+    LLM("llm", "llm-worker"),
+    SD("sd", "sd-worker");
+
+    private final String id;
+    private final String mode;
+
+    WorkerKind(String id, String mode) {
+        this.id = id;
+        this.mode = mode;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** The value of {@code --mode} that starts this worker. */
+    public String mode() {
+        return mode;
+    }
+
+    public static WorkerKind fromId(String id) {
+        for (WorkerKind kind : values()) {
+            if (kind.id.equals(id)) {
+                return kind;
+            }
+        }
+        throw ApiException.notFound("unknown worker '" + id + "'; expected llm or sd");
+    }
+}

@@ -1,0 +1,42 @@
+package com.mysticanvas.core;
+
+import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.function.Consumer;
+
+/**
+ * The HTTP side of a worker process: binds 127.0.0.1 only, rejects requests without the per-run
+ * secret, prints the handshake line once listening, and exits when the orchestrator is gone.
+ */
+public final class WorkerServer {
+    private WorkerServer() {}
+
+    public static Javalin start(WorkerKind kind, WorkerConfig config, Consumer<RoutesConfig> routes) {
+        byte[] secret = config.secret() == null ? null : config.secret().getBytes(StandardCharsets.UTF_8);
+        Javalin app = HttpServers.create("127.0.0.1", config.port(), HttpServers.DEFAULT_MAX_BODY_BYTES, c -> {
+            c.routes.before(ctx -> {
+                if (secret != null && !matches(secret, ctx.header(Handshake.SECRET_HEADER))) {
+                    throw ApiException.unauthorized(kind.mode() + " accepts requests only from its orchestrator");
+                }
+            });
+            routes.accept(c.routes);
+        });
+        app.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(app::stop, "http-stop"));
+        ParentWatchdog.start(config.parentPid(), () -> {
+            System.err.println(kind.mode() + ": orchestrator gone, exiting");
+            System.exit(0);
+        });
+        // The handshake goes out only when the port really accepts connections.
+        System.out.println(Handshake.readyLine(app.port()));
+        System.out.flush();
+        return app;
+    }
+
+    /** Constant-time comparison, so the secret cannot be guessed byte by byte from response times. */
+    public static boolean matches(byte[] expected, String given) {
+        return given != null && MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,332 @@
+package com.mysticanvas.orchestrator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.core.Handshake;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.core.WorkerKind;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Keeps one worker process alive: starts it, waits for its handshake, forwards its output with a
+ * {@code [llm]}/{@code [sd]} prefix, checks {@code /health}, and restarts it with exponential back-off
+ * (0.5 s doubling to 30 s) when it exits or stops answering, reloading the model it had.
+ */
+final class WorkerSupervisor {
+    enum State { STARTING, READY, RESTARTING, STOPPED }
+
+    /** Timings; tests shorten them. */
+    record Timing(Duration healthInterval, Duration healthTimeout, int healthFailuresToRestart,
+                  Duration handshakeTimeout, Duration stableAfter) {
+        static final Timing DEFAULT = new Timing(Duration.ofSeconds(2), Duration.ofSeconds(3), 3,
+                Duration.ofSeconds(120), Duration.ofSeconds(60));
+    }
+
+    private static final long FIRST_BACKOFF_MS = 500;
+    private static final long MAX_BACKOFF_MS = 30_000;
+    private static final int MAX_FAILED_MODEL_LOADS = 3;
+
+    private final WorkerKind kind;
+    private final WorkerLauncher launcher;
+    private final Function<String, List<String>> workerArgs;
+    private final String secret;
+    private final Timing timing;
+    private final PrintStream console;
+    private final Consumer<WorkerStatus> onChange;
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
+    private final AtomicInteger restarts = new AtomicInteger();
+    private final Object wakeUp = new Object();
+
+    private volatile State state = State.STOPPED;
+    private volatile Process process;
+    private volatile int port;
+    private volatile long readySinceMs;
+    private volatile String model;
+    private volatile String lastError;
+    private volatile boolean stopping;
+    private volatile boolean restartRequested;
+    private Thread loop;
+
+    /**
+     * @param workerArgs builds the worker's arguments from the model it should load at start (or null)
+     */
+    WorkerSupervisor(WorkerKind kind, WorkerLauncher launcher, Function<String, List<String>> workerArgs,
+                     String startupModel, String secret, Timing timing, PrintStream console,
+                     Consumer<WorkerStatus> onChange) {
+        this.kind = kind;
+        this.launcher = launcher;
+        this.workerArgs = workerArgs;
+        this.model = startupModel;
+        this.secret = secret;
+        this.timing = timing;
+        this.console = console;
+        this.onChange = onChange;
+    }
+
+    WorkerKind kind() {
+        return kind;
+    }
+
+    synchronized void start() {
+        if (loop == null) {
+            loop = Thread.ofPlatform().daemon().name(kind.id() + "-supervisor").start(this::superviseLoop);
+        }
+    }
+
+    /** Port of a ready worker, or 0 when it cannot take requests now. */
+    int readyPort() {
+        return state == State.READY ? port : 0;
+    }
+
+    State state() {
+        return state;
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    /** Restarts now, without back-off (user request). */
+    void restart() {
+        restartRequested = true;
+        lastError = "restart requested";
+        Process p = process;
+        if (p != null && p.isAlive()) {
+            terminate(p, Duration.ofSeconds(3));
+        }
+        synchronized (wakeUp) {
+            wakeUp.notifyAll();
+        }
+    }
+
+    /** Stops the worker gracefully (stdin EOF, then signals) and waits for it. */
+    void stop() {
+        stopping = true;
+        Process p = process;
+        if (p != null) {
+            terminate(p, Duration.ofSeconds(5));
+        }
+        synchronized (wakeUp) {
+            wakeUp.notifyAll();
+        }
+        Thread t;
+        synchronized (this) {
+            t = loop;
+        }
+        if (t != null) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    WorkerStatus status() {
+        Process p = process;
+        boolean alive = p != null && p.isAlive();
+        State s = state;
+        return new WorkerStatus(kind.id(), s.name().toLowerCase(),
+                alive ? p.pid() : null,
+                s == State.READY ? port : null,
+                restarts.get(),
+                s == State.READY ? System.currentTimeMillis() - readySinceMs : null,
+                alive ? ProcessMemory.rssBytes(p.pid()) : null,
+                model, lastError);
+    }
+
+    private void superviseLoop() {
+        long backoffMs = FIRST_BACKOFF_MS;
+        int failedModelLoads = 0;
+        while (!stopping) {
+            boolean modelReported = runOnce();
+            if (stopping) {
+                break;
+            }
+            restarts.incrementAndGet();
+            if (restartRequested) {
+                restartRequested = false;
+                backoffMs = FIRST_BACKOFF_MS;
+                continue;
+            }
+            // A model that kills the worker while loading would otherwise crash-loop forever.
+            failedModelLoads = modelReported || model == null ? 0 : failedModelLoads + 1;
+            if (failedModelLoads >= MAX_FAILED_MODEL_LOADS) {
+                lastError = lastError + "; gave up loading model " + model + " after "
+                        + failedModelLoads + " crashes";
+                model = null;
+                failedModelLoads = 0;
+            }
+            if (readySinceMs > 0 && System.currentTimeMillis() - readySinceMs > timing.stableAfter().toMillis()) {
+                backoffMs = FIRST_BACKOFF_MS;
+            }
+            setState(State.RESTARTING);
+            pause(backoffMs);
+            backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+        }
+        setState(State.STOPPED);
+    }
+
+    /** Runs one worker process until it is gone; true if it reported its model loaded meanwhile. */
+    private boolean runOnce() {
+        port = 0;
+        readySinceMs = 0;
+        setState(State.STARTING);
+        Process p;
+        try {
+            ProcessBuilder pb = new ProcessBuilder(launcher.command(kind, workerArgs.apply(model)))
+                    .redirectErrorStream(true);
+            pb.environment().put(Handshake.SECRET_ENV, secret);
+            p = pb.start();
+        } catch (IOException | RuntimeException e) {
+            lastError = "could not start the " + kind.mode() + ": " + e.getMessage();
+            return false;
+        }
+        process = p;
+        CompletableFuture<Integer> handshake = new CompletableFuture<>();
+        Thread reader = Thread.ofVirtual().name(kind.id() + "-output").start(() -> forwardOutput(p, handshake));
+
+        boolean modelReported = false;
+        String killReason = null;
+        try {
+            port = handshake.get(timing.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            readySinceMs = System.currentTimeMillis();
+            setState(State.READY);
+            int failures = 0;
+            while (!p.waitFor(timing.healthInterval().toMillis(), TimeUnit.MILLISECONDS)) {
+                JsonNode health = checkHealth();
+                if (health != null) {
+                    failures = 0;
+                    String loaded = textOrNull(health, "model");
+                    modelReported |= loaded != null;
+                    // What to reload after a crash: the loaded model, or the one being loaded.
+                    model = loaded != null ? loaded : textOrNull(health, "loading");
+                } else if (++failures >= timing.healthFailuresToRestart()) {
+                    killReason = "not answering /health (" + failures + " checks failed); killed it";
+                    p.destroyForcibly();
+                    break;
+                }
+                onChange.accept(status());
+            }
+        } catch (TimeoutException e) {
+            killReason = "no handshake within " + timing.handshakeTimeout().toSeconds() + " s; killed it";
+            p.destroyForcibly();
+        } catch (ExecutionException e) {
+            // Exited before the handshake; the exit code below says so.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+        }
+        try {
+            int code = p.waitFor();
+            if (!stopping && !restartRequested) {
+                lastError = killReason != null ? killReason : describeExit(code);
+            }
+            reader.join(Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        port = 0;
+        return modelReported;
+    }
+
+    private static String textOrNull(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.isTextual() ? value.asText() : null;
+    }
+
+    private static String describeExit(int code) {
+        return code > 128 ? "exited on signal " + (code - 128) + " (exit code " + code + ")"
+                : "exited with code " + code;
+    }
+
+    private void forwardOutput(Process p, CompletableFuture<Integer> handshake) {
+        String prefix = "[" + kind.id() + "] ";
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (!handshake.isDone()) {
+                    var parsed = Handshake.parse(line);
+                    if (parsed.isPresent()) {
+                        handshake.complete(parsed.getAsInt());
+                        continue;
+                    }
+                }
+                console.println(prefix + line);
+            }
+        } catch (IOException e) {
+            // The process is gone; its exit is handled by the supervisor.
+        }
+        handshake.completeExceptionally(new IOException("worker output ended before the handshake"));
+    }
+
+    private JsonNode checkHealth() {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                    .timeout(timing.healthTimeout())
+                    .header(Handshake.SECRET_HEADER, secret)
+                    .GET().build();
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? Json.parse(response.body()) : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private void setState(State s) {
+        state = s;
+        onChange.accept(status());
+    }
+
+    private void pause(long millis) {
+        synchronized (wakeUp) {
+            if (!stopping && !restartRequested) {
+                try {
+                    wakeUp.wait(millis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    /** Closing stdin asks the worker to exit by itself; signals follow if it does not. */
+    private static void terminate(Process p, Duration grace) {
+        try {
+            p.getOutputStream().close();
+            if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroy();
+                if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+        } catch (IOException e) {
+            p.destroyForcibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+        }
+    }
+}
