@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
  * program as {@code --mode llm-worker} and {@code --mode sd-worker}.
  */
 @Command(name = "mysticanvas", mixinStandardHelpOptions = true, version = "MystiCanvas 0.1.0",
+        subcommands = SynthModelsCommand.class,
         description = "Local, private AI studio: chat with a language model and generate images, from one web page.",
         sortOptions = false)
 public final class Main implements Callable<Integer> {
