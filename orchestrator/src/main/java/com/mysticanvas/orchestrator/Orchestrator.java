@@ -31,7 +31,7 @@ public final class Orchestrator implements AutoCloseable {
     private final EventHub events;
     private final Javalin http;
 
-    private Orchestrator(OrchestratorConfig config, WorkerLauncher launcher, WorkerSupervisor.Timing timing,
+    private Orchestrator(OrchestratorConfig config, WorkerLauncher launcher, SupervisorTiming timing,
                          PrintStream console) {
         if (!config.isLoopback() && (config.apiKey() == null || config.apiKey().isBlank())) {
             throw new IllegalArgumentException("refusing to listen on " + config.host()
@@ -60,10 +60,10 @@ public final class Orchestrator implements AutoCloseable {
     }
 
     public static Orchestrator start(OrchestratorConfig config, WorkerLauncher launcher) {
-        return start(config, launcher, WorkerSupervisor.Timing.DEFAULT, System.out);
+        return start(config, launcher, SupervisorTiming.DEFAULT, System.out);
     }
 
-    static Orchestrator start(OrchestratorConfig config, WorkerLauncher launcher, WorkerSupervisor.Timing timing,
+    public static Orchestrator start(OrchestratorConfig config, WorkerLauncher launcher, SupervisorTiming timing,
                               PrintStream console) {
         Orchestrator o = new Orchestrator(config, launcher, timing, console);
         o.http.start();

@@ -91,9 +91,9 @@ final class ReverseProxy {
         upstream.headers().map().forEach((name, values) -> {
             String lower = name.toLowerCase();
             if (!NOT_FORWARDED.contains(lower) || lower.equals("content-length")) {
-                for (String v : values) {
-                    res.addHeader(name, v);
-                }
+                // set, not add: the server has defaults (Content-Type) that the worker's value replaces
+                res.setHeader(name, values.getFirst());
+                values.stream().skip(1).forEach(v -> res.addHeader(name, v));
             }
         });
     }
