@@ -90,6 +90,7 @@ public final class ImageTensors {
      * Transparent pixels are laid on white first (A1111's default img2img background).
      */
     public static float[] toTensor(BufferedImage image, int width, int height) {
+        checkSize(width, height);
         int w = image.getWidth();
         int h = image.getHeight();
         float[][] planes = new float[3][w * h];
@@ -113,6 +114,7 @@ public final class ImageTensors {
 
     /** A mask as {@code width*height} values in [0, 1] (1 = repaint), resized to the pipeline's size (pixel or latent). */
     public static float[] toMask(BufferedImage image, int width, int height, MaskMode mode) {
+        checkSize(width, height);
         int w = image.getWidth();
         int h = image.getHeight();
         int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
@@ -130,6 +132,12 @@ public final class ImageTensors {
             sized[i] = Math.clamp(sized[i], 0f, 1f);
         }
         return sized;
+    }
+
+    private static void checkSize(int width, int height) {
+        if (width <= 0 || height <= 0) {
+            throw new IllegalArgumentException("target size " + width + "x" + height + " is empty");
+        }
     }
 
     private static boolean anyTransparent(int[] argb) {

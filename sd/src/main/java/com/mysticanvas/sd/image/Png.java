@@ -112,9 +112,12 @@ public final class Png {
     }
 
     private static byte[] inflate(byte[] data, int from) {
+        if (from > data.length) {
+            throw ApiException.badRequest("PNG compressed text chunk is truncated");
+        }
         Inflater inflater = new Inflater();
         try {
-            inflater.setInput(data, from, Math.max(0, data.length - from));
+            inflater.setInput(data, from, data.length - from);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buffer = new byte[8192];
             while (!inflater.finished()) {

@@ -4,6 +4,7 @@ import java.nio.charset.Charset;
 import java.text.Normalizer;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -27,7 +28,7 @@ final class ClipTextCleaner {
             Map.entry("ccedil", "ç"), Map.entry("uuml", "ü"), Map.entry("ouml", "ö"), Map.entry("auml", "ä"),
             Map.entry("szlig", "ß"), Map.entry("ntilde", "ñ"));
     /** Entities HTML allows without the closing semicolon (the common ones). */
-    private static final java.util.Set<String> LEGACY = java.util.Set.of("amp", "lt", "gt", "quot", "nbsp", "copy", "reg");
+    private static final Set<String> LEGACY = Set.of("amp", "lt", "gt", "quot", "nbsp", "copy", "reg");
 
     private ClipTextCleaner() {}
 

@@ -43,6 +43,7 @@ public final class ClipTokenizer {
     private final BpeMerges merges;
     private final int startToken;
     private final int endToken;
+    private final int vocabularySize;
     private final Map<String, int[]> wordCache = new ConcurrentHashMap<>();
 
     private ClipTokenizer(Map<String, Integer> vocabulary, BpeMerges merges, String source) throws IOException {
@@ -50,6 +51,7 @@ public final class ClipTokenizer {
         this.merges = merges;
         this.startToken = special(START_OF_TEXT, source);
         this.endToken = special(END_OF_TEXT, source);
+        this.vocabularySize = this.vocabulary.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
     }
 
     private int special(String token, String source) throws IOException {
@@ -218,7 +220,7 @@ public final class ClipTokenizer {
 
     /** Number of entries in the vocabulary (the text encoder's embedding rows must cover every id). */
     public int vocabularySize() {
-        return vocabulary.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+        return vocabularySize;
     }
 
     public int startToken() {

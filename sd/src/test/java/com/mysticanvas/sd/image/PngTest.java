@@ -143,6 +143,13 @@ class PngTest {
         assertThatThrownBy(() -> Png.readText(Arrays.copyOf(png, png.length - 20))).isInstanceOf(ApiException.class);
         assertThatThrownBy(() -> Png.readText("GIF89a".getBytes())).isInstanceOf(ApiException.class)
                 .hasMessageContaining("signature");
+        byte[] plain = Png.encode(new byte[3], 1, 1, Map.of());
+        for (String type : new String[] {"zTXt", "iTXt"}) {
+            byte[] cut = insertChunkAfterHeader(plain, type, "key\0".getBytes(StandardCharsets.ISO_8859_1));
+            assertThatThrownBy(() -> Png.readText(cut)).as(type).isInstanceOf(ApiException.class).hasMessageContaining("truncated");
+        }
+        byte[] bomb = insertChunkAfterHeader(plain, "zTXt", zlibOfZeros(32 << 20));
+        assertThatThrownBy(() -> Png.readText(bomb)).isInstanceOf(ApiException.class).hasMessageContaining("inflates");
     }
 
     @Test
@@ -150,6 +157,20 @@ class PngTest {
         assertThatThrownBy(() -> Png.encode(new byte[5], 1, 2, Map.of())).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Png.encode(new byte[3], 1, 1, Map.of("", "x"))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Png.encode(new byte[3], 1, 1, Map.of("k\u00e9y\u0001", "x"))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static byte[] zlibOfZeros(int n) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes("k\0\0".getBytes(StandardCharsets.ISO_8859_1));
+        Deflater deflater = new Deflater(9);
+        deflater.setInput(new byte[n]);
+        deflater.finish();
+        byte[] buffer = new byte[1 << 16];
+        while (!deflater.finished()) {
+            out.write(buffer, 0, deflater.deflate(buffer));
+        }
+        deflater.end();
+        return out.toByteArray();
     }
 
     static byte[] insertChunkAfterHeader(byte[] png, String type, byte[] data) {
