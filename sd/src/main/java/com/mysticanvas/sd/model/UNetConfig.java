@@ -28,11 +28,6 @@ public record UNetConfig(int inChannels, int outChannels, int channels, int[] mu
         return channels * 4;
     }
 
-    /** How many times the UNet halves the latent (its sizes must allow it; the graph copes with odd ones). */
-    public int downsamples() {
-        return mult.length - 1;
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof UNetConfig c && c.inChannels == inChannels && c.outChannels == outChannels

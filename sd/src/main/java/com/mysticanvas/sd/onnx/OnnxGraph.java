@@ -87,10 +87,6 @@ public final class OnnxGraph {
         outputs.add(valueInfo(name, elemType, dims));
     }
 
-    public boolean hasInitializer(String name) {
-        return initializerNames.contains(name);
-    }
-
     /** An initializer whose bytes lie in {@code location} at {@code offset}: ONNX external data, no copy into the model. */
     public void externalInitializer(String name, int dataType, long[] dims, String location, long offset, long length) {
         ProtoWriter t = new ProtoWriter().packedInt64(1, dims).varint(2, dataType).string(8, name);
@@ -133,10 +129,6 @@ public final class OnnxGraph {
             throw new IllegalArgumentException("initializer '" + name + "' declared twice");
         }
         initializers.add(t);
-    }
-
-    public int nodeCount() {
-        return nodes.size();
     }
 
     /** The serialised ModelProto. */

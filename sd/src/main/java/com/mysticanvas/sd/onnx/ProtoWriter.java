@@ -54,18 +54,6 @@ public final class ProtoWriter {
         return bytes(field, packed.toByteArray());
     }
 
-    /** A repeated float field in packed form (one length-delimited run of little-endian floats). */
-    public ProtoWriter packedFloats(int field, float[] values) {
-        ProtoWriter packed = new ProtoWriter();
-        for (float v : values) {
-            int bits = Float.floatToRawIntBits(v);
-            for (int i = 0; i < 4; i++) {
-                packed.out.write(bits >>> (8 * i));
-            }
-        }
-        return bytes(field, packed.toByteArray());
-    }
-
     public byte[] toByteArray() {
         return out.toByteArray();
     }

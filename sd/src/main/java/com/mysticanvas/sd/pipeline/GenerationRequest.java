@@ -52,11 +52,6 @@ public record GenerationRequest(String prompt, String negativePrompt, int width,
                 batchCount, loras, image, s, m, clipSkip);
     }
 
-    public GenerationRequest withSeed(long s) {
-        return new GenerationRequest(prompt, negativePrompt, width, height, steps, cfgScale, sampler, scheduler, s,
-                batchCount, loras, initImage, strength, mask, clipSkip);
-    }
-
     public GenerationRequest withBatchCount(int n) {
         return new GenerationRequest(prompt, negativePrompt, width, height, steps, cfgScale, sampler, scheduler, seed,
                 n, loras, initImage, strength, mask, clipSkip);

@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -267,18 +266,6 @@ public final class SafeTensors implements AutoCloseable {
     public void close() {
         if (arena.scope().isAlive()) {
             arena.close();
-        }
-    }
-
-    /** Quick check used by listings: is this a readable safetensors file? */
-    public static boolean looksValid(Path path) {
-        if (!Files.isRegularFile(path)) {
-            return false;
-        }
-        try (SafeTensors ignored = open(path)) {
-            return true;
-        } catch (IOException | RuntimeException e) {
-            return false;
         }
     }
 }
