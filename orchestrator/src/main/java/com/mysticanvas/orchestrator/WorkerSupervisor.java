@@ -54,6 +54,7 @@ final class WorkerSupervisor {
     private volatile int port;
     private volatile long readySinceMs;
     private volatile String model;
+    private volatile String loading;
     private volatile String lastError;
     private volatile boolean stopping;
     private volatile boolean restartRequested;
@@ -144,7 +145,7 @@ final class WorkerSupervisor {
                 restarts.get(),
                 s == State.READY ? System.currentTimeMillis() - readySinceMs : null,
                 alive ? ProcessMemory.rssBytes(p.pid()) : null,
-                model, lastError);
+                model, s == State.READY ? loading : null, lastError);
     }
 
     private void superviseLoop() {
@@ -183,6 +184,7 @@ final class WorkerSupervisor {
     private boolean runOnce() {
         port = 0;
         readySinceMs = 0;
+        loading = null;
         setState(State.STARTING);
         Process p;
         try {
@@ -210,9 +212,10 @@ final class WorkerSupervisor {
                 if (health != null) {
                     failures = 0;
                     String loaded = textOrNull(health, "model");
+                    loading = textOrNull(health, "loading");
                     modelReported |= loaded != null;
                     // What to reload after a crash: the loaded model, or the one being loaded.
-                    model = loaded != null ? loaded : textOrNull(health, "loading");
+                    model = loaded != null ? loaded : loading;
                 } else if (++failures >= timing.healthFailuresToRestart()) {
                     killReason = "not answering /health (" + failures + " checks failed); killed it";
                     p.destroyForcibly();

@@ -11,7 +11,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A worker that cannot start: requests for it get a 503 at once that says which worker and why. */
+/** A worker that cannot start or is still loading: what the UI and clients see. */
 class UnavailableWorkerIT {
     @TempDir
     Path dir;
@@ -30,6 +30,15 @@ class UnavailableWorkerIT {
             assertThat(error.path("message").asText()).contains("llm-worker").contains("exited with code 1");
             // The other worker is untouched.
             assertThat(o.awaitReady(WorkerKind.SD).path("restarts").asInt()).isZero();
+        }
+    }
+
+    @Test
+    void aModelBeingLoadedIsReportedInTheWorkerState() throws Exception {
+        try (TestOrchestrator o = TestOrchestrator.builder(dir).worker(WorkerKind.SD, LoadingWorker.class).start()) {
+            JsonNode sd = o.awaitWorker(WorkerKind.SD, w -> w.path("loading").isTextual(), Duration.ofSeconds(30));
+            assertThat(sd.path("loading").asText()).isEqualTo(LoadingWorker.LOADING);
+            assertThat(sd.path("state").asText()).isEqualTo("ready");
         }
     }
 }
