@@ -7,9 +7,10 @@ import com.mysticanvas.core.Json;
 import com.mysticanvas.core.WorkerConfig;
 import com.mysticanvas.core.WorkerKind;
 import com.mysticanvas.core.WorkerServer;
+import com.mysticanvas.sd.api.A1111Api;
+import com.mysticanvas.sd.api.ImageJobs;
+import com.mysticanvas.sd.api.OpenAiImagesApi;
 import com.mysticanvas.sd.pipeline.DiffusionMaths;
-import com.mysticanvas.sd.pipeline.GeneratedImage;
-import com.mysticanvas.sd.pipeline.ProgressListener;
 import com.mysticanvas.sd.pipeline.SdModel;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import io.javalin.config.RoutesConfig;
@@ -17,11 +18,10 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
-import java.util.List;
 
 /**
- * Entry point of {@code --mode sd-worker}: health, the model lists, load/unload and OpenAI-style image generation.
+ * Entry point of {@code --mode sd-worker}: health, the model lists, load/unload, and the image APIs (OpenAI's and
+ * A1111's) over one job queue.
  * The HTTP layer only parses and answers; every engine call goes through {@link SdEngine}'s own thread.
  */
 public final class SdWorker {
@@ -55,17 +55,10 @@ public final class SdWorker {
             engine.unload();
             ctx.json(Json.object().put("model", (String) null));
         });
-        routes.post("/v1/images/generations", ctx -> {
-            List<GeneratedImage> images = engine.generate(ImagesRequest.parse(Json.parseObject(ctx.body())),
-                    ProgressListener.NONE);
-            ObjectNode out = Json.object().put("created", System.currentTimeMillis() / 1000);
-            ArrayNode data = out.putArray("data");
-            for (GeneratedImage image : images) {
-                data.addObject().put("b64_json", Base64.getEncoder().encodeToString(image.png()))
-                        .put("seed", image.seed()).put("parameters", image.parameters());
-            }
-            ctx.json(out);
-        });
+        ImageJobs jobs = new ImageJobs(engine);
+        OpenAiImagesApi openAi = new OpenAiImagesApi(jobs);
+        openAi.routes(routes);
+        new A1111Api(jobs, engine, files, openAi).routes(routes);
     }
 
     private static void list(Context ctx, ModelFiles files, ModelFiles.Kind kind, String active) throws IOException {

@@ -2,6 +2,7 @@ package com.mysticanvas.sd.pipeline;
 
 import ai.onnxruntime.OrtException;
 import com.mysticanvas.core.ApiException;
+import com.mysticanvas.sd.image.LatentPreview;
 import com.mysticanvas.sd.sampling.Denoiser;
 import com.mysticanvas.sd.tokenizer.PromptChunks;
 import java.io.IOException;
@@ -88,7 +89,8 @@ public final class SdPipeline {
             if (sigmas.length > 1) {
                 int image = i;
                 latent = maths.sample(r.sampler(), denoiser, x, sigmas, seed,
-                        (step, steps, xs, denoised) -> progress.onStep(image, r.batchCount(), step, steps));
+                        (step, steps, xs, denoised) -> progress.onStep(image, r.batchCount(), step, steps,
+                                () -> LatentPreview.png(denoised, 0, w, h)));
                 if (latent == null) {
                     throw new GenerationCancelledException();
                 }

@@ -117,7 +117,7 @@ class SdPipelineTest {
     @Test
     void progressIsReportedAndCancelStopsBetweenSteps() throws Exception {
         AtomicInteger calls = new AtomicInteger();
-        assertThatThrownBy(() -> PIPELINE.generate(model, request(1), (image, images, step, steps) -> {
+        assertThatThrownBy(() -> PIPELINE.generate(model, request(1), (image, images, step, steps, preview) -> {
             calls.incrementAndGet();
             return step < 2;
         })).isInstanceOf(GenerationCancelledException.class);
