@@ -14,6 +14,7 @@ import com.mysticanvas.orchestrator.storage.Database;
 import com.mysticanvas.orchestrator.storage.GalleryStore;
 import com.mysticanvas.orchestrator.storage.SettingsStore;
 import com.mysticanvas.orchestrator.studio.ChatService;
+import com.mysticanvas.orchestrator.studio.ImageService;
 import com.mysticanvas.orchestrator.studio.StudioApi;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -59,8 +60,10 @@ public final class Orchestrator implements AutoCloseable {
         if (interrupted > 0) {
             console.println("kept " + interrupted + " reply(ies) that were being generated when MystiCanvas stopped, marked incomplete");
         }
-        StudioApi studio = new StudioApi(conversations, new GalleryStore(database, config.dataDir().resolve("images")),
-                new SettingsStore(database), new ChatService(conversations, workerClient));
+        GalleryStore gallery = new GalleryStore(database, config.dataDir().resolve("images"));
+        StudioApi studio = new StudioApi(conversations, gallery, new SettingsStore(database),
+                new ChatService(conversations, workerClient),
+                new ImageService(workerClient, gallery, () -> processes.statuses().get(WorkerKind.SD.id()).model(), events::publish));
         ReverseProxy proxy = new ReverseProxy(processes);
         ModelCatalog models = new ModelCatalog(workerClient);
         this.http = HttpServers.create(config.host(), config.port(), config.maxBodyBytes(), c -> {

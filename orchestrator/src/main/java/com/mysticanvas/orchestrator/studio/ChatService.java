@@ -50,12 +50,7 @@ public final class ChatService {
             }
         }
         ObjectNode request = request(conversation, body.path("settings"), content == null ? null : content.asText());
-        HttpResponse<InputStream> upstream = workers.postStreaming(WorkerKind.LLM, "/v1/chat/completions", request);
-        if (upstream.statusCode() != 200) {
-            try (InputStream in = upstream.body()) {
-                WorkerClient.jsonOrThrow(WorkerKind.LLM, upstream.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
-        }
+        HttpResponse<InputStream> upstream = workers.openStream(WorkerKind.LLM, "/v1/chat/completions", request);
         Message user = content == null || content.isNull() ? null
                 : store.append(conversationId, "user", content.asText(), Message.COMPLETE);
         Message assistant = store.append(conversationId, "assistant", "", Message.STREAMING);
