@@ -7,6 +7,7 @@ import com.mysticanvas.core.Json;
 import com.mysticanvas.core.SseWriter;
 import com.mysticanvas.core.WorkerKind;
 import com.mysticanvas.orchestrator.WorkerClient;
+import com.mysticanvas.orchestrator.memory.MemoryArbiter;
 import com.mysticanvas.orchestrator.storage.GalleryImage;
 import com.mysticanvas.orchestrator.storage.GalleryStore;
 import io.javalin.http.Context;
@@ -37,18 +38,27 @@ public final class ImageService {
 
     private final WorkerClient workers;
     private final GalleryStore gallery;
+    private final MemoryArbiter memory;
     private final Supplier<String> loadedCheckpoint;
     private final BiConsumer<String, Object> publish;
 
-    public ImageService(WorkerClient workers, GalleryStore gallery, Supplier<String> loadedCheckpoint,
+    public ImageService(WorkerClient workers, GalleryStore gallery, MemoryArbiter memory, Supplier<String> loadedCheckpoint,
                         BiConsumer<String, Object> publish) {
         this.workers = workers;
         this.gallery = gallery;
+        this.memory = memory;
         this.loadedCheckpoint = loadedCheckpoint;
         this.publish = publish;
     }
 
     public void generate(Context ctx, ObjectNode body) throws IOException {
+        int[] size = MemoryArbiter.imageSize(body);
+        try (MemoryArbiter.Permit ignored = memory.beforeImageJob(size[0], size[1])) {
+            run(ctx, body);
+        }
+    }
+
+    private void run(Context ctx, ObjectNode body) throws IOException {
         String conversationId = body.path("conversation_id").isTextual() ? body.get("conversation_id").asText() : null;
         switchModelIfAsked(body);
         ObjectNode request = Json.object().put("stream", true);
@@ -186,6 +196,7 @@ public final class ImageService {
             if (wantedVae != null) {
                 load.put("vae", wantedVae);
             }
+            memory.beforeModelLoad(WorkerKind.SD, wantedCheckpoint);
             workers.post(WorkerKind.SD, "/v1/models/load", load);
         }
     }
