@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,7 @@ public final class Orchestrator implements AutoCloseable {
     private final ProcessManager processes;
     private final EventHub events;
     private final Database database;
+    private final InFlight inFlight = new InFlight();
     private final Javalin http;
 
     private Orchestrator(OrchestratorConfig config, WorkerLauncher launcher, SupervisorTiming timing,
@@ -61,7 +63,7 @@ public final class Orchestrator implements AutoCloseable {
         this.events = new EventHub(processes::statuses);
         processes.addListener(status -> events.publish("worker", status));
         this.database = openDatabase(config.dataDir());
-        WorkerClient workerClient = new WorkerClient(processes);
+        WorkerClient workerClient = new WorkerClient(processes, inFlight);
         ConversationStore conversations = new ConversationStore(database);
         int interrupted = conversations.markInterrupted();
         if (interrupted > 0) {
@@ -74,7 +76,7 @@ public final class Orchestrator implements AutoCloseable {
                 new ChatService(conversations, workerClient),
                 new ImageService(workerClient, gallery, memory, () -> processes.statuses().get(WorkerKind.SD.id()).model(),
                         events::publish));
-        ReverseProxy proxy = new ReverseProxy(processes);
+        ReverseProxy proxy = new ReverseProxy(processes, inFlight);
         ModelCatalog models = new ModelCatalog(workerClient);
         this.http = HttpServers.create(config.host(), config.port(), config.maxBodyBytes(), c -> {
             if (Orchestrator.class.getResource("/webui/index.html") != null) {
@@ -117,6 +119,8 @@ public final class Orchestrator implements AutoCloseable {
 
     private void routes(RoutesConfig r, ReverseProxy proxy, ModelCatalog models, MemoryArbiter memory) {
         r.before(this::authenticate);
+        r.before(inFlight::enter);
+        r.after(inFlight::exit);
         r.get("/health", ctx -> ctx.json(Map.of("status", "ok", "workers", processes.statuses())));
         r.get("/api/workers", ctx -> ctx.json(Map.of("workers", processes.statuses())));
         r.post("/api/workers/{name}/restart", ctx -> {
@@ -195,9 +199,13 @@ public final class Orchestrator implements AutoCloseable {
         return path.startsWith("/v1/") || path.equals("/v1") || path.startsWith("/sdapi/") || path.startsWith("/api/");
     }
 
-    /** Stops the HTTP server first (no new work), then the workers. */
+    /**
+     * Graceful stop within a bound: refuse new requests, end the streams in flight (their replies are
+     * saved, marked incomplete) and give handlers up to 5 s, then stop the server, the workers and the database.
+     */
     @Override
     public void close() {
+        inFlight.drain(Duration.ofSeconds(5));
         http.stop();
         events.close();
         processes.close();

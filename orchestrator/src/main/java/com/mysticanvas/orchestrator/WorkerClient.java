@@ -17,13 +17,15 @@ import java.time.Duration;
 /** The orchestrator's own calls to its workers (not proxied ones): model lists, chat turns, image jobs. */
 public final class WorkerClient {
     private final ProcessManager processes;
+    private final InFlight inFlight;
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
             .build();
 
-    public WorkerClient(ProcessManager processes) {
+    public WorkerClient(ProcessManager processes, InFlight inFlight) {
         this.processes = processes;
+        this.inFlight = inFlight;
     }
 
     /** GET returning JSON, or an ApiException with the worker's own error. */
@@ -40,10 +42,10 @@ public final class WorkerClient {
     }
 
     /**
-     * POST whose 200 answer is read as it arrives (an event stream); the caller closes it. Any other
+     * POST whose 200 answer body is read as it arrives (an event stream); the caller closes it. Any other
      * status becomes an ApiException with the worker's own error, before anything is sent to our client.
      */
-    public HttpResponse<InputStream> openStream(WorkerKind kind, String path, JsonNode body) {
+    public InputStream openStream(WorkerKind kind, String path, JsonNode body) {
         HttpResponse<InputStream> r = send(kind, request(kind, path)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))), HttpResponse.BodyHandlers.ofInputStream());
@@ -54,7 +56,7 @@ public final class WorkerClient {
                 throw new ApiException(502, "server_error", "worker_failed", kind.mode() + " failed: " + e.getMessage());
             }
         }
-        return r;
+        return inFlight.track(r.body());
     }
 
     /** Turns a non-2xx worker answer into the same error for our caller. */

@@ -15,7 +15,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,7 +73,7 @@ public final class ImageService {
                 request.set("mask", body.get("mask"));
             }
         }
-        HttpResponse<InputStream> upstream = workers.openStream(WorkerKind.SD,
+        InputStream upstream = workers.openStream(WorkerKind.SD,
                 edit ? "/v1/images/edits" : "/v1/images/generations", request);
         ObjectNode params = request.deepCopy();
         params.remove(List.of("stream", "image", "mask"));
@@ -86,7 +85,7 @@ public final class ImageService {
         SseWriter client = new SseWriter(ctx.res().getOutputStream());
         String job = null;
         String outcome = null;
-        try (InputStream in = upstream.body();
+        try (InputStream in = upstream;
              BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String event = "message";
             String line;
