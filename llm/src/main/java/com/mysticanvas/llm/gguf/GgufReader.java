@@ -109,8 +109,11 @@ public final class GgufReader {
                         + " elements, not a multiple of its block size " + type.blockSize);
             }
             long offset = in.i64();
-            if (offset < 0 || offset % alignment != 0 || offset > fileSize) {
+            if (offset < 0 || offset % alignment != 0) {
                 throw new GgufFormatException("tensor '" + name + "' has a bad data offset " + Long.toUnsignedString(offset));
+            }
+            if (offset > fileSize) {
+                throw new GgufFormatException("tensor '" + name + "' starts beyond the end of the file (truncated?)");
             }
             dataEnd = Math.max(dataEnd, offset + type.bytes(elements));
             parameters += elements;
@@ -118,8 +121,8 @@ public final class GgufReader {
         }
         long dataStart = (in.position() + alignment - 1) / alignment * alignment;
         if (dataStart + dataEnd > fileSize) {
-            throw new GgufFormatException("tensor data ends at byte " + (dataStart + dataEnd) + " but the file has only "
-                    + fileSize + " (truncated?)");
+            throw new GgufFormatException("tensor data ends at byte " + (dataStart + dataEnd) + ", beyond the end of the "
+                    + fileSize + "-byte file (truncated?)");
         }
         String arch = meta.get("general.architecture") instanceof String s ? s : null;
         return new GgufInfo(fileName, fileSize, version, text(meta.get("general.name")), arch, parameters, tensors,
