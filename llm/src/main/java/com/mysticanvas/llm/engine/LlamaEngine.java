@@ -26,6 +26,7 @@ public final class LlamaEngine implements LlmEngine {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean abortLoad;
+    private volatile boolean held;
     private volatile EngineStatus status = new EngineStatus(null, null, 0, null, 0, 0, 0, 0);
 
     // Engine thread only.
@@ -160,18 +161,26 @@ public final class LlamaEngine implements LlmEngine {
         }
     }
 
+    /**
+     * Tests: stops (true) or resumes (false) decode steps; tasks such as submit keep running. Returns once
+     * the engine thread took it, i.e. between two steps, with the status of the last step published.
+     */
+    void holdSteps(boolean hold) {
+        onEngine(() -> held = hold);
+    }
+
     // ---- engine thread ----------------------------------------------------------------------------
 
     private void loop() {
         try {
             while (running) {
-                boolean busy = scheduler != null && scheduler.hasWork();
+                boolean busy = !held && scheduler != null && scheduler.hasWork();
                 Runnable task = busy ? inbox.poll() : inbox.take();
                 while (task != null) {
                     task.run();
                     task = inbox.poll();
                 }
-                if (scheduler != null && scheduler.hasWork()) {
+                if (!held && scheduler != null && scheduler.hasWork()) {
                     scheduler.step();
                     publish();
                 }

@@ -41,9 +41,12 @@ class EngineConcurrencyTest {
     void parallelRequestsAllCompleteAndInterleave() throws Exception {
         start(3, 4);
         List<Generation> running = new ArrayList<>();
+        engine.holdSteps(true);
         for (int i = 0; i < 3; i++) {
             running.add(engine.submit(LlamaEngineTest.text("Request number " + i), LlamaEngineTest.greedy(400, List.of())));
         }
+        assertThat(engine.status().queued()).isEqualTo(3);
+        engine.holdSteps(false);
         // All three occupy a slot at the same time: one decode loop advances them together.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         int most = 0;
@@ -67,24 +70,29 @@ class EngineConcurrencyTest {
     @Test
     void aFullQueueIsA503AndWaitingRequestsRunLater() throws Exception {
         start(1, 1);
+        engine.holdSteps(true); // nothing finishes meanwhile, however fast the machine
         Generation first = engine.submit(LlamaEngineTest.text("one"), LlamaEngineTest.greedy(200, List.of()));
         Generation second = engine.submit(LlamaEngineTest.text("two"), LlamaEngineTest.greedy(5, List.of()));
         assertThatThrownBy(() -> engine.submit(LlamaEngineTest.text("three"), LlamaEngineTest.greedy(5, List.of())))
                 .isInstanceOf(ApiException.class)
                 .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(503))
                 .hasMessageContaining("slots are busy");
-        assertThat(engine.status().queued()).isEqualTo(1);
-        first.cancel();
+        assertThat(engine.status().queued()).isEqualTo(2);
+        engine.holdSteps(false);
+        assertThat(Collected.drain(first).usage().completionTokens()).isEqualTo(200);
         assertThat(Collected.drain(second).usage().completionTokens()).isEqualTo(5);
     }
 
     @Test
     void aCancelledRequestFreesItsSlotWithinAStep() throws Exception {
-        start(1, 2);
-        Generation endless = engine.submit(LlamaEngineTest.text("go on"), LlamaEngineTest.greedy(1000, List.of()));
+        engine = new LlamaEngine(1, 2);
+        engine.load(tiny, "tiny-llama.gguf", new LoadOptions(4096, 1, 0, 1));
+        Generation endless = engine.submit(LlamaEngineTest.text("go on"), LlamaEngineTest.greedy(4000, List.of()));
         assertThat(endless.next(10, TimeUnit.SECONDS)).isInstanceOf(GenerationEvent.Text.class);
+        engine.holdSteps(true);
         assertThat(engine.status().busySlots()).isEqualTo(1);
         endless.cancel();
+        engine.holdSteps(false);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (engine.status().busySlots() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(1);
