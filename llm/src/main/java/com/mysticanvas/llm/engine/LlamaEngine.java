@@ -2,6 +2,7 @@ package com.mysticanvas.llm.engine;
 
 import com.mysticanvas.core.ApiException;
 import com.mysticanvas.llm.llama.LlamaRuntime;
+import com.mysticanvas.llm.llama.NativeHeap;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -97,6 +98,7 @@ public final class LlamaEngine implements LlmEngine {
             publish();
             return null;
         });
+        System.gc(); // unloading is rare and users expect the memory back: let the JVM shrink too
     }
 
     @Override
@@ -203,6 +205,7 @@ public final class LlamaEngine implements LlmEngine {
         model.close();
         model = null;
         scheduler = null;
+        NativeHeap.trim();
         LOG.info("unloaded {}", name);
     }
 

@@ -18,6 +18,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
@@ -44,6 +45,7 @@ public final class LoadedModel implements AutoCloseable {
     private final boolean hasEncoder;
     private final int embeddingSeq;
     private MemorySegment pieceBuffer;
+    private List<String> specialTexts;
 
     private LoadedModel(MemorySegment model, MemorySegment ctx, ModelInfo info, boolean hasEncoder, int embeddingSeq) {
         this.model = model;
@@ -127,12 +129,19 @@ public final class LoadedModel implements AutoCloseable {
                     + created.reason("llama.cpp gave no reason"));
         }
         int pooling = Llama.poolingType(ctx);
+        MemorySegment vocab = Llama.modelVocab(model);
+        int vocabSize = Llama.vocabNTokens(vocab);
         ModelInfo info = new ModelInfo(name, Llama.modelDesc(model, call), Llama.modelNParams(model),
                 Llama.modelSize(model), trainContext, Llama.nCtx(ctx), Llama.nCtxSeq(ctx),
-                generates ? parallel : 0, threads, Llama.vocabNTokens(Llama.modelVocab(model)), Llama.modelNEmbd(model),
+                generates ? parallel : 0, threads, vocabSize, Llama.modelNEmbd(model),
                 Math.max(pooling, 0), generates, Llama.modelChatTemplate(model),
+                textOf(vocab, Llama.vocabBos(vocab), vocabSize), textOf(vocab, Llama.vocabEos(vocab), vocabSize),
                 (System.nanoTime() - started) / 1_000_000);
         return new LoadedModel(model, ctx, info, hasEncoder, pooling > 0 ? sequences - 1 : -1);
+    }
+
+    private static String textOf(MemorySegment vocab, int token, int vocabSize) {
+        return token < 0 || token >= vocabSize ? "" : Llama.vocabText(vocab, token);
     }
 
     private static void set(MemorySegment params, String field, int value) {
@@ -262,22 +271,54 @@ public final class LoadedModel implements AutoCloseable {
         return Llama.vocabIsEog(vocab, token);
     }
 
-    /** Whether the tokenizer wants a BOS token in front of a prompt, and which. */
-    int bosToPrepend() {
-        return Llama.vocabAddBos(vocab) ? Llama.vocabBos(vocab) : -1;
+    /** A piece of a prompt: template markup ({@code special}: its control-token texts become tokens) or user text. */
+    public record Segment(String text, boolean special) {}
+
+    /**
+     * Tokenizes a prompt piece by piece (user text never parsed for special tokens) and puts the BOS token in
+     * front when the vocabulary wants one and the template did not write it.
+     */
+    public int[] tokenizePrompt(List<Segment> segments) {
+        int[] tokens = new int[0];
+        for (Segment s : segments) {
+            int[] part = tokenize(s.text(), false, s.special());
+            int at = tokens.length;
+            tokens = Arrays.copyOf(tokens, at + part.length);
+            System.arraycopy(part, 0, tokens, at, part.length);
+        }
+        int bos = Llama.vocabBos(vocab);
+        if (Llama.vocabAddBos(vocab) && bos >= 0 && (tokens.length == 0 || tokens[0] != bos)) {
+            int[] withBos = new int[tokens.length + 1];
+            withBos[0] = bos;
+            System.arraycopy(tokens, 0, withBos, 1, tokens.length);
+            tokens = withBos;
+        }
+        return tokens;
     }
 
-    /** Text of a token as stored in the vocabulary (for special tokens such as BOS/EOS). */
-    public String tokenText(int token) {
-        return token < 0 || token >= info.vocabSize() ? "" : Llama.vocabText(vocab, token);
-    }
-
-    public String bosText() {
-        return tokenText(Llama.vocabBos(vocab));
-    }
-
-    public String eosText() {
-        return tokenText(Llama.vocabEos(vocab));
+    /**
+     * True if {@code text} contains the text of a control (or unknown) token, such as {@code <|im_end|>}:
+     * tokenized with special parsing it would turn into that token.
+     */
+    public boolean containsSpecialText(String text) {
+        if (specialTexts == null) {
+            List<String> found = new ArrayList<>();
+            for (int t = 0; t < info.vocabSize(); t++) {
+                if ((Llama.vocabAttr(vocab, t) & (Llama.ATTR_CONTROL | Llama.ATTR_UNKNOWN)) != 0) {
+                    String s = Llama.vocabText(vocab, t);
+                    if (s != null && !s.isEmpty()) {
+                        found.add(s);
+                    }
+                }
+            }
+            specialTexts = List.copyOf(found);
+        }
+        for (String s : specialTexts) {
+            if (text.contains(s)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- chat template (llama.cpp's built-in matcher) ---------------------------------------------

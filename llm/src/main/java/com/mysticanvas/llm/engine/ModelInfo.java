@@ -17,11 +17,14 @@ package com.mysticanvas.llm.engine;
  * @param pooling        llama_pooling_type of the context (0 none: no embeddings endpoint)
  * @param generates      false for encoder-only models (embeddings only)
  * @param chatTemplate   the GGUF's chat template, or null
+ * @param bosToken       text of the beginning-of-sequence token (for chat templates), or ""
+ * @param eosToken       text of the end-of-sequence token, or ""
  * @param loadMillis     how long loading took
  */
 public record ModelInfo(String file, String description, long parameters, long sizeBytes, int trainContext,
                         int contextSize, int slotContext, int slots, int threads, int vocabSize, int embeddingSize,
-                        int pooling, boolean generates, String chatTemplate, long loadMillis) {
+                        int pooling, boolean generates, String chatTemplate, String bosToken,
+                        String eosToken, long loadMillis) {
     public boolean embeds() {
         return pooling > 0;
     }

@@ -385,6 +385,7 @@ public final class Llama {
     private static final MethodHandle VOCAB_IS_EOG = fn("llama_vocab_is_eog", JAVA_BOOLEAN, ADDRESS, JAVA_INT);
     private static final MethodHandle VOCAB_ADD_BOS = fn("llama_vocab_get_add_bos", JAVA_BOOLEAN, ADDRESS);
     private static final MethodHandle VOCAB_GET_TEXT = fn("llama_vocab_get_text", ADDRESS, ADDRESS, JAVA_INT);
+    private static final MethodHandle VOCAB_GET_ATTR = fn("llama_vocab_get_attr", JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle TOKENIZE = fn("llama_tokenize", JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_BOOLEAN, JAVA_BOOLEAN);
     private static final MethodHandle TOKEN_TO_PIECE = fn("llama_token_to_piece", JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_BOOLEAN);
     private static final MethodHandle DETOKENIZE = fn("llama_detokenize", JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_BOOLEAN, JAVA_BOOLEAN);
@@ -434,6 +435,18 @@ public final class Llama {
     public static String vocabText(MemorySegment vocab, int token) {
         try {
             return cString((MemorySegment) VOCAB_GET_TEXT.invokeExact(vocab, token));
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** llama_token_attr bits: CONTROL and UNKNOWN tokens are matched in text only when parsing specials. */
+    public static final int ATTR_UNKNOWN = 1, ATTR_CONTROL = 8;
+
+    /** The token's llama_token_attr bits; id must be in range. */
+    public static int vocabAttr(MemorySegment vocab, int token) {
+        try {
+            return (int) VOCAB_GET_ATTR.invokeExact(vocab, token);
         } catch (Throwable t) {
             throw fail(t);
         }
