@@ -9,7 +9,16 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.staticfiles.Location;
+import com.mysticanvas.orchestrator.storage.ConversationStore;
+import com.mysticanvas.orchestrator.storage.Database;
+import com.mysticanvas.orchestrator.storage.GalleryStore;
+import com.mysticanvas.orchestrator.storage.SettingsStore;
+import com.mysticanvas.orchestrator.studio.ChatService;
+import com.mysticanvas.orchestrator.studio.StudioApi;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.sql.SQLException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +38,10 @@ public final class Orchestrator implements AutoCloseable {
     private final OrchestratorConfig config;
     private final ProcessManager processes;
     private final EventHub events;
+    private final Database database;
     private final Javalin http;
 
-    private Orchestrator(OrchestratorConfig config, WorkerLauncher launcher, WorkerSupervisor.Timing timing,
+    private Orchestrator(OrchestratorConfig config, WorkerLauncher launcher, SupervisorTiming timing,
                          PrintStream console) {
         if (!config.isLoopback() && (config.apiKey() == null || config.apiKey().isBlank())) {
             throw new IllegalArgumentException("refusing to listen on " + config.host()
@@ -42,8 +52,17 @@ public final class Orchestrator implements AutoCloseable {
         this.processes = new ProcessManager(config, launcher, timing, console);
         this.events = new EventHub(processes::statuses);
         processes.addListener(status -> events.publish("worker", status));
+        this.database = openDatabase(config.dataDir());
+        WorkerClient workerClient = new WorkerClient(processes);
+        ConversationStore conversations = new ConversationStore(database);
+        int interrupted = conversations.markInterrupted();
+        if (interrupted > 0) {
+            console.println("kept " + interrupted + " reply(ies) that were being generated when MystiCanvas stopped, marked incomplete");
+        }
+        StudioApi studio = new StudioApi(conversations, new GalleryStore(database, config.dataDir().resolve("images")),
+                new SettingsStore(database), new ChatService(conversations, workerClient));
         ReverseProxy proxy = new ReverseProxy(processes);
-        ModelCatalog models = new ModelCatalog(processes);
+        ModelCatalog models = new ModelCatalog(workerClient);
         this.http = HttpServers.create(config.host(), config.port(), config.maxBodyBytes(), c -> {
             if (Orchestrator.class.getResource("/webui/index.html") != null) {
                 c.staticFiles.add(files -> {
@@ -56,14 +75,15 @@ public final class Orchestrator implements AutoCloseable {
                         + "<p>The web UI is not built into this jar. Run <code>./mysticanvas build</code>."));
             }
             routes(c.routes, proxy, models);
+            studio.routes(c.routes);
         });
     }
 
     public static Orchestrator start(OrchestratorConfig config, WorkerLauncher launcher) {
-        return start(config, launcher, WorkerSupervisor.Timing.DEFAULT, System.out);
+        return start(config, launcher, SupervisorTiming.DEFAULT, System.out);
     }
 
-    static Orchestrator start(OrchestratorConfig config, WorkerLauncher launcher, WorkerSupervisor.Timing timing,
+    public static Orchestrator start(OrchestratorConfig config, WorkerLauncher launcher, SupervisorTiming timing,
                               PrintStream console) {
         Orchestrator o = new Orchestrator(config, launcher, timing, console);
         o.http.start();
@@ -114,6 +134,15 @@ public final class Orchestrator implements AutoCloseable {
         }
     }
 
+    private static Database openDatabase(Path dataDir) {
+        Path file = dataDir.resolve("mysticanvas.db");
+        try {
+            return Database.open(file);
+        } catch (IOException | SQLException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot open the database " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
     private static boolean isApiPath(String path) {
         return path.startsWith("/v1/") || path.equals("/v1") || path.startsWith("/sdapi/") || path.startsWith("/api/");
     }
@@ -124,6 +153,7 @@ public final class Orchestrator implements AutoCloseable {
         http.stop();
         events.close();
         processes.close();
+        database.close();
     }
 
     /** Blocks until the JVM is asked to exit, then shuts down cleanly. */

@@ -91,9 +91,9 @@ final class ReverseProxy {
         upstream.headers().map().forEach((name, values) -> {
             String lower = name.toLowerCase();
             if (!NOT_FORWARDED.contains(lower) || lower.equals("content-length")) {
-                for (String v : values) {
-                    res.addHeader(name, v);
-                }
+                // set, not add: the server has defaults (Content-Type) that the worker's value replaces
+                res.setHeader(name, values.getFirst());
+                values.stream().skip(1).forEach(v -> res.addHeader(name, v));
             }
         });
     }
@@ -102,7 +102,7 @@ final class ReverseProxy {
      * Copies until the worker ends its answer. A failed read is the worker's fault (reported in-band on
      * event streams); a failed write is the client's disconnect, and closing {@code body} cancels upstream.
      */
-    private static void pipe(InputStream body, OutputStream out, boolean flushEachRead, WorkerKind kind)
+    private static void pipe(InputStream body, OutputStream out, boolean eventStream, WorkerKind kind)
             throws IOException {
         byte[] buffer = new byte[16 * 1024];
         while (true) {
@@ -110,7 +110,7 @@ final class ReverseProxy {
             try {
                 n = body.read(buffer);
             } catch (IOException e) {
-                if (flushEachRead) {
+                if (eventStream) {
                     String event = "data: " + Json.write(ApiException.errorBody(
                             kind.mode() + " failed mid-stream: " + describe(e), "server_error", "worker_failed"))
                             + "\n\n";
@@ -125,7 +125,9 @@ final class ReverseProxy {
                 return;
             }
             out.write(buffer, 0, n);
-            if (flushEachRead) {
+            // Flush when the worker has nothing more ready: each event leaves at once, and a burst
+            // that is already here goes out in one write instead of one per event.
+            if (eventStream && body.available() == 0) {
                 out.flush();
             }
         }

@@ -31,13 +31,6 @@ import java.util.function.Function;
 final class WorkerSupervisor {
     enum State { STARTING, READY, RESTARTING, STOPPED }
 
-    /** Timings; tests shorten them. */
-    record Timing(Duration healthInterval, Duration healthTimeout, int healthFailuresToRestart,
-                  Duration handshakeTimeout, Duration stableAfter) {
-        static final Timing DEFAULT = new Timing(Duration.ofSeconds(2), Duration.ofSeconds(3), 3,
-                Duration.ofSeconds(120), Duration.ofSeconds(60));
-    }
-
     private static final long FIRST_BACKOFF_MS = 500;
     private static final long MAX_BACKOFF_MS = 30_000;
     private static final int MAX_FAILED_MODEL_LOADS = 3;
@@ -46,7 +39,7 @@ final class WorkerSupervisor {
     private final WorkerLauncher launcher;
     private final Function<String, List<String>> workerArgs;
     private final String secret;
-    private final Timing timing;
+    private final SupervisorTiming timing;
     private final PrintStream console;
     private final Consumer<WorkerStatus> onChange;
     private final HttpClient http = HttpClient.newBuilder()
@@ -70,7 +63,7 @@ final class WorkerSupervisor {
      * @param workerArgs builds the worker's arguments from the model it should load at start (or null)
      */
     WorkerSupervisor(WorkerKind kind, WorkerLauncher launcher, Function<String, List<String>> workerArgs,
-                     String startupModel, String secret, Timing timing, PrintStream console,
+                     String startupModel, String secret, SupervisorTiming timing, PrintStream console,
                      Consumer<WorkerStatus> onChange) {
         this.kind = kind;
         this.launcher = launcher;
