@@ -2,8 +2,12 @@ package com.mysticanvas.llm.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.JsonFields;
 
-/** Typed reads of request fields: a wrong type or a value out of range is a 400 naming the field. */
+/**
+ * Request fields with ranges: {@link JsonFields} checks the type, this the range; either mistake is a 400
+ * naming the field.
+ */
 final class Fields {
     private Fields() {}
 
@@ -12,54 +16,28 @@ final class Fields {
     }
 
     static double number(JsonNode body, String name, double min, double max, double fallback) {
-        JsonNode n = body.get(name);
-        if (n == null || n.isNull()) {
-            return fallback;
-        }
-        if (!n.isNumber()) {
-            throw ApiException.badRequest("'" + name + "' must be a number, got " + n.getNodeType().name().toLowerCase());
-        }
-        double v = n.asDouble();
+        double v = JsonFields.number(body, name, fallback);
         if (!(v >= min && v <= max)) {
-            throw ApiException.badRequest("'" + name + "' must be between " + fmt(min) + " and " + fmt(max) + ", got " + n);
+            throw ApiException.badRequest("'" + name + "' must be between " + fmt(min) + " and " + fmt(max) + ", got "
+                    + body.get(name));
         }
         return v;
     }
 
     static long integer(JsonNode body, String name, long min, long max, long fallback) {
-        JsonNode n = body.get(name);
-        if (n == null || n.isNull()) {
-            return fallback;
+        long v = JsonFields.longInteger(body, name, fallback);
+        if (v < min || v > max) {
+            throw ApiException.badRequest("'" + name + "' must be between " + min + " and " + max + ", got " + v);
         }
-        if (!n.isIntegralNumber() && !(n.isNumber() && n.asDouble() == Math.rint(n.asDouble()))) {
-            throw ApiException.badRequest("'" + name + "' must be an integer, got " + n);
-        }
-        if (!n.canConvertToLong() || n.asLong() < min || n.asLong() > max) {
-            throw ApiException.badRequest("'" + name + "' must be between " + min + " and " + max + ", got " + n);
-        }
-        return n.asLong();
+        return v;
     }
 
     static boolean bool(JsonNode body, String name, boolean fallback) {
-        JsonNode n = body.get(name);
-        if (n == null || n.isNull()) {
-            return fallback;
-        }
-        if (!n.isBoolean()) {
-            throw ApiException.badRequest("'" + name + "' must be true or false, got " + n);
-        }
-        return n.asBoolean();
+        return JsonFields.bool(body, name, fallback);
     }
 
     static String text(JsonNode body, String name, String fallback) {
-        JsonNode n = body.get(name);
-        if (n == null || n.isNull()) {
-            return fallback;
-        }
-        if (!n.isTextual()) {
-            throw ApiException.badRequest("'" + name + "' must be a string, got " + n.getNodeType().name().toLowerCase());
-        }
-        return n.asText();
+        return JsonFields.text(body, name, fallback);
     }
 
     static String requiredText(JsonNode body, String name) {
@@ -70,7 +48,7 @@ final class Fields {
         return s;
     }
 
-    /** A JSON array of token ids (each a non-negative int). */
+    /** A JSON array of token ids. */
     static int[] tokenIds(JsonNode array, String name) {
         if (array == null || !array.isArray()) {
             throw ApiException.badRequest("'" + name + "' must be an array of token ids");

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Loading and unloading: corrupt files, memory given back, embeddings models. */
+/** Loading: corrupt files, embeddings models. (Memory given back: LlmWorkerHttpTest, on a worker process.) */
 class EngineLifecycleTest {
     @TempDir
     static Path dir;
@@ -72,36 +72,6 @@ class EngineLifecycleTest {
                 .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(400))
                 .hasMessageContaining(name).hasMessageContaining(reason);
         assertThat(engine.status().model()).isNull();
-    }
-
-    @Test
-    void fiftyLoadUnloadCyclesGiveTheMemoryBack() throws Exception {
-        for (int i = 0; i < 5; i++) {
-            cycle(); // warm up: libraries, JIT, allocator pools
-        }
-        long before = rssKb();
-        for (int i = 0; i < 50; i++) {
-            cycle();
-        }
-        long after = rssKb();
-        assertThat((double) after).as("RSS before %d kB, after %d kB", before, after).isLessThan(before * 1.10);
-    }
-
-    private static void cycle() throws InterruptedException {
-        engine.load(tiny, "tiny-llama.gguf", new LoadOptions(4096, 1, 0, 2));
-        Collected.drain(engine.submit(LlamaEngineTest.text("cycle"), LlamaEngineTest.greedy(2, List.of())));
-        engine.unload();
-        assertThat(engine.status().model()).isNull();
-    }
-
-    private static long rssKb() throws Exception {
-        System.gc();
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        throw new IllegalStateException("no VmRSS");
     }
 
     @Test
