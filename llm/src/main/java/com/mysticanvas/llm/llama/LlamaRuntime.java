@@ -85,7 +85,9 @@ public final class LlamaRuntime {
             init.invokeExact();
             MethodHandle version = linker.downcallHandle(find(symbols, "llama_version"),
                     FunctionDescriptor.of(ValueLayout.ADDRESS));
-            String v = Llama.cString((MemorySegment) version.invokeExact());
+            // Not through Llama: its static initialiser calls load() again, on this thread, before we are done.
+            MemorySegment versionText = (MemorySegment) version.invokeExact();
+            String v = versionText.reinterpret(Long.MAX_VALUE).getString(0);
             LOG.info("llama.cpp {} ({} {}, {}) loaded from {}", v, bundle.npmPackage(), bundle.version(),
                     bundle.llamaCppRelease(), dir);
             return new Loaded(dir, bundle, symbols, v);
