@@ -8,6 +8,8 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -18,8 +20,34 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class InFlight {
     private final AtomicInteger requests = new AtomicInteger();
+    private final Semaphore streamSlots;
+    private final int maxStreams;
     private final Set<InputStream> streams = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
+
+    /** A held event-stream slot; closing it frees the slot. */
+    public interface StreamSlot extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    public InFlight(int maxStreams) {
+        this.maxStreams = maxStreams;
+        this.streamSlots = new Semaphore(maxStreams);
+    }
+
+    /** Takes one of the {@code --max-streams} slots for a relayed event stream, or answers 429. */
+    public StreamSlot streamSlot() {
+        if (!streamSlots.tryAcquire()) {
+            throw ApiException.tooManyRequests(maxStreams + " streams are open already (--max-streams); try again when one ends");
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                streamSlots.release();
+            }
+        };
+    }
 
     void enter(Context ctx) {
         if (closing) {
@@ -39,10 +67,16 @@ public final class InFlight {
 
     /** Registers a worker stream until it is closed. */
     public InputStream track(InputStream in) {
+        return track(in, () -> { });
+    }
+
+    /** Registers a worker stream until it is closed, and frees {@code slot} then. */
+    InputStream track(InputStream in, StreamSlot slot) {
         InputStream tracked = new FilterInputStream(in) {
             @Override
             public void close() throws IOException {
                 streams.remove(this);
+                slot.close();
                 super.close();
             }
         };

@@ -48,7 +48,7 @@ public final class Orchestrator implements AutoCloseable {
     private final ProcessManager processes;
     private final EventHub events;
     private final Database database;
-    private final InFlight inFlight = new InFlight();
+    private final InFlight inFlight;
     private final Javalin http;
 
     private Orchestrator(OrchestratorConfig config, WorkerLauncher launcher, SupervisorTiming timing,
@@ -59,6 +59,7 @@ public final class Orchestrator implements AutoCloseable {
                     + "(or set MYSTI_API_KEY), or bind 127.0.0.1.");
         }
         this.config = config;
+        this.inFlight = new InFlight(config.limits().maxStreams());
         this.processes = new ProcessManager(config, launcher, timing, console);
         this.events = new EventHub(processes::statuses);
         processes.addListener(status -> events.publish("worker", status));

@@ -1,5 +1,6 @@
 package com.mysticanvas.orchestrator;
 
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import java.nio.file.Path;
 
@@ -8,6 +9,7 @@ import java.nio.file.Path;
  * the machine's cores between the two workers so their thread pools never fight for them.
  *
  * @param memoryBudgetBytes cap on what both workers together may use (0: the machine's available memory)
+ * @param limits            bounds on requests, passed to the workers too
  * @param corsOrigin        origin allowed to call the API from a browser page of another site, or null (CORS off)
  */
 public record OrchestratorConfig(
@@ -24,27 +26,33 @@ public record OrchestratorConfig(
         long maxBodyBytes,
         MemoryPolicy memoryPolicy,
         long memoryBudgetBytes,
-        String corsOrigin) {
+        String corsOrigin,
+        Limits limits) {
 
     /** Defaults for everything but the address and folders (tests, benchmarks). */
     public static OrchestratorConfig loopback(int port, Path modelsDir, Path dataDir) {
         return new OrchestratorConfig("127.0.0.1", port, modelsDir, dataDir, null, null, null, 1, 1, "info",
-                64L << 20, MemoryPolicy.AUTO, 0, null);
+                64L << 20, MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS);
     }
 
     public OrchestratorConfig withModels(String llm, String sd) {
         return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llm, sd, llmThreads, sdThreads, logLevel,
-                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin);
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits);
     }
 
     public OrchestratorConfig withApiKey(String key) {
         return new OrchestratorConfig(host, port, modelsDir, dataDir, key, llmModel, sdModel, llmThreads, sdThreads, logLevel,
-                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin);
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits);
+    }
+
+    public OrchestratorConfig withLimits(Limits l) {
+        return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llmThreads, sdThreads, logLevel,
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, l);
     }
 
     public OrchestratorConfig withMemory(MemoryPolicy policy, long budgetBytes) {
         return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llmThreads, sdThreads, logLevel,
-                maxBodyBytes, policy, budgetBytes, corsOrigin);
+                maxBodyBytes, policy, budgetBytes, corsOrigin, limits);
     }
 
     public boolean isLoopback() {

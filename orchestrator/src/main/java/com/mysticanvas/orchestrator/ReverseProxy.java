@@ -49,12 +49,13 @@ final class ReverseProxy {
             throw notReady(worker);
         }
         HttpResponse<InputStream> upstream = send(ctx, kind, port);
-        try (InputStream body = inFlight.track(upstream.body())) {
+        boolean eventStream = upstream.headers().firstValue("content-type")
+                .map(t -> t.startsWith("text/event-stream")).orElse(false);
+        try (InputStream body = inFlight.track(upstream.body());
+             InFlight.StreamSlot slot = eventStream ? inFlight.streamSlot() : null) {
             HttpServletResponse res = ctx.res();
             res.setStatus(upstream.statusCode());
             copyHeaders(upstream, res);
-            boolean eventStream = upstream.headers().firstValue("content-type")
-                    .map(t -> t.startsWith("text/event-stream")).orElse(false);
             OutputStream out = res.getOutputStream();
             if (eventStream) {
                 res.setHeader("Cache-Control", "no-cache");

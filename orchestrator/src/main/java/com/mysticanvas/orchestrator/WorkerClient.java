@@ -46,6 +46,18 @@ public final class WorkerClient {
      * status becomes an ApiException with the worker's own error, before anything is sent to our client.
      */
     public InputStream openStream(WorkerKind kind, String path, JsonNode body) {
+        InFlight.StreamSlot slot = inFlight.streamSlot();
+        HttpResponse<InputStream> r;
+        try {
+            r = sendStreaming(kind, path, body);
+        } catch (RuntimeException e) {
+            slot.close();
+            throw e;
+        }
+        return inFlight.track(r.body(), slot);
+    }
+
+    private HttpResponse<InputStream> sendStreaming(WorkerKind kind, String path, JsonNode body) {
         HttpResponse<InputStream> r = send(kind, request(kind, path)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))), HttpResponse.BodyHandlers.ofInputStream());
@@ -56,7 +68,7 @@ public final class WorkerClient {
                 throw new ApiException(502, "server_error", "worker_failed", kind.mode() + " failed: " + e.getMessage());
             }
         }
-        return inFlight.track(r.body());
+        return r;
     }
 
     /** Turns a non-2xx worker answer into the same error for our caller. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.WorkerConfig;
 import com.mysticanvas.core.WorkerKind;
 import com.mysticanvas.core.WorkerServer;
@@ -30,14 +31,14 @@ public final class SdWorker {
     public static void run(WorkerConfig config) {
         ModelFiles files = new ModelFiles(config.modelsDir());
         SdEngine engine = new SdEngine(files, config.threads(), DiffusionMaths.standard(() -> tokenizer(files)));
-        WorkerServer.start(WorkerKind.SD, config, routes -> routes(routes, engine, files));
+        WorkerServer.start(WorkerKind.SD, config, routes -> routes(routes, engine, files, config.limits()));
         if (config.startupModel() != null && !config.startupModel().isBlank()) {
             engine.loadInBackground(config.startupModel());
         }
     }
 
     /** The worker's routes over an engine (tests mount them on a plain server). */
-    public static void routes(RoutesConfig routes, SdEngine engine, ModelFiles files) {
+    public static void routes(RoutesConfig routes, SdEngine engine, ModelFiles files, Limits limits) {
         routes.get("/health", ctx -> ctx.json(Json.object().put("status", "ok").put("model", engine.model())
                 .put("loading", engine.loading()).put("vae", engine.vae())));
         routes.get("/v1/models/checkpoints", ctx -> list(ctx, files, ModelFiles.Kind.CHECKPOINT, engine.model()));
@@ -55,7 +56,7 @@ public final class SdWorker {
             engine.unload();
             ctx.json(Json.object().put("model", (String) null));
         });
-        ImageJobs jobs = new ImageJobs(engine);
+        ImageJobs jobs = new ImageJobs(engine, limits);
         OpenAiImagesApi openAi = new OpenAiImagesApi(jobs);
         openAi.routes(routes);
         new A1111Api(jobs, engine, files, openAi).routes(routes);

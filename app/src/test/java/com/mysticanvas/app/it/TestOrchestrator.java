@@ -3,6 +3,7 @@ package com.mysticanvas.app.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.app.Main;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.WorkerKind;
 import com.mysticanvas.orchestrator.Orchestrator;
 import com.mysticanvas.orchestrator.OrchestratorConfig;
@@ -41,7 +42,8 @@ public final class TestOrchestrator implements AutoCloseable {
     private TestOrchestrator(Builder b) {
         PrintStream console = new PrintStream(new TeeStream(consoleBytes, System.out), true, StandardCharsets.UTF_8);
         OrchestratorConfig config = OrchestratorConfig.loopback(0, b.modelsDir, b.dataDir)
-                .withModels(b.llmModel, b.sdModel).withApiKey(b.apiKey).withMemory(b.memoryPolicy, b.memoryBudgetBytes);
+                .withModels(b.llmModel, b.sdModel).withApiKey(b.apiKey).withMemory(b.memoryPolicy, b.memoryBudgetBytes)
+                .withLimits(b.limits);
         orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(b.mainClasses), b.timing, console);
         base = URI.create("http://127.0.0.1:" + orchestrator.port());
     }
@@ -61,6 +63,7 @@ public final class TestOrchestrator implements AutoCloseable {
         private SupervisorTiming timing = FAST;
         private MemoryPolicy memoryPolicy = MemoryPolicy.AUTO;
         private long memoryBudgetBytes;
+        private Limits limits = Limits.DEFAULTS;
 
         private Builder(Path dir) {
             modelsDir = dir.resolve("models");
@@ -100,6 +103,11 @@ public final class TestOrchestrator implements AutoCloseable {
         public Builder memory(MemoryPolicy policy, long budgetBytes) {
             memoryPolicy = policy;
             memoryBudgetBytes = budgetBytes;
+            return this;
+        }
+
+        public Builder limits(Limits l) {
+            limits = l;
             return this;
         }
 

@@ -1,6 +1,7 @@
 package com.mysticanvas.sd.api;
 
 import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.SdEngine;
 import com.mysticanvas.sd.pipeline.GenerationCancelledException;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
@@ -16,10 +17,10 @@ import java.util.concurrent.LinkedBlockingDeque;
  * 429, not an unbounded backlog), any can be cancelled, and the recent ones stay looked up by id.
  */
 public final class ImageJobs implements AutoCloseable {
-    public static final int MAX_WAITING = 8;
     private static final int REMEMBERED = 32;
 
     private final SdEngine engine;
+    private final Limits limits;
     private final LinkedBlockingDeque<ImageJob> waiting = new LinkedBlockingDeque<>();
     private final Map<String, ImageJob> recent = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -30,21 +31,22 @@ public final class ImageJobs implements AutoCloseable {
     private final Thread dispatcher;
     private volatile ImageJob current;
 
-    public ImageJobs(SdEngine engine) {
+    public ImageJobs(SdEngine engine, Limits limits) {
         this.engine = engine;
+        this.limits = limits;
         this.dispatcher = Thread.ofVirtual().name("sd-jobs").start(this::dispatch);
     }
 
     /** Queues a job (validated first, so bad input is a 400 now, not a failed job later). */
     public ImageJob submit(GenerationRequest request) {
-        request.validate();
+        request.validate(limits);
         if (engine.model() == null && engine.loading() == null) {
             throw ApiException.noModelLoaded("load a checkpoint first (POST /v1/models/load or /sdapi/v1/options)");
         }
         ImageJob job = new ImageJob(request);
         synchronized (this) {
-            if (waiting.size() >= MAX_WAITING) {
-                throw ApiException.tooManyRequests(MAX_WAITING + " image jobs are already waiting; try again when one is done");
+            if (waiting.size() >= limits.imageQueue()) {
+                throw ApiException.tooManyRequests(limits.imageQueue() + " image jobs are already waiting; try again when one is done");
             }
             recent.put(job.id(), job);
             waiting.add(job);
