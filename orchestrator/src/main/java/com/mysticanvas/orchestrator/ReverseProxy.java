@@ -31,13 +31,15 @@ final class ReverseProxy {
             "authorization", "http2-settings", Handshake.SECRET_HEADER.toLowerCase());
 
     private final ProcessManager processes;
+    private final InFlight inFlight;
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
             .build();
 
-    ReverseProxy(ProcessManager processes) {
+    ReverseProxy(ProcessManager processes, InFlight inFlight) {
         this.processes = processes;
+        this.inFlight = inFlight;
     }
 
     void forward(Context ctx, WorkerKind kind) throws IOException {
@@ -47,12 +49,13 @@ final class ReverseProxy {
             throw notReady(worker);
         }
         HttpResponse<InputStream> upstream = send(ctx, kind, port);
-        try (InputStream body = upstream.body()) {
+        boolean eventStream = upstream.headers().firstValue("content-type")
+                .map(t -> t.startsWith("text/event-stream")).orElse(false);
+        try (InputStream body = inFlight.track(upstream.body());
+             InFlight.StreamSlot slot = eventStream ? inFlight.streamSlot() : null) {
             HttpServletResponse res = ctx.res();
             res.setStatus(upstream.statusCode());
             copyHeaders(upstream, res);
-            boolean eventStream = upstream.headers().firstValue("content-type")
-                    .map(t -> t.startsWith("text/event-stream")).orElse(false);
             OutputStream out = res.getOutputStream();
             if (eventStream) {
                 res.setHeader("Cache-Control", "no-cache");

@@ -6,8 +6,8 @@ package com.mysticanvas.orchestrator;
  * @param state     starting, ready, restarting or stopped
  * @param uptimeMs  time since it became ready, or null
  * @param rssBytes  resident memory of the worker process, or null when not running
- * @param model     the model it reports loaded (or, while loading, the one it will reload after a crash), or null
- * @param loading   the model it reports being loaded now, or null
+ * @param model     the model it reports loaded, or null
+ * @param loading   the model it is loading now, or null
  * @param lastError why it last stopped or failed, or null
  */
 public record WorkerStatus(String name, String state, Long pid, Integer port, int restarts, Long uptimeMs,

@@ -3,14 +3,17 @@ package com.mysticanvas.orchestrator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ProcessManagerTest {
     private static OrchestratorConfig config(String host, String key) {
-        return new OrchestratorConfig(host, 0, Path.of("m"), Path.of("d"), key, "a.gguf", null, 1, 3, "warn", 1024);
+        return new OrchestratorConfig(host, 0, Path.of("m"), Path.of("d"), key, "a.gguf", null, 1, 3, "warn", 1024,
+                MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS);
     }
 
     @Test
@@ -21,6 +24,7 @@ class ProcessManagerTest {
                 .contains("--models-dir " + Path.of("m").toAbsolutePath())
                 .contains("--log-level warn")
                 .contains("--llm-threads 1")
+                .contains("--max-image-side 2048 --max-steps 150")
                 .endsWith("--llm-model a.gguf");
         assertThat(String.join(" ", ProcessManager.workerArgs(config("127.0.0.1", null), WorkerKind.SD, null)))
                 .contains("--mode sd-worker").contains("--sd-threads 3").doesNotContain("--sd-model");

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.WorkerConfig;
 import com.mysticanvas.core.WorkerKind;
 import com.mysticanvas.core.WorkerServer;
+import com.mysticanvas.sd.api.A1111Api;
+import com.mysticanvas.sd.api.ImageJobs;
+import com.mysticanvas.sd.api.OpenAiImagesApi;
 import com.mysticanvas.sd.pipeline.DiffusionMaths;
-import com.mysticanvas.sd.pipeline.GeneratedImage;
-import com.mysticanvas.sd.pipeline.ProgressListener;
 import com.mysticanvas.sd.pipeline.SdModel;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import io.javalin.config.RoutesConfig;
@@ -17,11 +19,10 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
-import java.util.List;
 
 /**
- * Entry point of {@code --mode sd-worker}: health, the model lists, load/unload and OpenAI-style image generation.
+ * Entry point of {@code --mode sd-worker}: health, the model lists, load/unload, and the image APIs (OpenAI's and
+ * A1111's) over one job queue.
  * The HTTP layer only parses and answers; every engine call goes through {@link SdEngine}'s own thread.
  */
 public final class SdWorker {
@@ -30,14 +31,14 @@ public final class SdWorker {
     public static void run(WorkerConfig config) {
         ModelFiles files = new ModelFiles(config.modelsDir());
         SdEngine engine = new SdEngine(files, config.threads(), DiffusionMaths.standard(() -> tokenizer(files)));
-        WorkerServer.start(WorkerKind.SD, config, routes -> routes(routes, engine, files));
+        WorkerServer.start(WorkerKind.SD, config, routes -> routes(routes, engine, files, config.limits()));
         if (config.startupModel() != null && !config.startupModel().isBlank()) {
             engine.loadInBackground(config.startupModel());
         }
     }
 
     /** The worker's routes over an engine (tests mount them on a plain server). */
-    public static void routes(RoutesConfig routes, SdEngine engine, ModelFiles files) {
+    public static void routes(RoutesConfig routes, SdEngine engine, ModelFiles files, Limits limits) {
         routes.get("/health", ctx -> ctx.json(Json.object().put("status", "ok").put("model", engine.model())
                 .put("loading", engine.loading()).put("vae", engine.vae())));
         routes.get("/v1/models/checkpoints", ctx -> list(ctx, files, ModelFiles.Kind.CHECKPOINT, engine.model()));
@@ -55,17 +56,10 @@ public final class SdWorker {
             engine.unload();
             ctx.json(Json.object().put("model", (String) null));
         });
-        routes.post("/v1/images/generations", ctx -> {
-            List<GeneratedImage> images = engine.generate(ImagesRequest.parse(Json.parseObject(ctx.body())),
-                    ProgressListener.NONE);
-            ObjectNode out = Json.object().put("created", System.currentTimeMillis() / 1000);
-            ArrayNode data = out.putArray("data");
-            for (GeneratedImage image : images) {
-                data.addObject().put("b64_json", Base64.getEncoder().encodeToString(image.png()))
-                        .put("seed", image.seed()).put("parameters", image.parameters());
-            }
-            ctx.json(out);
-        });
+        ImageJobs jobs = new ImageJobs(engine, limits);
+        OpenAiImagesApi openAi = new OpenAiImagesApi(jobs);
+        openAi.routes(routes);
+        new A1111Api(jobs, engine, files, openAi).routes(routes);
     }
 
     private static void list(Context ctx, ModelFiles files, ModelFiles.Kind kind, String active) throws IOException {

@@ -3,11 +3,13 @@ package com.mysticanvas.app.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.app.Main;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.WorkerKind;
 import com.mysticanvas.orchestrator.Orchestrator;
 import com.mysticanvas.orchestrator.OrchestratorConfig;
 import com.mysticanvas.orchestrator.SupervisorTiming;
 import com.mysticanvas.orchestrator.WorkerLauncher;
+import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -39,8 +41,9 @@ public final class TestOrchestrator implements AutoCloseable {
 
     private TestOrchestrator(Builder b) {
         PrintStream console = new PrintStream(new TeeStream(consoleBytes, System.out), true, StandardCharsets.UTF_8);
-        OrchestratorConfig config = new OrchestratorConfig("127.0.0.1", 0, b.modelsDir, b.dataDir, b.apiKey,
-                b.llmModel, b.sdModel, 1, 1, "info", 64L * 1024 * 1024);
+        OrchestratorConfig config = OrchestratorConfig.loopback(0, b.modelsDir, b.dataDir)
+                .withModels(b.llmModel, b.sdModel).withApiKey(b.apiKey).withMemory(b.memoryPolicy, b.memoryBudgetBytes)
+                .withLimits(b.limits);
         orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(b.mainClasses), b.timing, console);
         base = URI.create("http://127.0.0.1:" + orchestrator.port());
     }
@@ -58,6 +61,9 @@ public final class TestOrchestrator implements AutoCloseable {
         private String llmModel;
         private String sdModel;
         private SupervisorTiming timing = FAST;
+        private MemoryPolicy memoryPolicy = MemoryPolicy.AUTO;
+        private long memoryBudgetBytes;
+        private Limits limits = Limits.DEFAULTS;
 
         private Builder(Path dir) {
             modelsDir = dir.resolve("models");
@@ -91,6 +97,17 @@ public final class TestOrchestrator implements AutoCloseable {
 
         public Builder sdModel(String name) {
             sdModel = name;
+            return this;
+        }
+
+        public Builder memory(MemoryPolicy policy, long budgetBytes) {
+            memoryPolicy = policy;
+            memoryBudgetBytes = budgetBytes;
+            return this;
+        }
+
+        public Builder limits(Limits l) {
+            limits = l;
             return this;
         }
 
