@@ -37,6 +37,7 @@ public final class TestOrchestrator implements AutoCloseable {
     public final Orchestrator orchestrator;
     public final URI base;
     public final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final String apiKey;
     private final ByteArrayOutputStream consoleBytes = new ByteArrayOutputStream();
 
     private TestOrchestrator(Builder b) {
@@ -46,6 +47,7 @@ public final class TestOrchestrator implements AutoCloseable {
                 .withLimits(b.limits);
         orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(b.mainClasses), b.timing, console);
         base = URI.create("http://127.0.0.1:" + orchestrator.port());
+        apiKey = b.apiKey;
     }
 
     public static Builder builder(Path dir) {
@@ -128,14 +130,20 @@ public final class TestOrchestrator implements AutoCloseable {
         }
     }
 
+    /** GET, with the API key when the orchestrator has one. */
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(base.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(authorized(HttpRequest.newBuilder(base.resolve(path)).GET()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** POST of JSON, with the API key when the orchestrator has one. */
     public HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(base.resolve(path))
+        return http.send(authorized(HttpRequest.newBuilder(base.resolve(path))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(json))).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder b) {
+        return apiKey == null ? b : b.header("Authorization", "Bearer " + apiKey);
     }
 
     public JsonNode worker(WorkerKind kind) throws IOException, InterruptedException {
