@@ -17,6 +17,8 @@ import java.util.List;
 public final class ChatTemplate {
     private final String source;
     private final Template template;
+    /** Probed on first use; a race only probes twice. */
+    private volatile TemplateCapabilities capabilities;
 
     private ChatTemplate(String source, Template template) {
         this.source = source;
@@ -31,6 +33,16 @@ public final class ChatTemplate {
     /** The template's source text (for {@code ToolCallFormat.detect} and capability checks). */
     public String source() {
         return source;
+    }
+
+    /** What this template does with system messages, tools and tool-call arguments (probed once). */
+    public TemplateCapabilities capabilities() {
+        TemplateCapabilities c = capabilities;
+        if (c == null) {
+            c = TemplateCapabilities.probe(this);
+            capabilities = c;
+        }
+        return c;
     }
 
     /**
