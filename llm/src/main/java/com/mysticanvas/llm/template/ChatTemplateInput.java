@@ -28,7 +28,7 @@ import java.util.Map;
  * </ul>
  * Read from the request: {@code messages}, {@code tools}, {@code tool_choice} ({@code "none"} leaves tools out),
  * {@code reasoning_effort}, {@code add_generation_prompt} (default true) and llama.cpp's
- * {@code chat_template_kwargs} (extra variables such as {@code enable_thinking}).
+ * {@code chat_template_kwargs} (extra variables, e.g. {@code "enable_thinking": false}; it is true otherwise).
  */
 public final class ChatTemplateInput {
     private ChatTemplateInput() {}
@@ -70,6 +70,8 @@ public final class ChatTemplateInput {
         vars.put("add_generation_prompt", request.path("add_generation_prompt").asBoolean(true));
         vars.put("bos_token", bosToken == null ? "" : bosToken);
         vars.put("eos_token", eosToken == null ? "" : eosToken);
+        // as llama.cpp: thinking models think unless the request turns it off (several templates test this flag)
+        vars.put("enable_thinking", true);
         LocalDate today = LocalDate.now(clock);
         vars.put("date_string", DateTimeFormatter.ofPattern("dd MMM yyyy", Locale.ENGLISH).format(today));
         vars.put("datetime", DateTimeFormatter.ofPattern("MMM dd yyyy", Locale.ENGLISH).format(today));

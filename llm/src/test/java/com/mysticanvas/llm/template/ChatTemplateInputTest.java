@@ -167,5 +167,6 @@ class ChatTemplateInputTest {
         assertThat(vars.at("/messages/1/thinking").asText()).isEqualTo("Add them.");
         assertThat(vars.get("reasoning_effort").asText()).isEqualTo("high");
         assertThat(vars.get("add_generation_prompt").asBoolean()).isTrue();
+        assertThat(vars.get("enable_thinking").asBoolean()).isTrue();
     }
 }
