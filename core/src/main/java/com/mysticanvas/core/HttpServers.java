@@ -6,6 +6,7 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
+import io.javalin.validation.ValidationException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,10 @@ public final class HttpServers {
             config.jsonMapper(new JavalinJackson(Json.MAPPER, true));
             config.routes.exception(ApiException.class, (e, ctx) -> respond(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> respond(ctx, fromJavalin(e)));
+            config.routes.exception(ValidationException.class, (e, ctx) -> respond(ctx, ApiException.badRequest(
+                    "invalid parameter: " + e.getErrors().entrySet().stream()
+                            .map(v -> v.getKey() + " " + v.getValue().getFirst().getMessage())
+                            .reduce((a, b) -> a + "; " + b).orElse("?"))));
             config.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("request {} {} failed", ctx.method(), ctx.path(), e);
                 respond(ctx, new ApiException(500, "server_error", "internal_error",

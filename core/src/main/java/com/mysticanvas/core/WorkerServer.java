@@ -29,6 +29,7 @@ public final class WorkerServer {
             System.err.println(kind.mode() + ": orchestrator gone, exiting");
             System.exit(0);
         });
+        System.err.println(kind.mode() + " listening on 127.0.0.1:" + app.port() + " (pid " + ProcessHandle.current().pid() + ")");
         // The handshake goes out only when the port really accepts connections.
         System.out.println(Handshake.readyLine(app.port()));
         System.out.flush();

@@ -18,7 +18,7 @@ public final class ProcessManager implements AutoCloseable {
     private final List<Consumer<WorkerStatus>> listeners = new CopyOnWriteArrayList<>();
     private final String secret = newSecret();
 
-    public ProcessManager(OrchestratorConfig config, WorkerLauncher launcher, WorkerSupervisor.Timing timing,
+    public ProcessManager(OrchestratorConfig config, WorkerLauncher launcher, SupervisorTiming timing,
                           PrintStream console) {
         for (WorkerKind kind : WorkerKind.values()) {
             String startupModel = kind == WorkerKind.LLM ? config.llmModel() : config.sdModel();

@@ -31,13 +31,15 @@ final class ReverseProxy {
             "authorization", "http2-settings", Handshake.SECRET_HEADER.toLowerCase());
 
     private final ProcessManager processes;
+    private final InFlight inFlight;
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
             .build();
 
-    ReverseProxy(ProcessManager processes) {
+    ReverseProxy(ProcessManager processes, InFlight inFlight) {
         this.processes = processes;
+        this.inFlight = inFlight;
     }
 
     void forward(Context ctx, WorkerKind kind) throws IOException {
@@ -47,7 +49,7 @@ final class ReverseProxy {
             throw notReady(worker);
         }
         HttpResponse<InputStream> upstream = send(ctx, kind, port);
-        try (InputStream body = upstream.body()) {
+        try (InputStream body = inFlight.track(upstream.body())) {
             HttpServletResponse res = ctx.res();
             res.setStatus(upstream.statusCode());
             copyHeaders(upstream, res);
@@ -91,9 +93,9 @@ final class ReverseProxy {
         upstream.headers().map().forEach((name, values) -> {
             String lower = name.toLowerCase();
             if (!NOT_FORWARDED.contains(lower) || lower.equals("content-length")) {
-                for (String v : values) {
-                    res.addHeader(name, v);
-                }
+                // set, not add: the server has defaults (Content-Type) that the worker's value replaces
+                res.setHeader(name, values.getFirst());
+                values.stream().skip(1).forEach(v -> res.addHeader(name, v));
             }
         });
     }
@@ -102,7 +104,7 @@ final class ReverseProxy {
      * Copies until the worker ends its answer. A failed read is the worker's fault (reported in-band on
      * event streams); a failed write is the client's disconnect, and closing {@code body} cancels upstream.
      */
-    private static void pipe(InputStream body, OutputStream out, boolean flushEachRead, WorkerKind kind)
+    private static void pipe(InputStream body, OutputStream out, boolean eventStream, WorkerKind kind)
             throws IOException {
         byte[] buffer = new byte[16 * 1024];
         while (true) {
@@ -110,7 +112,7 @@ final class ReverseProxy {
             try {
                 n = body.read(buffer);
             } catch (IOException e) {
-                if (flushEachRead) {
+                if (eventStream) {
                     String event = "data: " + Json.write(ApiException.errorBody(
                             kind.mode() + " failed mid-stream: " + describe(e), "server_error", "worker_failed"))
                             + "\n\n";
@@ -125,7 +127,9 @@ final class ReverseProxy {
                 return;
             }
             out.write(buffer, 0, n);
-            if (flushEachRead) {
+            // Flush when the worker has nothing more ready: each event leaves at once, and a burst
+            // that is already here goes out in one write instead of one per event.
+            if (eventStream && body.available() == 0) {
                 out.flush();
             }
         }

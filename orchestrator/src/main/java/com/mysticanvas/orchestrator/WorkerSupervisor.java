@@ -31,13 +31,6 @@ import java.util.function.Function;
 final class WorkerSupervisor {
     enum State { STARTING, READY, RESTARTING, STOPPED }
 
-    /** Timings; tests shorten them. */
-    record Timing(Duration healthInterval, Duration healthTimeout, int healthFailuresToRestart,
-                  Duration handshakeTimeout, Duration stableAfter) {
-        static final Timing DEFAULT = new Timing(Duration.ofSeconds(2), Duration.ofSeconds(3), 3,
-                Duration.ofSeconds(120), Duration.ofSeconds(60));
-    }
-
     private static final long FIRST_BACKOFF_MS = 500;
     private static final long MAX_BACKOFF_MS = 30_000;
     private static final int MAX_FAILED_MODEL_LOADS = 3;
@@ -46,7 +39,7 @@ final class WorkerSupervisor {
     private final WorkerLauncher launcher;
     private final Function<String, List<String>> workerArgs;
     private final String secret;
-    private final Timing timing;
+    private final SupervisorTiming timing;
     private final PrintStream console;
     private final Consumer<WorkerStatus> onChange;
     private final HttpClient http = HttpClient.newBuilder()
@@ -60,7 +53,10 @@ final class WorkerSupervisor {
     private volatile Process process;
     private volatile int port;
     private volatile long readySinceMs;
+    /** What the worker reports loaded and loading (shown), and what to load when (re)starting it. */
     private volatile String model;
+    private volatile String loading;
+    private volatile String wantedModel;
     private volatile String lastError;
     private volatile boolean stopping;
     private volatile boolean restartRequested;
@@ -70,12 +66,12 @@ final class WorkerSupervisor {
      * @param workerArgs builds the worker's arguments from the model it should load at start (or null)
      */
     WorkerSupervisor(WorkerKind kind, WorkerLauncher launcher, Function<String, List<String>> workerArgs,
-                     String startupModel, String secret, Timing timing, PrintStream console,
+                     String startupModel, String secret, SupervisorTiming timing, PrintStream console,
                      Consumer<WorkerStatus> onChange) {
         this.kind = kind;
         this.launcher = launcher;
         this.workerArgs = workerArgs;
-        this.model = startupModel;
+        this.wantedModel = startupModel;
         this.secret = secret;
         this.timing = timing;
         this.console = console;
@@ -151,7 +147,7 @@ final class WorkerSupervisor {
                 restarts.get(),
                 s == State.READY ? System.currentTimeMillis() - readySinceMs : null,
                 alive ? ProcessMemory.rssBytes(p.pid()) : null,
-                model, lastError);
+                model, loading, lastError);
     }
 
     private void superviseLoop() {
@@ -169,11 +165,11 @@ final class WorkerSupervisor {
                 continue;
             }
             // A model that kills the worker while loading would otherwise crash-loop forever.
-            failedModelLoads = modelReported || model == null ? 0 : failedModelLoads + 1;
+            failedModelLoads = modelReported || wantedModel == null ? 0 : failedModelLoads + 1;
             if (failedModelLoads >= MAX_FAILED_MODEL_LOADS) {
-                lastError = lastError + "; gave up loading model " + model + " after "
+                lastError = lastError + "; gave up loading model " + wantedModel + " after "
                         + failedModelLoads + " crashes";
-                model = null;
+                wantedModel = null;
                 failedModelLoads = 0;
             }
             if (readySinceMs > 0 && System.currentTimeMillis() - readySinceMs > timing.stableAfter().toMillis()) {
@@ -189,11 +185,13 @@ final class WorkerSupervisor {
     /** Runs one worker process until it is gone; true if it reported its model loaded meanwhile. */
     private boolean runOnce() {
         port = 0;
+        model = null;
+        loading = null;
         readySinceMs = 0;
         setState(State.STARTING);
         Process p;
         try {
-            ProcessBuilder pb = new ProcessBuilder(launcher.command(kind, workerArgs.apply(model)))
+            ProcessBuilder pb = new ProcessBuilder(launcher.command(kind, workerArgs.apply(wantedModel)))
                     .redirectErrorStream(true);
             pb.environment().put(Handshake.SECRET_ENV, secret);
             p = pb.start();
@@ -216,10 +214,14 @@ final class WorkerSupervisor {
                 JsonNode health = checkHealth();
                 if (health != null) {
                     failures = 0;
-                    String loaded = textOrNull(health, "model");
-                    modelReported |= loaded != null;
-                    // What to reload after a crash: the loaded model, or the one being loaded.
-                    model = loaded != null ? loaded : textOrNull(health, "loading");
+                    model = textOrNull(health, "model");
+                    loading = textOrNull(health, "loading");
+                    if (model != null || loading != null) {
+                        wantedModel = model != null ? model : loading;
+                    } else if (modelReported) {
+                        wantedModel = null; // it had a model and now has none: unloaded on purpose
+                    }
+                    modelReported |= model != null;
                 } else if (++failures >= timing.healthFailuresToRestart()) {
                     killReason = "not answering /health (" + failures + " checks failed); killed it";
                     p.destroyForcibly();

@@ -1,28 +1,87 @@
 package com.mysticanvas.sd;
 
-import com.mysticanvas.core.ApiException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.WorkerConfig;
 import com.mysticanvas.core.WorkerKind;
 import com.mysticanvas.core.WorkerServer;
-import io.javalin.http.Handler;
-import io.javalin.http.HandlerType;
+import com.mysticanvas.sd.api.A1111Api;
+import com.mysticanvas.sd.api.ImageJobs;
+import com.mysticanvas.sd.api.OpenAiImagesApi;
+import com.mysticanvas.sd.pipeline.DiffusionMaths;
+import com.mysticanvas.sd.pipeline.SdModel;
+import com.mysticanvas.sd.tokenizer.ClipTokenizer;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
-/** Entry point of {@code --mode sd-worker}. Until the diffusion engine lands it serves health only. */
+/**
+ * Entry point of {@code --mode sd-worker}: health, the model lists, load/unload, and the image APIs (OpenAI's and
+ * A1111's) over one job queue.
+ * The HTTP layer only parses and answers; every engine call goes through {@link SdEngine}'s own thread.
+ */
 public final class SdWorker {
     private SdWorker() {}
 
     public static void run(WorkerConfig config) {
-        WorkerServer.start(WorkerKind.SD, config, routes -> {
-            routes.get("/health", ctx -> ctx.json(Json.object().put("status", "ok").putNull("model")));
-            Handler noModel = ctx -> {
-                throw ApiException.noModelLoaded("the Stable Diffusion engine is not available yet");
-            };
-            for (String path : new String[] {"/v1/models/*", "/v1/images/*", "/sdapi/v1/*"}) {
-                for (HandlerType method : new HandlerType[] {HandlerType.GET, HandlerType.POST}) {
-                    routes.addHttpHandler(method, path, noModel);
-                }
-            }
+        ModelFiles files = new ModelFiles(config.modelsDir());
+        SdEngine engine = new SdEngine(files, config.threads(), DiffusionMaths.standard(() -> tokenizer(files)));
+        WorkerServer.start(WorkerKind.SD, config, routes -> routes(routes, engine, files));
+        if (config.startupModel() != null && !config.startupModel().isBlank()) {
+            engine.loadInBackground(config.startupModel());
+        }
+    }
+
+    /** The worker's routes over an engine (tests mount them on a plain server). */
+    public static void routes(RoutesConfig routes, SdEngine engine, ModelFiles files) {
+        routes.get("/health", ctx -> ctx.json(Json.object().put("status", "ok").put("model", engine.model())
+                .put("loading", engine.loading()).put("vae", engine.vae())));
+        routes.get("/v1/models/checkpoints", ctx -> list(ctx, files, ModelFiles.Kind.CHECKPOINT, engine.model()));
+        routes.get("/v1/models/loras", ctx -> list(ctx, files, ModelFiles.Kind.LORA, null));
+        routes.get("/v1/models/vaes", ctx -> list(ctx, files, ModelFiles.Kind.VAE, engine.vae()));
+        routes.post("/v1/models/load", ctx -> {
+            ObjectNode body = Json.parseObject(ctx.body());
+            JsonNode vae = body.path("vae");
+            SdModel m = engine.load(body.path("checkpoint").asText(null), vae.isTextual() ? vae.asText() : null);
+            ObjectNode out = Json.object().put("model", m.checkpointName()).put("vae", m.vaeName())
+                    .put("family", m.spec().family().title());
+            ctx.json(out);
         });
+        routes.post("/v1/models/unload", ctx -> {
+            engine.unload();
+            ctx.json(Json.object().put("model", (String) null));
+        });
+        ImageJobs jobs = new ImageJobs(engine);
+        OpenAiImagesApi openAi = new OpenAiImagesApi(jobs);
+        openAi.routes(routes);
+        new A1111Api(jobs, engine, files, openAi).routes(routes);
+    }
+
+    private static void list(Context ctx, ModelFiles files, ModelFiles.Kind kind, String active) throws IOException {
+        ObjectNode out = Json.object().put("object", "list");
+        ArrayNode data = out.putArray("data");
+        for (Path p : files.list(kind)) {
+            String name = p.getFileName().toString();
+            data.addObject().put("id", name).put("object", "model").put("type", "image")
+                    .put("size", Files.size(p)).put("loaded", name.equals(active));
+        }
+        ctx.json(out);
+    }
+
+    /** models/sd/tokenizers overrides the bundled CLIP merges file. */
+    private static ClipTokenizer tokenizer(ModelFiles files) {
+        Path dir = files.folder(ModelFiles.Kind.CHECKPOINT).resolveSibling("tokenizers");
+        try (var entries = Files.isDirectory(dir) ? Files.list(dir) : java.util.stream.Stream.<Path>empty()) {
+            if (entries.findAny().isPresent()) {
+                return ClipTokenizer.load(dir);
+            }
+        } catch (IOException e) {
+            System.err.println("sd-worker: cannot read " + dir + " (" + e.getMessage() + "); using the bundled tokenizer");
+        }
+        return ClipTokenizer.bundled();
     }
 }

@@ -1,15 +1,20 @@
 package com.mysticanvas.sd.sampling;
 
+import com.mysticanvas.core.ApiException;
+import java.util.Arrays;
+
 /**
  * Schedules and samplers on SD's discrete 1000-step {@code scaled_linear} schedule (beta 0.00085 to
- * 0.012). CONTRACT (sd-maths implements, sd-graphs' pipeline calls).
+ * 0.012). CONTRACT (sd-maths implements, sd-graphs' pipeline calls). The parts: {@link NoiseSchedule}
+ * (the training schedule), {@link Schedule} (sigmas of a run), {@link Sampler} (the update rules),
+ * {@link GaussianNoise} (seeded noise).
  */
 public final class Sampling {
     private Sampling() {}
 
     /** {@code euler}, {@code euler_a}, {@code dpmpp_2m}, {@code ddim}, {@code lcm}; else ApiException 400 listing them. */
     public static String[] samplerNames() {
-        return new String[] {"euler", "euler_a", "dpmpp_2m", "ddim", "lcm"};
+        return Arrays.stream(Sampler.values()).map(Sampler::id).toArray(String[]::new);
     }
 
     /**
@@ -17,12 +22,12 @@ public final class Sampling {
      * {@code schedule}: {@code discrete} or {@code karras}.
      */
     public static float[] sigmas(String schedule, int steps) {
-        throw new UnsupportedOperationException("schedules not implemented yet (issue 6)");
+        return Schedule.named(schedule).sigmas(steps);
     }
 
     /** The UNet timestep (0..999, fractional) for a sigma, by interpolating log-sigmas. */
     public static float timestep(float sigma) {
-        throw new UnsupportedOperationException("schedules not implemented yet (issue 6)");
+        return (float) NoiseSchedule.SD.timestep(sigma);
     }
 
     /**
@@ -32,11 +37,29 @@ public final class Sampling {
      */
     public static float[] sample(String sampler, Denoiser model, float[] x, float[] sigmas, long seed,
                                  StepListener listener) {
-        throw new UnsupportedOperationException("samplers not implemented yet (issue 6)");
+        return Sampler.named(sampler).run(model, x, sigmas, seed, listener);
     }
 
     /** Deterministic standard-normal noise of length n for a seed (same seed, same noise, on any machine). */
     public static float[] gaussianNoise(long seed, int n) {
-        throw new UnsupportedOperationException("seeded noise not implemented yet (issue 6)");
+        return GaussianNoise.sample(seed, n);
+    }
+
+    /**
+     * The tail of a run's sigmas that img2img denoises for a {@code strength} in [0, 1], as A1111 cuts it:
+     * {@code int(min(strength, 0.999) * steps) + 1} steps, ending at 0. Strength 0 gives just {@code {0}}:
+     * no step, the input comes back as it went in. Start from {@code input + noise * tail[0]}. Pass the
+     * strength as the request's double: 0.7 as a float is 0.69999999, which would cut one step fewer.
+     */
+    public static float[] img2imgSigmas(float[] sigmas, double strength) {
+        if (!(strength >= 0 && strength <= 1)) {
+            throw ApiException.badRequest("strength (denoising_strength) must be between 0 and 1, got " + strength);
+        }
+        if (strength == 0) {
+            return new float[] {0f};
+        }
+        int steps = sigmas.length - 1;
+        int encoded = (int) (Math.min(strength, 0.999) * steps);
+        return Arrays.copyOfRange(sigmas, steps - encoded - 1, sigmas.length);
     }
 }

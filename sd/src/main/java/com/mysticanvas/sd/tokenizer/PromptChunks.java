@@ -1,5 +1,7 @@
 package com.mysticanvas.sd.tokenizer;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -7,11 +9,116 @@ import java.util.List;
  * {@code (word)} = 1.1, {@code [word]} = 1/1.1, escapes {@code \(}; longer prompts become several
  * windows of 75 tokens plus start/end, padded with the end token. CONTRACT (sd-maths).
  *
+ * <p>Windows are cut as A1111 cuts them: {@code BREAK} starts a new window, and when a window fills up
+ * within 20 tokens after a comma, the text after the comma moves to the next window so that phrases
+ * stay whole. {@code <lora:…>} tags are not removed here: take them out first with {@link LoraTags}.
+ * The text encoder multiplies each token's output by its weight and then restores the original mean,
+ * as A1111 does.
+ *
  * @param tokens  per window, 77 ids
  * @param weights per window, 77 weights (1.0 for start/end/padding)
  */
 public record PromptChunks(List<int[]> tokens, List<float[]> weights) {
+    /** Tokens between the start and end token of a window. */
+    public static final int WINDOW_TEXT_TOKENS = 75;
+    public static final int WINDOW_TOKENS = WINDOW_TEXT_TOKENS + 2;
+    /** A1111's {@code comma_padding_backtrack} default. */
+    static final int COMMA_BACKTRACK = 20;
+
+    public PromptChunks {
+        tokens = List.copyOf(tokens);
+        weights = List.copyOf(weights);
+    }
+
     public static PromptChunks of(ClipTokenizer tokenizer, String prompt) {
-        throw new UnsupportedOperationException("prompt weighting not implemented yet (issue 6)");
+        return new Builder(tokenizer).build(PromptAttention.parse(prompt));
+    }
+
+    /** Number of windows (the text encoder runs once per window; cond and uncond are padded to the same count). */
+    public int windows() {
+        return tokens.size();
+    }
+
+    /** The same prompt with empty windows appended up to {@code count} (A1111 pads the shorter of cond/uncond). */
+    public PromptChunks padTo(ClipTokenizer tokenizer, int count) {
+        if (count <= windows()) {
+            return this;
+        }
+        List<int[]> t = new ArrayList<>(tokens);
+        List<float[]> w = new ArrayList<>(weights);
+        PromptChunks empty = of(tokenizer, "");
+        while (t.size() < count) {
+            t.add(empty.tokens.getFirst().clone());
+            w.add(empty.weights.getFirst().clone());
+        }
+        return new PromptChunks(t, w);
+    }
+
+    /** Fills windows token by token, following A1111's {@code tokenize_line}. */
+    private static final class Builder {
+        private final ClipTokenizer tokenizer;
+        private final int comma;
+        private final List<int[]> tokens = new ArrayList<>();
+        private final List<float[]> weights = new ArrayList<>();
+        private final int[] ids = new int[WINDOW_TEXT_TOKENS];
+        private final float[] mults = new float[WINDOW_TEXT_TOKENS];
+        private int length;
+        private int lastComma = -1;
+
+        Builder(ClipTokenizer tokenizer) {
+            this.tokenizer = tokenizer;
+            this.comma = tokenizer.tokenId(",</w>").orElse(-1);
+        }
+
+        PromptChunks build(List<PromptAttention.Segment> segments) {
+            for (PromptAttention.Segment segment : segments) {
+                switch (segment) {
+                    case PromptAttention.Break b -> closeWindow();
+                    case PromptAttention.Text(String text, double weight) -> add(tokenizer.encode(text), (float) weight);
+                }
+            }
+            if (length > 0 || tokens.isEmpty()) {
+                closeWindow();
+            }
+            return new PromptChunks(tokens, weights);
+        }
+
+        private void add(int[] text, float weight) {
+            for (int token : text) {
+                if (token == comma) {
+                    lastComma = length;
+                } else if (length == WINDOW_TEXT_TOKENS && lastComma != -1 && length - lastComma <= COMMA_BACKTRACK) {
+                    // Move the words after the last comma into the next window.
+                    int keep = lastComma + 1;
+                    int[] movedIds = Arrays.copyOfRange(ids, keep, length);
+                    float[] movedMults = Arrays.copyOfRange(mults, keep, length);
+                    length = keep;
+                    closeWindow();
+                    System.arraycopy(movedIds, 0, ids, 0, movedIds.length);
+                    System.arraycopy(movedMults, 0, mults, 0, movedMults.length);
+                    length = movedIds.length;
+                }
+                if (length == WINDOW_TEXT_TOKENS) {
+                    closeWindow();
+                }
+                ids[length] = token;
+                mults[length] = weight;
+                length++;
+            }
+        }
+
+        private void closeWindow() {
+            int[] window = new int[WINDOW_TOKENS];
+            float[] w = new float[WINDOW_TOKENS];
+            Arrays.fill(window, tokenizer.endToken());
+            Arrays.fill(w, 1f);
+            window[0] = tokenizer.startToken();
+            System.arraycopy(ids, 0, window, 1, length);
+            System.arraycopy(mults, 0, w, 1, length);
+            tokens.add(window);
+            weights.add(w);
+            length = 0;
+            lastComma = -1;
+        }
     }
 }

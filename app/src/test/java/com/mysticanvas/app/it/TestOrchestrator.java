@@ -1,0 +1,188 @@
+package com.mysticanvas.app.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.app.Main;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.orchestrator.Orchestrator;
+import com.mysticanvas.orchestrator.OrchestratorConfig;
+import com.mysticanvas.orchestrator.SupervisorTiming;
+import com.mysticanvas.orchestrator.WorkerLauncher;
+import com.mysticanvas.orchestrator.memory.MemoryPolicy;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * A real orchestrator on a free loopback port, in this JVM, with real worker processes relaunched
+ * from the test class path. Tests may swap a worker's main class for a test worker.
+ */
+public final class TestOrchestrator implements AutoCloseable {
+    /** Short intervals so hung-worker tests take seconds, not minutes. */
+    public static final SupervisorTiming FAST = new SupervisorTiming(Duration.ofMillis(300), Duration.ofMillis(700), 3,
+            Duration.ofSeconds(60), Duration.ofSeconds(60));
+
+    public final Orchestrator orchestrator;
+    public final URI base;
+    public final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final ByteArrayOutputStream consoleBytes = new ByteArrayOutputStream();
+
+    private TestOrchestrator(Builder b) {
+        PrintStream console = new PrintStream(new TeeStream(consoleBytes, System.out), true, StandardCharsets.UTF_8);
+        OrchestratorConfig config = OrchestratorConfig.loopback(0, b.modelsDir, b.dataDir)
+                .withModels(b.llmModel, b.sdModel).withApiKey(b.apiKey).withMemory(b.memoryPolicy, b.memoryBudgetBytes);
+        orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(b.mainClasses), b.timing, console);
+        base = URI.create("http://127.0.0.1:" + orchestrator.port());
+    }
+
+    public static Builder builder(Path dir) {
+        return new Builder(dir);
+    }
+
+    public static final class Builder {
+        private final Map<WorkerKind, String> mainClasses = new EnumMap<>(Map.of(
+                WorkerKind.LLM, Main.class.getName(), WorkerKind.SD, Main.class.getName()));
+        private Path modelsDir;
+        private Path dataDir;
+        private String apiKey;
+        private String llmModel;
+        private String sdModel;
+        private SupervisorTiming timing = FAST;
+        private MemoryPolicy memoryPolicy = MemoryPolicy.AUTO;
+        private long memoryBudgetBytes;
+
+        private Builder(Path dir) {
+            modelsDir = dir.resolve("models");
+            dataDir = dir.resolve("data");
+        }
+
+        public Builder worker(WorkerKind kind, Class<?> mainClass) {
+            mainClasses.put(kind, mainClass.getName());
+            return this;
+        }
+
+        public Builder workerMainClass(WorkerKind kind, String mainClass) {
+            mainClasses.put(kind, mainClass);
+            return this;
+        }
+
+        public Builder modelsDir(Path dir) {
+            modelsDir = dir;
+            return this;
+        }
+
+        public Builder apiKey(String key) {
+            apiKey = key;
+            return this;
+        }
+
+        public Builder llmModel(String name) {
+            llmModel = name;
+            return this;
+        }
+
+        public Builder sdModel(String name) {
+            sdModel = name;
+            return this;
+        }
+
+        public Builder memory(MemoryPolicy policy, long budgetBytes) {
+            memoryPolicy = policy;
+            memoryBudgetBytes = budgetBytes;
+            return this;
+        }
+
+        public Builder timing(SupervisorTiming t) {
+            timing = t;
+            return this;
+        }
+
+        public TestOrchestrator start() {
+            return new TestOrchestrator(this);
+        }
+    }
+
+    /** Everything the workers printed, as the orchestrator's console showed it. */
+    public String console() {
+        synchronized (consoleBytes) {
+            return consoleBytes.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(base.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public JsonNode worker(WorkerKind kind) throws IOException, InterruptedException {
+        return Json.parse(get("/api/workers").body()).path("workers").path(kind.id());
+    }
+
+    /** Polls {@code /api/workers} until the worker's status matches, or fails after the timeout. */
+    public JsonNode awaitWorker(WorkerKind kind, Predicate<JsonNode> condition, Duration timeout)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            last = worker(kind);
+            if (condition.test(last)) {
+                return last;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("worker " + kind.id() + " did not reach the expected state in " + timeout
+                + "; last status: " + last);
+    }
+
+    public JsonNode awaitReady(WorkerKind kind) throws IOException, InterruptedException {
+        return awaitWorker(kind, w -> w.path("state").asText().equals("ready"), Duration.ofSeconds(60));
+    }
+
+    @Override
+    public void close() {
+        orchestrator.close();
+    }
+
+    /** Copies console output to the test log too, so failures show what the workers said. */
+    private static final class TeeStream extends OutputStream {
+        private final ByteArrayOutputStream copy;
+        private final OutputStream out;
+
+        TeeStream(ByteArrayOutputStream copy, OutputStream out) {
+            this.copy = copy;
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            synchronized (copy) {
+                copy.write(b);
+            }
+            out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            synchronized (copy) {
+                copy.write(b, off, len);
+            }
+            out.write(b, off, len);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.app.Main;
+import com.mysticanvas.core.Handshake;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.orchestrator.Orchestrator;
+import com.mysticanvas.orchestrator.OrchestratorConfig;
+import com.mysticanvas.orchestrator.SupervisorTiming;
+import com.mysticanvas.orchestrator.WorkerLauncher;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * Streaming proxy overhead: time to first byte and throughput of an SSE stream, straight to the
+ * worker and through the orchestrator, interleaved in one run so both see the same machine state.
+ */
+public final class ProxyBench {
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    public static void main(String[] args) throws Exception {
+        int ttfbRounds = args.length > 0 ? Integer.parseInt(args[0]) : 500;
+        int streamEvents = args.length > 1 ? Integer.parseInt(args[1]) : 20000;
+        Path tmp = Files.createTempDirectory("proxy-bench");
+        OrchestratorConfig config = OrchestratorConfig.loopback(0, tmp.resolve("models"), tmp.resolve("data"));
+        try (Orchestrator o = Orchestrator.start(config,
+                WorkerLauncher.sameJvm(Map.of(WorkerKind.LLM, SseSourceWorker.class.getName(), WorkerKind.SD, Main.class.getName())),
+                SupervisorTiming.DEFAULT, System.out)) {
+            URI proxied = URI.create("http://127.0.0.1:" + o.port() + "/v1/chat/completions");
+            JsonNode llm = awaitReady(o.port());
+            URI direct = URI.create("http://127.0.0.1:" + llm.path("port").asInt() + "/v1/chat/completions");
+            String secret = o.processes().secret();
+
+            for (int i = 0; i < 200; i++) { // warm up both paths and the JIT
+                firstByteMicros(direct, secret, 1);
+                firstByteMicros(proxied, secret, 1);
+            }
+            long[] d = new long[ttfbRounds];
+            long[] p = new long[ttfbRounds];
+            for (int i = 0; i < ttfbRounds; i++) {
+                d[i] = firstByteMicros(direct, secret, 1);
+                p[i] = firstByteMicros(proxied, secret, 1);
+            }
+            Arrays.sort(d);
+            Arrays.sort(p);
+            System.out.printf("TTFB (us, %d rounds)   direct p50 %d p90 %d | proxied p50 %d p90 %d | added p50 %.3f ms%n",
+                    ttfbRounds, d[ttfbRounds / 2], d[ttfbRounds * 9 / 10], p[ttfbRounds / 2], p[ttfbRounds * 9 / 10],
+                    (p[ttfbRounds / 2] - d[ttfbRounds / 2]) / 1000.0);
+
+            double[] dr = new double[5];
+            double[] pr = new double[5];
+            for (int i = 0; i < 5; i++) {
+                dr[i] = eventsPerSecond(direct, secret, streamEvents);
+                pr[i] = eventsPerSecond(proxied, secret, streamEvents);
+            }
+            Arrays.sort(dr);
+            Arrays.sort(pr);
+            System.out.printf("Throughput (%d events of 100 B, median of 5)  direct %.0f ev/s | proxied %.0f ev/s | ratio %.3f%n",
+                    streamEvents, dr[2], pr[2], pr[2] / dr[2]);
+        }
+    }
+
+    static JsonNode awaitReady(int port) throws Exception {
+        for (int i = 0; i < 600; i++) {
+            JsonNode w = Json.parse(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/workers")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).path("workers").path("llm");
+            if (w.path("state").asText().equals("ready")) {
+                return w;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("worker not ready");
+    }
+
+    static HttpRequest request(URI uri, String secret, int events) {
+        return HttpRequest.newBuilder(uri).header(Handshake.SECRET_HEADER, secret)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"stream\":true,\"events\":" + events + ",\"size\":100}")).build();
+    }
+
+    static long firstByteMicros(URI uri, String secret, int events) throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<InputStream> r = HTTP.send(request(uri, secret, events), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            in.read();
+            long t = (System.nanoTime() - start) / 1000;
+            in.readAllBytes();
+            return t;
+        }
+    }
+
+    static double eventsPerSecond(URI uri, String secret, int events) throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<InputStream> r = HTTP.send(request(uri, secret, events), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            byte[] buf = new byte[65536];
+            while (in.read(buf) >= 0) {
+                // drain
+            }
+        }
+        return events / ((System.nanoTime() - start) / 1e9);
+    }
+}

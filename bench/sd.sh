@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Issue 6's SD benchmark: seconds per UNet step at 512x512 with CFG, text encoder, VAE decode, total for 20 steps,
+# peak RSS and load time, on the sd15 synthetic checkpoint (random f16 weights, every key and shape of SD 1.5).
+# Run it on an otherwise idle machine; threads default to all cores.
+#   bench/sd.sh [size=512] [steps=20] [threads=nproc] [runs=3]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE=${1:-512}; STEPS=${2:-20}; THREADS=${3:-$(nproc)}; RUNS=${4:-3}
+MODELS=${MYSTI_BENCH_MODELS:-bench/models}
+JAR=dist/mysticanvas.jar
+JAVA=""
+for home in ${JAVA_HOME:-} /usr/lib/jvm/*; do # the first JDK >= 25, as ./mysticanvas picks one
+  [ -x "$home/bin/java" ] || continue
+  v=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | sed -n "s/^ *java.specification.version = //p" | cut -d. -f1 || true)
+  if [ -n "$v" ] && [ "$v" -ge 25 ]; then JAVA="$home/bin/java"; export JAVA_HOME="$home"; break; fi
+done
+[ -n "$JAVA" ] || { echo "no JDK 25 or newer found; set JAVA_HOME" >&2; exit 1; }
+[ -f "$JAR" ] || mvn -q -DskipTests package
+# SdBench writes the synthetic checkpoint (about 2 GB) the first time.
+CKPT="$MODELS/sd/checkpoints/sd15-synth.safetensors"
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (figures are only comparable on an idle machine)"
+exec "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$JAR" com.mysticanvas.sd.bench.SdBench "$CKPT" "$SIZE" "$STEPS" "$THREADS" "$RUNS"

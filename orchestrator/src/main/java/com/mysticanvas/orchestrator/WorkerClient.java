@@ -1,0 +1,98 @@
+package com.mysticanvas.orchestrator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Handshake;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.core.WorkerKind;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** The orchestrator's own calls to its workers (not proxied ones): model lists, chat turns, image jobs. */
+public final class WorkerClient {
+    private final ProcessManager processes;
+    private final InFlight inFlight;
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
+
+    public WorkerClient(ProcessManager processes, InFlight inFlight) {
+        this.processes = processes;
+        this.inFlight = inFlight;
+    }
+
+    /** GET returning JSON, or an ApiException with the worker's own error. */
+    public JsonNode get(WorkerKind kind, String path, Duration timeout) {
+        HttpResponse<String> r = send(kind, request(kind, path).timeout(timeout).GET(), HttpResponse.BodyHandlers.ofString());
+        return jsonOrThrow(kind, r.statusCode(), r.body());
+    }
+
+    /** POST with a JSON body, answer as JSON, or an ApiException with the worker's own error. */
+    public JsonNode post(WorkerKind kind, String path, JsonNode body) {
+        HttpResponse<String> r = send(kind, request(kind, path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))), HttpResponse.BodyHandlers.ofString());
+        return jsonOrThrow(kind, r.statusCode(), r.body());
+    }
+
+    /**
+     * POST whose 200 answer body is read as it arrives (an event stream); the caller closes it. Any other
+     * status becomes an ApiException with the worker's own error, before anything is sent to our client.
+     */
+    public InputStream openStream(WorkerKind kind, String path, JsonNode body) {
+        HttpResponse<InputStream> r = send(kind, request(kind, path)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))), HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() != 200) {
+            try (InputStream in = r.body()) {
+                jsonOrThrow(kind, r.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new ApiException(502, "server_error", "worker_failed", kind.mode() + " failed: " + e.getMessage());
+            }
+        }
+        return inFlight.track(r.body());
+    }
+
+    /** Turns a non-2xx worker answer into the same error for our caller. */
+    public static JsonNode jsonOrThrow(WorkerKind kind, int status, String body) {
+        JsonNode json;
+        try {
+            json = Json.parse(body);
+        } catch (ApiException e) {
+            throw new ApiException(502, "server_error", "worker_failed", kind.mode() + " answered HTTP " + status + " without JSON");
+        }
+        if (status / 100 != 2) {
+            JsonNode error = json.path("error");
+            throw new ApiException(status, error.path("type").asText("server_error"), error.path("code").asText("worker_error"),
+                    error.path("message").asText(kind.mode() + " answered HTTP " + status));
+        }
+        return json;
+    }
+
+    private HttpRequest.Builder request(WorkerKind kind, String path) {
+        WorkerSupervisor worker = processes.supervisor(kind);
+        int port = worker.readyPort();
+        if (port == 0) {
+            throw ReverseProxy.notReady(worker);
+        }
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header(Handshake.SECRET_HEADER, processes.secret());
+    }
+
+    private <T> HttpResponse<T> send(WorkerKind kind, HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) {
+        try {
+            return http.send(request.build(), handler);
+        } catch (IOException e) {
+            throw new ApiException(502, "server_error", "worker_failed", kind.mode() + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("shutting_down", "the orchestrator is shutting down");
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package com.mysticanvas.orchestrator.studio;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.core.SseWriter;
+import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.orchestrator.WorkerClient;
+import com.mysticanvas.orchestrator.storage.Conversation;
+import com.mysticanvas.orchestrator.storage.ConversationStore;
+import com.mysticanvas.orchestrator.storage.Message;
+import io.javalin.http.Context;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One chat turn, run by the orchestrator so nothing is lost: the user's message is stored, the LLM
+ * worker's reply is streamed to the browser and saved as it grows (a crash keeps what was generated),
+ * and a browser that goes away (stop, closed tab) stops the generation and keeps the text, marked incomplete.
+ */
+public final class ChatService {
+    /** Conversation settings passed to the model; anything else in settings is the UI's own. */
+    private static final Set<String> SAMPLING_KEYS = Set.of("temperature", "top_p", "top_k", "min_p", "max_tokens",
+            "seed", "presence_penalty", "frequency_penalty", "repeat_penalty", "stop");
+    private static final long SAVE_EVERY_MS = 250;
+
+    private final ConversationStore store;
+    private final WorkerClient workers;
+
+    public ChatService(ConversationStore store, WorkerClient workers) {
+        this.store = store;
+        this.workers = workers;
+    }
+
+    public void chat(Context ctx, String conversationId, JsonNode body) throws IOException {
+        Conversation conversation = store.get(conversationId);
+        JsonNode content = body.get("content");
+        if (content != null && !content.isNull()) {
+            if (!content.isTextual() || content.asText().isBlank()) {
+                throw ApiException.badRequest("content must be non-empty text");
+            }
+        }
+        ObjectNode request = request(conversation, body.path("settings"), content == null ? null : content.asText());
+        InputStream upstream = workers.openStream(WorkerKind.LLM, "/v1/chat/completions", request);
+        Message user = content == null || content.isNull() ? null
+                : store.append(conversationId, "user", content.asText(), Message.COMPLETE);
+        Message assistant = store.append(conversationId, "assistant", "", Message.STREAMING);
+
+        ctx.res().setStatus(200);
+        ctx.res().setContentType("text/event-stream");
+        ctx.res().setHeader("Cache-Control", "no-cache");
+        SseWriter client = new SseWriter(ctx.res().getOutputStream());
+        Generation g = new Generation(assistant.id());
+        boolean clientGone = !send(client, "start", Map.of("user", user == null ? Map.of() : user, "assistant", assistant));
+        try (InputStream in = upstream;
+             BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while (!clientGone && (line = lines.readLine()) != null) {
+                if (!line.startsWith("data:")) {
+                    continue;
+                }
+                String data = line.substring(5).strip();
+                if (data.equals("[DONE]")) {
+                    g.done = true;
+                    break;
+                }
+                JsonNode chunk = Json.parse(data);
+                if (chunk.has("error")) {
+                    g.error = chunk.path("error").path("message").asText("the model failed");
+                    break;
+                }
+                ObjectNode delta = g.absorb(chunk);
+                if (delta != null) {
+                    clientGone = !send(client, "delta", delta);
+                }
+                g.saveIfDue(false);
+            }
+        } catch (IOException e) {
+            g.error = "the language model worker failed mid-reply: " + e.getMessage();
+        } catch (ApiException e) {
+            g.error = "the language model sent something unreadable: " + e.getMessage();
+        } finally {
+            if (clientGone && g.error == null) {
+                g.error = "stopped";
+            }
+            g.saveIfDue(true);
+        }
+        if (!clientGone) {
+            send(client, g.error == null ? "done" : "error",
+                    Map.of("message", store.message(conversationId, assistant.id()), "error", String.valueOf(g.error)));
+        }
+    }
+
+    /** The OpenAI request for the conversation so far, plus the new user text if any. */
+    private ObjectNode request(Conversation conversation, JsonNode overrides, String newUserText) {
+        ObjectNode req = Json.object().put("stream", true);
+        req.putObject("stream_options").put("include_usage", true);
+        for (JsonNode settings : List.of(conversation.settings(), overrides)) {
+            settings.properties().forEach(e -> {
+                if (SAMPLING_KEYS.contains(e.getKey()) && !e.getValue().isNull()) {
+                    req.set(e.getKey(), e.getValue());
+                }
+            });
+        }
+        ArrayNode messages = req.putArray("messages");
+        if (!conversation.systemPrompt().isBlank()) {
+            messages.addObject().put("role", "system").put("content", conversation.systemPrompt());
+        }
+        for (Message m : store.messages(conversation.id())) {
+            boolean usable = !m.status().equals(Message.ERROR) && !m.status().equals(Message.STREAMING)
+                    && !(m.role().equals("assistant") && m.content().isEmpty());
+            if (usable) {
+                messages.addObject().put("role", m.role()).put("content", m.content());
+            }
+        }
+        if (newUserText != null) {
+            messages.addObject().put("role", "user").put("content", newUserText);
+        }
+        if (messages.isEmpty() || !messages.get(messages.size() - 1).path("role").asText().equals("user")) {
+            throw ApiException.badRequest("nothing to reply to: the conversation does not end with a user message; send content");
+        }
+        return req;
+    }
+
+    private static boolean send(SseWriter client, String event, Object data) {
+        try {
+            client.send(event, Json.write(data));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The reply as it grows, and when it was last saved. */
+    private final class Generation {
+        final String messageId;
+        final StringBuilder content = new StringBuilder();
+        final StringBuilder reasoning = new StringBuilder();
+        long firstTokenNanos;
+        long lastSaveMs = System.currentTimeMillis();
+        int pieces;
+        Integer promptTokens;
+        Integer completionTokens;
+        boolean done;
+        String error;
+
+        Generation(String messageId) {
+            this.messageId = messageId;
+        }
+
+        /** Takes one chat.completion.chunk; returns the delta to show, or null. */
+        ObjectNode absorb(JsonNode chunk) {
+            if (chunk.path("usage").isObject()) {
+                promptTokens = chunk.path("usage").path("prompt_tokens").asInt();
+                completionTokens = chunk.path("usage").path("completion_tokens").asInt();
+            }
+            JsonNode delta = chunk.path("choices").path(0).path("delta");
+            String text = delta.path("content").isTextual() ? delta.get("content").asText() : "";
+            String thought = delta.path("reasoning_content").isTextual() ? delta.get("reasoning_content").asText() : "";
+            if (text.isEmpty() && thought.isEmpty()) {
+                return null;
+            }
+            if (firstTokenNanos == 0) {
+                firstTokenNanos = System.nanoTime();
+            }
+            pieces++;
+            content.append(text);
+            reasoning.append(thought);
+            return Json.object().put("content", text).put("reasoning", thought);
+        }
+
+        void saveIfDue(boolean last) {
+            long now = System.currentTimeMillis();
+            if (!last && now - lastSaveMs < SAVE_EVERY_MS) {
+                return;
+            }
+            lastSaveMs = now;
+            String status = !last ? Message.STREAMING
+                    : error == null && done ? Message.COMPLETE
+                    : Message.INCOMPLETE;
+            String why = last && error == null && !done ? "the reply ended early" : error;
+            int tokens = completionTokens != null ? completionTokens : pieces;
+            double seconds = firstTokenNanos == 0 ? 0 : (System.nanoTime() - firstTokenNanos) / 1e9;
+            Double rate = last && tokens > 1 && seconds > 0 ? (tokens - 1) / seconds : null;
+            store.saveGeneration(messageId, content.toString(), reasoning.toString(), status, last ? why : null,
+                    promptTokens, completionTokens, rate);
+        }
+    }
+}

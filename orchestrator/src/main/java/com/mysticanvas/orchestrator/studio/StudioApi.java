@@ -1,0 +1,108 @@
+package com.mysticanvas.orchestrator.studio;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.orchestrator.storage.ConversationStore;
+import com.mysticanvas.orchestrator.storage.GalleryImage;
+import com.mysticanvas.orchestrator.storage.GalleryStore;
+import com.mysticanvas.orchestrator.storage.SettingsStore;
+import io.javalin.config.RoutesConfig;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.Map;
+
+/** {@code /api/conversations/**}, {@code /api/gallery/**} and {@code /api/settings}: the studio's storage, over HTTP. */
+public final class StudioApi {
+    private final ConversationStore conversations;
+    private final GalleryStore gallery;
+    private final SettingsStore settings;
+    private final ChatService chat;
+    private final ImageService images;
+
+    public StudioApi(ConversationStore conversations, GalleryStore gallery, SettingsStore settings, ChatService chat,
+                     ImageService images) {
+        this.conversations = conversations;
+        this.gallery = gallery;
+        this.settings = settings;
+        this.chat = chat;
+        this.images = images;
+    }
+
+    public void routes(RoutesConfig r) {
+        r.get("/api/conversations", ctx -> ctx.json(Map.of("data", conversations.list(ctx.queryParam("q")))));
+        r.post("/api/conversations", ctx -> {
+            JsonNode body = ctx.body().isBlank() ? Json.object() : Json.parseObject(ctx.body());
+            ctx.status(201).json(conversations.create(text(body, "title"), text(body, "systemPrompt"), body.get("settings")));
+        });
+        r.get("/api/conversations/{id}", ctx -> {
+            String id = ctx.pathParam("id");
+            ctx.json(Map.of("conversation", conversations.get(id), "messages", conversations.messages(id)));
+        });
+        r.patch("/api/conversations/{id}", ctx -> {
+            JsonNode body = Json.parseObject(ctx.body());
+            ctx.json(conversations.update(ctx.pathParam("id"), text(body, "title"), text(body, "systemPrompt"), body.get("settings")));
+        });
+        r.delete("/api/conversations/{id}", ctx -> {
+            gallery.deleteFiles(conversations.delete(ctx.pathParam("id")));
+            ctx.status(204);
+        });
+        r.post("/api/conversations/{id}/messages", ctx -> {
+            JsonNode body = Json.parseObject(ctx.body());
+            ctx.status(201).json(conversations.append(ctx.pathParam("id"), required(body, "role"), required(body, "content"), "complete"));
+        });
+        r.patch("/api/conversations/{id}/messages/{mid}", ctx -> {
+            JsonNode body = Json.parseObject(ctx.body());
+            ctx.json(conversations.edit(ctx.pathParam("id"), ctx.pathParam("mid"), required(body, "content")));
+        });
+        r.delete("/api/conversations/{id}/messages/{mid}", ctx ->
+                ctx.json(Map.of("deleted", conversations.truncateFrom(ctx.pathParam("id"), ctx.pathParam("mid")))));
+        r.post("/api/conversations/{id}/chat", ctx -> chat.chat(ctx, ctx.pathParam("id"),
+                ctx.body().isBlank() ? Json.object() : Json.parseObject(ctx.body())));
+
+        r.post("/api/images", ctx -> images.generate(ctx, Json.parseObject(ctx.body())));
+        r.post("/api/images/{job}/cancel", ctx -> ctx.json(images.cancel(ctx.pathParam("job"))));
+
+        r.get("/api/gallery", ctx -> ctx.json(Map.of("data", gallery.list(
+                ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100),
+                ctx.queryParam("before") == null ? null : ctx.queryParamAsClass("before", Long.class).get()))));
+        r.get("/api/gallery/{id}", ctx -> ctx.json(gallery.get(ctx.pathParam("id"))));
+        r.get("/api/gallery/{id}/image", ctx -> {
+            GalleryImage image = gallery.get(ctx.pathParam("id"));
+            var file = gallery.file(image);
+            if (!Files.isRegularFile(file)) {
+                throw ApiException.notFound("the file of image " + image.id() + " is missing from the data folder");
+            }
+            ctx.contentType("image/png").header("Cache-Control", "private, max-age=31536000, immutable");
+            try (InputStream in = Files.newInputStream(file)) {
+                in.transferTo(ctx.res().getOutputStream());
+            }
+        });
+        r.delete("/api/gallery/{id}", ctx -> {
+            gallery.delete(ctx.pathParam("id"));
+            ctx.status(204);
+        });
+
+        r.get("/api/settings", ctx -> ctx.json(settings.all()));
+        r.put("/api/settings", ctx -> ctx.json(settings.merge(Json.parseObject(ctx.body()))));
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw ApiException.badRequest(field + " must be a string");
+        }
+        return v.asText();
+    }
+
+    private static String required(JsonNode body, String field) {
+        String v = text(body, field);
+        if (v == null) {
+            throw ApiException.badRequest(field + " is required");
+        }
+        return v;
+    }
+}

@@ -1,0 +1,140 @@
+package com.mysticanvas.sd;
+
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.sd.pipeline.DiffusionMaths;
+import com.mysticanvas.sd.pipeline.GeneratedImage;
+import com.mysticanvas.sd.pipeline.GenerationRequest;
+import com.mysticanvas.sd.pipeline.ProgressListener;
+import com.mysticanvas.sd.pipeline.SdModel;
+import com.mysticanvas.sd.pipeline.SdPipeline;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+
+/**
+ * The SD engine of a worker: the loaded model and every ONNX Runtime call, all on one dedicated platform thread
+ * (a long ORT run would pin a virtual thread's carrier; its big stack is what ORT's start-up needs). HTTP
+ * handlers submit work and wait; {@link #model()} and {@link #loading()} answer at once for /health.
+ */
+public final class SdEngine implements AutoCloseable {
+    /** Jobs waiting or running at most; more are refused with 429 rather than queued without bound. */
+    static final int MAX_PENDING = 4;
+
+    private final ModelFiles files;
+    private final int threads;
+    private final SdPipeline pipeline;
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().name("sd-engine").daemon().stackSize(16L << 20).unstarted(r));
+    private final Semaphore pending = new Semaphore(MAX_PENDING);
+    private volatile SdModel model;
+    private volatile String loading;
+
+    public SdEngine(ModelFiles files, int threads, DiffusionMaths maths) {
+        this.files = files;
+        this.threads = threads;
+        this.pipeline = new SdPipeline(maths, name -> files.resolve(ModelFiles.Kind.LORA, name));
+    }
+
+    /** The loaded checkpoint's file name, or null. */
+    public String model() {
+        SdModel m = model;
+        return m == null ? null : m.checkpointName();
+    }
+
+    public String vae() {
+        SdModel m = model;
+        return m == null ? null : m.vaeName();
+    }
+
+    /** The checkpoint being loaded, or null. */
+    public String loading() {
+        return loading;
+    }
+
+    /** Loads a checkpoint (and VAE), replacing the current one; the old one is freed first so both never share memory. */
+    public SdModel load(String checkpoint, String vae) {
+        Path ck = files.resolve(ModelFiles.Kind.CHECKPOINT, checkpoint);
+        Path vf = vae == null || vae.isBlank() ? null : files.resolve(ModelFiles.Kind.VAE, vae);
+        return run(() -> {
+            loading = ck.getFileName().toString();
+            try {
+                unloadNow();
+                model = SdModel.load(ck, vf, threads);
+                return model;
+            } finally {
+                loading = null;
+            }
+        });
+    }
+
+    /** Starts loading in the background (the worker's --sd-model); failures are logged, /health shows the result. */
+    public void loadInBackground(String checkpoint) {
+        Thread.ofVirtual().name("sd-startup-load").start(() -> {
+            try {
+                load(checkpoint, null);
+                System.err.println("sd-worker: loaded " + checkpoint);
+            } catch (RuntimeException e) {
+                System.err.println("sd-worker: could not load " + checkpoint + ": " + e.getMessage());
+            }
+        });
+    }
+
+    public void unload() {
+        run(() -> {
+            unloadNow();
+            return null;
+        });
+    }
+
+    private void unloadNow() {
+        SdModel m = model;
+        model = null;
+        if (m != null) {
+            m.close();
+        }
+    }
+
+    public List<GeneratedImage> generate(GenerationRequest request, ProgressListener progress) {
+        request.validate();
+        return run(() -> {
+            SdModel m = model;
+            if (m == null) {
+                throw ApiException.noModelLoaded("load a checkpoint with POST /v1/models/load");
+            }
+            return pipeline.generate(m, request, progress);
+        });
+    }
+
+    /** Runs a job on the engine thread and waits; the job's own ApiException reaches the caller unchanged. */
+    private <T> T run(Callable<T> job) {
+        if (!pending.tryAcquire()) {
+            throw ApiException.tooManyRequests("the image engine is busy with " + MAX_PENDING + " jobs; try again later");
+        }
+        try {
+            Future<T> f = thread.submit(job);
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("interrupted", "interrupted while waiting for the image engine");
+        } finally {
+            pending.release();
+        }
+    }
+
+    @Override
+    public void close() {
+        unload();
+        thread.shutdown();
+    }
+}

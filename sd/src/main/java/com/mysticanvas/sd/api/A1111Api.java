@@ -1,0 +1,275 @@
+package com.mysticanvas.sd.api;
+
+import static com.mysticanvas.core.JsonFields.integer;
+import static com.mysticanvas.core.JsonFields.longInteger;
+import static com.mysticanvas.core.JsonFields.number;
+import static com.mysticanvas.core.JsonFields.text;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.sd.ModelFiles;
+import com.mysticanvas.sd.SdEngine;
+import com.mysticanvas.sd.image.ImageTensors;
+import com.mysticanvas.sd.pipeline.GeneratedImage;
+import com.mysticanvas.sd.pipeline.GenerationRequest;
+import com.mysticanvas.sd.pipeline.RgbImage;
+import com.mysticanvas.sd.sampling.Sampler;
+import com.mysticanvas.sd.sampling.Schedule;
+import com.mysticanvas.sd.tokenizer.LoraTags;
+import io.javalin.config.RoutesConfig;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The AUTOMATIC1111 API subset that existing clients (SillyTavern, Open WebUI, scripts) use: txt2img, img2img,
+ * progress with a live preview, interrupt, model/LoRA/sampler lists and options (switching
+ * {@code sd_model_checkpoint} loads that checkpoint). Fields we do not implement (hires fix, face
+ * restoration, scripts) are accepted and ignored, as A1111 ignores unknown ones.
+ */
+public final class A1111Api {
+    private static final DateTimeFormatter JOB_TIMESTAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
+
+    private final ImageJobs jobs;
+    private final SdEngine engine;
+    private final ModelFiles files;
+    private final OpenAiImagesApi openAi;
+
+    public A1111Api(ImageJobs jobs, SdEngine engine, ModelFiles files, OpenAiImagesApi openAi) {
+        this.jobs = jobs;
+        this.engine = engine;
+        this.files = files;
+        this.openAi = openAi;
+    }
+
+    public void routes(RoutesConfig r) {
+        r.post("/sdapi/v1/txt2img", ctx -> ctx.json(generate(Json.parseObject(ctx.body()), false)));
+        r.post("/sdapi/v1/img2img", ctx -> ctx.json(generate(Json.parseObject(ctx.body()), true)));
+        r.get("/sdapi/v1/progress", ctx -> ctx.json(progress(!"true".equals(ctx.queryParam("skip_current_image")))));
+        r.post("/sdapi/v1/interrupt", ctx -> {
+            jobs.interruptCurrent();
+            ctx.json(Json.object());
+        });
+        r.post("/sdapi/v1/skip", ctx -> {
+            jobs.interruptCurrent();
+            ctx.json(Json.object());
+        });
+        r.get("/sdapi/v1/sd-models", ctx -> ctx.json(models()));
+        r.get("/sdapi/v1/loras", ctx -> ctx.json(loras()));
+        r.get("/sdapi/v1/sd-vae", ctx -> ctx.json(vaes()));
+        r.get("/sdapi/v1/samplers", ctx -> ctx.json(samplers()));
+        r.get("/sdapi/v1/schedulers", ctx -> ctx.json(schedulers()));
+        r.get("/sdapi/v1/options", ctx -> ctx.json(options()));
+        r.post("/sdapi/v1/options", ctx -> {
+            setOptions(Json.parseObject(ctx.body()));
+            ctx.json(Json.object());
+        });
+        r.post("/sdapi/v1/refresh-checkpoints", ctx -> ctx.json(Json.object())); // we list the folder on every request
+        r.post("/sdapi/v1/refresh-loras", ctx -> ctx.json(Json.object()));
+    }
+
+    private ObjectNode generate(ObjectNode body, boolean img2img) {
+        JsonNode override = body.path("override_settings");
+        if (override.isObject()) {
+            setOptions((ObjectNode) override);
+        }
+        GenerationRequest request = request(body, img2img);
+        List<GeneratedImage> images = OpenAiImagesApi.await(jobs.submit(request));
+        ObjectNode out = Json.object();
+        ArrayNode b64 = out.putArray("images");
+        if (!body.path("send_images").isBoolean() || body.get("send_images").asBoolean()) {
+            images.forEach(i -> b64.add(Base64.getEncoder().encodeToString(i.png())));
+        }
+        ObjectNode parameters = body.deepCopy();
+        parameters.remove(List.of("init_images", "mask"));
+        out.set("parameters", parameters);
+        out.put("info", Json.write(info(request, images)));
+        return out;
+    }
+
+    static GenerationRequest request(ObjectNode body, boolean img2img) {
+        String prompt = text(body, "prompt", "");
+        LoraTags tags = LoraTags.extract(prompt);
+        List<GenerationRequest.LoraWeight> loras = new ArrayList<>();
+        tags.loras().forEach(t -> loras.add(new GenerationRequest.LoraWeight(t.name(), t.weight())));
+        String sampler = text(body, "sampler_name", text(body, "sampler_index", "Euler a"));
+        String scheduler = text(body, "scheduler", "Automatic");
+        int batch = Math.max(1, integer(body, "batch_size", 1)) * Math.max(1, integer(body, "n_iter", 1));
+        int clipSkip = integer(body.path("override_settings"), "CLIP_stop_at_last_layers", 1);
+        GenerationRequest r = new GenerationRequest(tags.prompt(), text(body, "negative_prompt", ""),
+                integer(body, "width", 512), integer(body, "height", 512), integer(body, "steps", 20),
+                (float) number(body, "cfg_scale", 7.0), Sampler.named(sampler).id(), Schedule.named(scheduler).id(),
+                OpenAiImageRequests.seed(longInteger(body, "seed", -1)), batch, loras, null, 1f, null, clipSkip);
+        if (!img2img) {
+            return r;
+        }
+        JsonNode inits = body.path("init_images");
+        if (!inits.isArray() || inits.isEmpty() || !inits.get(0).isTextual()) {
+            throw ApiException.badRequest("img2img needs init_images: a list with one base64 image");
+        }
+        RgbImage init = ClientImages.image(inits.get(0).asText());
+        String maskData = text(body, "mask", null);
+        RgbImage mask = maskData == null ? null : ClientImages.mask(maskData, ImageTensors.MaskMode.A1111);
+        if (mask != null && integer(body, "inpainting_mask_invert", 0) == 1) {
+            mask = inverted(mask);
+        }
+        return r.withInit(init, (float) number(body, "denoising_strength", 0.75), mask);
+    }
+
+    private static RgbImage inverted(RgbImage mask) {
+        byte[] rgb = mask.rgb().clone();
+        for (int i = 0; i < rgb.length; i++) {
+            rgb[i] = (byte) (255 - (rgb[i] & 0xff));
+        }
+        return new RgbImage(rgb, mask.width(), mask.height());
+    }
+
+    /** A1111's {@code info}: a JSON string describing the batch (clients read seeds and infotexts from it). */
+    private ObjectNode info(GenerationRequest r, List<GeneratedImage> images) {
+        ObjectNode info = Json.object();
+        info.put("prompt", r.prompt());
+        ArrayNode allPrompts = info.putArray("all_prompts");
+        info.put("negative_prompt", r.negativePrompt());
+        ArrayNode allNegative = info.putArray("all_negative_prompts");
+        info.put("seed", images.isEmpty() ? r.seed() : images.getFirst().seed());
+        ArrayNode seeds = info.putArray("all_seeds");
+        ArrayNode infotexts = info.putArray("infotexts");
+        for (GeneratedImage image : images) {
+            allPrompts.add(r.prompt());
+            allNegative.add(r.negativePrompt());
+            seeds.add(image.seed());
+            infotexts.add(image.parameters());
+        }
+        info.put("subseed", -1).put("width", r.width()).put("height", r.height())
+                .put("sampler_name", Sampler.named(r.sampler()).a1111Label())
+                .put("scheduler", Schedule.named(r.scheduler()).a1111Label())
+                .put("cfg_scale", r.cfgScale()).put("steps", r.steps()).put("batch_size", r.batchCount())
+                .put("restore_faces", false).put("sd_model_name", stem(engine.model()))
+                .put("sd_vae_name", engine.vae()).put("clip_skip", r.clipSkip())
+                .put("job_timestamp", LocalDateTime.now().format(JOB_TIMESTAMP))
+                .put("version", "MystiCanvas");
+        if (r.initImage() != null) {
+            info.put("denoising_strength", r.strength());
+        }
+        return info;
+    }
+
+    private ObjectNode progress(boolean withImage) {
+        ImageJob job = jobs.current().orElse(null);
+        ObjectNode progress = openAi.progress(job, false);
+        ObjectNode out = Json.object().put("progress", progress.path("progress").asDouble());
+        double elapsed = job == null ? 0 : (System.currentTimeMillis() - job.startedAtMs()) / 1000.0;
+        double fraction = job == null ? 0 : job.fraction();
+        out.put("eta_relative", fraction > 0 ? elapsed / fraction - elapsed : 0);
+        ObjectNode state = out.putObject("state");
+        state.put("skipped", false).put("interrupted", job != null && job.cancelRequested())
+                .put("job", job == null ? "" : job.id()).put("job_count", (job == null ? 0 : 1) + jobs.waiting().size())
+                .put("job_timestamp", LocalDateTime.now().format(JOB_TIMESTAMP))
+                .put("job_no", job == null ? 0 : job.image()).put("sampling_step", job == null ? 0 : job.step())
+                .put("sampling_steps", job == null ? 0 : job.steps());
+        byte[] preview = job == null ? null : job.preview();
+        if (withImage && preview != null) {
+            out.put("current_image", Base64.getEncoder().encodeToString(preview));
+        } else {
+            out.putNull("current_image");
+        }
+        out.putNull("textinfo");
+        return out;
+    }
+
+    private ArrayNode models() {
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        for (Path p : files.list(ModelFiles.Kind.CHECKPOINT)) {
+            String name = p.getFileName().toString();
+            out.addObject().put("title", name).put("model_name", stem(name)).putNull("hash").putNull("sha256")
+                    .put("filename", p.toAbsolutePath().toString()).putNull("config");
+        }
+        return out;
+    }
+
+    private ArrayNode loras() {
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        for (Path p : files.list(ModelFiles.Kind.LORA)) {
+            String name = stem(p.getFileName().toString());
+            out.addObject().put("name", name).put("alias", name).put("path", p.toAbsolutePath().toString())
+                    .putObject("metadata");
+        }
+        return out;
+    }
+
+    private ArrayNode vaes() {
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        for (Path p : files.list(ModelFiles.Kind.VAE)) {
+            out.addObject().put("model_name", p.getFileName().toString()).put("filename", p.toAbsolutePath().toString());
+        }
+        return out;
+    }
+
+    private static ArrayNode samplers() {
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        for (Sampler s : Sampler.values()) {
+            ObjectNode entry = out.addObject().put("name", s.a1111Label());
+            ArrayNode aliases = entry.putArray("aliases");
+            s.aliases().forEach(aliases::add);
+            entry.putObject("options");
+        }
+        return out;
+    }
+
+    private static ArrayNode schedulers() {
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        for (Schedule s : Schedule.values()) {
+            out.addObject().put("name", s.id()).put("label", s.a1111Label());
+        }
+        return out;
+    }
+
+    private ObjectNode options() {
+        return Json.object().put("sd_model_checkpoint", engine.model())
+                .put("sd_vae", engine.vae() == null ? "Automatic" : engine.vae())
+                .put("CLIP_stop_at_last_layers", 1)
+                .put("samples_format", "png");
+    }
+
+    /** Switching {@code sd_model_checkpoint} (and {@code sd_vae}) loads them, as in A1111; other options are accepted. */
+    private void setOptions(ObjectNode options) {
+        String checkpoint = text(options, "sd_model_checkpoint", null);
+        String vae = text(options, "sd_vae", null);
+        if (vae != null && (vae.equals("Automatic") || vae.equals("None"))) {
+            vae = null;
+        }
+        if (checkpoint == null && vae == null) {
+            return;
+        }
+        String wanted = checkpoint == null ? engine.model() : resolveTitle(checkpoint);
+        if (wanted == null) {
+            throw ApiException.badRequest("set sd_model_checkpoint before sd_vae: no checkpoint is loaded");
+        }
+        if (!wanted.equals(engine.model()) || !Objects.equals(vae, engine.vae())) {
+            engine.load(wanted, vae == null && checkpoint != null ? null : vae != null ? vae : engine.vae());
+        }
+    }
+
+    /** A1111 names checkpoints "file.safetensors [hash]" or by stem; we accept all three. */
+    private String resolveTitle(String title) {
+        String name = title.replaceAll("\\s*\\[[0-9a-fA-F]+]$", "").strip();
+        for (Path p : files.list(ModelFiles.Kind.CHECKPOINT)) {
+            String file = p.getFileName().toString();
+            if (file.equals(name) || stem(file).equals(name)) {
+                return file;
+            }
+        }
+        throw ApiException.badRequest("no checkpoint named '" + title + "' in models/sd/checkpoints");
+    }
+
+    private static String stem(String file) {
+        return file == null ? null : file.replaceFirst("\\.[^.]+$", "");
+    }
+}

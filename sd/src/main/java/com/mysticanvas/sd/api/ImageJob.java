@@ -1,0 +1,138 @@
+package com.mysticanvas.sd.api;
+
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.sd.pipeline.GeneratedImage;
+import com.mysticanvas.sd.pipeline.GenerationRequest;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * One generation: queued, then running (step by step, with a cheap preview), then done, failed or
+ * cancelled. Listeners hear every change; {@link #result()} completes with the images or the error.
+ */
+public final class ImageJob {
+    public enum State { QUEUED, RUNNING, DONE, FAILED, CANCELLED }
+
+    private final String id = "job-" + UUID.randomUUID().toString().substring(0, 8);
+    private final GenerationRequest request;
+    private final long createdAtMs = System.currentTimeMillis();
+    private final CompletableFuture<List<GeneratedImage>> result = new CompletableFuture<>();
+    private final List<Consumer<ImageJob>> listeners = new CopyOnWriteArrayList<>();
+    private volatile State state = State.QUEUED;
+    private volatile int image;
+    private volatile int step;
+    private volatile int steps;
+    private volatile byte[] preview;
+    private volatile long startedAtMs;
+    private volatile boolean cancelRequested;
+
+    ImageJob(GenerationRequest request) {
+        this.request = request;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public GenerationRequest request() {
+        return request;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** 0-based image of the batch being made. */
+    public int image() {
+        return image;
+    }
+
+    public int images() {
+        return request.batchCount();
+    }
+
+    public int step() {
+        return step;
+    }
+
+    public int steps() {
+        return steps;
+    }
+
+    /** The latest step preview (small PNG), or null before the first step. */
+    public byte[] preview() {
+        return preview;
+    }
+
+    public long createdAtMs() {
+        return createdAtMs;
+    }
+
+    public long startedAtMs() {
+        return startedAtMs;
+    }
+
+    /** Done so far across the batch, 0..1. */
+    public double fraction() {
+        return switch (state) {
+            case DONE -> 1;
+            case QUEUED -> 0;
+            default -> steps == 0 ? 0 : (image + (double) step / steps) / images();
+        };
+    }
+
+    public CompletableFuture<List<GeneratedImage>> result() {
+        return result;
+    }
+
+    public boolean cancelRequested() {
+        return cancelRequested;
+    }
+
+    public void addListener(Consumer<ImageJob> listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(Consumer<ImageJob> listener) {
+        listeners.remove(listener);
+    }
+
+    void requestCancel() {
+        cancelRequested = true;
+    }
+
+    void started() {
+        startedAtMs = System.currentTimeMillis();
+        state = State.RUNNING;
+        notifyListeners();
+    }
+
+    /** Called by the engine after each step; false asks it to stop. */
+    boolean stepped(int image, int step, int steps, byte[] preview) {
+        this.image = image;
+        this.step = step;
+        this.steps = steps;
+        this.preview = preview;
+        notifyListeners();
+        return !cancelRequested;
+    }
+
+    void finished(List<GeneratedImage> images) {
+        state = State.DONE;
+        result.complete(images);
+        notifyListeners();
+    }
+
+    void failed(ApiException error, boolean cancelled) {
+        state = cancelled ? State.CANCELLED : State.FAILED;
+        result.completeExceptionally(error);
+        notifyListeners();
+    }
+
+    private void notifyListeners() {
+        listeners.forEach(l -> l.accept(this));
+    }
+}

@@ -1,0 +1,128 @@
+package com.mysticanvas.sd.api;
+
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.sd.SdEngine;
+import com.mysticanvas.sd.pipeline.GenerationCancelledException;
+import com.mysticanvas.sd.pipeline.GenerationRequest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.LinkedBlockingDeque;
+
+/**
+ * The worker's image jobs: one runs at a time, the others wait in a bounded queue (a full queue is a
+ * 429, not an unbounded backlog), any can be cancelled, and the recent ones stay looked up by id.
+ */
+public final class ImageJobs implements AutoCloseable {
+    public static final int MAX_WAITING = 8;
+    private static final int REMEMBERED = 32;
+
+    private final SdEngine engine;
+    private final LinkedBlockingDeque<ImageJob> waiting = new LinkedBlockingDeque<>();
+    private final Map<String, ImageJob> recent = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ImageJob> eldest) {
+            return size() > REMEMBERED;
+        }
+    };
+    private final Thread dispatcher;
+    private volatile ImageJob current;
+
+    public ImageJobs(SdEngine engine) {
+        this.engine = engine;
+        this.dispatcher = Thread.ofVirtual().name("sd-jobs").start(this::dispatch);
+    }
+
+    /** Queues a job (validated first, so bad input is a 400 now, not a failed job later). */
+    public ImageJob submit(GenerationRequest request) {
+        request.validate();
+        if (engine.model() == null && engine.loading() == null) {
+            throw ApiException.noModelLoaded("load a checkpoint first (POST /v1/models/load or /sdapi/v1/options)");
+        }
+        ImageJob job = new ImageJob(request);
+        synchronized (this) {
+            if (waiting.size() >= MAX_WAITING) {
+                throw ApiException.tooManyRequests(MAX_WAITING + " image jobs are already waiting; try again when one is done");
+            }
+            recent.put(job.id(), job);
+            waiting.add(job);
+        }
+        return job;
+    }
+
+    public Optional<ImageJob> current() {
+        return Optional.ofNullable(current);
+    }
+
+    public synchronized Optional<ImageJob> find(String id) {
+        return Optional.ofNullable(recent.get(id));
+    }
+
+    /** Jobs waiting, in order. */
+    public List<ImageJob> waiting() {
+        return new ArrayList<>(waiting);
+    }
+
+    /** 1-based place in the queue (0 = running or finished). */
+    public int position(ImageJob job) {
+        int i = 1;
+        for (ImageJob j : waiting) {
+            if (j == job) {
+                return i;
+            }
+            i++;
+        }
+        return 0;
+    }
+
+    /** Cancels a job: a waiting one never runs, a running one stops after its current step; false if it had ended. */
+    public boolean cancel(ImageJob job) {
+        job.requestCancel();
+        if (waiting.remove(job)) {
+            job.failed(new GenerationCancelledException(), true);
+            return true;
+        }
+        return job == current;
+    }
+
+    /** Cancels the running job (A1111's interrupt); waiting jobs go on. */
+    public boolean interruptCurrent() {
+        ImageJob running = current;
+        return running != null && cancel(running);
+    }
+
+    private void dispatch() {
+        while (!Thread.currentThread().isInterrupted()) {
+            ImageJob job;
+            try {
+                job = waiting.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            current = job;
+            try {
+                job.started();
+                job.finished(engine.generate(job.request(),
+                        (image, images, step, steps, preview) -> job.stepped(image, step, steps, preview.get())));
+            } catch (GenerationCancelledException e) {
+                job.failed(e, true);
+            } catch (ApiException e) {
+                job.failed(e, false);
+            } catch (RuntimeException e) {
+                job.failed(new ApiException(500, "server_error", "generation_failed",
+                        "generation failed: " + e.getClass().getSimpleName() + ": " + e.getMessage()), false);
+            } finally {
+                current = null;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        dispatcher.interrupt();
+        waiting.forEach(this::cancel);
+        interruptCurrent();
+    }
+}

@@ -1,0 +1,164 @@
+package com.mysticanvas.sd.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.core.JsonFields;
+import com.mysticanvas.core.SseWriter;
+import com.mysticanvas.sd.pipeline.GeneratedImage;
+import com.mysticanvas.sd.pipeline.GenerationRequest;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.UploadedFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+
+/**
+ * OpenAI's image routes over the job queue: {@code /v1/images/generations} and {@code /v1/images/edits}
+ * (JSON or multipart), with {@code "stream": true} for SSE events {@code queued}, {@code progress} (with a
+ * small preview PNG) and {@code result}; {@code /v1/images/progress} and {@code /v1/images/interrupt}.
+ */
+public final class OpenAiImagesApi {
+    private final ImageJobs jobs;
+
+    public OpenAiImagesApi(ImageJobs jobs) {
+        this.jobs = jobs;
+    }
+
+    public void routes(RoutesConfig r) {
+        r.post("/v1/images/generations", ctx -> {
+            ObjectNode body = Json.parseObject(ctx.body());
+            run(ctx, OpenAiImageRequests.generation(body), JsonFields.bool(body, "stream", false));
+        });
+        r.post("/v1/images/edits", ctx -> {
+            ObjectNode body = isMultipart(ctx) ? fromMultipart(ctx) : Json.parseObject(ctx.body());
+            run(ctx, OpenAiImageRequests.edit(body), JsonFields.bool(body, "stream", false));
+        });
+        r.get("/v1/images/progress", ctx -> ctx.json(progress(jobs.current().orElse(null),
+                !"false".equals(ctx.queryParam("preview")))));
+        r.post("/v1/images/interrupt", ctx -> {
+            String id = ctx.body().isBlank() ? null : JsonFields.text(Json.parseObject(ctx.body()), "job", null);
+            ImageJob job = id == null ? jobs.current().orElse(null)
+                    : jobs.find(id).orElseThrow(() -> ApiException.notFound("no image job " + id));
+            boolean stopped = job != null && jobs.cancel(job);
+            ctx.json(Json.object().put("interrupted", stopped).put("job", job == null ? null : job.id()));
+        });
+    }
+
+    /** Runs a job and answers with the OpenAI shape, at the end or as an event stream. */
+    private void run(Context ctx, GenerationRequest request, boolean stream) throws IOException {
+        ImageJob job = jobs.submit(request);
+        if (!stream) {
+            ctx.json(result(job, await(job)));
+            return;
+        }
+        BlockingQueue<Object> updates = new LinkedBlockingQueue<>();
+        Consumer<ImageJob> listener = j -> updates.add(j.state() == ImageJob.State.RUNNING
+                ? progress(j, true) : j.state());
+        job.addListener(listener);
+        if (job.result().isDone()) {
+            updates.add(job.state()); // it ended before we listened
+        }
+        ctx.res().setStatus(200);
+        ctx.res().setContentType("text/event-stream");
+        ctx.res().setHeader("Cache-Control", "no-cache");
+        SseWriter sse = new SseWriter(ctx.res().getOutputStream());
+        try {
+            sse.send("queued", Json.write(Json.object().put("job", job.id()).put("position", jobs.position(job))));
+            while (true) {
+                Object update = updates.take();
+                if (update instanceof ObjectNode progress) {
+                    sse.send("progress", Json.write(progress));
+                } else if (update != ImageJob.State.QUEUED && update != ImageJob.State.RUNNING) {
+                    try {
+                        sse.send("result", Json.write(result(job, await(job))));
+                    } catch (ApiException e) {
+                        sse.send("error", Json.write(e.toJson()));
+                    }
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            jobs.cancel(job); // the client went away: don't keep computing for nobody
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            jobs.cancel(job);
+        } finally {
+            job.removeListener(listener);
+        }
+    }
+
+    static List<GeneratedImage> await(ImageJob job) {
+        try {
+            return job.result().get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof ApiException api ? api
+                    : new ApiException(500, "server_error", "generation_failed", String.valueOf(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("interrupted", "interrupted while waiting for the image");
+        }
+    }
+
+    private static ObjectNode result(ImageJob job, List<GeneratedImage> images) {
+        ObjectNode out = Json.object().put("created", System.currentTimeMillis() / 1000).put("job", job.id());
+        ArrayNode data = out.putArray("data");
+        for (GeneratedImage image : images) {
+            data.addObject().put("b64_json", Base64.getEncoder().encodeToString(image.png()))
+                    .put("seed", image.seed()).put("width", image.pixels().width())
+                    .put("height", image.pixels().height()).put("parameters", image.parameters());
+        }
+        return out;
+    }
+
+    /** The job's progress as JSON ({@code job} null when idle). */
+    ObjectNode progress(ImageJob job, boolean withPreview) {
+        ObjectNode out = Json.object().put("queued", jobs.waiting().size());
+        if (job == null) {
+            return out.putNull("job").put("state", "idle").put("progress", 0);
+        }
+        out.put("job", job.id()).put("state", job.state().name().toLowerCase()).put("step", job.step())
+                .put("steps", job.steps()).put("image", job.image()).put("n", job.images())
+                .put("progress", job.fraction());
+        byte[] preview = job.preview();
+        if (withPreview && preview != null) {
+            out.put("preview", "data:image/png;base64," + Base64.getEncoder().encodeToString(preview));
+        }
+        return out;
+    }
+
+    private static boolean isMultipart(Context ctx) {
+        String type = ctx.contentType();
+        return type != null && type.toLowerCase().startsWith("multipart/form-data");
+    }
+
+    /** OpenAI clients send edits as multipart: files become base64 fields, the rest typed as JSON would be. */
+    private static ObjectNode fromMultipart(Context ctx) throws IOException {
+        ObjectNode body = Json.object();
+        for (var field : ctx.formParamMap().entrySet()) {
+            if (field.getValue().isEmpty()) {
+                continue; // a file part; read below
+            }
+            String value = field.getValue().getFirst();
+            JsonNode parsed = value.matches("-?\\d+(\\.\\d+)?|true|false") ? Json.parse(value) : Json.MAPPER.getNodeFactory().textNode(value);
+            body.set(field.getKey(), parsed);
+        }
+        for (String name : new String[] {"image", "image[]", "mask"}) {
+            UploadedFile file = ctx.uploadedFile(name);
+            if (file != null) {
+                try (InputStream in = file.content()) {
+                    body.put(name.equals("mask") ? "mask" : "image", Base64.getEncoder().encodeToString(in.readAllBytes()));
+                }
+            }
+        }
+        return body;
+    }
+}

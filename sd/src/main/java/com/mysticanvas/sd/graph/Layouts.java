@@ -1,0 +1,32 @@
+package com.mysticanvas.sd.graph;
+
+import com.mysticanvas.sd.model.ClipConfig;
+import com.mysticanvas.sd.model.UNetConfig;
+import com.mysticanvas.sd.model.VaeConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Every tensor name and shape of a network for a config, taken from the graph builders themselves. */
+public final class Layouts {
+    private Layouts() {}
+
+    public static Map<String, long[]> unet(UNetConfig c) {
+        LayoutRecorder r = new LayoutRecorder();
+        UNetGraph.build(c, r);
+        return r.tensors();
+    }
+
+    public static Map<String, long[]> clip(ClipConfig c) {
+        LayoutRecorder r = new LayoutRecorder();
+        ClipGraph.build(c, r);
+        return r.tensors();
+    }
+
+    /** Encoder then decoder (a VAE file holds both). */
+    public static Map<String, long[]> vae(VaeConfig c) {
+        LayoutRecorder r = new LayoutRecorder();
+        VaeGraph.encoder(c, r);
+        VaeGraph.decoder(c, r);
+        return new LinkedHashMap<>(r.tensors());
+    }
+}

@@ -1,0 +1,89 @@
+package com.mysticanvas.sd.graph;
+
+import com.mysticanvas.sd.onnx.Attr;
+import com.mysticanvas.sd.onnx.OnnxGraph;
+import java.util.List;
+
+/** The layers the SD networks are made of, as ONNX nodes over one graph and one weight source. All f32, NCHW. */
+final class Nn {
+    final OnnxGraph g;
+    final Weights w;
+
+    Nn(OnnxGraph g, Weights w) {
+        this.g = g;
+        this.w = w;
+    }
+
+    String conv(String x, String prefix, long in, long out, int kernel, int stride, long... pads) {
+        int p = kernel / 2;
+        long[] padding = pads.length == 4 ? pads : new long[] {p, p, p, p};
+        String weight = w.weight(g, prefix + ".weight", out, in, kernel, kernel);
+        String bias = w.weight(g, prefix + ".bias", out);
+        return g.op("Conv", List.of(x, weight, bias), Attr.ints("kernel_shape", kernel, kernel),
+                Attr.ints("strides", stride, stride), Attr.ints("pads", padding));
+    }
+
+    String conv(String x, String prefix, long in, long out, int kernel) {
+        return conv(x, prefix, in, out, kernel, 1);
+    }
+
+    /** PyTorch's Linear on the last axis: x W^T (+ b); the transpose of the constant weight is folded at load. */
+    String linear(String x, String prefix, long in, long out, boolean bias) {
+        String wt = g.op("Transpose", w.weight(g, prefix + ".weight", out, in), Attr.ints("perm", 1, 0));
+        String y = g.op("MatMul", x, wt);
+        return bias ? g.op("Add", y, w.weight(g, prefix + ".bias", out)) : y;
+    }
+
+    String groupNorm(String x, String prefix, long channels, float eps) {
+        return g.op("GroupNormalization", List.of(x, w.weight(g, prefix + ".weight", channels), w.weight(g, prefix + ".bias", channels)),
+                Attr.i("num_groups", 32), Attr.f("epsilon", eps));
+    }
+
+    String layerNorm(String x, String prefix, long width) {
+        return g.op("LayerNormalization", List.of(x, w.weight(g, prefix + ".weight", width), w.weight(g, prefix + ".bias", width)),
+                Attr.i("axis", -1), Attr.f("epsilon", 1e-5f));
+    }
+
+    String silu(String x) {
+        return g.op("Mul", x, g.op("Sigmoid", x));
+    }
+
+    String add(String a, String b) {
+        return g.op("Add", a, b);
+    }
+
+    /** [B,C,H,W] to [B,H*W,C]. */
+    String toTokens(String x, long channels) {
+        return g.op("Transpose", g.op("Reshape", x, g.longs(0, channels, -1)), Attr.ints("perm", 0, 2, 1));
+    }
+
+    /** [B,H*W,C] back to the shape of {@code like} ([B,C,H,W]). */
+    String fromTokens(String tokens, String like) {
+        return g.op("Reshape", g.op("Transpose", tokens, Attr.ints("perm", 0, 2, 1)), g.op("Shape", like));
+    }
+
+    /** Fused attention (com.microsoft.MultiHeadAttention): q [B,S,D], k and v [B,L,D], scale 1/sqrt(D/heads). */
+    String attention(String q, String k, String v, int heads) {
+        return g.op(OnnxGraph.MICROSOFT, "MultiHeadAttention", List.of(q, k, v), 1, Attr.i("num_heads", heads))[0];
+    }
+
+    /** Nearest-neighbour upsampling of [B,C,H,W] to the spatial size of {@code like} (2x, or 2x-1 for odd sizes). */
+    String upsampleLike(String x, String like) {
+        String sizes = g.op("Concat", List.of(
+                g.op("Slice", List.of(g.op("Shape", x), g.longs(0), g.longs(2))),
+                g.op("Slice", List.of(g.op("Shape", like), g.longs(2), g.longs(4)))), Attr.i("axis", 0));
+        return resize(x, sizes);
+    }
+
+    /** Nearest-neighbour 2x upsampling of [B,C,H,W]. */
+    String upsample2x(String x) {
+        return g.op("Resize", List.of(x, "", g.constant(new long[] {4}, 1, 1, 2, 2)),
+                Attr.s("mode", "nearest"), Attr.s("coordinate_transformation_mode", "asymmetric"),
+                Attr.s("nearest_mode", "floor"));
+    }
+
+    private String resize(String x, String sizes) {
+        return g.op("Resize", List.of(x, "", "", sizes), Attr.s("mode", "nearest"),
+                Attr.s("coordinate_transformation_mode", "asymmetric"), Attr.s("nearest_mode", "floor"));
+    }
+}

@@ -1,0 +1,103 @@
+package com.mysticanvas.sd.pipeline;
+
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.sd.sampling.Sampler;
+import com.mysticanvas.sd.sampling.Schedule;
+import java.util.List;
+
+/**
+ * One image request, already parsed from whatever API it came through. Bounds are checked by {@link #validate}
+ * before anything is allocated, so a 100000x100000 request costs nothing.
+ *
+ * @param prompt         A1111 syntax (weights, but LoRA tags already taken out into {@code loras})
+ * @param negativePrompt likewise, may be empty
+ * @param width          pixels, multiple of 8
+ * @param height         pixels, multiple of 8
+ * @param steps          sampler steps
+ * @param cfgScale       classifier-free guidance scale (1 = no unconditional pass)
+ * @param sampler        sampler name
+ * @param scheduler      {@code discrete} or {@code karras}
+ * @param seed           image i of the batch uses seed + i
+ * @param batchCount     images to make, one after another
+ * @param loras          LoRA file names in models/sd/loras with weights
+ * @param initImage      img2img / inpainting source (null for txt2img)
+ * @param strength       img2img denoising strength 0..1 (0 returns the input)
+ * @param mask           inpainting mask (white = repaint), same size as the init image, or null
+ * @param clipSkip       1 = last text-encoder layer, 2 = the one before it
+ */
+public record GenerationRequest(String prompt, String negativePrompt, int width, int height, int steps, float cfgScale,
+                                String sampler, String scheduler, long seed, int batchCount, List<LoraWeight> loras,
+                                RgbImage initImage, float strength, RgbImage mask, int clipSkip) {
+    public static final int MIN_SIDE = 64;
+    public static final int MAX_SIDE = 2048;
+    public static final long MAX_PIXELS = 2048L * 2048;
+    public static final int MAX_STEPS = 150;
+    public static final int MAX_BATCH = 16;
+    public static final int MAX_PROMPT_CHARS = 20_000;
+
+    /** A LoRA by file name and its strength. */
+    public record LoraWeight(String name, float weight) {}
+
+    /** A txt2img request with the usual defaults. */
+    public static GenerationRequest txt2img(String prompt, int width, int height, int steps, long seed) {
+        return new GenerationRequest(prompt, "", width, height, steps, 7f, "euler_a", "discrete", seed, 1, List.of(),
+                null, 1f, null, 1);
+    }
+
+    public GenerationRequest withLoras(List<LoraWeight> l) {
+        return new GenerationRequest(prompt, negativePrompt, width, height, steps, cfgScale, sampler, scheduler, seed,
+                batchCount, l, initImage, strength, mask, clipSkip);
+    }
+
+    public GenerationRequest withInit(RgbImage image, float s, RgbImage m) {
+        return new GenerationRequest(prompt, negativePrompt, width, height, steps, cfgScale, sampler, scheduler, seed,
+                batchCount, loras, image, s, m, clipSkip);
+    }
+
+    public GenerationRequest withBatchCount(int n) {
+        return new GenerationRequest(prompt, negativePrompt, width, height, steps, cfgScale, sampler, scheduler, seed,
+                n, loras, initImage, strength, mask, clipSkip);
+    }
+
+    /** Throws a 400 naming the first bad field. */
+    public void validate() {
+        side("width", width);
+        side("height", height);
+        if ((long) width * height > MAX_PIXELS) {
+            throw ApiException.badRequest("image of " + width + "x" + height + " is too large: at most " + MAX_PIXELS + " pixels");
+        }
+        if (steps < 1 || steps > MAX_STEPS) {
+            throw ApiException.badRequest("steps must be between 1 and " + MAX_STEPS + ", got " + steps);
+        }
+        if (!(cfgScale >= 0 && cfgScale <= 30)) {
+            throw ApiException.badRequest("cfg_scale must be between 0 and 30, got " + cfgScale);
+        }
+        if (batchCount < 1 || batchCount > MAX_BATCH) {
+            throw ApiException.badRequest("n (batch count) must be between 1 and " + MAX_BATCH + ", got " + batchCount);
+        }
+        if (prompt == null || prompt.length() > MAX_PROMPT_CHARS || negativePrompt != null && negativePrompt.length() > MAX_PROMPT_CHARS) {
+            throw ApiException.badRequest("prompt is missing or longer than " + MAX_PROMPT_CHARS + " characters");
+        }
+        if (!(strength >= 0 && strength <= 1)) {
+            throw ApiException.badRequest("strength must be between 0 and 1, got " + strength);
+        }
+        Sampler.named(sampler);
+        Schedule.named(scheduler);
+        if (clipSkip < 1 || clipSkip > 2) {
+            throw ApiException.badRequest("clip_skip must be 1 or 2, got " + clipSkip);
+        }
+        if (mask != null && initImage == null) {
+            throw ApiException.badRequest("a mask needs an input image");
+        }
+        if (mask != null && (mask.width() != initImage.width() || mask.height() != initImage.height())) {
+            throw ApiException.badRequest("mask is " + mask.width() + "x" + mask.height() + " but the image is "
+                    + initImage.width() + "x" + initImage.height());
+        }
+    }
+
+    private static void side(String name, int v) {
+        if (v < MIN_SIDE || v > MAX_SIDE || v % 8 != 0) {
+            throw ApiException.badRequest(name + " must be a multiple of 8 between " + MIN_SIDE + " and " + MAX_SIDE + ", got " + v);
+        }
+    }
+}

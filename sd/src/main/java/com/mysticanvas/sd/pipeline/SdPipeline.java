@@ -1,0 +1,306 @@
+package com.mysticanvas.sd.pipeline;
+
+import ai.onnxruntime.OrtException;
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.sd.image.GenerationParameters;
+import com.mysticanvas.sd.image.LatentPreview;
+import com.mysticanvas.sd.sampling.Sampler;
+import com.mysticanvas.sd.sampling.Schedule;
+import com.mysticanvas.sd.sampling.Denoiser;
+import com.mysticanvas.sd.tokenizer.PromptChunks;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * txt2img, img2img and inpainting on a loaded {@link SdModel}: prompt to text embeddings (A1111 weighting, long
+ * prompts in 77-token windows), classifier-free guidance with the conditional and unconditional passes in one
+ * UNet call, the sampler from {@link DiffusionMaths}, then the VAE decoder (tiled for large images). Call it from
+ * one engine thread; same seed and parameters give the same bytes.
+ */
+public final class SdPipeline {
+    /** Latents larger than this (cells per side) are decoded in tiles. */
+    static final int DECODE_TILE = 64;
+    static final int DECODE_OVERLAP = 16;
+
+    private final DiffusionMaths maths;
+    private final Function<String, Path> loraFiles;
+
+    /** @param loraFiles resolves a LoRA name from a request to its file (throwing a 4xx for a bad name) */
+    public SdPipeline(DiffusionMaths maths, Function<String, Path> loraFiles) {
+        this.maths = maths;
+        this.loraFiles = loraFiles;
+    }
+
+    public List<GeneratedImage> generate(SdModel model, GenerationRequest r, ProgressListener progress)
+            throws IOException, OrtException {
+        r.validate();
+        List<SdModel.Lora> loras = new ArrayList<>();
+        for (GenerationRequest.LoraWeight l : r.loras()) {
+            loras.add(new SdModel.Lora(loraFiles.apply(l.name()), l.weight()));
+        }
+        model.useLoras(loras);
+
+        int factor = model.vae().factor();
+        int h = r.height() / factor;
+        int w = r.width() / factor;
+        int channels = model.vae().latentChannels();
+        int latentSize = channels * h * w;
+        boolean guided = r.cfgScale() != 1f;
+        Conditioning cond = conditioning(model, r, guided);
+
+        RgbImage init = r.initImage() == null ? null : r.initImage().resized(r.width(), r.height());
+        RgbImage mask = r.mask() == null ? null : r.mask().resized(r.width(), r.height());
+        float[] initLatent = null;
+        float[] latentMask = null;
+        if (init != null) {
+            if (r.strength() == 0f && mask == null) {
+                return repeat(init, r, model); // nothing to denoise: the input is the answer
+            }
+            initLatent = model.encode(init.toPlanar(), r.height(), r.width());
+            latentMask = mask == null ? null : latentMask(mask, factor, channels);
+        }
+
+        float[] allSigmas = maths.sigmas(r.scheduler(), r.steps());
+        float[] sigmas = allSigmas;
+        if (init != null) {
+            int steps = Math.round(r.strength() * r.steps());
+            sigmas = Arrays.copyOfRange(allSigmas, r.steps() - steps, allSigmas.length);
+        }
+        List<GeneratedImage> images = new ArrayList<>();
+        for (int i = 0; i < r.batchCount(); i++) {
+            long seed = r.seed() + i;
+            float[] noise = maths.noise(seed, latentSize);
+            float[] x = new float[latentSize];
+            for (int k = 0; k < latentSize; k++) {
+                x[k] = (initLatent == null ? 0 : initLatent[k]) + noise[k] * sigmas[0];
+            }
+            Denoiser denoiser = denoiser(model, cond, r.cfgScale(), guided, h, w);
+            if (latentMask != null) {
+                denoiser = masked(denoiser, initLatent, noise, latentMask);
+            }
+            float[] latent = x;
+            if (sigmas.length > 1) {
+                int image = i;
+                latent = maths.sample(r.sampler(), denoiser, x, sigmas, seed,
+                        (step, steps, xs, denoised) -> progress.onStep(image, r.batchCount(), step, steps,
+                                () -> LatentPreview.png(denoised, 0, w, h)));
+                if (latent == null) {
+                    throw new GenerationCancelledException();
+                }
+            }
+            if (latentMask != null) {
+                for (int k = 0; k < latentSize; k++) {
+                    latent[k] = latentMask[k] * latent[k] + (1 - latentMask[k]) * initLatent[k];
+                }
+            }
+            float[] planar = TiledDecoder.decode(latent, channels, h, w, factor, DECODE_TILE, DECODE_OVERLAP, model::decode);
+            RgbImage pixels = RgbImage.fromPlanar(planar, r.width(), r.height());
+            if (mask != null) {
+                pixels = keepUnmasked(pixels, init, mask);
+            }
+            images.add(finish(pixels, r, seed, model));
+        }
+        return images;
+    }
+
+    /** Text embeddings for the prompt and (when guided) the negative prompt, padded to the same number of windows. */
+    private record Conditioning(float[] cond, float[] uncond, int tokens) {}
+
+    private Conditioning conditioning(SdModel model, GenerationRequest r, boolean guided) throws OrtException {
+        PromptChunks positive = maths.prompt(r.prompt());
+        PromptChunks negative = guided ? maths.prompt(r.negativePrompt() == null ? "" : r.negativePrompt()) : null;
+        int windows = Math.max(positive.tokens().size(), negative == null ? 0 : negative.tokens().size());
+        PromptChunks empty = maths.prompt("");
+        int positions = model.spec().clip().positions();
+        int width = model.spec().clip().width();
+        List<int[]> ids = new ArrayList<>();
+        List<float[]> weights = new ArrayList<>();
+        for (PromptChunks chunks : negative == null ? List.of(positive) : List.of(positive, negative)) {
+            for (int k = 0; k < windows; k++) {
+                boolean real = k < chunks.tokens().size();
+                ids.add((real ? chunks : empty).tokens().get(real ? k : 0));
+                weights.add((real ? chunks : empty).weights().get(real ? k : 0));
+            }
+        }
+        long[] flat = new long[ids.size() * positions];
+        for (int k = 0; k < ids.size(); k++) {
+            int[] window = ids.get(k);
+            if (window.length != positions) {
+                throw new IllegalStateException("prompt window of " + window.length + " tokens, the text encoder takes " + positions);
+            }
+            for (int j = 0; j < positions; j++) {
+                flat[k * positions + j] = window[j];
+            }
+        }
+        float[] hidden = model.encodeText(flat, ids.size(), r.clipSkip() == 2);
+        for (int k = 0; k < ids.size(); k++) {
+            applyWeights(hidden, k * positions * width, positions, width, weights.get(k));
+        }
+        int per = windows * positions * width;
+        float[] cond = Arrays.copyOfRange(hidden, 0, per);
+        float[] uncond = negative == null ? null : Arrays.copyOfRange(hidden, per, 2 * per);
+        return new Conditioning(cond, uncond, windows * positions);
+    }
+
+    /** A1111's emphasis: scale each token's embedding by its weight, then restore the window's original mean. */
+    static void applyWeights(float[] z, int offset, int tokens, int width, float[] weights) {
+        double before = 0;
+        double after = 0;
+        for (int t = 0; t < tokens; t++) {
+            for (int j = 0; j < width; j++) {
+                int i = offset + t * width + j;
+                before += z[i];
+                z[i] *= weights[t];
+                after += z[i];
+            }
+        }
+        if (after != 0 && before != after) {
+            float restore = (float) (before / after);
+            for (int i = offset; i < offset + tokens * width; i++) {
+                z[i] *= restore;
+            }
+        }
+    }
+
+    /** The UNet as k-diffusion's denoiser: eps prediction, c_in = 1/sqrt(sigma^2+1), CFG batched as [cond; uncond]. */
+    private Denoiser denoiser(SdModel model, Conditioning c, float cfg, boolean guided, int h, int w) {
+        float[] context = guided ? concat(c.cond(), c.uncond()) : c.cond();
+        int batch = guided ? 2 : 1;
+        return (x, sigma) -> {
+            float cin = (float) (1 / Math.sqrt(sigma * sigma + 1));
+            float[] sample = new float[x.length * batch];
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < x.length; i++) {
+                    sample[b * x.length + i] = x[i] * cin;
+                }
+            }
+            float t = maths.timestep(sigma);
+            float[] timesteps = new float[batch];
+            Arrays.fill(timesteps, t);
+            float[] eps;
+            try {
+                eps = model.unet(sample, batch, h, w, timesteps, context, c.tokens());
+            } catch (OrtException e) {
+                throw new IllegalStateException("UNet failed: " + e.getMessage(), e);
+            }
+            float[] denoised = new float[x.length];
+            for (int i = 0; i < x.length; i++) {
+                float e = guided ? eps[x.length + i] + cfg * (eps[i] - eps[x.length + i]) : eps[i];
+                denoised[i] = x[i] - sigma * e;
+            }
+            return denoised;
+        };
+    }
+
+    /**
+     * Inpainting on a standard model: outside the mask the model sees the original latent noised to the current
+     * level and is told the clean answer is the original, so the sampler keeps it; inside it paints freely.
+     */
+    private static Denoiser masked(Denoiser inner, float[] original, float[] noise, float[] mask) {
+        return (x, sigma) -> {
+            float[] blended = new float[x.length];
+            for (int i = 0; i < x.length; i++) {
+                blended[i] = mask[i] * x[i] + (1 - mask[i]) * (original[i] + noise[i] * sigma);
+            }
+            float[] d = inner.denoise(blended, sigma);
+            for (int i = 0; i < d.length; i++) {
+                d[i] = mask[i] * d[i] + (1 - mask[i]) * original[i];
+            }
+            return d;
+        };
+    }
+
+    /** The mask averaged over each latent cell (1 = repaint), repeated over the latent channels. */
+    static float[] latentMask(RgbImage mask, int factor, int channels) {
+        int h = mask.height() / factor;
+        int w = mask.width() / factor;
+        float[] m = new float[channels * h * w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                double sum = 0;
+                for (int dy = 0; dy < factor; dy++) {
+                    for (int dx = 0; dx < factor; dx++) {
+                        sum += luminance(mask, x * factor + dx, y * factor + dy);
+                    }
+                }
+                float v = (float) (sum / (factor * factor));
+                for (int c = 0; c < channels; c++) {
+                    m[(c * h + y) * w + x] = v;
+                }
+            }
+        }
+        return m;
+    }
+
+    private static double luminance(RgbImage img, int x, int y) {
+        return (img.at(x, y, 0) + img.at(x, y, 1) + img.at(x, y, 2)) / (3 * 255.0);
+    }
+
+    /** Pixels outside the mask come back exactly as they were. */
+    private static RgbImage keepUnmasked(RgbImage generated, RgbImage original, RgbImage mask) {
+        byte[] out = generated.rgb().clone();
+        for (int y = 0; y < mask.height(); y++) {
+            for (int x = 0; x < mask.width(); x++) {
+                double m = luminance(mask, x, y);
+                for (int c = 0; c < 3; c++) {
+                    int i = (y * mask.width() + x) * 3 + c;
+                    out[i] = (byte) Math.round(m * (out[i] & 0xff) + (1 - m) * (original.rgb()[i] & 0xff));
+                }
+            }
+        }
+        return new RgbImage(out, generated.width(), generated.height());
+    }
+
+    private List<GeneratedImage> repeat(RgbImage init, GenerationRequest r, SdModel model) {
+        List<GeneratedImage> images = new ArrayList<>();
+        for (int i = 0; i < r.batchCount(); i++) {
+            images.add(finish(init, r, r.seed() + i, model));
+        }
+        return images;
+    }
+
+    private GeneratedImage finish(RgbImage pixels, GenerationRequest r, long seed, SdModel model) {
+        String parameters = parameters(r, seed, model);
+        byte[] png = maths.png(pixels.rgb(), pixels.width(), pixels.height(), Map.of("parameters", parameters));
+        return new GeneratedImage(png, pixels, seed, parameters);
+    }
+
+    /** A1111's infotext, which it and other tools read back from the PNG. */
+    /** A1111's infotext for one image (its PNG {@code parameters} chunk), LoRAs as prompt tags as A1111 writes them. */
+    static String parameters(GenerationRequest r, long seed, SdModel model) {
+        StringBuilder prompt = new StringBuilder(r.prompt());
+        for (GenerationRequest.LoraWeight l : r.loras()) {
+            prompt.append(" <lora:").append(stripExtension(l.name())).append(':').append(l.weight()).append('>');
+        }
+        GenerationParameters p = new GenerationParameters(prompt.toString(), r.negativePrompt(), r.steps(),
+                Sampler.named(r.sampler()), Schedule.named(r.scheduler()), r.cfgScale(), seed, r.width(), r.height(),
+                stripExtension(model.checkpointName()));
+        if (model.vaeName() != null) {
+            p = p.with("VAE", model.vaeName());
+        }
+        if (r.initImage() != null) {
+            p = p.with("Denoising strength", r.strength());
+        }
+        if (r.clipSkip() != 1) {
+            p = p.with("Clip skip", r.clipSkip());
+        }
+        return p.toA1111();
+    }
+
+    private static String stripExtension(String name) {
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

@@ -1,0 +1,81 @@
+package com.mysticanvas.sd.sampling;
+
+/**
+ * Stable Diffusion's training noise schedule: 1000 discrete timesteps, {@code scaled_linear} betas
+ * from 0.00085 to 0.012 ({@code betas = linspace(sqrt(0.00085), sqrt(0.012), 1000)^2}), and for each
+ * timestep the noise level of the equivalent variance-exploding process,
+ * {@code sigma = sqrt((1 - alphas_cumprod) / alphas_cumprod)}. Between timesteps sigma is interpolated
+ * linearly in log space, as k-diffusion's {@code DiscreteSchedule} does. Computed in double.
+ */
+public final class NoiseSchedule {
+    public static final int TIMESTEPS = 1000;
+    public static final double BETA_START = 0.00085;
+    public static final double BETA_END = 0.012;
+    /** The one schedule SD 1.x and 2.x were trained with. */
+    public static final NoiseSchedule SD = new NoiseSchedule(BETA_START, BETA_END, TIMESTEPS);
+
+    private final double[] alphasCumprod;
+    private final double[] logSigmas;
+
+    private NoiseSchedule(double betaStart, double betaEnd, int timesteps) {
+        alphasCumprod = new double[timesteps];
+        logSigmas = new double[timesteps];
+        double from = Math.sqrt(betaStart);
+        double step = (Math.sqrt(betaEnd) - from) / (timesteps - 1);
+        double product = 1;
+        for (int t = 0; t < timesteps; t++) {
+            double root = t == timesteps - 1 ? Math.sqrt(betaEnd) : from + t * step;
+            product *= 1 - root * root;
+            alphasCumprod[t] = product;
+            logSigmas[t] = 0.5 * Math.log((1 - product) / product);
+        }
+    }
+
+    public int timesteps() {
+        return logSigmas.length;
+    }
+
+    /** The noise level of timestep 0, about 0.0292. */
+    public double sigmaMin() {
+        return Math.exp(logSigmas[0]);
+    }
+
+    /** The noise level of the last timestep, about 14.6146. */
+    public double sigmaMax() {
+        return Math.exp(logSigmas[logSigmas.length - 1]);
+    }
+
+    public double alphaCumprod(int t) {
+        return alphasCumprod[t];
+    }
+
+    /** Sigma at a fractional timestep in [0, timesteps-1]: log-linear between the neighbours. */
+    public double sigma(double t) {
+        double clamped = Math.clamp(t, 0, logSigmas.length - 1);
+        int low = (int) Math.floor(clamped);
+        int high = (int) Math.ceil(clamped);
+        double w = clamped - low;
+        return Math.exp((1 - w) * logSigmas[low] + w * logSigmas[high]);
+    }
+
+    /** The fractional timestep of a sigma, the inverse of {@link #sigma(double)}, clamped to [0, timesteps-1]. */
+    public double timestep(double sigma) {
+        double logSigma = Math.log(sigma);
+        if (!(logSigma > logSigmas[0])) {
+            return 0; // also sigma 0 (log -inf) and NaN
+        }
+        // The last index whose log-sigma is <= logSigma (log-sigmas rise with t), at most timesteps-2.
+        int low = 0;
+        int high = logSigmas.length - 2;
+        while (low < high) {
+            int mid = (low + high + 1) >>> 1;
+            if (logSigmas[mid] <= logSigma) {
+                low = mid;
+            } else {
+                high = mid - 1;
+            }
+        }
+        double w = Math.clamp((logSigmas[low] - logSigma) / (logSigmas[low] - logSigmas[low + 1]), 0, 1);
+        return low + w;
+    }
+}

@@ -1,0 +1,85 @@
+package com.mysticanvas.sd.sampling;
+
+import com.mysticanvas.core.ApiException;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * How the noise levels of a run are spread between sigma max and sigma min. Every schedule returns
+ * {@code steps} descending sigmas followed by a final 0.
+ */
+public enum Schedule {
+    /**
+     * k-diffusion's {@code DiscreteSchedule.get_sigmas} (A1111's "Uniform", its default for most
+     * samplers): timesteps evenly spaced from 999 down to 0, each turned into its sigma.
+     */
+    DISCRETE("discrete", "Uniform") {
+        @Override
+        double sigma(NoiseSchedule schedule, int i, int steps) {
+            double last = schedule.timesteps() - 1;
+            double t = steps == 1 ? last : last - last * i / (steps - 1);
+            return schedule.sigma(t);
+        }
+    },
+    /** Karras et al. 2022 (rho = 7): evenly spaced in sigma^(1/7), denser at low noise. */
+    KARRAS("karras", "Karras") {
+        @Override
+        double sigma(NoiseSchedule schedule, int i, int steps) {
+            double ramp = steps == 1 ? 0 : (double) i / (steps - 1);
+            double maxInvRho = Math.pow(schedule.sigmaMax(), 1 / RHO);
+            double minInvRho = Math.pow(schedule.sigmaMin(), 1 / RHO);
+            return Math.pow(maxInvRho + ramp * (minInvRho - maxInvRho), RHO);
+        }
+    };
+
+    static final double RHO = 7;
+    public static final int MAX_STEPS = 1000;
+
+    private final String id;
+    private final String a1111Label;
+
+    Schedule(String id, String a1111Label) {
+        this.id = id;
+        this.a1111Label = a1111Label;
+    }
+
+    /** Our name, as requests give it. */
+    public String id() {
+        return id;
+    }
+
+    /** The name A1111 shows and writes as "Schedule type". */
+    public String a1111Label() {
+        return a1111Label;
+    }
+
+    abstract double sigma(NoiseSchedule schedule, int i, int steps);
+
+    /** {@code steps} sigmas, descending, and a final 0 (length steps+1). */
+    public float[] sigmas(int steps) {
+        if (steps < 1 || steps > MAX_STEPS) {
+            throw ApiException.badRequest("steps must be between 1 and " + MAX_STEPS + ", got " + steps);
+        }
+        float[] out = new float[steps + 1];
+        for (int i = 0; i < steps; i++) {
+            out[i] = (float) sigma(NoiseSchedule.SD, i, steps);
+        }
+        return out;
+    }
+
+    /** By our id or A1111's label, case-insensitive; A1111's "Automatic" is {@link #DISCRETE}. */
+    public static Schedule named(String name) {
+        String wanted = name == null ? "" : name.strip().toLowerCase(Locale.ROOT);
+        if (wanted.equals("automatic")) {
+            return DISCRETE;
+        }
+        for (Schedule s : values()) {
+            if (s.id.equals(wanted) || s.a1111Label.toLowerCase(Locale.ROOT).equals(wanted)) {
+                return s;
+            }
+        }
+        throw ApiException.badRequest("unknown scheduler '" + name + "'; expected one of "
+                + Arrays.stream(values()).map(Schedule::id).collect(Collectors.joining(", ")));
+    }
+}

@@ -1,0 +1,346 @@
+package com.mysticanvas.sd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.core.HttpServers;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.sd.image.Png;
+import com.mysticanvas.sd.pipeline.DiffusionMaths;
+import com.mysticanvas.sd.testing.TinyModels;
+import com.mysticanvas.sd.tokenizer.ClipTokenizer;
+import io.javalin.Javalin;
+import java.awt.image.BufferedImage;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The image APIs (OpenAI and A1111) and the job queue, over real HTTP with the tiny checkpoint on ONNX Runtime. */
+class SdImageApiTest {
+    @TempDir
+    static Path models;
+    private static SdEngine engine;
+    private static Javalin server;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        // Two checkpoints, so switching through /sdapi/v1/options can be seen.
+        for (String dir : List.of("sd/checkpoints", "sd/loras", "sd/vae")) {
+            Files.createDirectories(models.resolve(dir));
+        }
+        Files.copy(TinyModels.checkpoint(), models.resolve("sd/checkpoints/tiny-sd.safetensors"));
+        Files.copy(TinyModels.checkpoint(), models.resolve("sd/checkpoints/tiny-copy.safetensors"));
+        Files.copy(TinyModels.lora(), models.resolve("sd/loras/tiny-lora.safetensors"));
+        ModelFiles files = new ModelFiles(models);
+        engine = new SdEngine(files, 1, DiffusionMaths.standard(ClipTokenizer::bundled));
+        server = HttpServers.create("127.0.0.1", 0, HttpServers.DEFAULT_MAX_BODY_BYTES,
+                c -> SdWorker.routes(c.routes, engine, files)).start();
+        engine.load("tiny-sd.safetensors", null);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop();
+        engine.close();
+    }
+
+    @Test
+    void streamedGenerationSendsQueuedThenProgressWithPreviewsThenResult() throws Exception {
+        List<String[]> events = sse("/v1/images/generations",
+                "{\"prompt\":\"a red fox\",\"size\":\"64x64\",\"steps\":4,\"seed\":5,\"stream\":true}");
+        assertThat(events.getFirst()[0]).isEqualTo("queued");
+        assertThat(events.getLast()[0]).isEqualTo("result");
+        List<JsonNode> progress = events.stream().filter(e -> e[0].equals("progress")).map(e -> Json.parse(e[1])).toList();
+        assertThat(progress).extracting(p -> p.path("step").asInt()).contains(1, 2, 3, 4);
+        JsonNode last = progress.getLast();
+        assertThat(last.path("steps").asInt()).isEqualTo(4);
+        assertThat(last.path("job").asText()).isEqualTo(Json.parse(events.getFirst()[1]).path("job").asText());
+        BufferedImage preview = decodeDataUrl(last.path("preview").asText());
+        assertThat(preview.getWidth()).isEqualTo(64 / 8);
+        JsonNode result = Json.parse(events.getLast()[1]);
+        BufferedImage image = decode(result.path("data").get(0).path("b64_json").asText());
+        assertThat(image.getWidth()).isEqualTo(64);
+    }
+
+    @Test
+    void editsTakeJsonOrMultipartAndStrengthZeroKeepsTheInput() throws Exception {
+        String source = generate("{\"prompt\":\"a hill\",\"size\":\"64x64\",\"steps\":2,\"seed\":1}");
+        HttpResponse<String> same = post("/v1/images/edits",
+                Json.write(Json.object().put("prompt", "a hill").put("image", source).put("strength", 0).put("size", "64x64")));
+        assertThat(same.statusCode()).as(same.body()).isEqualTo(200);
+        assertThat(pixels(decode(Json.parse(same.body()).path("data").get(0).path("b64_json").asText())))
+                .isEqualTo(pixels(decode(source)));
+
+        // OpenAI clients send multipart with a transparent-where-to-edit mask.
+        String boundary = "----mysti" + UUID.randomUUID();
+        byte[] body = multipart(boundary, List.of(
+                new Part("prompt", null, "a hill at night".getBytes(StandardCharsets.UTF_8)),
+                new Part("size", null, "64x64".getBytes(StandardCharsets.UTF_8)),
+                new Part("steps", null, "2".getBytes(StandardCharsets.UTF_8)),
+                new Part("image", "image.png", Base64.getDecoder().decode(source)),
+                new Part("mask", "mask.png", transparentMask(64, 64))));
+        HttpResponse<String> edited = HTTP.send(HttpRequest.newBuilder(uri("/v1/images/edits"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(edited.statusCode()).as(edited.body()).isEqualTo(200);
+        assertThat(pixels(decode(Json.parse(edited.body()).path("data").get(0).path("b64_json").asText())))
+                .isNotEqualTo(pixels(decode(source)));
+    }
+
+    @Test
+    void a1111Txt2imgWithTheFieldsClientsSend() throws Exception {
+        HttpResponse<String> r = post("/sdapi/v1/txt2img", """
+                {"prompt":"a lighthouse <lora:tiny-lora:0.6>","negative_prompt":"blurry","styles":[],"seed":42,
+                 "subseed":-1,"sampler_name":"DPM++ 2M","scheduler":"Karras","batch_size":1,"n_iter":2,"steps":3,
+                 "cfg_scale":6.5,"width":64,"height":64,"restore_faces":false,"tiling":false,"enable_hr":false,
+                 "override_settings":{"sd_model_checkpoint":"tiny-sd"},"send_images":true,"save_images":false,
+                 "alwayson_scripts":{}}""");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode body = Json.parse(r.body());
+        assertThat(body.path("images").size()).isEqualTo(2);
+        JsonNode info = Json.parse(body.path("info").asText());
+        assertThat(info.path("all_seeds")).extracting(JsonNode::asLong).containsExactly(42L, 43L);
+        assertThat(info.path("sampler_name").asText()).isEqualTo("DPM++ 2M");
+        assertThat(info.path("infotexts").get(0).asText()).contains("Steps: 3").contains("Seed: 42");
+        byte[] png = Base64.getDecoder().decode(body.path("images").get(0).asText());
+        assertThat(Png.readText(png).get("parameters")).contains("a lighthouse").contains("Negative prompt: blurry");
+        assertThat(body.path("parameters").path("prompt").asText()).startsWith("a lighthouse");
+    }
+
+    @Test
+    void a1111Img2imgWithMask() throws Exception {
+        String source = generate("{\"prompt\":\"a field\",\"size\":\"64x64\",\"steps\":2,\"seed\":2}");
+        String mask = Base64.getEncoder().encodeToString(whiteSquareMask(64, 64));
+        HttpResponse<String> r = post("/sdapi/v1/img2img", Json.write(Json.object().put("prompt", "a field of flowers")
+                .put("denoising_strength", 0.6).put("steps", 4).put("width", 64).put("height", 64).put("seed", 3)
+                .put("mask", mask).set("init_images", Json.MAPPER.createArrayNode().add(source))));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        BufferedImage out = decode(Json.parse(r.body()).path("images").get(0).asText());
+        BufferedImage in = decode(source);
+        assertThat(out.getRGB(0, 0)).as("outside the mask stays").isEqualTo(in.getRGB(0, 0));
+        assertThat(Json.parse(Json.parse(r.body()).path("info").asText()).path("denoising_strength").asDouble()).isEqualTo(0.6);
+    }
+
+    @Test
+    void a1111ListsAndOptionsSwitchTheCheckpoint() throws Exception {
+        JsonNode models = Json.parse(get("/sdapi/v1/sd-models").body());
+        assertThat(models).extracting(m -> m.path("title").asText()).contains("tiny-sd.safetensors", "tiny-copy.safetensors");
+        assertThat(Json.parse(get("/sdapi/v1/loras").body()).get(0).path("name").asText()).isEqualTo("tiny-lora");
+        assertThat(Json.parse(get("/sdapi/v1/samplers").body())).extracting(s -> s.path("name").asText())
+                .contains("Euler a", "Euler", "DPM++ 2M", "DDIM", "LCM");
+        try {
+            assertThat(post("/sdapi/v1/options", "{\"sd_model_checkpoint\":\"tiny-copy.safetensors [0123abcd]\"}").statusCode()).isEqualTo(200);
+            assertThat(Json.parse(get("/sdapi/v1/options").body()).path("sd_model_checkpoint").asText()).isEqualTo("tiny-copy.safetensors");
+            assertThat(Json.parse(get("/health").body()).path("model").asText()).isEqualTo("tiny-copy.safetensors");
+            assertThat(post("/sdapi/v1/options", "{\"sd_model_checkpoint\":\"nope\"}").statusCode()).isEqualTo(400);
+        } finally {
+            post("/sdapi/v1/options", "{\"sd_model_checkpoint\":\"tiny-sd\"}");
+        }
+    }
+
+    @Test
+    void progressShowsTheRunningJobAndInterruptStopsIt() throws Exception {
+        CompletableFuture<HttpResponse<String>> running = HTTP.sendAsync(HttpRequest.newBuilder(uri("/sdapi/v1/txt2img"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"slow\",\"steps\":150,\"width\":256,\"height\":256}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode progress = null;
+        for (int i = 0; i < 400 && (progress == null || progress.path("current_image").isNull()); i++) {
+            Thread.sleep(25);
+            progress = Json.parse(get("/sdapi/v1/progress").body());
+        }
+        assertThat(progress.path("state").path("sampling_step").asInt()).isPositive();
+        assertThat(progress.path("state").path("sampling_steps").asInt()).isEqualTo(150);
+        assertThat(progress.path("progress").asDouble()).isBetween(0.0, 1.0);
+        assertThat(decode(progress.path("current_image").asText()).getWidth()).isEqualTo(256 / 8);
+        JsonNode openAi = Json.parse(get("/v1/images/progress").body());
+        assertThat(openAi.path("state").asText()).isEqualTo("running");
+
+        assertThat(post("/sdapi/v1/interrupt", "").statusCode()).isEqualTo(200);
+        HttpResponse<String> stopped = running.get();
+        assertThat(stopped.statusCode()).isEqualTo(409);
+        assertThat(Json.parse(stopped.body()).path("error").path("code").asText()).isEqualTo("cancelled");
+        assertThat(Json.parse(get("/v1/images/progress").body()).path("state").asText()).isEqualTo("idle");
+    }
+
+    @Test
+    void theQueueIsBoundedAndQueuedJobsCanBeCancelledById() throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            calls.add(HTTP.sendAsync(HttpRequest.newBuilder(uri("/v1/images/generations"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"q\",\"steps\":150,\"size\":\"256x256\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        long tooMany = 0;
+        for (int i = 0; i < 200 && tooMany == 0; i++) {
+            Thread.sleep(25);
+            tooMany = calls.stream().filter(c -> c.isDone() && c.join().statusCode() == 429).count();
+        }
+        assertThat(tooMany).isPositive();
+        assertThat(calls.stream().filter(CompletableFuture::isDone).map(CompletableFuture::join)
+                .filter(c -> c.statusCode() == 429).findFirst().orElseThrow().body()).contains("waiting");
+        // Drain: cancel the running job until nothing runs or waits.
+        for (int i = 0; i < 400; i++) {
+            JsonNode p = Json.parse(get("/v1/images/progress").body());
+            if (p.path("job").isNull() && p.path("queued").asInt() == 0) {
+                break;
+            }
+            if (!p.path("job").isNull()) {
+                post("/v1/images/interrupt", Json.write(Json.object().put("job", p.path("job").asText())));
+            }
+            Thread.sleep(25);
+        }
+        for (CompletableFuture<HttpResponse<String>> c : calls) {
+            assertThat(c.get().statusCode()).isIn(409, 429);
+        }
+        assertThat(post("/v1/images/interrupt", "{\"job\":\"job-nope\"}").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void badImageRequestsAre4xx() throws Exception {
+        assertError(post("/v1/images/generations", "{\"prompt\":\"x\",\"size\":\"64x64\",\"sampler\":\"heun++\"}"), 400, "sampler");
+        assertError(post("/v1/images/edits", "{\"prompt\":\"x\",\"image\":\"not base64!!\"}"), 400, "base64");
+        assertError(post("/v1/images/edits", "{\"prompt\":\"x\",\"image\":\"" + Base64.getEncoder().encodeToString("hello".getBytes()) + "\"}"),
+                400, "image");
+        assertError(post("/v1/images/edits", "{\"prompt\":\"x\",\"image\":\"" + Base64.getEncoder().encodeToString(hugePngHeader()) + "\"}"),
+                413, "limit");
+        String source = generate("{\"prompt\":\"a\",\"size\":\"64x64\",\"steps\":1,\"seed\":1}");
+        assertError(post("/v1/images/edits", Json.write(Json.object().put("prompt", "x").put("image", source).put("size", "64x64")
+                .put("mask", Base64.getEncoder().encodeToString(whiteSquareMask(32, 32))))), 400, "mask");
+        assertError(post("/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"width\":65}"), 400, "multiple of 8");
+        assertError(post("/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"sampler_name\":\"Nope\"}"), 400, "sampler");
+        assertError(post("/sdapi/v1/img2img", "{\"prompt\":\"x\"}"), 400, "init_images");
+        assertError(post("/v1/images/generations", "{\"prompt\":\"x\",\"loras\":[{\"name\":\"../x\"}]}"), 400, "name");
+    }
+
+    // ---- helpers
+
+    private static String generate(String body) throws Exception {
+        HttpResponse<String> r = post("/v1/images/generations", body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return Json.parse(r.body()).path("data").get(0).path("b64_json").asText();
+    }
+
+    private static List<String[]> sse(String path, String body) throws Exception {
+        HttpResponse<InputStream> r = HTTP.send(HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+        List<String[]> events = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String event = "message";
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith("event: ")) {
+                    event = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    events.add(new String[] {event, line.substring(6)});
+                    event = "message";
+                }
+            }
+        }
+        return events;
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(String path, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void assertError(HttpResponse<String> r, int status, String text) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(Json.parse(r.body()).path("error").path("message").asText().toLowerCase()).contains(text.toLowerCase());
+    }
+
+    private static BufferedImage decode(String base64) throws Exception {
+        return ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(base64)));
+    }
+
+    private static BufferedImage decodeDataUrl(String url) throws Exception {
+        assertThat(url).startsWith("data:image/png;base64,");
+        return decode(url.substring(url.indexOf(',') + 1));
+    }
+
+    private static int[] pixels(BufferedImage image) {
+        return image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
+    }
+
+    private static byte[] png(BufferedImage image) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+
+    /** Black with a white square in the middle: repaint only there (A1111 convention). */
+    private static byte[] whiteSquareMask(int w, int h) throws Exception {
+        BufferedImage mask = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = h / 4; y < 3 * h / 4; y++) {
+            for (int x = w / 4; x < 3 * w / 4; x++) {
+                mask.setRGB(x, y, 0xFFFFFF);
+            }
+        }
+        return png(mask);
+    }
+
+    /** Opaque everywhere but a transparent middle: OpenAI's "edit here" convention. */
+    private static byte[] transparentMask(int w, int h) throws Exception {
+        BufferedImage mask = new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                boolean middle = x >= w / 4 && x < 3 * w / 4 && y >= h / 4 && y < 3 * h / 4;
+                mask.setRGB(x, y, middle ? 0x00000000 : 0xFF000000);
+            }
+        }
+        return png(mask);
+    }
+
+    /** A PNG signature and IHDR claiming 100000x100000: must be refused before any pixel is allocated. */
+    private static byte[] hugePngHeader() throws Exception {
+        byte[] real = png(new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB));
+        byte[] out = real.clone();
+        java.nio.ByteBuffer.wrap(out, 16, 8).putInt(100_000).putInt(100_000);
+        return out;
+    }
+
+    private record Part(String name, String filename, byte[] content) {}
+
+    private static byte[] multipart(String boundary, List<Part> parts) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (Part p : parts) {
+            out.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + p.name() + "\""
+                    + (p.filename() == null ? "" : "; filename=\"" + p.filename() + "\"\r\nContent-Type: image/png")
+                    + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            out.write(p.content());
+            out.write("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        out.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
+    }
+}

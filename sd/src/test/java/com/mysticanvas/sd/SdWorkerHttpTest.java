@@ -1,0 +1,102 @@
+package com.mysticanvas.sd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.core.HttpServers;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.sd.pipeline.DiffusionMaths;
+import com.mysticanvas.sd.tokenizer.ClipTokenizer;
+import com.mysticanvas.sd.testing.TinyModels;
+import io.javalin.Javalin;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Base64;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The SD worker's routes over real HTTP on loopback, with the tiny models. */
+class SdWorkerHttpTest {
+    private static SdEngine engine;
+    private static Javalin server;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() {
+        ModelFiles files = new ModelFiles(TinyModels.root());
+        engine = new SdEngine(files, 1, DiffusionMaths.standard(ClipTokenizer::bundled));
+        server = HttpServers.create("127.0.0.1", 0, HttpServers.DEFAULT_MAX_BODY_BYTES,
+                c -> SdWorker.routes(c.routes, engine, files)).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop();
+        engine.close();
+    }
+
+    private static HttpResponse<String> call(String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
+        b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
+                : b.method(method, HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void listLoadGenerateUnload() throws Exception {
+        JsonNode health = Json.parse(call("GET", "/health", null).body());
+        assertThat(health.path("status").asText()).isEqualTo("ok");
+        assertThat(health.path("model").isNull()).isTrue();
+        assertThat(call("POST", "/v1/images/generations", "{\"prompt\":\"x\",\"size\":\"64x64\"}").statusCode()).isEqualTo(503);
+
+        JsonNode checkpoints = Json.parse(call("GET", "/v1/models/checkpoints", null).body());
+        assertThat(checkpoints.path("object").asText()).isEqualTo("list");
+        assertThat(checkpoints.path("data").get(0).path("id").asText()).isEqualTo("tiny-sd.safetensors");
+        assertThat(Json.parse(call("GET", "/v1/models/loras", null).body()).path("data").get(0).path("id").asText())
+                .isEqualTo("tiny-lora.safetensors");
+        assertThat(Json.parse(call("GET", "/v1/models/vaes", null).body()).path("data").get(0).path("id").asText())
+                .isEqualTo("tiny-vae.safetensors");
+
+        HttpResponse<String> load = call("POST", "/v1/models/load", "{\"checkpoint\":\"tiny-sd.safetensors\",\"vae\":\"tiny-vae.safetensors\"}");
+        assertThat(load.statusCode()).as(load.body()).isEqualTo(200);
+        health = Json.parse(call("GET", "/health", null).body());
+        assertThat(health.path("model").asText()).isEqualTo("tiny-sd.safetensors");
+        assertThat(health.path("vae").asText()).isEqualTo("tiny-vae.safetensors");
+
+        HttpResponse<String> gen = call("POST", "/v1/images/generations",
+                "{\"prompt\":\"a cat\",\"size\":\"64x80\",\"n\":2,\"steps\":2,\"seed\":3,\"loras\":[{\"name\":\"tiny-lora\",\"weight\":0.5}]}");
+        assertThat(gen.statusCode()).as(gen.body()).isEqualTo(200);
+        JsonNode data = Json.parse(gen.body()).path("data");
+        assertThat(data.size()).isEqualTo(2);
+        BufferedImage png = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(data.get(0).path("b64_json").asText())));
+        assertThat(png.getWidth()).isEqualTo(64);
+        assertThat(png.getHeight()).isEqualTo(80);
+        assertThat(data.get(1).path("seed").asLong()).isEqualTo(4);
+
+        assertThat(call("POST", "/v1/models/unload", null).statusCode()).isEqualTo(200);
+        assertThat(Json.parse(call("GET", "/health", null).body()).path("model").isNull()).isTrue();
+    }
+
+    @Test
+    void badRequestsAreClearClientErrors() throws Exception {
+        assertError(call("POST", "/v1/models/load", "{\"checkpoint\":\"../../etc/passwd\"}"), 400, "not a file name");
+        assertError(call("POST", "/v1/models/load", "{\"checkpoint\":\"/etc/passwd\"}"), 400, "not a file name");
+        assertError(call("POST", "/v1/models/load", "{\"checkpoint\":\"missing.safetensors\"}"), 404, "missing");
+        assertError(call("POST", "/v1/models/load", "{\"checkpoint\":"), 400, "malformed JSON");
+        assertError(call("POST", "/v1/images/generations", "{\"prompt\":\"x\",\"size\":\"100000x100000\"}"), 400, "width");
+        assertError(call("POST", "/v1/images/generations", "{\"prompt\":\"x\",\"size\":\"0x0\"}"), 400, "width");
+        assertError(call("POST", "/v1/images/generations", "{\"prompt\":\"x\",\"steps\":-3}"), 400, "steps");
+        assertError(call("POST", "/v1/images/generations", "{\"prompt\":\"x\",\"response_format\":\"url\"}"), 400, "b64_json");
+    }
+
+    private static void assertError(HttpResponse<String> r, int status, String text) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(Json.parse(r.body()).path("error").path("message").asText()).contains(text);
+    }
+}

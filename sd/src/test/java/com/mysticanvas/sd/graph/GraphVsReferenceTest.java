@@ -1,0 +1,133 @@
+package com.mysticanvas.sd.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtSession;
+import com.mysticanvas.sd.model.CheckpointInspector;
+import com.mysticanvas.sd.model.SdModelSpec;
+import com.mysticanvas.sd.onnx.OnnxGraph;
+import com.mysticanvas.sd.pipeline.Sessions;
+import com.mysticanvas.sd.safetensors.SafeTensors;
+import com.mysticanvas.sd.testing.TinyModels;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The ONNX graphs built from the tiny checkpoint compute what the plain-Java reference computes. */
+class GraphVsReferenceTest {
+    private static SafeTensors st;
+    private static SdModelSpec spec;
+
+    @BeforeAll
+    static void open() throws Exception {
+        st = SafeTensors.open(TinyModels.checkpoint());
+        spec = CheckpointInspector.inspect(st);
+    }
+
+    @AfterAll
+    static void close() {
+        st.close();
+    }
+
+    @Test
+    void clipMatchesReference() throws Exception {
+        long[] ids = new long[77];
+        ids[0] = 49406;
+        ids[1] = 320;
+        ids[2] = 1125;
+        ids[3] = 539;
+        for (int i = 4; i < 77; i++) {
+            ids[i] = 49407;
+        }
+        OnnxGraph g = ClipGraph.build(spec.clip(), new CheckpointWeights(st, spec.clipPrefix()));
+        Reference ref = new Reference(st, spec.clipPrefix());
+        try (OrtSession s = session(g);
+             OnnxTensor in = OnnxTensor.createTensor(Sessions.env(), LongBuffer.wrap(ids), new long[] {1, 77});
+             OrtSession.Result r = s.run(Map.of("input_ids", in))) {
+            assertClose(floats(r, "hidden"), ref.clip(spec.clip(), ids, false));
+            assertClose(floats(r, "penultimate"), ref.clip(spec.clip(), ids, true));
+        }
+    }
+
+    @Test
+    void unetMatchesReferenceIncludingOddLatentSizes() throws Exception {
+        OnnxGraph g = UNetGraph.build(spec.unet(), new CheckpointWeights(st, spec.unetPrefix()));
+        Reference ref = new Reference(st, spec.unetPrefix());
+        int ctxLen = 77;
+        int width = spec.unet().contextWidth();
+        float[] context = random(ctxLen * width, 1);
+        try (OrtSession s = session(g)) {
+            for (int[] hw : new int[][] {{8, 8}, {9, 6}}) {
+                float[] x = random(4 * hw[0] * hw[1], 2);
+                float t = 621.5f;
+                try (OnnxTensor xs = tensor(x, 1, 4, hw[0], hw[1]);
+                     OnnxTensor ts = OnnxTensor.createTensor(Sessions.env(), new float[] {t});
+                     OnnxTensor cs = tensor(context, 1, ctxLen, width);
+                     OrtSession.Result r = s.run(Map.of("sample", xs, "timestep", ts, "context", cs))) {
+                    float[] expected = ref.unet(spec.unet(), new Reference.Map(x, 4, hw[0], hw[1]), t, context, ctxLen);
+                    assertClose(floats(r, "eps"), expected);
+                }
+            }
+        }
+    }
+
+    @Test
+    void vaeDecoderAndEncoderMatchReference() throws Exception {
+        Reference ref = new Reference(st, spec.vaePrefix());
+        float[] z = random(4 * 4 * 5, 3);
+        try (OrtSession s = session(VaeGraph.decoder(spec.vae(), new CheckpointWeights(st, spec.vaePrefix())));
+             OnnxTensor in = tensor(z, 1, 4, 4, 5);
+             OrtSession.Result r = s.run(Map.of("latent", in))) {
+            assertThat(((OnnxTensor) r.get("image").get()).getInfo().getShape()).containsExactly(1, 3, 32, 40);
+            assertClose(floats(r, "image"), ref.vaeDecode(spec.vae(), new Reference.Map(z, 4, 4, 5)).d());
+        }
+        float[] image = random(3 * 32 * 40, 4);
+        try (OrtSession s = session(VaeGraph.encoder(spec.vae(), new CheckpointWeights(st, spec.vaePrefix())));
+             OnnxTensor in = tensor(image, 1, 3, 32, 40);
+             OrtSession.Result r = s.run(Map.of("image", in))) {
+            assertClose(floats(r, "latent"), ref.vaeEncode(spec.vae(), new Reference.Map(image, 3, 32, 40)).d());
+        }
+    }
+
+    private static OrtSession session(OnnxGraph g) throws Exception {
+        return Sessions.create(g, TinyModels.checkpoint().getParent(), Map.of(), 1);
+    }
+
+    private static OnnxTensor tensor(float[] data, long... shape) throws Exception {
+        return OnnxTensor.createTensor(Sessions.env(), FloatBuffer.wrap(data), shape);
+    }
+
+    private static float[] floats(OrtSession.Result r, String name) {
+        FloatBuffer b = ((OnnxTensor) r.get(name).get()).getFloatBuffer();
+        float[] out = new float[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    private static float[] random(int n, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) random.nextDouble(-1, 1);
+        }
+        return x;
+    }
+
+    /** Max difference within 1e-3 of the reference's largest magnitude (f32 sums in another order), and not all zero. */
+    private static void assertClose(float[] actual, float[] expected) {
+        assertThat(actual).hasSameSizeAs(expected);
+        double maxRef = 0;
+        double maxDiff = 0;
+        for (int i = 0; i < actual.length; i++) {
+            maxRef = Math.max(maxRef, Math.abs(expected[i]));
+            maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+        }
+        assertThat(maxRef).isGreaterThan(1e-3);
+        assertThat(maxDiff).as("max |graph - reference| against max |reference| %s", maxRef).isLessThan(1e-3 * maxRef);
+    }
+}

@@ -1,0 +1,143 @@
+package com.mysticanvas.sd.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.sd.pipeline.DiffusionMaths;
+import com.mysticanvas.sd.tokenizer.ClipTokenizer;
+import com.mysticanvas.sd.testing.TinyModels;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** End to end on the tiny checkpoint: real graphs, real ONNX Runtime, real VAE and LoRA files. */
+class SdPipelineTest {
+    private static SdModel model;
+    private static final SdPipeline PIPELINE = new SdPipeline(DiffusionMaths.standard(ClipTokenizer::bundled), name -> TinyModels.root().resolve("sd/loras").resolve(name));
+
+    @BeforeAll
+    static void load() throws Exception {
+        model = SdModel.load(TinyModels.checkpoint(), null, 1);
+    }
+
+    @AfterAll
+    static void unload() {
+        model.close();
+    }
+
+    private static GenerationRequest request(long seed) {
+        return GenerationRequest.txt2img("a photo of a cat", 64, 64, 4, seed);
+    }
+
+    private static byte[] one(SdModel m, GenerationRequest r) throws Exception {
+        List<GeneratedImage> images = PIPELINE.generate(m, r, ProgressListener.NONE);
+        assertThat(images).hasSize(r.batchCount());
+        return images.getFirst().png();
+    }
+
+    @Test
+    void txt2imgGivesAPngOfTheAskedSizeWithParameters() throws Exception {
+        GenerationRequest r = new GenerationRequest("a photo of a cat", "blurry", 96, 64, 3, 7f, "euler", "discrete", 5, 2,
+                List.of(), null, 1f, null, 1);
+        List<GeneratedImage> images = PIPELINE.generate(model, r, ProgressListener.NONE);
+        assertThat(images).hasSize(2);
+        BufferedImage png = ImageIO.read(new ByteArrayInputStream(images.get(0).png()));
+        assertThat(png.getWidth()).isEqualTo(96);
+        assertThat(png.getHeight()).isEqualTo(64);
+        assertThat(images.get(0).parameters()).contains("Seed: 5", "Size: 96x64", "Negative prompt: blurry", "Model: tiny-sd");
+        assertThat(images.get(1).seed()).isEqualTo(6);
+        assertThat(images.get(0).pixels().rgb()).isNotEqualTo(images.get(1).pixels().rgb());
+    }
+
+    @Test
+    void sameSeedSameBytesOtherSeedOtherImage() throws Exception {
+        byte[] a = one(model, request(42));
+        byte[] b = one(model, request(42));
+        byte[] c = one(model, request(43));
+        assertThat(a).isEqualTo(b);
+        assertThat(c).isNotEqualTo(a);
+    }
+
+    @Test
+    void loraAtWeightOneChangesTheImageAndWeightZeroDoesNot() throws Exception {
+        byte[] plain = one(model, request(7));
+        byte[] withLora = one(model, request(7).withLoras(List.of(new GenerationRequest.LoraWeight("tiny-lora.safetensors", 1f))));
+        assertThat(model.loras()).hasSize(1);
+        assertThat(model.unknownLoraKeys()).isEmpty();
+        byte[] zero = one(model, request(7).withLoras(List.of(new GenerationRequest.LoraWeight("tiny-lora.safetensors", 0f))));
+        byte[] again = one(model, request(7));
+        assertThat(withLora).isNotEqualTo(plain);
+        assertThat(rgb(zero)).isEqualTo(rgb(plain));
+        assertThat(again).isEqualTo(plain);
+    }
+
+    @Test
+    void img2imgStrengthZeroReturnsTheInputAndHigherStrengthChangesIt() throws Exception {
+        GeneratedImage source = PIPELINE.generate(model, request(3), ProgressListener.NONE).getFirst();
+        RgbImage input = source.pixels();
+        GeneratedImage same = PIPELINE.generate(model, request(9).withInit(input, 0f, null), ProgressListener.NONE).getFirst();
+        assertThat(same.pixels().rgb()).isEqualTo(input.rgb());
+        GeneratedImage changed = PIPELINE.generate(model, request(9).withInit(input, 0.75f, null), ProgressListener.NONE).getFirst();
+        assertThat(changed.pixels().rgb()).isNotEqualTo(input.rgb());
+        assertThat(changed.parameters()).contains("Denoising strength: 0.75");
+    }
+
+    @Test
+    void inpaintingKeepsThePixelsOutsideTheMask() throws Exception {
+        RgbImage input = PIPELINE.generate(model, request(3), ProgressListener.NONE).getFirst().pixels();
+        byte[] mask = new byte[64 * 64 * 3];
+        for (int y = 0; y < 32; y++) {
+            for (int x = 0; x < 64 * 3; x++) {
+                mask[y * 64 * 3 + x] = (byte) 255; // repaint the top half
+            }
+        }
+        RgbImage out = PIPELINE.generate(model, request(11).withInit(input, 1f, new RgbImage(mask, 64, 64)),
+                ProgressListener.NONE).getFirst().pixels();
+        int half = 32 * 64 * 3;
+        assertThat(java.util.Arrays.copyOfRange(out.rgb(), half, out.rgb().length))
+                .isEqualTo(java.util.Arrays.copyOfRange(input.rgb(), half, input.rgb().length));
+        assertThat(java.util.Arrays.copyOfRange(out.rgb(), 0, half)).isNotEqualTo(java.util.Arrays.copyOfRange(input.rgb(), 0, half));
+    }
+
+    @Test
+    void separateVaeOverridesTheCheckpointsOwn() throws Exception {
+        byte[] own = rgb(one(model, request(21)));
+        try (SdModel withVae = SdModel.load(TinyModels.checkpoint(), TinyModels.vae(), 1)) {
+            assertThat(withVae.vaeName()).isEqualTo("tiny-vae.safetensors");
+            assertThat(rgb(one(withVae, request(21)))).isNotEqualTo(own);
+        }
+    }
+
+    @Test
+    void progressIsReportedAndCancelStopsBetweenSteps() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        assertThatThrownBy(() -> PIPELINE.generate(model, request(1), (image, images, step, steps, preview) -> {
+            calls.incrementAndGet();
+            return step < 2;
+        })).isInstanceOf(GenerationCancelledException.class);
+        assertThat(calls.get()).isEqualTo(2);
+    }
+
+    @Test
+    void badSizesAndStepsAreClearClientErrors() {
+        for (GenerationRequest r : List.of(GenerationRequest.txt2img("x", 0, 0, 4, 1),
+                GenerationRequest.txt2img("x", 100000, 100000, 4, 1), GenerationRequest.txt2img("x", 64, 64, -1, 1),
+                GenerationRequest.txt2img("x", 66, 64, 4, 1), GenerationRequest.txt2img("x", 64, 64, 4, 1).withBatchCount(0))) {
+            assertThatThrownBy(() -> PIPELINE.generate(model, r, ProgressListener.NONE))
+                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
+                    .hasMessageMatching(".*(width|height|steps|pixels|batch).*");
+        }
+    }
+
+    private static byte[] rgb(byte[] png) throws Exception {
+        BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
+        return ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
+    }
+
+}

@@ -1,0 +1,98 @@
+package com.mysticanvas.sd.sampling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import com.mysticanvas.core.ApiException;
+import org.junit.jupiter.api.Test;
+
+/** Expected values from the published formulas, evaluated in float64 with numpy. */
+class ScheduleTest {
+    private final NoiseSchedule sd = NoiseSchedule.SD;
+
+    @Test
+    void sdScheduleEndsAtTheKnownSigmas() {
+        assertThat(sd.sigmaMax()).isCloseTo(14.614641229333639, within(1e-9));
+        assertThat(sd.sigmaMin()).isCloseTo(0.029167158151720367, within(1e-12));
+        assertThat(sd.sigma(500)).isCloseTo(1.6182788260186167, within(1e-9));
+        // alphas_cumprod[0] = 1 - beta_0 = 1 - 0.00085
+        assertThat(sd.alphaCumprod(0)).isCloseTo(1 - 0.00085, within(1e-15));
+    }
+
+    @Test
+    void discreteSpacesTimestepsEvenlyFrom999To0() {
+        assertThat(Sampling.sigmas("discrete", 4)).containsExactly(
+                new float[] {14.614641f, 2.9183071f, 0.93235797f, 0.029167158f, 0f}, within(2e-6f));
+        assertThat(Sampling.sigmas("discrete", 4)[1]).isEqualTo((float) sd.sigma(666));
+    }
+
+    @Test
+    void karrasSpacesSigmaToTheOneSeventhEvenly() {
+        float[] sigmas = Sampling.sigmas("karras", 4);
+        assertThat(sigmas).containsExactly(
+                new float[] {14.614641f, 3.1686031f, 0.44691821f, 0.029167158f, 0f}, within(2e-6f));
+        double third = Math.pow(sigmas[0], 1 / 7.0) + (Math.pow(sigmas[3], 1 / 7.0) - Math.pow(sigmas[0], 1 / 7.0)) / 3;
+        assertThat(sigmas[1]).isCloseTo((float) Math.pow(third, 7), within(1e-5f));
+    }
+
+    @Test
+    void oneStepStartsAtSigmaMax() {
+        assertThat(Sampling.sigmas("discrete", 1)).containsExactly((float) sd.sigmaMax(), 0f);
+        assertThat(Sampling.sigmas("karras", 1)).containsExactly((float) sd.sigmaMax(), 0f);
+    }
+
+    @Test
+    void everyScheduleDescendsToZero() {
+        for (Schedule s : Schedule.values()) {
+            for (int steps : new int[] {2, 20, 150, 1000}) {
+                float[] sigmas = s.sigmas(steps);
+                assertThat(sigmas).hasSize(steps + 1);
+                assertThat(sigmas[steps]).isZero();
+                for (int i = 1; i <= steps; i++) {
+                    assertThat(sigmas[i]).as("%s %d", s, i).isLessThan(sigmas[i - 1]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void timestepInvertsSigmaByLogInterpolation() {
+        assertThat(Sampling.timestep(1.0f)).isCloseTo(353.89041f, within(1e-3f));
+        assertThat(Sampling.timestep(3.1686031f)).isCloseTo(687.15275f, within(1e-3f));
+        for (double t : new double[] {0, 0.5, 1, 123.25, 500, 998.75, 999}) {
+            assertThat(sd.timestep(sd.sigma(t))).isCloseTo(t, within(1e-9));
+        }
+        assertThat(Sampling.timestep(100f)).isEqualTo(999f);
+        assertThat(Sampling.timestep(0.001f)).isZero();
+        assertThat(Sampling.timestep(0f)).isZero();
+    }
+
+    @Test
+    void namesAcceptOurIdsAndA1111Labels() {
+        assertThat(Schedule.named("Karras")).isEqualTo(Schedule.KARRAS);
+        assertThat(Schedule.named("uniform")).isEqualTo(Schedule.DISCRETE);
+        assertThat(Schedule.named("Automatic")).isEqualTo(Schedule.DISCRETE);
+        assertThatThrownBy(() -> Sampling.sigmas("exponential", 20)).isInstanceOf(ApiException.class)
+                .hasMessageContaining("discrete, karras");
+    }
+
+    @Test
+    void stepsOutOfRangeAreBadRequests() {
+        assertThatThrownBy(() -> Sampling.sigmas("karras", 0)).isInstanceOf(ApiException.class).hasMessageContaining("steps");
+        assertThatThrownBy(() -> Sampling.sigmas("discrete", -3)).isInstanceOf(ApiException.class);
+        assertThatThrownBy(() -> Sampling.sigmas("discrete", 1001)).isInstanceOf(ApiException.class);
+    }
+
+    @Test
+    void img2imgKeepsTheTailA1111Keeps() {
+        float[] sigmas = Sampling.sigmas("discrete", 20);
+        assertThat(Sampling.img2imgSigmas(sigmas, 1.0)).containsExactly(sigmas);
+        assertThat(Sampling.img2imgSigmas(sigmas, 0.75)).hasSize(17).startsWith(sigmas[4]);
+        assertThat(Sampling.img2imgSigmas(sigmas, 0.7)).hasSize(16).startsWith(sigmas[5]);
+        assertThat(Sampling.img2imgSigmas(sigmas, 0.01)).containsExactly(sigmas[19], 0f);
+        assertThat(Sampling.img2imgSigmas(sigmas, 0)).containsExactly(0f);
+        assertThatThrownBy(() -> Sampling.img2imgSigmas(sigmas, 1.5)).isInstanceOf(ApiException.class);
+        assertThatThrownBy(() -> Sampling.img2imgSigmas(sigmas, Double.NaN)).isInstanceOf(ApiException.class);
+    }
+}
