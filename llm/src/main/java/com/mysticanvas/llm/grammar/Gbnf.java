@@ -51,11 +51,6 @@ public final class Gbnf {
         return new Parser(text).run();
     }
 
-    /** Number of rules after expansion (named, groups and repetition helpers). */
-    public int ruleCount() {
-        return rules.size();
-    }
-
     // ---- matching
 
     private record Pos(int rule, int alt, int index) {}

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * the JSON arguments, ended by {@code <|call|>} (or by the end of the reply, as {@code <|call|>} stops
  * generation). Messages to other recipients (built-in tools nobody offered) are kept as content.
  */
-final class HarmonySplitter implements Splitter {
+final class HarmonySplitter extends Splitter {
     private static final String START = "<|start|>";
     private static final String MESSAGE = "<|message|>";
     private static final String CHANNEL = "<|channel|>";
@@ -29,7 +29,6 @@ final class HarmonySplitter implements Splitter {
 
     private final boolean toolsOffered;
     private final boolean thinking;
-    private final StringBuilder pending = new StringBuilder();
     private State state = State.HEADER;
     private boolean firstHeader = true;
     private Kind kind;
@@ -41,29 +40,12 @@ final class HarmonySplitter implements Splitter {
     }
 
     @Override
-    public List<ReplyDelta> accept(String piece) {
-        pending.append(piece);
-        Deltas out = new Deltas();
-        run(out, false);
-        return out.list();
-    }
-
-    @Override
-    public List<ReplyDelta> finish() {
-        Deltas out = new Deltas();
-        run(out, true);
-        return out.list();
-    }
-
-    private void run(Deltas out, boolean atEnd) {
-        boolean again = true;
-        while (again) {
-            again = switch (state) {
-                case HEADER -> header(atEnd);
-                case BODY -> body(out, atEnd);
-                case BETWEEN -> between(atEnd);
-            };
-        }
+    boolean step(Deltas out, boolean atEnd) {
+        return switch (state) {
+            case HEADER -> header(atEnd);
+            case BODY -> body(out, atEnd);
+            case BETWEEN -> between(atEnd);
+        };
     }
 
     /** Up to {@code <|message|>}. A reply that does not open with a header is plain answer text. */

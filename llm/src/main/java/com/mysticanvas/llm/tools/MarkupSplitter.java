@@ -9,7 +9,7 @@ import java.util.List;
  * decisions depend only on the text seen so far, so any split of the same reply gives the same result.
  * Whitespace next to markup (after a thought, around calls, at the ends of a thought) is dropped.
  */
-final class MarkupSplitter implements Splitter {
+final class MarkupSplitter extends Splitter {
     private enum State { START, REASONING, CONTENT, CALL, AFTER_CALL }
 
     private final ToolSyntax syntax;
@@ -17,7 +17,6 @@ final class MarkupSplitter implements Splitter {
     private final boolean thinking;
     private final String thinkOpen;
     private final String thinkClose;
-    private final StringBuilder pending = new StringBuilder();
     private State state;
     /** Whitespace at the start of what comes next is markup padding (after a thought, inside a thought). */
     private boolean trimLeading;
@@ -36,31 +35,14 @@ final class MarkupSplitter implements Splitter {
     }
 
     @Override
-    public List<ReplyDelta> accept(String piece) {
-        pending.append(piece);
-        Deltas out = new Deltas();
-        run(out, false);
-        return out.list();
-    }
-
-    @Override
-    public List<ReplyDelta> finish() {
-        Deltas out = new Deltas();
-        run(out, true);
-        return out.list();
-    }
-
-    private void run(Deltas out, boolean atEnd) {
-        boolean again = true;
-        while (again) {
-            again = switch (state) {
-                case START -> start(out, atEnd);
-                case REASONING -> reasoning(out, atEnd);
-                case CONTENT -> content(out, atEnd);
-                case CALL -> call(out, atEnd);
-                case AFTER_CALL -> afterCall(out, atEnd);
-            };
-        }
+    boolean step(Deltas out, boolean atEnd) {
+        return switch (state) {
+            case START -> start(out, atEnd);
+            case REASONING -> reasoning(out, atEnd);
+            case CONTENT -> content(out, atEnd);
+            case CALL -> call(out, atEnd);
+            case AFTER_CALL -> afterCall(out, atEnd);
+        };
     }
 
     /** The beginning of the reply (or of the answer after a thought): a thought or a bare JSON call may open. */
