@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.ApiException;
 import com.mysticanvas.core.Json;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
@@ -24,6 +27,8 @@ import java.util.Map;
  *   <li>missing content next to tool calls becomes {@code ""};</li>
  *   <li>tool-call arguments (JSON text on the wire) become JSON objects when the template renders objects;</li>
  *   <li>a tool result without {@code name} gets the name of the call it answers;</li>
+ *   <li>tool-call ids become 9 letters and digits (the same id gives the same result) for Mistral templates,
+ *       which refuse any other id, since clients send back ids like {@code call_...};</li>
  *   <li>{@code reasoning_content} is also given as {@code thinking} to templates that read that field.</li>
  * </ul>
  * Read from the request: {@code messages}, {@code tools}, {@code tool_choice} ({@code "none"} leaves tools out),
@@ -53,6 +58,9 @@ public final class ChatTemplateInput {
         Map<String, String> callNames = new HashMap<>();
         for (int i = 0; i < messages.size(); i++) {
             normalized.add(message(messages.get(i), "messages[" + i + "]", caps, source, callNames));
+        }
+        if (source.contains("length != 9")) {
+            shortenToolCallIds(normalized);
         }
         if (!caps.systemRole()) {
             mergeSystemIntoFirstUser(normalized);
@@ -254,6 +262,37 @@ public final class ChatTemplateInput {
             out.addObject().put("type", "function").set("function", fn);
         }
         return out;
+    }
+
+    private static void shortenToolCallIds(ArrayNode messages) {
+        for (JsonNode m : messages) {
+            for (JsonNode call : m.path("tool_calls")) {
+                if (call.hasNonNull("id")) {
+                    ((ObjectNode) call).put("id", nineCharId(call.get("id").asText()));
+                }
+            }
+            if (m.hasNonNull("tool_call_id")) {
+                ((ObjectNode) m).put("tool_call_id", nineCharId(m.get("tool_call_id").asText()));
+            }
+        }
+    }
+
+    /** The id itself when it is already 9 letters and digits, else 9 derived from its hash. */
+    static String nineCharId(String id) {
+        if (id.matches("[A-Za-z0-9]{9}")) {
+            return id;
+        }
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
+            StringBuilder out = new StringBuilder();
+            for (int i = 0; i < 9; i++) {
+                out.append(alphabet.charAt((hash[i] & 0xff) % alphabet.length()));
+            }
+            return out.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The system text goes in front of the next message (llama.cpp joins with a newline); alone, it is dropped. */
