@@ -46,7 +46,8 @@ final class SchemaConverter {
         primitive("string", "\"\\\"\" char* \"\\\"\" space", "char", "space");
         primitive("integral-part", "[0] | [1-9] [0-9]{0,15}");
         primitive("decimal-part", "[0-9]{1,16}");
-        primitive("number", "(\"-\"? integral-part) (\".\" decimal-part)? ([eE] [-+]? integral-part)? space",
+        // exponents up to two digits: a double never overflows to infinity, which JSON parsers reject
+        primitive("number", "(\"-\"? integral-part) (\".\" decimal-part)? ([eE] [-+]? [0-9]{1,2})? space",
                 "integral-part", "decimal-part", "space");
         primitive("integer", "(\"-\"? integral-part) space", "integral-part", "space");
         primitive("boolean", "(\"true\" | \"false\") space", "space");
@@ -179,16 +180,8 @@ final class SchemaConverter {
             inner.remove("nullable");
             return visit(inner, name + "-value", where) + " | " + primitive("null");
         }
-        if (s.has("const")) {
-            return literal(s.get("const"));
-        }
-        if (s.has("enum")) {
-            if (!s.get("enum").isArray() || s.get("enum").isEmpty()) {
-                throw bad(where + ".enum", "must be a non-empty array");
-            }
-            List<String> alts = new ArrayList<>();
-            s.get("enum").forEach(v -> alts.add(literal(v)));
-            return "(" + String.join(" | ", new LinkedHashSet<>(alts)) + ")";
+        if (s.has("const") || s.has("enum")) {
+            return enumeration(s, where);
         }
         if (s.has("allOf")) {
             return visitBody(mergeAllOf(s, where), name, where + ".allOf");
@@ -247,6 +240,70 @@ final class SchemaConverter {
             return "number";
         }
         return "any";
+    }
+
+    /** Keywords that may stand beside {@code enum}/{@code const}: the values are checked against {@code type}. */
+    private static final Set<String> BESIDE_ENUM = Set.of("enum", "const", "type", "title", "description", "default",
+            "examples", "$comment", "$schema", "$id", "$defs", "definitions", "readOnly", "writeOnly", "deprecated");
+
+    /** The allowed values, each written as its JSON text; those of the wrong type left out. */
+    private String enumeration(ObjectNode s, String where) {
+        for (Map.Entry<String, JsonNode> e : s.properties()) {
+            if (!BESIDE_ENUM.contains(e.getKey())) {
+                throw bad(where + "." + e.getKey(), "combined with enum/const is not supported");
+            }
+        }
+        List<JsonNode> values = new ArrayList<>();
+        if (s.has("const")) {
+            // with an enum beside it (allOf), the const must also be one of the enum's values
+            boolean listed = !s.has("enum") || (s.get("enum").isArray()
+                    && java.util.stream.StreamSupport.stream(s.get("enum").spliterator(), false)
+                    .anyMatch(v -> v.equals(s.get("const"))));
+            if (listed) {
+                values.add(s.get("const"));
+            }
+        } else if (s.get("enum").isArray()) {
+            s.get("enum").forEach(values::add);
+        }
+        if (values.isEmpty()) {
+            throw bad(where + (s.has("const") ? ".const" : ".enum"), s.has("const")
+                    ? "is not among the enum values: no value satisfies both" : "must be a non-empty array");
+        }
+        Set<String> alts = new LinkedHashSet<>();
+        for (JsonNode v : values) {
+            if (ofType(v, s.get("type"))) {
+                alts.add(literal(v));
+            }
+        }
+        if (alts.isEmpty()) {
+            throw bad(where, "allows no value: none of its enum/const values has the type " + s.get("type"));
+        }
+        return alts.size() == 1 ? alts.iterator().next() : "(" + String.join(" | ", alts) + ")";
+    }
+
+    /** Whether a value has the JSON Schema type (or one of the types; any when there is none). */
+    private static boolean ofType(JsonNode value, JsonNode type) {
+        if (type == null) {
+            return true;
+        }
+        if (type.isArray()) {
+            for (JsonNode t : type) {
+                if (ofType(value, t)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return switch (type.asText()) {
+            case "string" -> value.isTextual();
+            case "integer" -> value.isIntegralNumber() || (value.isNumber() && value.asDouble() == Math.rint(value.asDouble()));
+            case "number" -> value.isNumber();
+            case "boolean" -> value.isBoolean();
+            case "null" -> value.isNull();
+            case "object" -> value.isObject();
+            case "array" -> value.isArray();
+            default -> false;
+        };
     }
 
     /** A JSON value written exactly as its compact JSON text. */
@@ -314,6 +371,7 @@ final class SchemaConverter {
         }
         ObjectNode merged = s.deepCopy();
         merged.remove("allOf");
+        List<ObjectNode> resolved = new ArrayList<>();
         for (int i = 0; i < parts.size(); i++) {
             String at = where + ".allOf[" + i + "]";
             JsonNode part = parts.get(i);
@@ -333,9 +391,32 @@ final class SchemaConverter {
             if (p.has("allOf")) {
                 p = mergeAllOf(p, at);
             }
+            resolved.add(p);
             merged = mergeInto(merged, p, at);
         }
+        checkAdditionalProperties(resolved, where);
         return merged;
+    }
+
+    /**
+     * In allOf, one part's additionalProperties also judges the properties only other parts declare; merging
+     * would lose that, so such combinations are refused.
+     */
+    private void checkAdditionalProperties(List<ObjectNode> parts, String where) {
+        for (ObjectNode p : parts) {
+            JsonNode additional = p.get("additionalProperties");
+            if (additional == null || (additional.isBoolean() && additional.booleanValue())) {
+                continue;
+            }
+            for (ObjectNode other : parts) {
+                for (Map.Entry<String, JsonNode> prop : other.path("properties").properties()) {
+                    if (!p.path("properties").has(prop.getKey())) {
+                        throw bad(where + ".allOf", "combines objects where one restricts additionalProperties and "
+                                + "another declares '" + prop.getKey() + "'; this is not supported");
+                    }
+                }
+            }
+        }
     }
 
     private ObjectNode objectSchema(JsonNode node, String where) {

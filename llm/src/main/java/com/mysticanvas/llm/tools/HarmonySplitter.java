@@ -51,17 +51,23 @@ final class HarmonySplitter extends Splitter {
     /** Up to {@code <|message|>}. A reply that does not open with a header is plain answer text. */
     private boolean header(boolean atEnd) {
         String p = pending.toString();
-        int m = p.indexOf(MESSAGE);
-        if (m < 0) {
+        if (firstHeader) {
             String t = p.stripLeading();
-            if (firstHeader && !t.isEmpty() && !t.startsWith("<|") && !t.startsWith("to=")
-                    && !"<|".startsWith(t) && !"to=".startsWith(t)) {
+            boolean header = t.startsWith("<|") || t.startsWith("to=");
+            boolean maybeHeader = "<|".startsWith(t) || "to=".startsWith(t);
+            if (!header && !(maybeHeader && !atEnd)) {
+                if (t.isEmpty()) {
+                    return false;
+                }
                 kind = Kind.CONTENT;
                 function = null;
                 state = State.BODY;
                 firstHeader = false;
                 return true;
             }
+        }
+        int m = p.indexOf(MESSAGE);
+        if (m < 0) {
             if (atEnd) {
                 pending.setLength(0); // an unfinished header carries no text
             }
@@ -145,7 +151,7 @@ final class HarmonySplitter extends Splitter {
             state = State.HEADER;
             return true;
         }
-        if (rest.isEmpty() || (!atEnd && (START.startsWith(rest) || CHANNEL.startsWith(rest)))) {
+        if (rest.isEmpty() || (!atEnd && (START.startsWith(rest) || CHANNEL.startsWith(rest) || "to=".startsWith(rest)))) {
             if (atEnd) {
                 pending.setLength(0);
             }

@@ -83,6 +83,8 @@ class ChatTemplateTest {
         assertThatThrownBy(() -> ChatTemplate.compile("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}")
                 .render(Json.object()))
                 .isInstanceOf(TemplateException.class).hasMessageContaining("nested too deeply");
+        assertThatThrownBy(() -> ChatTemplate.compile("{{ 'x' * 10000000000 }}").render(Json.object()))
+                .isInstanceOf(TemplateException.class).hasMessageContaining("repetition too large");
         assertThatThrownBy(() -> ChatTemplate.compile("{{ range(1000000) }}").render(Json.object()))
                 .isInstanceOf(TemplateException.class).hasMessageContaining("range too big");
         assertThatThrownBy(() -> ChatTemplate.compile("{{ " + "(".repeat(5000) + "1" + ")".repeat(5000) + " }}"))

@@ -280,6 +280,26 @@ class ReplySplitterTest {
     }
 
     @Test
+    void randomMarkerSoupNeverFailsAndSplitsAlikeWholeOrStreamed() {
+        String[] soup = {"<think>", "</think>", "[THINK]", "[/THINK]", "<tool_call>", "</tool_call>", "[TOOL_CALLS]",
+            "[ARGS]", "[CALL_ID]", "<|python_tag|>", "<|channel|>", "analysis", "final", "commentary",
+            " to=functions.f", "<|message|>", "<|end|>", "<|start|>", "assistant", "<|call|>", "<|return|>", "{", "}",
+            "[", "]", "\"name\": \"f\"", ", ", "\"arguments\": {}", "\"", "text ", "\n", " ", "<", "|", ";", "é😀"};
+        Random random = new Random(11);
+        for (int i = 0; i < 5000; i++) {
+            StringBuilder reply = new StringBuilder();
+            for (int k = random.nextInt(30); k > 0; k--) {
+                reply.append(soup[random.nextInt(soup.length)]);
+            }
+            ToolCallFormat format = ToolCallFormat.values()[random.nextInt(ToolCallFormat.values().length)];
+            Case c = new Case("soup", format, random.nextBoolean(), random.nextBoolean(), random.nextBoolean(),
+                    reply.toString(), null);
+            Split whole = run(c, List.of(c.reply()));
+            assertThat(run(c, randomPieces(c.reply(), random))).as("%s %s", format, c.reply()).isEqualTo(whole);
+        }
+    }
+
+    @Test
     void finishIsFinal() {
         ReplySplitter s = new ReplySplitter(HERMES, true, false);
         assertThat(s.accept("x <tool_ca")).containsExactly(new ReplyDelta.Content("x "));

@@ -271,7 +271,11 @@ final class Lexer {
                 pos++;
             }
             String digits = src.substring(d, pos).replace("_", "");
-            tokens.add(new Token(Kind.INTEGER, Long.toString(Long.parseLong(digits, radix)), line));
+            try {
+                tokens.add(new Token(Kind.INTEGER, Long.toString(Long.parseLong(digits, radix)), line));
+            } catch (NumberFormatException e) {
+                throw error(line, "bad integer literal '" + src.substring(s, pos) + "'");
+            }
             return;
         }
         digits();

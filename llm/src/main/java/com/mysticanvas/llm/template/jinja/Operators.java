@@ -51,19 +51,28 @@ final class Operators {
 
     private static Object multiply(Object a, Object b) {
         if (a instanceof Str s && Values.isInteger(b)) {
-            return s.derive(s.text().repeat((int) Math.max(0, Values.toLong(b))));
+            return s.derive(s.text().repeat(times(s.text().length(), Values.toLong(b))));
         }
         if (b instanceof Str s && Values.isInteger(a)) {
-            return s.derive(s.text().repeat((int) Math.max(0, Values.toLong(a))));
+            return s.derive(s.text().repeat(times(s.text().length(), Values.toLong(a))));
         }
         if (a instanceof List<?> l && Values.isInteger(b)) {
             List<Object> out = new ArrayList<>();
-            for (long i = 0; i < Values.toLong(b); i++) {
+            for (long i = 0, n = times(l.size(), Values.toLong(b)); i < n; i++) {
                 out.addAll(l);
             }
             return out;
         }
         return numeric(Expr.Arith.MUL, a, b);
+    }
+
+    /** A repeat count, refused when the result would exceed what a prompt may hold. */
+    private static int times(int unit, long count) {
+        long n = Math.max(0, count);
+        if (unit > 0 && n > Output.MAX_CHARS / unit) {
+            throw new TemplateRuntimeError("repetition too large (" + unit + " x " + count + ")");
+        }
+        return (int) Math.min(n, Output.MAX_CHARS);
     }
 
     private static void checkNumbers(String symbol, Object a, Object b) {

@@ -38,6 +38,11 @@ final class Renderer {
             throw new TemplateException("template error, line " + line + ": " + e.getMessage());
         } catch (StackOverflowError e) {
             throw new TemplateException("template error, line " + line + ": nesting too deep");
+        } catch (TemplateException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // a case this interpreter does not handle: refuse the template rather than fail the request
+            throw new TemplateException("template error, line " + line + ": " + e, e);
         }
     }
 

@@ -1,5 +1,7 @@
 package com.mysticanvas.llm.template.jinja;
 
+import com.mysticanvas.llm.template.TemplateException;
+
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +21,14 @@ public final class Template {
 
     /** Parses the source; a syntax error is a {@code TemplateException} naming the line. */
     public static Template parse(String source) {
-        return new Template(Parser.parse(source));
+        try {
+            return new Template(Parser.parse(source));
+        } catch (TemplateException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            // a case the parser does not foresee: the template is refused, the caller keeps serving
+            throw new TemplateException("template syntax error: " + e, e);
+        }
     }
 
     /**
