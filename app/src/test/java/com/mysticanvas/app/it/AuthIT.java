@@ -22,7 +22,7 @@ class AuthIT {
             new String[] {"GET", "/api/workers"}, new String[] {"GET", "/api/events"}, new String[] {"GET", "/api/memory"},
             new String[] {"GET", "/api/conversations"}, new String[] {"POST", "/api/conversations"},
             new String[] {"GET", "/api/gallery"}, new String[] {"GET", "/api/settings"}, new String[] {"POST", "/api/images"},
-            new String[] {"POST", "/api/workers/llm/restart"}, new String[] {"GET", "/v1/models"},
+            new String[] {"POST", "/api/workers/none/restart"}, new String[] {"GET", "/v1/models"},
             new String[] {"POST", "/v1/chat/completions"}, new String[] {"POST", "/v1/completions"},
             new String[] {"GET", "/v1/llm/models"}, new String[] {"GET", "/v1/models/checkpoints"},
             new String[] {"POST", "/v1/images/generations"}, new String[] {"GET", "/sdapi/v1/sd-models"},
@@ -72,7 +72,7 @@ class AuthIT {
     @Test
     void workersRefuseRequestsWithoutTheOrchestratorsSecret() throws Exception {
         for (WorkerKind kind : WorkerKind.values()) {
-            int port = o.awaitReady(kind).path("port").asInt(); // the route test above restarts the llm worker
+            int port = o.awaitReady(kind).path("port").asInt();
             for (String secret : new String[] {null, "guess", ""}) {
                 HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"));
                 if (secret != null) {
