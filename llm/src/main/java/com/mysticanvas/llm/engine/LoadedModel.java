@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -68,14 +69,10 @@ public final class LoadedModel implements AutoCloseable {
      */
     static LoadedModel load(Path file, String name, LoadOptions options, int defaultThreads,
                             LoadProgress.Listener progress) {
-        GgufInfo header = readHeader(file, name);
         long started = System.nanoTime();
-        int cores = Runtime.getRuntime().availableProcessors();
-        int threads = Math.min(options.threads() > 0 ? options.threads() : Math.max(1, defaultThreads), cores);
-        if (options.threads() > cores) {
-            // Threads beyond the free cores make ggml's thread barrier spin and starve (facts, ffm-llama-ggml.md).
-            LOG.warn("{} threads requested but only {} cores; using {}", options.threads(), cores, threads);
-        }
+        GgufInfo header = readHeader(file, name);
+        Plan plan = Plan.of(header, options, defaultThreads);
+        checkMemoryFor(header, plan.contextSize(), name);
         try (Arena call = Arena.ofConfined()) {
             MemorySegment modelParams = Llama.modelDefaultParams(call);
             LlamaStructs.field(LlamaStructs.MODEL_PARAMS, "n_gpu_layers").set(modelParams, 0L, options.gpuLayers());
@@ -87,7 +84,7 @@ public final class LoadedModel implements AutoCloseable {
                 throw loadFailed(name, loaded.reason("llama.cpp refused the file (no reason given)"));
             }
             try {
-                return withContext(model, name, header, options, threads, started, call);
+                return withContext(model, name, header, plan, started, call);
             } catch (RuntimeException e) {
                 Llama.modelFree(model);
                 throw e;
@@ -95,18 +92,31 @@ public final class LoadedModel implements AutoCloseable {
         }
     }
 
-    private static LoadedModel withContext(MemorySegment model, String name, GgufInfo header, LoadOptions options,
-                                           int threads, long started, Arena call) {
+    /** Threads, slots and context size for a load, decided from the request and the GGUF header. */
+    private record Plan(int threads, int parallel, int contextSize) {
+        static Plan of(GgufInfo header, LoadOptions options, int defaultThreads) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            int threads = Math.min(options.threads() > 0 ? options.threads() : Math.max(1, defaultThreads), cores);
+            if (options.threads() > cores) {
+                // Threads beyond the free cores make ggml's thread barrier spin and starve (facts, ffm-llama-ggml.md).
+                LOG.warn("{} threads requested but only {} cores; using {}", options.threads(), cores, threads);
+            }
+            int parallel = options.parallel() > 0 ? options.parallel() : LoadOptions.DEFAULT_PARALLEL;
+            long train = header.contextLength() > 0 ? header.contextLength() : LoadOptions.DEFAULT_SLOT_CONTEXT;
+            int perSlot = (int) Math.min(train, LoadOptions.DEFAULT_SLOT_CONTEXT);
+            int contextSize = options.contextSize() > 0 ? options.contextSize() : perSlot * parallel;
+            return new Plan(threads, parallel, contextSize);
+        }
+    }
+
+    private static LoadedModel withContext(MemorySegment model, String name, GgufInfo header, Plan plan, long started,
+                                           Arena call) {
         boolean hasEncoder = Llama.modelHasEncoder(model);
         boolean generates = Llama.modelHasDecoder(model) && !hasEncoder;
-        int trainContext = Llama.modelNCtxTrain(model);
-        int parallel = options.parallel() > 0 ? options.parallel() : LoadOptions.DEFAULT_PARALLEL;
-        int perSlot = Math.min(trainContext > 0 ? trainContext : LoadOptions.DEFAULT_SLOT_CONTEXT,
-                LoadOptions.DEFAULT_SLOT_CONTEXT);
-        int contextSize = options.contextSize() > 0 ? options.contextSize() : perSlot * parallel;
         // Models that pool embeddings get one sequence of their own for /v1/embeddings.
         boolean pools = header.poolingType() > 0 || hasEncoder;
-        int sequences = generates ? parallel + (pools ? 1 : 0) : 1;
+        int sequences = generates ? plan.parallel() + (pools ? 1 : 0) : 1;
+        int contextSize = plan.contextSize();
         if (contextSize < sequences * 16) {
             throw ApiException.badRequest("n_ctx " + contextSize + " is too small for " + sequences
                     + " sequences of at least 16 tokens each");
@@ -116,8 +126,8 @@ public final class LoadedModel implements AutoCloseable {
         set(params, "n_batch", BATCH_TOKENS);
         set(params, "n_ubatch", BATCH_TOKENS);
         set(params, "n_seq_max", sequences);
-        set(params, "n_threads", threads);
-        set(params, "n_threads_batch", threads);
+        set(params, "n_threads", plan.threads());
+        set(params, "n_threads_batch", plan.threads());
         LlamaStructs.field(LlamaStructs.CONTEXT_PARAMS, "embeddings").set(params, 0L, !generates);
         // MEAN pooling over sequences of different lengths is wrong without a unified KV cache (facts).
         LlamaStructs.field(LlamaStructs.CONTEXT_PARAMS, "kv_unified").set(params, 0L,
@@ -132,8 +142,8 @@ public final class LoadedModel implements AutoCloseable {
         MemorySegment vocab = Llama.modelVocab(model);
         int vocabSize = Llama.vocabNTokens(vocab);
         ModelInfo info = new ModelInfo(name, Llama.modelDesc(model, call), Llama.modelNParams(model),
-                Llama.modelSize(model), trainContext, Llama.nCtx(ctx), Llama.nCtxSeq(ctx),
-                generates ? parallel : 0, threads, vocabSize, Llama.modelNEmbd(model),
+                Llama.modelSize(model), Llama.modelNCtxTrain(model), Llama.nCtx(ctx), Llama.nCtxSeq(ctx),
+                generates ? plan.parallel() : 0, plan.threads(), vocabSize, Llama.modelNEmbd(model),
                 Math.max(pooling, 0), generates, Llama.modelChatTemplate(model),
                 textOf(vocab, Llama.vocabBos(vocab), vocabSize), textOf(vocab, Llama.vocabEos(vocab), vocabSize),
                 (System.nanoTime() - started) / 1_000_000);
@@ -142,6 +152,47 @@ public final class LoadedModel implements AutoCloseable {
 
     private static String textOf(MemorySegment vocab, int token, int vocabSize) {
         return token < 0 || token >= vocabSize ? "" : Llama.vocabText(vocab, token);
+    }
+
+    /**
+     * Refuses a context whose KV cache (f16 K and V for every layer) cannot fit in the memory available now:
+     * llama.cpp would try, and the kernel's OOM killer would end the worker instead of a clear 400.
+     */
+    private static void checkMemoryFor(GgufInfo header, long contextSize, String name) {
+        String arch = header.architecture();
+        long layers = number(header, arch + ".block_count");
+        long embedding = number(header, arch + ".embedding_length");
+        long heads = number(header, arch + ".attention.head_count");
+        long kvHeads = number(header, arch + ".attention.head_count_kv");
+        long available = memAvailableBytes();
+        if (layers <= 0 || embedding <= 0 || heads <= 0 || available <= 0) {
+            return; // not a layout we can estimate: let llama.cpp decide
+        }
+        long kvWidth = embedding / heads * (kvHeads > 0 ? kvHeads : heads);
+        long kvBytes = 2L * 2 * layers * kvWidth * contextSize;
+        if (kvBytes > available) {
+            throw ApiException.badRequest(String.format("n_ctx %d for '%s' needs about %.1f GB of KV cache, but only "
+                    + "%.1f GB of memory is available; load it with a smaller n_ctx", contextSize, name,
+                    kvBytes / 1e9, available / 1e9));
+        }
+    }
+
+    private static long number(GgufInfo header, String key) {
+        return header.metadata().get(key) instanceof Number n ? n.longValue() : -1;
+    }
+
+    /** MemAvailable from /proc/meminfo, or -1 where there is none. */
+    private static long memAvailableBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: no estimate
+        }
+        return -1;
     }
 
     private static void set(MemorySegment params, String field, int value) {
