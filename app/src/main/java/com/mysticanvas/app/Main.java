@@ -6,6 +6,7 @@ import com.mysticanvas.llm.LlmWorker;
 import com.mysticanvas.orchestrator.Orchestrator;
 import com.mysticanvas.orchestrator.OrchestratorConfig;
 import com.mysticanvas.orchestrator.WorkerLauncher;
+import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import com.mysticanvas.sd.SdWorker;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -60,6 +61,16 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--max-body-mb", defaultValue = "64", description = "largest request body accepted, in MiB (default ${DEFAULT-VALUE})")
     int maxBodyMb;
 
+    @Option(names = "--memory-policy", defaultValue = "auto", description = "when an image job would not fit beside the "
+            + "language model: auto (unload the language model only then), unload-llm-for-images (always), keep-both (refuse the job)")
+    String memoryPolicy;
+
+    @Option(names = "--memory-budget-mb", defaultValue = "0", description = "most memory both workers may use together, in MiB (default: what the machine has)")
+    long memoryBudgetMb;
+
+    @Option(names = "--cors-origin", description = "let web pages from this origin call the API (e.g. http://localhost:3000); CORS is off without it")
+    String corsOrigin;
+
     @Option(names = "--parent-pid", defaultValue = "0", hidden = true, description = "set by the orchestrator for its workers")
     long parentPid;
 
@@ -78,10 +89,11 @@ public final class Main implements Callable<Integer> {
         String secret = System.getenv(Handshake.SECRET_ENV);
         switch (mode) {
             case "orchestrator" -> {
-                OrchestratorConfig config = new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey,
-                        llmModel, sdModel, llm, sd, logLevel, maxBodyMb * 1024L * 1024L);
                 Orchestrator orchestrator;
                 try {
+                    OrchestratorConfig config = new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey,
+                            llmModel, sdModel, llm, sd, logLevel, maxBodyMb * 1024L * 1024L,
+                            MemoryPolicy.parse(memoryPolicy), memoryBudgetMb << 20, corsOrigin);
                     orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(Main.class.getName()));
                 } catch (IllegalArgumentException e) {
                     System.err.println("mysticanvas: " + e.getMessage());

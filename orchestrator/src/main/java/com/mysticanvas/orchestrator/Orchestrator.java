@@ -9,16 +9,22 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.staticfiles.Location;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.orchestrator.memory.MemoryArbiter;
+import com.mysticanvas.orchestrator.memory.SystemMemory;
 import com.mysticanvas.orchestrator.storage.ConversationStore;
 import com.mysticanvas.orchestrator.storage.Database;
 import com.mysticanvas.orchestrator.storage.GalleryStore;
 import com.mysticanvas.orchestrator.storage.SettingsStore;
 import com.mysticanvas.orchestrator.studio.ChatService;
+import com.mysticanvas.orchestrator.studio.ImageService;
 import com.mysticanvas.orchestrator.studio.StudioApi;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +38,9 @@ public final class Orchestrator implements AutoCloseable {
     static final Map<WorkerKind, List<String>> ROUTES = Map.of(
             WorkerKind.LLM, List.of("/v1/chat/*", "/v1/completions", "/v1/embeddings", "/v1/llm/*"),
             WorkerKind.SD, List.of("/v1/models/*", "/v1/images/*", "/sdapi/v1/*"));
+    /** Requests that start an image job on the SD worker. */
+    private static final List<String> IMAGE_JOB_PATHS =
+            List.of("/v1/images/generations", "/v1/images/edits", "/sdapi/v1/txt2img", "/sdapi/v1/img2img");
     private static final List<HandlerType> PROXIED_METHODS =
             List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.DELETE, HandlerType.PATCH);
 
@@ -39,6 +48,7 @@ public final class Orchestrator implements AutoCloseable {
     private final ProcessManager processes;
     private final EventHub events;
     private final Database database;
+    private final InFlight inFlight = new InFlight();
     private final Javalin http;
 
     private Orchestrator(OrchestratorConfig config, WorkerLauncher launcher, SupervisorTiming timing,
@@ -53,15 +63,20 @@ public final class Orchestrator implements AutoCloseable {
         this.events = new EventHub(processes::statuses);
         processes.addListener(status -> events.publish("worker", status));
         this.database = openDatabase(config.dataDir());
-        WorkerClient workerClient = new WorkerClient(processes);
+        WorkerClient workerClient = new WorkerClient(processes, inFlight);
         ConversationStore conversations = new ConversationStore(database);
         int interrupted = conversations.markInterrupted();
         if (interrupted > 0) {
             console.println("kept " + interrupted + " reply(ies) that were being generated when MystiCanvas stopped, marked incomplete");
         }
-        StudioApi studio = new StudioApi(conversations, new GalleryStore(database, config.dataDir().resolve("images")),
-                new SettingsStore(database), new ChatService(conversations, workerClient));
-        ReverseProxy proxy = new ReverseProxy(processes);
+        MemoryArbiter memory = new MemoryArbiter(config.memoryPolicy(), config.memoryBudgetBytes(), config.modelsDir(),
+                processes::statuses, SystemMemory::read, workerClient, events::publish);
+        GalleryStore gallery = new GalleryStore(database, config.dataDir().resolve("images"));
+        StudioApi studio = new StudioApi(conversations, gallery, new SettingsStore(database),
+                new ChatService(conversations, workerClient),
+                new ImageService(workerClient, gallery, memory, () -> processes.statuses().get(WorkerKind.SD.id()).model(),
+                        events::publish));
+        ReverseProxy proxy = new ReverseProxy(processes, inFlight);
         ModelCatalog models = new ModelCatalog(workerClient);
         this.http = HttpServers.create(config.host(), config.port(), config.maxBodyBytes(), c -> {
             if (Orchestrator.class.getResource("/webui/index.html") != null) {
@@ -74,7 +89,10 @@ public final class Orchestrator implements AutoCloseable {
                 c.routes.get("/", ctx -> ctx.html("<!doctype html><title>MystiCanvas</title>"
                         + "<p>The web UI is not built into this jar. Run <code>./mysticanvas build</code>."));
             }
-            routes(c.routes, proxy, models);
+            if (config.corsOrigin() != null && !config.corsOrigin().isBlank()) {
+                c.bundledPlugins.enableCors(cors -> cors.addRule(rule -> rule.allowHost(config.corsOrigin())));
+            }
+            routes(c.routes, proxy, models, memory);
             studio.routes(c.routes);
         });
     }
@@ -99,8 +117,10 @@ public final class Orchestrator implements AutoCloseable {
         return processes;
     }
 
-    private void routes(RoutesConfig r, ReverseProxy proxy, ModelCatalog models) {
+    private void routes(RoutesConfig r, ReverseProxy proxy, ModelCatalog models, MemoryArbiter memory) {
         r.before(this::authenticate);
+        r.before(inFlight::enter);
+        r.after(inFlight::exit);
         r.get("/health", ctx -> ctx.json(Map.of("status", "ok", "workers", processes.statuses())));
         r.get("/api/workers", ctx -> ctx.json(Map.of("workers", processes.statuses())));
         r.post("/api/workers/{name}/restart", ctx -> {
@@ -110,6 +130,29 @@ public final class Orchestrator implements AutoCloseable {
         });
         r.sse("/api/events", events::connect);
         r.get("/v1/models", ctx -> ctx.json(models.list()));
+        r.get("/api/memory", ctx -> ctx.json(memory.describe()));
+        // Image jobs and model loads pass the memory arbiter first; registered before the catch-all proxy routes.
+        for (String path : IMAGE_JOB_PATHS) {
+            r.post(path, ctx -> {
+                int[] size = MemoryArbiter.imageSize(lenientJson(ctx));
+                try (MemoryArbiter.Permit ignored = memory.beforeImageJob(size[0], size[1])) {
+                    proxy.forward(ctx, WorkerKind.SD);
+                }
+            });
+        }
+        r.post("/v1/llm/load", ctx -> {
+            memory.beforeModelLoad(WorkerKind.LLM, lenientJson(ctx).path("model").asText(null));
+            proxy.forward(ctx, WorkerKind.LLM);
+        });
+        r.post("/v1/models/load", ctx -> {
+            memory.beforeModelLoad(WorkerKind.SD, lenientJson(ctx).path("checkpoint").asText(null));
+            proxy.forward(ctx, WorkerKind.SD);
+        });
+        r.post("/sdapi/v1/options", ctx -> {
+            memory.beforeModelLoad(WorkerKind.SD, lenientJson(ctx).path("sd_model_checkpoint").asText("")
+                    .replaceAll("\\s*\\[[0-9a-fA-F]+]$", ""));
+            proxy.forward(ctx, WorkerKind.SD);
+        });
         ROUTES.forEach((kind, paths) -> {
             for (String path : paths) {
                 for (HandlerType method : PROXIED_METHODS) {
@@ -134,6 +177,15 @@ public final class Orchestrator implements AutoCloseable {
         }
     }
 
+    /** The body as JSON when it is JSON (the worker answers malformed bodies itself), else an empty object. */
+    private static JsonNode lenientJson(Context ctx) {
+        try {
+            return Json.MAPPER.readTree(ctx.bodyAsBytes());
+        } catch (IOException | RuntimeException e) {
+            return Json.object();
+        }
+    }
+
     private static Database openDatabase(Path dataDir) {
         Path file = dataDir.resolve("mysticanvas.db");
         try {
@@ -147,9 +199,13 @@ public final class Orchestrator implements AutoCloseable {
         return path.startsWith("/v1/") || path.equals("/v1") || path.startsWith("/sdapi/") || path.startsWith("/api/");
     }
 
-    /** Stops the HTTP server first (no new work), then the workers. */
+    /**
+     * Graceful stop within a bound: refuse new requests, end the streams in flight (their replies are
+     * saved, marked incomplete) and give handlers up to 5 s, then stop the server, the workers and the database.
+     */
     @Override
     public void close() {
+        inFlight.drain(Duration.ofSeconds(5));
         http.stop();
         events.close();
         processes.close();

@@ -1,10 +1,14 @@
 package com.mysticanvas.orchestrator;
 
+import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import java.nio.file.Path;
 
 /**
  * How the orchestrator runs. Worker threads 0 means "let the worker choose"; the launcher splits
  * the machine's cores between the two workers so their thread pools never fight for them.
+ *
+ * @param memoryBudgetBytes cap on what both workers together may use (0: the machine's available memory)
+ * @param corsOrigin        origin allowed to call the API from a browser page of another site, or null (CORS off)
  */
 public record OrchestratorConfig(
         String host,
@@ -17,7 +21,31 @@ public record OrchestratorConfig(
         int llmThreads,
         int sdThreads,
         String logLevel,
-        long maxBodyBytes) {
+        long maxBodyBytes,
+        MemoryPolicy memoryPolicy,
+        long memoryBudgetBytes,
+        String corsOrigin) {
+
+    /** Defaults for everything but the address and folders (tests, benchmarks). */
+    public static OrchestratorConfig loopback(int port, Path modelsDir, Path dataDir) {
+        return new OrchestratorConfig("127.0.0.1", port, modelsDir, dataDir, null, null, null, 1, 1, "info",
+                64L << 20, MemoryPolicy.AUTO, 0, null);
+    }
+
+    public OrchestratorConfig withModels(String llm, String sd) {
+        return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llm, sd, llmThreads, sdThreads, logLevel,
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin);
+    }
+
+    public OrchestratorConfig withApiKey(String key) {
+        return new OrchestratorConfig(host, port, modelsDir, dataDir, key, llmModel, sdModel, llmThreads, sdThreads, logLevel,
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin);
+    }
+
+    public OrchestratorConfig withMemory(MemoryPolicy policy, long budgetBytes) {
+        return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llmThreads, sdThreads, logLevel,
+                maxBodyBytes, policy, budgetBytes, corsOrigin);
+    }
 
     public boolean isLoopback() {
         return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");

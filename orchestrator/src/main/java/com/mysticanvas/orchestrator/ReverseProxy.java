@@ -31,13 +31,15 @@ final class ReverseProxy {
             "authorization", "http2-settings", Handshake.SECRET_HEADER.toLowerCase());
 
     private final ProcessManager processes;
+    private final InFlight inFlight;
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
             .build();
 
-    ReverseProxy(ProcessManager processes) {
+    ReverseProxy(ProcessManager processes, InFlight inFlight) {
         this.processes = processes;
+        this.inFlight = inFlight;
     }
 
     void forward(Context ctx, WorkerKind kind) throws IOException {
@@ -47,7 +49,7 @@ final class ReverseProxy {
             throw notReady(worker);
         }
         HttpResponse<InputStream> upstream = send(ctx, kind, port);
-        try (InputStream body = upstream.body()) {
+        try (InputStream body = inFlight.track(upstream.body())) {
             HttpServletResponse res = ctx.res();
             res.setStatus(upstream.statusCode());
             copyHeaders(upstream, res);

@@ -11,18 +11,21 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /** The orchestrator's own calls to its workers (not proxied ones): model lists, chat turns, image jobs. */
 public final class WorkerClient {
     private final ProcessManager processes;
+    private final InFlight inFlight;
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
             .build();
 
-    public WorkerClient(ProcessManager processes) {
+    public WorkerClient(ProcessManager processes, InFlight inFlight) {
         this.processes = processes;
+        this.inFlight = inFlight;
     }
 
     /** GET returning JSON, or an ApiException with the worker's own error. */
@@ -31,11 +34,29 @@ public final class WorkerClient {
         return jsonOrThrow(kind, r.statusCode(), r.body());
     }
 
-    /** POST with a JSON body; the answer's body is read as it arrives (streams). Caller closes it. */
-    public HttpResponse<InputStream> postStreaming(WorkerKind kind, String path, JsonNode body) {
-        return send(kind, request(kind, path)
+    /** POST with a JSON body, answer as JSON, or an ApiException with the worker's own error. */
+    public JsonNode post(WorkerKind kind, String path, JsonNode body) {
+        HttpResponse<String> r = send(kind, request(kind, path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))), HttpResponse.BodyHandlers.ofString());
+        return jsonOrThrow(kind, r.statusCode(), r.body());
+    }
+
+    /**
+     * POST whose 200 answer body is read as it arrives (an event stream); the caller closes it. Any other
+     * status becomes an ApiException with the worker's own error, before anything is sent to our client.
+     */
+    public InputStream openStream(WorkerKind kind, String path, JsonNode body) {
+        HttpResponse<InputStream> r = send(kind, request(kind, path)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))), HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() != 200) {
+            try (InputStream in = r.body()) {
+                jsonOrThrow(kind, r.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new ApiException(502, "server_error", "worker_failed", kind.mode() + " failed: " + e.getMessage());
+            }
+        }
+        return inFlight.track(r.body());
     }
 
     /** Turns a non-2xx worker answer into the same error for our caller. */

@@ -53,7 +53,10 @@ final class WorkerSupervisor {
     private volatile Process process;
     private volatile int port;
     private volatile long readySinceMs;
+    /** What the worker reports loaded and loading (shown), and what to load when (re)starting it. */
     private volatile String model;
+    private volatile String loading;
+    private volatile String wantedModel;
     private volatile String lastError;
     private volatile boolean stopping;
     private volatile boolean restartRequested;
@@ -68,7 +71,7 @@ final class WorkerSupervisor {
         this.kind = kind;
         this.launcher = launcher;
         this.workerArgs = workerArgs;
-        this.model = startupModel;
+        this.wantedModel = startupModel;
         this.secret = secret;
         this.timing = timing;
         this.console = console;
@@ -144,7 +147,7 @@ final class WorkerSupervisor {
                 restarts.get(),
                 s == State.READY ? System.currentTimeMillis() - readySinceMs : null,
                 alive ? ProcessMemory.rssBytes(p.pid()) : null,
-                model, lastError);
+                model, loading, lastError);
     }
 
     private void superviseLoop() {
@@ -162,11 +165,11 @@ final class WorkerSupervisor {
                 continue;
             }
             // A model that kills the worker while loading would otherwise crash-loop forever.
-            failedModelLoads = modelReported || model == null ? 0 : failedModelLoads + 1;
+            failedModelLoads = modelReported || wantedModel == null ? 0 : failedModelLoads + 1;
             if (failedModelLoads >= MAX_FAILED_MODEL_LOADS) {
-                lastError = lastError + "; gave up loading model " + model + " after "
+                lastError = lastError + "; gave up loading model " + wantedModel + " after "
                         + failedModelLoads + " crashes";
-                model = null;
+                wantedModel = null;
                 failedModelLoads = 0;
             }
             if (readySinceMs > 0 && System.currentTimeMillis() - readySinceMs > timing.stableAfter().toMillis()) {
@@ -182,11 +185,13 @@ final class WorkerSupervisor {
     /** Runs one worker process until it is gone; true if it reported its model loaded meanwhile. */
     private boolean runOnce() {
         port = 0;
+        model = null;
+        loading = null;
         readySinceMs = 0;
         setState(State.STARTING);
         Process p;
         try {
-            ProcessBuilder pb = new ProcessBuilder(launcher.command(kind, workerArgs.apply(model)))
+            ProcessBuilder pb = new ProcessBuilder(launcher.command(kind, workerArgs.apply(wantedModel)))
                     .redirectErrorStream(true);
             pb.environment().put(Handshake.SECRET_ENV, secret);
             p = pb.start();
@@ -209,10 +214,14 @@ final class WorkerSupervisor {
                 JsonNode health = checkHealth();
                 if (health != null) {
                     failures = 0;
-                    String loaded = textOrNull(health, "model");
-                    modelReported |= loaded != null;
-                    // What to reload after a crash: the loaded model, or the one being loaded.
-                    model = loaded != null ? loaded : textOrNull(health, "loading");
+                    model = textOrNull(health, "model");
+                    loading = textOrNull(health, "loading");
+                    if (model != null || loading != null) {
+                        wantedModel = model != null ? model : loading;
+                    } else if (modelReported) {
+                        wantedModel = null; // it had a model and now has none: unloaded on purpose
+                    }
+                    modelReported |= model != null;
                 } else if (++failures >= timing.healthFailuresToRestart()) {
                     killReason = "not answering /health (" + failures + " checks failed); killed it";
                     p.destroyForcibly();

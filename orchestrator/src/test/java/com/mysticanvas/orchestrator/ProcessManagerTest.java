@@ -4,13 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ProcessManagerTest {
     private static OrchestratorConfig config(String host, String key) {
-        return new OrchestratorConfig(host, 0, Path.of("m"), Path.of("d"), key, "a.gguf", null, 1, 3, "warn", 1024);
+        return new OrchestratorConfig(host, 0, Path.of("m"), Path.of("d"), key, "a.gguf", null, 1, 3, "warn", 1024,
+                MemoryPolicy.AUTO, 0, null);
     }
 
     @Test

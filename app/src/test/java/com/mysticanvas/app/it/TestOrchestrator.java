@@ -8,6 +8,7 @@ import com.mysticanvas.orchestrator.Orchestrator;
 import com.mysticanvas.orchestrator.OrchestratorConfig;
 import com.mysticanvas.orchestrator.SupervisorTiming;
 import com.mysticanvas.orchestrator.WorkerLauncher;
+import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -39,8 +40,8 @@ public final class TestOrchestrator implements AutoCloseable {
 
     private TestOrchestrator(Builder b) {
         PrintStream console = new PrintStream(new TeeStream(consoleBytes, System.out), true, StandardCharsets.UTF_8);
-        OrchestratorConfig config = new OrchestratorConfig("127.0.0.1", 0, b.modelsDir, b.dataDir, b.apiKey,
-                b.llmModel, b.sdModel, 1, 1, "info", 64L * 1024 * 1024);
+        OrchestratorConfig config = OrchestratorConfig.loopback(0, b.modelsDir, b.dataDir)
+                .withModels(b.llmModel, b.sdModel).withApiKey(b.apiKey).withMemory(b.memoryPolicy, b.memoryBudgetBytes);
         orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(b.mainClasses), b.timing, console);
         base = URI.create("http://127.0.0.1:" + orchestrator.port());
     }
@@ -58,6 +59,8 @@ public final class TestOrchestrator implements AutoCloseable {
         private String llmModel;
         private String sdModel;
         private SupervisorTiming timing = FAST;
+        private MemoryPolicy memoryPolicy = MemoryPolicy.AUTO;
+        private long memoryBudgetBytes;
 
         private Builder(Path dir) {
             modelsDir = dir.resolve("models");
@@ -91,6 +94,12 @@ public final class TestOrchestrator implements AutoCloseable {
 
         public Builder sdModel(String name) {
             sdModel = name;
+            return this;
+        }
+
+        public Builder memory(MemoryPolicy policy, long budgetBytes) {
+            memoryPolicy = policy;
+            memoryBudgetBytes = budgetBytes;
             return this;
         }
 

@@ -16,7 +16,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -50,12 +49,7 @@ public final class ChatService {
             }
         }
         ObjectNode request = request(conversation, body.path("settings"), content == null ? null : content.asText());
-        HttpResponse<InputStream> upstream = workers.postStreaming(WorkerKind.LLM, "/v1/chat/completions", request);
-        if (upstream.statusCode() != 200) {
-            try (InputStream in = upstream.body()) {
-                WorkerClient.jsonOrThrow(WorkerKind.LLM, upstream.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
-        }
+        InputStream upstream = workers.openStream(WorkerKind.LLM, "/v1/chat/completions", request);
         Message user = content == null || content.isNull() ? null
                 : store.append(conversationId, "user", content.asText(), Message.COMPLETE);
         Message assistant = store.append(conversationId, "assistant", "", Message.STREAMING);
@@ -66,7 +60,7 @@ public final class ChatService {
         SseWriter client = new SseWriter(ctx.res().getOutputStream());
         Generation g = new Generation(assistant.id());
         boolean clientGone = !send(client, "start", Map.of("user", user == null ? Map.of() : user, "assistant", assistant));
-        try (InputStream in = upstream.body();
+        try (InputStream in = upstream;
              BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             while (!clientGone && (line = lines.readLine()) != null) {

@@ -18,12 +18,15 @@ public final class StudioApi {
     private final GalleryStore gallery;
     private final SettingsStore settings;
     private final ChatService chat;
+    private final ImageService images;
 
-    public StudioApi(ConversationStore conversations, GalleryStore gallery, SettingsStore settings, ChatService chat) {
+    public StudioApi(ConversationStore conversations, GalleryStore gallery, SettingsStore settings, ChatService chat,
+                     ImageService images) {
         this.conversations = conversations;
         this.gallery = gallery;
         this.settings = settings;
         this.chat = chat;
+        this.images = images;
     }
 
     public void routes(RoutesConfig r) {
@@ -56,6 +59,9 @@ public final class StudioApi {
                 ctx.json(Map.of("deleted", conversations.truncateFrom(ctx.pathParam("id"), ctx.pathParam("mid")))));
         r.post("/api/conversations/{id}/chat", ctx -> chat.chat(ctx, ctx.pathParam("id"),
                 ctx.body().isBlank() ? Json.object() : Json.parseObject(ctx.body())));
+
+        r.post("/api/images", ctx -> images.generate(ctx, Json.parseObject(ctx.body())));
+        r.post("/api/images/{job}/cancel", ctx -> ctx.json(images.cancel(ctx.pathParam("job"))));
 
         r.get("/api/gallery", ctx -> ctx.json(Map.of("data", gallery.list(
                 ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100),

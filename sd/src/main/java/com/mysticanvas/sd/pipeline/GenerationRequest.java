@@ -1,6 +1,8 @@
 package com.mysticanvas.sd.pipeline;
 
 import com.mysticanvas.core.ApiException;
+import com.mysticanvas.sd.sampling.Sampler;
+import com.mysticanvas.sd.sampling.Schedule;
 import java.util.List;
 
 /**
@@ -79,6 +81,8 @@ public record GenerationRequest(String prompt, String negativePrompt, int width,
         if (!(strength >= 0 && strength <= 1)) {
             throw ApiException.badRequest("strength must be between 0 and 1, got " + strength);
         }
+        Sampler.named(sampler);
+        Schedule.named(scheduler);
         if (clipSkip < 1 || clipSkip > 2) {
             throw ApiException.badRequest("clip_skip must be 1 or 2, got " + clipSkip);
         }

@@ -2,7 +2,10 @@ package com.mysticanvas.sd.pipeline;
 
 import ai.onnxruntime.OrtException;
 import com.mysticanvas.core.ApiException;
+import com.mysticanvas.sd.image.GenerationParameters;
 import com.mysticanvas.sd.image.LatentPreview;
+import com.mysticanvas.sd.sampling.Sampler;
+import com.mysticanvas.sd.sampling.Schedule;
 import com.mysticanvas.sd.sampling.Denoiser;
 import com.mysticanvas.sd.tokenizer.PromptChunks;
 import java.io.IOException;
@@ -37,10 +40,6 @@ public final class SdPipeline {
     public List<GeneratedImage> generate(SdModel model, GenerationRequest r, ProgressListener progress)
             throws IOException, OrtException {
         r.validate();
-        if (!Arrays.asList(com.mysticanvas.sd.sampling.Sampling.samplerNames()).contains(r.sampler())) {
-            throw ApiException.badRequest("unknown sampler '" + r.sampler() + "'; expected one of "
-                    + String.join(", ", com.mysticanvas.sd.sampling.Sampling.samplerNames()));
-        }
         List<SdModel.Lora> loras = new ArrayList<>();
         for (GenerationRequest.LoraWeight l : r.loras()) {
             loras.add(new SdModel.Lora(loraFiles.apply(l.name()), l.weight()));
@@ -273,27 +272,25 @@ public final class SdPipeline {
     }
 
     /** A1111's infotext, which it and other tools read back from the PNG. */
+    /** A1111's infotext for one image (its PNG {@code parameters} chunk), LoRAs as prompt tags as A1111 writes them. */
     static String parameters(GenerationRequest r, long seed, SdModel model) {
-        StringBuilder sb = new StringBuilder(r.prompt());
+        StringBuilder prompt = new StringBuilder(r.prompt());
         for (GenerationRequest.LoraWeight l : r.loras()) {
-            sb.append(" <lora:").append(stripExtension(l.name())).append(':').append(l.weight()).append('>');
+            prompt.append(" <lora:").append(stripExtension(l.name())).append(':').append(l.weight()).append('>');
         }
-        if (r.negativePrompt() != null && !r.negativePrompt().isEmpty()) {
-            sb.append("\nNegative prompt: ").append(r.negativePrompt());
-        }
-        sb.append(String.format(Locale.ROOT, "\nSteps: %d, Sampler: %s, Schedule type: %s, CFG scale: %s, Seed: %d, Size: %dx%d, Model: %s",
-                r.steps(), r.sampler(), r.scheduler(), r.cfgScale(), seed, r.width(), r.height(),
-                stripExtension(model.checkpointName())));
+        GenerationParameters p = new GenerationParameters(prompt.toString(), r.negativePrompt(), r.steps(),
+                Sampler.named(r.sampler()), Schedule.named(r.scheduler()), r.cfgScale(), seed, r.width(), r.height(),
+                stripExtension(model.checkpointName()));
         if (model.vaeName() != null) {
-            sb.append(", VAE: ").append(model.vaeName());
+            p = p.with("VAE", model.vaeName());
         }
         if (r.initImage() != null) {
-            sb.append(", Denoising strength: ").append(r.strength());
+            p = p.with("Denoising strength", r.strength());
         }
         if (r.clipSkip() != 1) {
-            sb.append(", Clip skip: ").append(r.clipSkip());
+            p = p.with("Clip skip", r.clipSkip());
         }
-        return sb.toString();
+        return p.toA1111();
     }
 
     private static String stripExtension(String name) {

@@ -1,0 +1,202 @@
+package com.mysticanvas.orchestrator.studio;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.core.SseWriter;
+import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.orchestrator.WorkerClient;
+import com.mysticanvas.orchestrator.memory.MemoryArbiter;
+import com.mysticanvas.orchestrator.storage.GalleryImage;
+import com.mysticanvas.orchestrator.storage.GalleryStore;
+import io.javalin.http.Context;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+
+/**
+ * {@code POST /api/images}: an image job for the web UI. The SD worker does the work and streams its
+ * progress; every finished image is saved to the gallery (file + row with all parameters) before the
+ * browser hears of it, and job state is also published on {@code /api/events}.
+ */
+public final class ImageService {
+    /** Fields passed to the worker as they are. */
+    private static final Set<String> GENERATION_FIELDS = Set.of("prompt", "negative_prompt", "width", "height", "steps",
+            "cfg_scale", "sampler", "scheduler", "seed", "n", "loras", "clip_skip", "strength");
+
+    private final WorkerClient workers;
+    private final GalleryStore gallery;
+    private final MemoryArbiter memory;
+    private final Supplier<String> loadedCheckpoint;
+    private final BiConsumer<String, Object> publish;
+
+    public ImageService(WorkerClient workers, GalleryStore gallery, MemoryArbiter memory, Supplier<String> loadedCheckpoint,
+                        BiConsumer<String, Object> publish) {
+        this.workers = workers;
+        this.gallery = gallery;
+        this.memory = memory;
+        this.loadedCheckpoint = loadedCheckpoint;
+        this.publish = publish;
+    }
+
+    public void generate(Context ctx, ObjectNode body) throws IOException {
+        int[] size = MemoryArbiter.imageSize(body);
+        try (MemoryArbiter.Permit ignored = memory.beforeImageJob(size[0], size[1])) {
+            run(ctx, body);
+        }
+    }
+
+    private void run(Context ctx, ObjectNode body) throws IOException {
+        String conversationId = body.path("conversation_id").isTextual() ? body.get("conversation_id").asText() : null;
+        switchModelIfAsked(body);
+        ObjectNode request = Json.object().put("stream", true);
+        GENERATION_FIELDS.forEach(f -> {
+            if (body.hasNonNull(f)) {
+                request.set(f, body.get(f));
+            }
+        });
+        boolean edit = body.hasNonNull("init_image");
+        if (edit) {
+            request.set("image", body.get("init_image"));
+            if (body.hasNonNull("mask")) {
+                request.set("mask", body.get("mask"));
+            }
+        }
+        InputStream upstream = workers.openStream(WorkerKind.SD,
+                edit ? "/v1/images/edits" : "/v1/images/generations", request);
+        ObjectNode params = request.deepCopy();
+        params.remove(List.of("stream", "image", "mask"));
+        params.put("mode", edit ? (body.hasNonNull("mask") ? "inpaint" : "img2img") : "txt2img");
+
+        ctx.res().setStatus(200);
+        ctx.res().setContentType("text/event-stream");
+        ctx.res().setHeader("Cache-Control", "no-cache");
+        SseWriter client = new SseWriter(ctx.res().getOutputStream());
+        String job = null;
+        String outcome = null;
+        try (InputStream in = upstream;
+             BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String event = "message";
+            String line;
+            while (outcome == null && (line = lines.readLine()) != null) {
+                if (line.startsWith("event:")) {
+                    event = line.substring(6).strip();
+                    continue;
+                }
+                if (!line.startsWith("data:")) {
+                    continue;
+                }
+                JsonNode data = Json.parse(line.substring(5).strip());
+                job = data.path("job").asText(job);
+                outcome = relay(client, data.has("error") ? "error" : event, data, job, params, body, conversationId);
+                event = "message";
+            }
+        } catch (IOException e) {
+            // reading failed: the worker died mid-job (our own writes never throw, see send)
+        }
+        if (outcome == null) {
+            String message = "the image worker stopped mid-job; it is being restarted";
+            send(client, "error", Json.object().put("message", message).put("job", job));
+            outcome = "failed";
+        }
+        publish.accept("image-job", Json.object().put("job", job).put("state", outcome));
+    }
+
+    /** Passes one worker event on; returns the job's outcome once it has one (null while it runs). */
+    private String relay(SseWriter client, String event, JsonNode data, String job, ObjectNode params, ObjectNode body,
+                         String conversationId) {
+        boolean clientThere = true;
+        switch (event) {
+            case "queued" -> {
+                publish.accept("image-job", Json.object().put("job", job).put("state", "queued"));
+                clientThere = send(client, "queued", data);
+            }
+            case "progress" -> {
+                ObjectNode progress = ((ObjectNode) data).deepCopy().put("index", data.path("image").asInt());
+                ObjectNode light = progress.deepCopy();
+                light.remove("preview");
+                publish.accept("image-job", light);
+                clientThere = send(client, "progress", progress);
+            }
+            case "result" -> {
+                List<GalleryImage> saved = save(data, params, body, conversationId);
+                for (GalleryImage image : saved) {
+                    send(client, "image", Json.object().set("image", Json.MAPPER.valueToTree(image)));
+                }
+                send(client, "done", Json.object().set("images", Json.MAPPER.valueToTree(saved)));
+                return "done";
+            }
+            case "error" -> {
+                String message = data.path("error").path("message").asText("image generation failed");
+                send(client, "error", Json.object().put("message", message).put("job", job));
+                return "failed";
+            }
+            default -> { }
+        }
+        // A browser that went away cancels the job: closing the worker's stream makes it stop.
+        return clientThere ? null : "cancelled";
+    }
+
+    private static boolean send(SseWriter client, String event, JsonNode data) {
+        try {
+            client.send(event, Json.write(data));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Cancels a job by id through the worker. */
+    public JsonNode cancel(String job) {
+        return workers.post(WorkerKind.SD, "/v1/images/interrupt", Json.object().put("job", job));
+    }
+
+    private List<GalleryImage> save(JsonNode result, ObjectNode params, ObjectNode body, String conversationId) {
+        List<GalleryImage> saved = new ArrayList<>();
+        for (JsonNode item : result.path("data")) {
+            byte[] png = Base64.getDecoder().decode(item.path("b64_json").asText());
+            ObjectNode p = params.deepCopy().put("seed", item.path("seed").asLong());
+            p.put("infotext", item.path("parameters").asText(""));
+            saved.add(gallery.add(png, new GalleryStore.NewImage(conversationId, item.path("width").asInt(),
+                    item.path("height").asInt(), item.path("seed").asLong(), body.path("prompt").asText(""),
+                    body.path("negative_prompt").asText(""), loadedCheckpoint.get(), p)));
+        }
+        return saved;
+    }
+
+    /** {@code checkpoint} / {@code vae} in the request switch the worker's model first, if different. */
+    private void switchModelIfAsked(ObjectNode body) {
+        String checkpoint = body.path("checkpoint").isTextual() ? body.get("checkpoint").asText() : null;
+        JsonNode vae = body.get("vae");
+        if (checkpoint == null && vae == null) {
+            return;
+        }
+        JsonNode health = workers.get(WorkerKind.SD, "/health", Duration.ofSeconds(5));
+        String current = health.path("model").asText(null);
+        String wantedCheckpoint = checkpoint != null ? checkpoint : current;
+        String currentVae = health.path("vae").isTextual() ? health.get("vae").asText() : null;
+        String wantedVae = vae == null || vae.isNull() || vae.asText().isBlank() ? null : vae.asText();
+        if (wantedCheckpoint == null) {
+            throw ApiException.badRequest("no checkpoint is loaded; choose one");
+        }
+        if (!wantedCheckpoint.equals(current) || !Objects.equals(wantedVae, currentVae)) {
+            ObjectNode load = Json.object().put("checkpoint", wantedCheckpoint);
+            if (wantedVae != null) {
+                load.put("vae", wantedVae);
+            }
+            memory.beforeModelLoad(WorkerKind.SD, wantedCheckpoint);
+            workers.post(WorkerKind.SD, "/v1/models/load", load);
+        }
+    }
+}
