@@ -63,7 +63,7 @@ public final class LlamaEngine implements LlmEngine {
             int[] lastTenth = {-1};
             try {
                 LlamaRuntime.load();
-                model = LoadedModel.load(file, name, options, defaultThreads, p -> {
+                model = ModelLoader.load(file, name, options, defaultThreads, p -> {
                     loadProgress = p;
                     int tenth = (int) (p * 10);
                     if (tenth != lastTenth[0]) {

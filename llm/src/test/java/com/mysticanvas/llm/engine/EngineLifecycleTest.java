@@ -24,8 +24,7 @@ class EngineLifecycleTest {
 
     @BeforeAll
     static void start() throws Exception {
-        LlmSynthModels.write("tiny", dir);
-        tiny = dir.resolve("llm").resolve(LlmSynthModels.TINY_FILE);
+        tiny = LlmSynthModels.writeTiny(dir);
         engine = new LlamaEngine(1, 2);
     }
 
