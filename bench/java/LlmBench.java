@@ -58,7 +58,7 @@ public final class LlmBench {
         try (Orchestrator o = Orchestrator.start(config,
                 WorkerLauncher.sameJvm(Map.of(WorkerKind.LLM, Main.class.getName(), WorkerKind.SD, Main.class.getName())),
                 SupervisorTiming.DEFAULT, System.out)) {
-            JsonNode worker = awaitReady(o.port());
+            JsonNode worker = ProxyBench.awaitReady(o.port());
             String secret = o.processes().secret();
             URI proxied = URI.create("http://127.0.0.1:" + o.port());
             URI direct = URI.create("http://127.0.0.1:" + worker.path("port").asInt());
@@ -190,18 +190,6 @@ public final class LlmBench {
         return Json.parse(HTTP.send(HttpRequest.newBuilder(uri).header(Handshake.SECRET_HEADER, secret)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build(), HttpResponse.BodyHandlers.ofString()).body());
-    }
-
-    static JsonNode awaitReady(int port) throws Exception {
-        for (int i = 0; i < 600; i++) {
-            JsonNode w = Json.parse(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/workers")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body()).path("workers").path("llm");
-            if (w.path("state").asText().equals("ready")) {
-                return w;
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("LLM worker not ready");
     }
 
     static long peakRssKb(long pid) throws Exception {

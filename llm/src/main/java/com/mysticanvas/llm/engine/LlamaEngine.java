@@ -123,7 +123,7 @@ public final class LlamaEngine implements LlmEngine {
                         + info.contextSize() + " over " + info.slots() + " slots); shorten it or load with a larger n_ctx");
             }
             MemorySegment sampler = SamplerChain.create(m, request.sampling());
-            Generation handle = new Generation(tokens.length);
+            Generation handle = new Generation();
             scheduler.enqueue(new Scheduler.Queued(handle, request, tokens, sampler));
             publish();
             return handle;
