@@ -70,7 +70,8 @@ public final class Orchestrator implements AutoCloseable {
         if (interrupted > 0) {
             console.println("kept " + interrupted + " reply(ies) that were being generated when MystiCanvas stopped, marked incomplete");
         }
-        MemoryArbiter memory = new MemoryArbiter(config.memoryPolicy(), config.memoryBudgetBytes(), config.modelsDir(),
+        MemoryArbiter memory = new MemoryArbiter(config.memoryPolicy(), config.memoryBudgetBytes(),
+                config.limits().maxImageSide(), config.modelsDir(),
                 processes::statuses, SystemMemory::read, workerClient, events::publish);
         GalleryStore gallery = new GalleryStore(database, config.dataDir().resolve("images"));
         StudioApi studio = new StudioApi(conversations, gallery, new SettingsStore(database),

@@ -3,6 +3,7 @@ package com.mysticanvas.orchestrator;
 import com.mysticanvas.core.ApiException;
 import com.mysticanvas.core.Handshake;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.LoopbackHttp;
 import com.mysticanvas.core.WorkerKind;
 import io.javalin.http.Context;
 import jakarta.servlet.http.HttpServletResponse;
@@ -14,7 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
@@ -32,10 +32,7 @@ final class ReverseProxy {
 
     private final ProcessManager processes;
     private final InFlight inFlight;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .build();
+    private final HttpClient http = LoopbackHttp.client();
 
     ReverseProxy(ProcessManager processes, InFlight inFlight) {
         this.processes = processes;

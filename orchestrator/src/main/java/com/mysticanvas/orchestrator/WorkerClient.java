@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.ApiException;
 import com.mysticanvas.core.Handshake;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.LoopbackHttp;
 import com.mysticanvas.core.WorkerKind;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,10 +19,7 @@ import java.time.Duration;
 public final class WorkerClient {
     private final ProcessManager processes;
     private final InFlight inFlight;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .build();
+    private final HttpClient http = LoopbackHttp.client();
 
     public WorkerClient(ProcessManager processes, InFlight inFlight) {
         this.processes = processes;

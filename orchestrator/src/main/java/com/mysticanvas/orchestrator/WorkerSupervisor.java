@@ -3,6 +3,7 @@ package com.mysticanvas.orchestrator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Handshake;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.LoopbackHttp;
 import com.mysticanvas.core.WorkerKind;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -42,10 +43,7 @@ final class WorkerSupervisor {
     private final SupervisorTiming timing;
     private final PrintStream console;
     private final Consumer<WorkerStatus> onChange;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .build();
+    private final HttpClient http = LoopbackHttp.client();
     private final AtomicInteger restarts = new AtomicInteger();
     private final Object wakeUp = new Object();
 

@@ -164,22 +164,7 @@ class StudioChatIT {
     }
 
     private static List<String[]> chat(String id, String body) throws Exception {
-        HttpResponse<InputStream> r = o.http.send(HttpRequest.newBuilder(o.base.resolve("/api/conversations/" + id + "/chat"))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
-        assertThat(r.statusCode()).isEqualTo(200);
-        List<String[]> events = new ArrayList<>();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-            String event = "message";
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.startsWith("event: ")) {
-                    event = line.substring(7);
-                } else if (line.startsWith("data: ")) {
-                    events.add(new String[] {event, line.substring(6)});
-                }
-            }
-        }
-        return events;
+        return o.postEvents("/api/conversations/" + id + "/chat", body);
     }
 
     private static JsonNode awaitReply(String id, java.util.function.Predicate<JsonNode> condition) throws Exception {

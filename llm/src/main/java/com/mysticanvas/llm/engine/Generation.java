@@ -10,17 +10,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Generation {
     private final BlockingQueue<GenerationEvent> events = new LinkedBlockingQueue<>();
-    private final int promptTokens;
     private volatile boolean cancelled;
-
-    Generation(int promptTokens) {
-        this.promptTokens = promptTokens;
-    }
-
-    /** Tokens in the prompt (after templating). */
-    public int promptTokens() {
-        return promptTokens;
-    }
 
     /** The next event, or null if none came within the timeout. */
     public GenerationEvent next(long timeout, TimeUnit unit) throws InterruptedException {

@@ -63,7 +63,7 @@ public final class LlamaEngine implements LlmEngine {
             int[] lastTenth = {-1};
             try {
                 LlamaRuntime.load();
-                model = LoadedModel.load(file, name, options, defaultThreads, p -> {
+                model = ModelLoader.load(file, name, options, defaultThreads, p -> {
                     loadProgress = p;
                     int tenth = (int) (p * 10);
                     if (tenth != lastTenth[0]) {
@@ -123,7 +123,7 @@ public final class LlamaEngine implements LlmEngine {
                         + info.contextSize() + " over " + info.slots() + " slots); shorten it or load with a larger n_ctx");
             }
             MemorySegment sampler = SamplerChain.create(m, request.sampling());
-            Generation handle = new Generation(tokens.length);
+            Generation handle = new Generation();
             scheduler.enqueue(new Scheduler.Queued(handle, request, tokens, sampler));
             publish();
             return handle;

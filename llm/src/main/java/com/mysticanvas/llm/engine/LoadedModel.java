@@ -5,36 +5,22 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import com.mysticanvas.core.ApiException;
-import com.mysticanvas.llm.gguf.GgufFormatException;
-import com.mysticanvas.llm.gguf.GgufInfo;
-import com.mysticanvas.llm.gguf.GgufReader;
 import com.mysticanvas.llm.llama.Llama;
 import com.mysticanvas.llm.llama.LlamaBatch;
-import com.mysticanvas.llm.llama.LlamaLog;
 import com.mysticanvas.llm.llama.LlamaStructs;
-import com.mysticanvas.llm.llama.LoadProgress;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A model and its context in llama.cpp, owned by the engine thread (its arena is confined to it):
- * tokenizer, built-in chat templates and embeddings. Freed by {@link #close()}, which really returns the memory.
+ * A model and its context in llama.cpp ({@link ModelLoader} makes them), owned by the engine thread (its arena is
+ * confined to it): tokenizer, built-in chat templates and embeddings. Freed by {@link #close()}, which really
+ * returns the memory.
  */
 public final class LoadedModel implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(LoadedModel.class);
-    /** Tokens per decode call; prompts are fed in chunks of this size. */
-    private static final int BATCH_TOKENS = 512;
-    /** LLAMA_MAX_LAYERS and LLAMA_MAX_EXPERTS of src/llama-hparams.h. */
-    private static final int MAX_LAYERS = 512, MAX_EXPERTS = 1024;
-
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment model;
     private final MemorySegment ctx;
@@ -47,7 +33,7 @@ public final class LoadedModel implements AutoCloseable {
     private MemorySegment pieceBuffer;
     private List<String> specialTexts;
 
-    private LoadedModel(MemorySegment model, MemorySegment ctx, ModelInfo info, boolean hasEncoder, int embeddingSeq) {
+    LoadedModel(MemorySegment model, MemorySegment ctx, ModelInfo info, boolean hasEncoder, int embeddingSeq) {
         this.model = model;
         this.ctx = ctx;
         this.vocab = Llama.modelVocab(model);
@@ -57,132 +43,6 @@ public final class LoadedModel implements AutoCloseable {
         this.embeddingSeq = embeddingSeq;
         this.batch = new LlamaBatch(arena, Math.max(Llama.nBatch(ctx), info.slots()));
         this.pieceBuffer = arena.allocate(64);
-    }
-
-    /**
-     * Loads {@code file} and creates its context. A file llama.cpp refuses is a 400 naming the file and, from
-     * llama.cpp's log, the reason.
-     *
-     * @param name     the file name reported to clients
-     * @param progress receives 0..1; returning false aborts the load
-     */
-    static LoadedModel load(Path file, String name, LoadOptions options, int defaultThreads,
-                            LoadProgress.Listener progress) {
-        GgufInfo header = readHeader(file, name);
-        long started = System.nanoTime();
-        int cores = Runtime.getRuntime().availableProcessors();
-        int threads = Math.min(options.threads() > 0 ? options.threads() : Math.max(1, defaultThreads), cores);
-        if (options.threads() > cores) {
-            // Threads beyond the free cores make ggml's thread barrier spin and starve (facts, ffm-llama-ggml.md).
-            LOG.warn("{} threads requested but only {} cores; using {}", options.threads(), cores, threads);
-        }
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment modelParams = Llama.modelDefaultParams(call);
-            LlamaStructs.field(LlamaStructs.MODEL_PARAMS, "n_gpu_layers").set(modelParams, 0L, options.gpuLayers());
-            LlamaStructs.field(LlamaStructs.MODEL_PARAMS, "progress_callback").set(modelParams, 0L,
-                    LoadProgress.install(progress));
-            var loaded = LlamaLog.capturingErrors(() -> Llama.modelLoadFromFile(call.allocateFrom(file.toString()), modelParams));
-            MemorySegment model = loaded.value();
-            if (MemorySegment.NULL.equals(model)) {
-                throw loadFailed(name, loaded.reason("llama.cpp refused the file (no reason given)"));
-            }
-            try {
-                return withContext(model, name, header, options, threads, started, call);
-            } catch (RuntimeException e) {
-                Llama.modelFree(model);
-                throw e;
-            }
-        }
-    }
-
-    private static LoadedModel withContext(MemorySegment model, String name, GgufInfo header, LoadOptions options,
-                                           int threads, long started, Arena call) {
-        boolean hasEncoder = Llama.modelHasEncoder(model);
-        boolean generates = Llama.modelHasDecoder(model) && !hasEncoder;
-        int trainContext = Llama.modelNCtxTrain(model);
-        int parallel = options.parallel() > 0 ? options.parallel() : LoadOptions.DEFAULT_PARALLEL;
-        int perSlot = Math.min(trainContext > 0 ? trainContext : LoadOptions.DEFAULT_SLOT_CONTEXT,
-                LoadOptions.DEFAULT_SLOT_CONTEXT);
-        int contextSize = options.contextSize() > 0 ? options.contextSize() : perSlot * parallel;
-        // Models that pool embeddings get one sequence of their own for /v1/embeddings.
-        boolean pools = header.poolingType() > 0 || hasEncoder;
-        int sequences = generates ? parallel + (pools ? 1 : 0) : 1;
-        if (contextSize < sequences * 16) {
-            throw ApiException.badRequest("n_ctx " + contextSize + " is too small for " + sequences
-                    + " sequences of at least 16 tokens each");
-        }
-        MemorySegment params = Llama.contextDefaultParams(call);
-        set(params, "n_ctx", contextSize);
-        set(params, "n_batch", BATCH_TOKENS);
-        set(params, "n_ubatch", BATCH_TOKENS);
-        set(params, "n_seq_max", sequences);
-        set(params, "n_threads", threads);
-        set(params, "n_threads_batch", threads);
-        LlamaStructs.field(LlamaStructs.CONTEXT_PARAMS, "embeddings").set(params, 0L, !generates);
-        // MEAN pooling over sequences of different lengths is wrong without a unified KV cache (facts).
-        LlamaStructs.field(LlamaStructs.CONTEXT_PARAMS, "kv_unified").set(params, 0L,
-                header.poolingType() == Llama.POOLING_MEAN);
-        var created = LlamaLog.capturingErrors(() -> Llama.initFromModel(model, params));
-        MemorySegment ctx = created.value();
-        if (MemorySegment.NULL.equals(ctx)) {
-            throw loadFailed(name, "cannot create a context of " + contextSize + " tokens: "
-                    + created.reason("llama.cpp gave no reason"));
-        }
-        int pooling = Llama.poolingType(ctx);
-        MemorySegment vocab = Llama.modelVocab(model);
-        int vocabSize = Llama.vocabNTokens(vocab);
-        ModelInfo info = new ModelInfo(name, Llama.modelDesc(model, call), Llama.modelNParams(model),
-                Llama.modelSize(model), trainContext, Llama.nCtx(ctx), Llama.nCtxSeq(ctx),
-                generates ? parallel : 0, threads, vocabSize, Llama.modelNEmbd(model),
-                Math.max(pooling, 0), generates, Llama.modelChatTemplate(model),
-                textOf(vocab, Llama.vocabBos(vocab), vocabSize), textOf(vocab, Llama.vocabEos(vocab), vocabSize),
-                (System.nanoTime() - started) / 1_000_000);
-        return new LoadedModel(model, ctx, info, hasEncoder, pooling > 0 ? sequences - 1 : -1);
-    }
-
-    private static String textOf(MemorySegment vocab, int token, int vocabSize) {
-        return token < 0 || token >= vocabSize ? "" : Llama.vocabText(vocab, token);
-    }
-
-    private static void set(MemorySegment params, String field, int value) {
-        LlamaStructs.field(LlamaStructs.CONTEXT_PARAMS, field).set(params, 0L, value);
-    }
-
-    private static GgufInfo readHeader(Path file, String name) {
-        try {
-            GgufInfo header = GgufReader.read(file);
-            checkAssertedLimits(header, name);
-            return header;
-        } catch (GgufFormatException e) {
-            throw loadFailed(name, e.getMessage());
-        } catch (IOException e) {
-            throw loadFailed(name, "cannot read it: " + e.getMessage());
-        }
-    }
-
-    /** Values llama.cpp GGML_ASSERTs while loading (an assert aborts the process): refused here instead. */
-    private static void checkAssertedLimits(GgufInfo header, String name) {
-        String arch = header.architecture();
-        if (arch == null) {
-            throw loadFailed(name, "general.architecture is missing");
-        }
-        long layers = header.metadata().get(arch + ".block_count") instanceof Number n ? n.longValue() : 1;
-        if (layers < 1 || layers > MAX_LAYERS) {
-            throw loadFailed(name, arch + ".block_count is " + layers + "; llama.cpp supports 1 to " + MAX_LAYERS);
-        }
-        long nextn = header.metadata().get(arch + ".nextn_predict_layers") instanceof Number n ? n.longValue() : 0;
-        if (nextn < 0 || nextn > layers) {
-            throw loadFailed(name, arch + ".nextn_predict_layers " + nextn + " exceeds the block count " + layers);
-        }
-        long experts = header.metadata().get(arch + ".expert_count") instanceof Number n ? n.longValue() : 0;
-        if (experts < 0 || experts > MAX_EXPERTS) {
-            throw loadFailed(name, arch + ".expert_count is " + experts + "; llama.cpp supports at most " + MAX_EXPERTS);
-        }
-    }
-
-    private static ApiException loadFailed(String name, String reason) {
-        return new ApiException(400, "invalid_request_error", "model_load_failed",
-                "cannot load model '" + name + "': " + reason);
     }
 
     public ModelInfo info() {
@@ -426,6 +286,6 @@ public final class LoadedModel implements AutoCloseable {
 
     @Override
     public String toString() {
-        return info.file() + " " + Arrays.asList(info.description(), info.contextSize() + " ctx");
+        return info.file() + " (" + info.description() + ", n_ctx " + info.contextSize() + ")";
     }
 }

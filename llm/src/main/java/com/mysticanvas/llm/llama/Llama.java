@@ -53,27 +53,9 @@ public final class Llama {
 
     // ---- library and parameters -------------------------------------------------------------------
 
-    private static final MethodHandle VERSION = fn("llama_version", ADDRESS);
-    private static final MethodHandle SYSTEM_INFO = fn("llama_print_system_info", ADDRESS);
     private static final MethodHandle MODEL_DEFAULT_PARAMS = fn("llama_model_default_params", LlamaStructs.MODEL_PARAMS);
     private static final MethodHandle CONTEXT_DEFAULT_PARAMS = fn("llama_context_default_params", LlamaStructs.CONTEXT_PARAMS);
     private static final MethodHandle CHAIN_DEFAULT_PARAMS = fn("llama_sampler_chain_default_params", LlamaStructs.SAMPLER_CHAIN_PARAMS);
-
-    public static String version() {
-        try {
-            return cString((MemorySegment) VERSION.invokeExact());
-        } catch (Throwable t) {
-            throw fail(t);
-        }
-    }
-
-    public static String systemInfo() {
-        try {
-            return cString((MemorySegment) SYSTEM_INFO.invokeExact());
-        } catch (Throwable t) {
-            throw fail(t);
-        }
-    }
 
     /** {@code llama_model_default_params()}, written into memory from {@code allocator}. */
     public static MemorySegment modelDefaultParams(SegmentAllocator allocator) {
@@ -215,13 +197,9 @@ public final class Llama {
     private static final MethodHandle N_CTX = fn("llama_n_ctx", JAVA_INT, ADDRESS);
     private static final MethodHandle N_CTX_SEQ = fn("llama_n_ctx_seq", JAVA_INT, ADDRESS);
     private static final MethodHandle N_BATCH = fn("llama_n_batch", JAVA_INT, ADDRESS);
-    private static final MethodHandle N_UBATCH = fn("llama_n_ubatch", JAVA_INT, ADDRESS);
-    private static final MethodHandle N_SEQ_MAX = fn("llama_n_seq_max", JAVA_INT, ADDRESS);
     private static final MethodHandle GET_MEMORY = fn("llama_get_memory", ADDRESS, ADDRESS);
     private static final MethodHandle POOLING_TYPE = fn("llama_pooling_type", JAVA_INT, ADDRESS);
-    private static final MethodHandle MEMORY_CLEAR = proc("llama_memory_clear", ADDRESS, JAVA_BOOLEAN);
     private static final MethodHandle MEMORY_SEQ_RM = fn("llama_memory_seq_rm", JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle MEMORY_SEQ_POS_MAX = fn("llama_memory_seq_pos_max", JAVA_INT, ADDRESS, JAVA_INT);
 
     /** Returns the context or {@code NULL} (reason in the log). */
     public static MemorySegment initFromModel(MemorySegment model, MemorySegment params) {
@@ -265,22 +243,6 @@ public final class Llama {
         }
     }
 
-    public static int nUbatch(MemorySegment ctx) {
-        try {
-            return (int) N_UBATCH.invokeExact(ctx);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
-    }
-
-    public static int nSeqMax(MemorySegment ctx) {
-        try {
-            return (int) N_SEQ_MAX.invokeExact(ctx);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
-    }
-
     public static MemorySegment memory(MemorySegment ctx) {
         try {
             return (MemorySegment) GET_MEMORY.invokeExact(ctx);
@@ -298,26 +260,10 @@ public final class Llama {
         }
     }
 
-    public static void memoryClear(MemorySegment memory, boolean data) {
-        try {
-            MEMORY_CLEAR.invokeExact(memory, data);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
-    }
-
     /** Removes positions [p0, p1) of a sequence (-1 = open end); false if a partial removal is impossible. */
     public static boolean memorySeqRm(MemorySegment memory, int seq, int p0, int p1) {
         try {
             return (boolean) MEMORY_SEQ_RM.invokeExact(memory, seq, p0, p1);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
-    }
-
-    public static int memorySeqPosMax(MemorySegment memory, int seq) {
-        try {
-            return (int) MEMORY_SEQ_POS_MAX.invokeExact(memory, seq);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -329,7 +275,6 @@ public final class Llama {
     private static final MethodHandle ENCODE = fn("llama_encode", JAVA_INT, ADDRESS, LlamaStructs.BATCH);
     private static final MethodHandle SET_EMBEDDINGS = proc("llama_set_embeddings", ADDRESS, JAVA_BOOLEAN);
     private static final MethodHandle GET_EMBEDDINGS_SEQ = fn("llama_get_embeddings_seq", ADDRESS, ADDRESS, JAVA_INT);
-    private static final MethodHandle SET_N_THREADS = proc("llama_set_n_threads", ADDRESS, JAVA_INT, JAVA_INT);
 
     /** 0 ok, 1 no KV space, 2 aborted, -1 invalid batch, < -1 fatal. */
     public static int decode(MemorySegment ctx, MemorySegment batch) {
@@ -364,14 +309,6 @@ public final class Llama {
     public static MemorySegment embeddingsSeq(MemorySegment ctx, int seq) {
         try {
             return (MemorySegment) GET_EMBEDDINGS_SEQ.invokeExact(ctx, seq);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
-    }
-
-    public static void setThreads(MemorySegment ctx, int threads, int batchThreads) {
-        try {
-            SET_N_THREADS.invokeExact(ctx, threads, batchThreads);
         } catch (Throwable t) {
             throw fail(t);
         }

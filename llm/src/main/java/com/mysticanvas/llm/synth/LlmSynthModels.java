@@ -37,6 +37,12 @@ public final class LlmSynthModels {
         }
     }
 
+    /** Writes the {@code tiny} preset and returns its file ({@code out/llm/tiny-llama.gguf}). */
+    public static Path writeTiny(Path out) throws IOException {
+        write("tiny", out);
+        return out.resolve("llm").resolve(TINY_FILE);
+    }
+
     /** The vocabulary every synthetic model uses (learnt from {@link TrainingText}). */
     public static ByteLevelBpe vocabulary() {
         return ByteLevelBpe.train(TrainingText.TEXT, MERGES, CONTROL_TOKENS);

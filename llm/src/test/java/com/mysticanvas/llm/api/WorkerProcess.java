@@ -31,12 +31,16 @@ final class WorkerProcess implements AutoCloseable {
     record Answer(int status, JsonNode json, String body, String contentType) {}
 
     WorkerProcess(Path modelsDir, String startupModel) throws IOException {
+        this(modelsDir, startupModel, "info");
+    }
+
+    WorkerProcess(Path modelsDir, String startupModel, String logLevel) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", // The RSS test is about llama.cpp's memory: a fixed, pre-touched heap keeps the heap filling up out of
                 // it, and C1-only JIT keeps out C2's compiler arenas (tens of MB that come and go, measured).
                 "-Xms96m", "-Xmx96m", "-XX:+AlwaysPreTouch", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), TestWorkerMain.class.getName(),
-                modelsDir.toString(), startupModel == null ? "-" : startupModel);
+                modelsDir.toString(), startupModel == null ? "-" : startupModel, logLevel);
         pb.environment().put(Handshake.SECRET_ENV, SECRET);
         process = pb.start();
         Thread.ofPlatform().daemon().start(() -> drain(process.getErrorStream()));

@@ -23,8 +23,7 @@ class EngineConcurrencyTest {
 
     @BeforeAll
     static void model() throws Exception {
-        LlmSynthModels.write("tiny", dir);
-        tiny = dir.resolve("llm").resolve(LlmSynthModels.TINY_FILE);
+        tiny = LlmSynthModels.writeTiny(dir);
     }
 
     @AfterEach

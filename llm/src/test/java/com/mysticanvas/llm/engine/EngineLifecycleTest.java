@@ -24,8 +24,7 @@ class EngineLifecycleTest {
 
     @BeforeAll
     static void start() throws Exception {
-        LlmSynthModels.write("tiny", dir);
-        tiny = dir.resolve("llm").resolve(LlmSynthModels.TINY_FILE);
+        tiny = LlmSynthModels.writeTiny(dir);
         engine = new LlamaEngine(1, 2);
     }
 
@@ -54,7 +53,14 @@ class EngineLifecycleTest {
         Path hugeLayers = dir.resolve("huge-layers.gguf");
         new GgufWriter().string("general.architecture", "llama").u32("llama.block_count", 100000).write(hugeLayers);
 
+        Path giant = dir.resolve("giant.gguf"); // header only: 512 layers of 8192 wide attention
+        new GgufWriter().string("general.architecture", "llama").u32("llama.context_length", 4096)
+                .u32("llama.block_count", 512).u32("llama.embedding_length", 8192)
+                .u32("llama.attention.head_count", 64).u32("llama.attention.head_count_kv", 64).write(giant);
+
         assertLoadFails(truncated, "truncated.gguf", "(truncated?)");
+        assertThatThrownBy(() -> engine.load(giant, "giant.gguf", LoadOptions.defaults()))
+                .isInstanceOf(ApiException.class).hasMessageContaining("GB of KV cache").hasMessageContaining("giant.gguf");
         assertLoadFails(garbage, "garbage.gguf", "not a GGUF file");
         assertLoadFails(noTensors, "no-tensors.gguf", "tensor"); // llama.cpp's own reason, from its log
         assertLoadFails(hugeLayers, "huge-layers.gguf", "block_count"); // would be a GGML_ASSERT abort

@@ -22,8 +22,7 @@ class LlamaEngineTest {
 
     @BeforeAll
     static void start() throws Exception {
-        LlmSynthModels.write("tiny", dir);
-        tiny = dir.resolve("llm").resolve(LlmSynthModels.TINY_FILE);
+        tiny = LlmSynthModels.writeTiny(dir);
         engine = new LlamaEngine(1, 4);
         engine.load(tiny, "tiny-llama.gguf", new LoadOptions(2048, 1, 0, 2));
     }

@@ -20,8 +20,7 @@ class LlmSynthModelsTest {
 
     @Test
     void tinyModelHasAHeaderOurReaderUnderstands() throws Exception {
-        LlmSynthModels.write("tiny", dir);
-        Path file = dir.resolve("llm").resolve(LlmSynthModels.TINY_FILE);
+        Path file = LlmSynthModels.writeTiny(dir);
         GgufInfo info = GgufReader.read(file);
         assertThat(info.architecture()).isEqualTo("llama");
         assertThat(info.version()).isEqualTo(3);
@@ -52,8 +51,7 @@ class LlmSynthModelsTest {
 
     @Test
     void llamaCppLoadsTheTinyModelAndTokenizesWithOurVocabulary() throws Exception {
-        LlmSynthModels.write("tiny", dir);
-        Path file = dir.resolve("llm").resolve(LlmSynthModels.TINY_FILE);
+        Path file = LlmSynthModels.writeTiny(dir);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = Llama.modelDefaultParams(arena);
             MemorySegment model = Llama.modelLoadFromFile(arena.allocateFrom(file.toString()), params);

@@ -32,6 +32,7 @@ public final class MemoryArbiter {
 
     private final MemoryPolicy policy;
     private final long budgetBytes;
+    private final int maxImageSide;
     private final Path modelsDir;
     private final Supplier<Map<String, WorkerStatus>> workers;
     private final Supplier<SystemMemory.Snapshot> system;
@@ -40,10 +41,12 @@ public final class MemoryArbiter {
     private int imageJobs;
     private String unloadedLlmModel;
 
-    public MemoryArbiter(MemoryPolicy policy, long budgetBytes, Path modelsDir, Supplier<Map<String, WorkerStatus>> workers,
-                         Supplier<SystemMemory.Snapshot> system, WorkerClient client, BiConsumer<String, Object> publish) {
+    public MemoryArbiter(MemoryPolicy policy, long budgetBytes, int maxImageSide, Path modelsDir,
+                         Supplier<Map<String, WorkerStatus>> workers, Supplier<SystemMemory.Snapshot> system,
+                         WorkerClient client, BiConsumer<String, Object> publish) {
         this.policy = policy;
         this.budgetBytes = budgetBytes;
+        this.maxImageSide = maxImageSide;
         this.modelsDir = modelsDir;
         this.workers = workers;
         this.system = system;
@@ -59,6 +62,9 @@ public final class MemoryArbiter {
 
     /** Before an image job of {@code width x height}: makes room if the policy allows, or refuses with 507. */
     public Permit beforeImageJob(int width, int height) {
+        if (width > maxImageSide || height > maxImageSide) {
+            return () -> { }; // an invalid size: the worker answers the 400 that says so
+        }
         long need = Math.max(64L << 20, (long) Math.max(width, 64) * Math.max(height, 64) * IMAGE_BYTES_PER_PIXEL);
         synchronized (this) {
             String llmModel = llmModel();

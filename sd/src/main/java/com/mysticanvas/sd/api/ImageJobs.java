@@ -112,7 +112,8 @@ public final class ImageJobs implements AutoCloseable {
                 job.failed(e, true);
             } catch (ApiException e) {
                 job.failed(e, false);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // Anything, even an Error, fails this job only: the dispatcher must live on for the next ones.
                 job.failed(new ApiException(500, "server_error", "generation_failed",
                         "generation failed: " + e.getClass().getSimpleName() + ": " + e.getMessage()), false);
             } finally {
