@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.orchestrator.storage.Database;
+import com.mysticanvas.orchestrator.storage.SettingsStore;
+import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -31,6 +35,21 @@ class UnavailableWorkerIT {
             // The other worker is untouched.
             assertThat(o.awaitReady(WorkerKind.SD).path("restarts").asInt()).isZero();
         }
+    }
+
+    @Test
+    void theThreadSplitSavedInSettingsAppliesAtTheNextStart() throws Exception {
+        try (Database db = Database.open(dir.resolve("data").resolve("mysticanvas.db"))) {
+            new SettingsStore(db).merge(Json.parseObject("{\"threads\":{\"llm\":3}}"));
+        }
+        try (TestOrchestrator o = TestOrchestrator.builder(dir).threads(0, 2).start()) {
+            assertThat(commandLine(o.awaitReady(WorkerKind.LLM))).contains("--llm-threads 3");
+            assertThat(commandLine(o.awaitReady(WorkerKind.SD))).contains("--sd-threads 2"); // the command line wins
+        }
+    }
+
+    private static String commandLine(JsonNode worker) throws IOException {
+        return Files.readString(Path.of("/proc/" + worker.path("pid").asLong() + "/cmdline")).replace('\0', ' ');
     }
 
     @Test
