@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { TINY, api, loadModels, openBrowser, openPage, recordTexts, screenshot } from './browser.mjs'
+import { BASE, TINY, api, loadModels, openBrowser, openPage, recordTexts, screenshot } from './browser.mjs'
 
 let browser
 before(async () => {
@@ -56,7 +56,7 @@ test('an image shows its progress, then lands in the gallery; "reuse settings" f
   assert.deepEqual([...page.problems(), ...fresh.problems()], [])
 })
 
-test('"send to img2img" with a painted mask makes an inpainted image', async () => {
+test('"send to img2img" with a painted mask makes an inpainted image, which can be deleted', async () => {
   const page = await openPage(browser, '/#/gallery')
   await page.getByTestId('gallery-item').first().click()
   await page.getByTestId('to-img2img').click()
@@ -75,6 +75,14 @@ test('"send to img2img" with a painted mask makes an inpainted image', async () 
   const newest = (await api('/api/gallery?limit=1')).body.data[0]
   assert.equal(newest.params.mode, 'inpaint')
   assert.equal(newest.params.strength, 0.6)
+
+  // Deleting it from its detail removes the row and the file.
+  await page.getByTestId('result').click()
+  await page.getByTestId('delete-image').click()
+  await page.getByTestId('confirm-delete-image').click()
+  await page.getByTestId('image-detail').waitFor({ state: 'detached' })
+  assert.equal((await api(`/api/gallery/${newest.id}`)).status, 404)
+  assert.equal((await fetch(`${BASE}/api/gallery/${newest.id}/image`)).status, 404)
   assert.deepEqual(page.problems(), [])
 })
 

@@ -39,6 +39,17 @@ describe('chat store', () => {
     expect(server.calls('PATCH', '/api/conversations/c1')[0].body).toEqual({ title: 'hi' }) // first message names the chat
   })
 
+  it('says so when older messages were left out to fit the context', async () => {
+    fakeServer({
+      'POST /api/conversations/c1/chat': sse([['start', { leftOut: 3, user: {}, assistant: msg('a1', 9, 'assistant', '') }], ['done', { message: msg('a1', 9, 'assistant', 'ok') }]]),
+      'GET /api/conversations': json({ data: [] }),
+    })
+    const chat = useChatStore()
+    chat.current = { ...conversation, title: 'long' }
+    await chat.runTurn({})
+    expect(chat.notice).toBe("The 3 oldest messages did not fit in the model's context and were left out of this reply.")
+  })
+
   it('gives the text back and explains what to do when no model is loaded', async () => {
     fakeServer({ 'POST /api/conversations/c1/chat': apiError(503, 'no model loaded', 'no_model_loaded'), 'GET /api/conversations': json({ data: [] }) })
     const chat = useChatStore()

@@ -47,6 +47,25 @@ describe('models store', () => {
     expect(models.failure.llm).toBe('tiny.gguf is not a GGUF file (bad magic)')
   })
 
+  it('shows the load progress the LLM worker reports while its load request runs', async () => {
+    let finish
+    const server = fakeServer({
+      'POST /v1/llm/load': () => new Promise((resolve) => { finish = () => resolve(json({ status: 'loaded' })) }),
+      'GET /v1/llm/status': json({ model: null, loading: 'big.gguf', load_progress: 0.42 }),
+      'GET /v1/llm/models': list('big.gguf'), 'GET /v1/models/checkpoints': list(), 'GET /v1/models/loras': list(), 'GET /v1/models/vaes': list(),
+    })
+    const models = useModelsStore()
+    const load = models.loadLlm('big.gguf')
+    await vi.waitFor(() => expect(models.busy.llm?.progress).toBe(0.42), { timeout: 3000 })
+    expect(models.busy.llm).toMatchObject({ action: 'load', name: 'big.gguf' })
+    finish()
+    await load
+    expect(models.busy.llm).toBeNull()
+    const polls = server.calls('GET', '/v1/llm/status').length
+    await new Promise((r) => setTimeout(r, 700))
+    expect(server.calls('GET', '/v1/llm/status')).toHaveLength(polls) // polling stopped with the load
+  })
+
   it('reads the LLM status leniently', () => {
     expect(readLlmStatus({ model: null, loading: 'a.gguf', load_progress: 0.25 })).toEqual({ loading: 'a.gguf', progress: 0.25, model: null })
     expect(readLlmStatus({ model: { name: 'b.gguf' }, loading: null })).toEqual({ loading: null, progress: null, model: 'b.gguf' })

@@ -27,6 +27,7 @@ export const useChatStore = defineStore('chat', {
     openError: null,
     draft: '',
     error: null,
+    notice: null, // e.g. older turns left out to fit the model's context
     turn: null, // { conversationId, controller, message } while a reply streams
   }),
   getters: {
@@ -57,6 +58,7 @@ export const useChatStore = defineStore('chat', {
         this.messages = messages.map((m) => (live && m.id === live.id ? live : m))
         this.openError = null
         this.error = null
+        this.notice = null
       } catch (e) {
         this.current = null
         this.messages = []
@@ -183,8 +185,11 @@ export const useChatStore = defineStore('chat', {
       }
     },
 
-    onStart(conversation, { user, assistant }, content) {
+    onStart(conversation, { user, assistant, leftOut }, content) {
       const here = this.current?.id === conversation.id
+      this.notice = leftOut > 0
+        ? `The ${leftOut} oldest message${leftOut === 1 ? '' : 's'} did not fit in the model's context and ${leftOut === 1 ? 'was' : 'were'} left out of this reply.`
+        : null
       if (user?.id && here) this.messages.push(user)
       if (here) {
         this.messages.push(assistant)
