@@ -35,9 +35,8 @@ public final class ParallelBench {
         int genTokens = Integer.parseInt(args[5]);
         int steps = Integer.parseInt(args[6]);
         Path data = Files.createTempDirectory("parallel-bench");
-        OrchestratorConfig config = OrchestratorConfig.loopback(0, models, data).withModels(llm, sd);
-        config = new OrchestratorConfig(config.host(), 0, models, data, null, llm, sd, llmThreads, sdThreads, "warn",
-                config.maxBodyBytes(), config.memoryPolicy(), 0, null, config.limits());
+        OrchestratorConfig config = OrchestratorConfig.loopback(0, models, data).withModels(llm, sd)
+                .withThreads(llmThreads, sdThreads);
         try (Orchestrator o = Orchestrator.start(config, WorkerLauncher.sameJvm(Main.class.getName()),
                 SupervisorTiming.DEFAULT, System.out)) {
             URI base = URI.create("http://127.0.0.1:" + o.port());
