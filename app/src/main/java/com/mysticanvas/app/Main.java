@@ -50,10 +50,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--sd-model", description = "checkpoint in models/sd/checkpoints to load at start")
     String sdModel;
 
-    @Option(names = "--llm-threads", defaultValue = "0", description = "threads for llama.cpp (default: half the cores)")
+    @Option(names = "--llm-threads", defaultValue = "0", description = "threads for llama.cpp (default: the split saved in Settings, else half the cores)")
     int llmThreads;
 
-    @Option(names = "--sd-threads", defaultValue = "0", description = "threads for Stable Diffusion (default: the other half)")
+    @Option(names = "--sd-threads", defaultValue = "0", description = "threads for Stable Diffusion (default: the split saved in Settings, else the other half)")
     int sdThreads;
 
     @Option(names = "--log-level", defaultValue = "info", description = "engine log level: error, warn, info, debug (default ${DEFAULT-VALUE})")
@@ -124,7 +124,7 @@ public final class Main implements Callable<Integer> {
                 Orchestrator orchestrator;
                 try {
                     OrchestratorConfig config = new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey,
-                            llmModel, sdModel, llm, sd, logLevel, maxBodyMb * 1024L * 1024L,
+                            llmModel, sdModel, llmThreads, sdThreads, logLevel, maxBodyMb * 1024L * 1024L,
                             MemoryPolicy.parse(memoryPolicy), memoryBudgetMb << 20, corsOrigin, limits);
                     orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(Main.class.getName()));
                 } catch (IllegalArgumentException e) {

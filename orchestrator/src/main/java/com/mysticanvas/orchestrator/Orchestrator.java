@@ -51,19 +51,21 @@ public final class Orchestrator implements AutoCloseable {
     private final InFlight inFlight;
     private final Javalin http;
 
-    private Orchestrator(OrchestratorConfig config, WorkerLauncher launcher, SupervisorTiming timing,
+    private Orchestrator(OrchestratorConfig requested, WorkerLauncher launcher, SupervisorTiming timing,
                          PrintStream console) {
-        if (!config.isLoopback() && (config.apiKey() == null || config.apiKey().isBlank())) {
-            throw new IllegalArgumentException("refusing to listen on " + config.host()
+        if (!requested.isLoopback() && (requested.apiKey() == null || requested.apiKey().isBlank())) {
+            throw new IllegalArgumentException("refusing to listen on " + requested.host()
                     + " without an API key: anyone on the network could use it. Pass --api-key KEY "
                     + "(or set MYSTI_API_KEY), or bind 127.0.0.1.");
         }
+        this.database = openDatabase(requested.dataDir());
+        SettingsStore settings = new SettingsStore(database);
+        OrchestratorConfig config = requested.withSavedThreads(settings.all().path("threads"));
         this.config = config;
         this.inFlight = new InFlight(config.limits().maxStreams());
         this.processes = new ProcessManager(config, launcher, timing, console);
         this.events = new EventHub(processes::statuses);
         processes.addListener(status -> events.publish("worker", status));
-        this.database = openDatabase(config.dataDir());
         WorkerClient workerClient = new WorkerClient(processes, inFlight);
         ConversationStore conversations = new ConversationStore(database);
         int interrupted = conversations.markInterrupted();
@@ -74,7 +76,7 @@ public final class Orchestrator implements AutoCloseable {
                 config.limits().maxImageSide(), config.modelsDir(),
                 processes::statuses, SystemMemory::read, workerClient, events::publish);
         GalleryStore gallery = new GalleryStore(database, config.dataDir().resolve("images"));
-        StudioApi studio = new StudioApi(conversations, gallery, new SettingsStore(database),
+        StudioApi studio = new StudioApi(conversations, gallery, settings,
                 new ChatService(conversations, workerClient),
                 new ImageService(workerClient, gallery, memory, () -> processes.statuses().get(WorkerKind.SD.id()).model(),
                         events::publish));

@@ -1,5 +1,6 @@
 package com.mysticanvas.orchestrator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import java.nio.file.Path;
@@ -58,6 +59,24 @@ public record OrchestratorConfig(
     public OrchestratorConfig withMemory(MemoryPolicy policy, long budgetBytes) {
         return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llmThreads, sdThreads, logLevel,
                 maxBodyBytes, policy, budgetBytes, corsOrigin, limits);
+    }
+
+    public OrchestratorConfig withThreads(int llm, int sd) {
+        return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llm, sd, logLevel,
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits);
+    }
+
+    /**
+     * The thread split saved in the studio's Settings ({@code {"llm":N,"sd":M}}) fills in what the command
+     * line left at 0; the command line wins, and what neither sets stays the worker's own default.
+     */
+    public OrchestratorConfig withSavedThreads(JsonNode saved) {
+        return withThreads(llmThreads > 0 ? llmThreads : positive(saved.path("llm")),
+                sdThreads > 0 ? sdThreads : positive(saved.path("sd")));
+    }
+
+    private static int positive(JsonNode n) {
+        return n.canConvertToInt() && n.isIntegralNumber() && n.asInt() > 0 ? Math.min(n.asInt(), 1024) : 0;
     }
 
     public boolean isLoopback() {

@@ -199,7 +199,9 @@ final class WorkerSupervisor {
         }
         process = p;
         CompletableFuture<Integer> handshake = new CompletableFuture<>();
-        Thread reader = Thread.ofVirtual().name(kind.id() + "-output").start(() -> forwardOutput(p, handshake));
+        // A platform thread: a pipe read blocks its carrier, and two readers parked on virtual threads
+        // took both carriers of a 2-core machine, which stopped every HTTP request of the orchestrator.
+        Thread reader = Thread.ofPlatform().daemon().name(kind.id() + "-output").start(() -> forwardOutput(p, handshake));
 
         boolean modelReported = false;
         String killReason = null;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mysticanvas.core.Limits;
+import com.mysticanvas.core.Json;
 import com.mysticanvas.core.WorkerKind;
 import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import java.nio.file.Path;
@@ -28,6 +29,16 @@ class ProcessManagerTest {
                 .endsWith("--llm-model a.gguf");
         assertThat(String.join(" ", ProcessManager.workerArgs(config("127.0.0.1", null), WorkerKind.SD, null)))
                 .contains("--mode sd-worker").contains("--sd-threads 3").doesNotContain("--sd-model");
+    }
+
+    @Test
+    void savedThreadSplitFillsOnlyWhatTheCommandLineLeftOpen() {
+        OrchestratorConfig open = config("127.0.0.1", null).withThreads(0, 3);
+        OrchestratorConfig saved = open.withSavedThreads(Json.parse("{\"llm\":2,\"sd\":5}"));
+        assertThat(List.of(saved.llmThreads(), saved.sdThreads())).containsExactly(2, 3);
+        OrchestratorConfig junk = open.withThreads(0, 0).withSavedThreads(Json.parse("{\"llm\":-1,\"sd\":\"four\"}"));
+        assertThat(List.of(junk.llmThreads(), junk.sdThreads())).containsExactly(0, 0);
+        assertThat(String.join(" ", ProcessManager.workerArgs(junk, WorkerKind.LLM, null))).doesNotContain("--llm-threads");
     }
 
     @Test

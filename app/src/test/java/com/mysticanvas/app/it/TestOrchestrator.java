@@ -48,6 +48,7 @@ public final class TestOrchestrator implements AutoCloseable {
     private TestOrchestrator(Builder b) {
         PrintStream console = new PrintStream(new TeeStream(consoleBytes, System.out), true, StandardCharsets.UTF_8);
         OrchestratorConfig config = OrchestratorConfig.loopback(0, b.modelsDir, b.dataDir)
+                .withThreads(b.llmThreads, b.sdThreads)
                 .withModels(b.llmModel, b.sdModel).withApiKey(b.apiKey).withMemory(b.memoryPolicy, b.memoryBudgetBytes)
                 .withLimits(b.limits);
         orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(b.mainClasses), b.timing, console);
@@ -67,6 +68,8 @@ public final class TestOrchestrator implements AutoCloseable {
         private String apiKey;
         private String llmModel;
         private String sdModel;
+        private int llmThreads = 1;
+        private int sdThreads = 1;
         private SupervisorTiming timing = FAST;
         private MemoryPolicy memoryPolicy = MemoryPolicy.AUTO;
         private long memoryBudgetBytes;
@@ -99,6 +102,13 @@ public final class TestOrchestrator implements AutoCloseable {
 
         public Builder llmModel(String name) {
             llmModel = name;
+            return this;
+        }
+
+        /** 0 leaves a worker's thread count to the saved settings, else to the worker. */
+        public Builder threads(int llm, int sd) {
+            llmThreads = llm;
+            sdThreads = sd;
             return this;
         }
 
