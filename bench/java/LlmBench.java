@@ -51,10 +51,8 @@ public final class LlmBench {
         int runs = Integer.parseInt(args[5]);
         int maxStreams = Integer.parseInt(args[6]);
         Path data = Files.createTempDirectory("llm-bench");
-        OrchestratorConfig base = OrchestratorConfig.loopback(0, models, data);
         // The LLM worker gets the threads asked for; the (idle) SD worker one.
-        OrchestratorConfig config = new OrchestratorConfig(base.host(), 0, models, data, null, null, null, threads, 1,
-                "warn", base.maxBodyBytes(), base.memoryPolicy(), base.memoryBudgetBytes(), null);
+        OrchestratorConfig config = OrchestratorConfig.loopback(0, models, data).withThreads(threads, 1);
         try (Orchestrator o = Orchestrator.start(config,
                 WorkerLauncher.sameJvm(Map.of(WorkerKind.LLM, Main.class.getName(), WorkerKind.SD, Main.class.getName())),
                 SupervisorTiming.DEFAULT, System.out)) {

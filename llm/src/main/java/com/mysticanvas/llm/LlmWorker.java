@@ -13,14 +13,12 @@ import com.mysticanvas.llm.llama.LlamaLog;
  * orchestrator sees the worker (and its {@code loading} state) at once.
  */
 public final class LlmWorker {
-    /** Requests that may wait for a free slot before new ones get a 503. */
-    static final int QUEUE_LIMIT = 16;
-
     private LlmWorker() {}
 
     public static void run(WorkerConfig config) {
         LlamaLog.setLevel(config.logLevel());
-        LlamaEngine engine = new LlamaEngine(Math.max(1, config.threads()), QUEUE_LIMIT);
+        LlamaEngine engine = new LlamaEngine(Math.max(1, config.threads()), config.limits().llmQueue(),
+                config.limits().maxTokens());
         LlmRoutes routes = new LlmRoutes(engine, config.modelsDir());
         WorkerServer.start(WorkerKind.LLM, config, routes::register);
         Runtime.getRuntime().addShutdownHook(new Thread(engine::close, "llama-close"));

@@ -46,6 +46,11 @@ public record OrchestratorConfig(
                 maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits);
     }
 
+    public OrchestratorConfig withThreads(int llm, int sd) {
+        return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llm, sd, logLevel,
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits);
+    }
+
     public OrchestratorConfig withLimits(Limits l) {
         return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llmThreads, sdThreads, logLevel,
                 maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, l);

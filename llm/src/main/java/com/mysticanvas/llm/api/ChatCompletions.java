@@ -29,9 +29,10 @@ final class ChatCompletions {
         boolean toolsOffered = toolsOffered(body);
         String grammar = TextFeatures.grammar(body.get("response_format"));
         SamplingRequest request = SamplingRequest.parse(body, grammar);
-        ReplyShaper shaper = TextFeatures.shaper(model.chatTemplate(), toolsOffered);
         ChatPrompt prompt = ChatPrompt.of(body, model, toolsOffered);
-        Generation generation = engine.submit(prompt, request.generation());
+        ReplyShaper shaper = TextFeatures.shaper(model.chatTemplate(), toolsOffered, prompt.rendered());
+        // Markers the splitter reads (<think>, <|channel|>, [TOOL_CALLS]) are often control tokens: let their text through.
+        Generation generation = engine.submit(prompt, request.generation().withSpecialText(shaper.splits()));
         Reply reply = new Reply(Responses.id("chatcmpl-"), Responses.now(), model.file(), shaper);
         if (request.stream()) {
             stream(ctx, generation, reply, request.includeUsage());

@@ -15,8 +15,9 @@ import java.util.Set;
 
 /**
  * A chat request's messages turned into prompt tokens: validated, rendered with the GGUF's chat template (in
- * Java, or by llama.cpp's built-in matcher), then tokenized so that only the template's own markup can become
- * control tokens: {@code <|im_end|>} typed by a user stays text.
+ * Java, with llama.cpp's adaptations of OpenAI requests; or by llama.cpp's built-in matcher when a template cannot
+ * be compiled), then tokenized so that only the template's own markup can become control tokens:
+ * {@code <|im_end|>} typed by a user stays text.
  */
 final class ChatPrompt implements PromptSource {
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
@@ -42,7 +43,6 @@ final class ChatPrompt implements PromptSource {
         if (messages.isEmpty()) {
             throw ApiException.badRequest("'messages' is empty; send at least one message");
         }
-        ArrayNode normalized = Json.MAPPER.createArrayNode();
         List<LoadedModel.Message> plain = new ArrayList<>();
         List<String> userTexts = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
@@ -56,33 +56,21 @@ final class ChatPrompt implements PromptSource {
                         + "assistant, tool; got " + (role == null ? "nothing" : "'" + role + "'"));
             }
             String content = content(m.get("content"), i, role, m.hasNonNull("tool_calls"));
-            ObjectNode copy = ((ObjectNode) m).deepCopy();
             String templateRole = role.equals("developer") ? "system" : role;
-            copy.put("role", templateRole);
-            copy.put("content", content);
-            normalized.add(copy);
             plain.add(new LoadedModel.Message(templateRole, content));
             userTexts.add(content);
             for (JsonNode call : m.path("tool_calls")) {
                 userTexts.add(call.path("function").path("arguments").asText(""));
             }
         }
-        ObjectNode variables = Json.object();
-        variables.set("messages", normalized);
-        if (toolsOffered) {
-            variables.set("tools", body.get("tools"));
+        if (body.has("chat_template_kwargs") && !body.get("chat_template_kwargs").isNull()
+                && !body.get("chat_template_kwargs").isObject()) {
+            throw ApiException.badRequest("'chat_template_kwargs' must be an object");
         }
-        variables.put("add_generation_prompt", true);
-        variables.put("bos_token", model.bosToken());
-        variables.put("eos_token", model.eosToken());
-        JsonNode kwargs = body.get("chat_template_kwargs");
-        if (kwargs != null && !kwargs.isNull()) {
-            if (!kwargs.isObject()) {
-                throw ApiException.badRequest("'chat_template_kwargs' must be an object");
-            }
-            kwargs.properties().forEach(e -> variables.set(e.getKey(), e.getValue()));
+        if (!toolsOffered && body.has("tools")) {
+            body = ((ObjectNode) body).deepCopy().without("tools");
         }
-        String rendered = TextFeatures.renderJinja(model.chatTemplate(), variables);
+        String rendered = TextFeatures.renderChat(model.chatTemplate(), body, model.bosToken(), model.eosToken());
         return new ChatPrompt(model, List.copyOf(plain), List.copyOf(userTexts), rendered);
     }
 
@@ -109,6 +97,11 @@ final class ChatPrompt implements PromptSource {
             texts.add(Fields.requiredText(part, "text"));
         }
         return String.join("\n", texts);
+    }
+
+    /** The prompt as the Java template rendered it, or null when llama.cpp's built-in template renders it. */
+    String rendered() {
+        return rendered;
     }
 
     @Override

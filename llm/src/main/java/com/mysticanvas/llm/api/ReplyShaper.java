@@ -10,6 +10,11 @@ interface ReplyShaper {
 
     List<ReplyDelta> finish();
 
+    /** Whether it reads markers in the reply (then control tokens must come through as their text). */
+    default boolean splits() {
+        return true;
+    }
+
     /** Everything is visible content. */
     static ReplyShaper plain() {
         return new ReplyShaper() {
@@ -21,6 +26,11 @@ interface ReplyShaper {
             @Override
             public List<ReplyDelta> finish() {
                 return List.of();
+            }
+
+            @Override
+            public boolean splits() {
+                return false;
             }
         };
     }

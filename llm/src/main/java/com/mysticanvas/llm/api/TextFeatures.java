@@ -1,10 +1,10 @@
 package com.mysticanvas.llm.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.ApiException;
 import com.mysticanvas.llm.grammar.JsonSchemaGrammar;
 import com.mysticanvas.llm.template.ChatTemplate;
+import com.mysticanvas.llm.template.ChatTemplateInput;
 import com.mysticanvas.llm.template.TemplateException;
 import com.mysticanvas.llm.tools.ReplySplitter;
 import com.mysticanvas.llm.tools.ToolCallFormat;
@@ -13,18 +13,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where the chat API meets the text features built on the llm-text branch: Jinja chat templates, JSON-schema
- * grammars, tool-call and reasoning splitting. Until those land they throw UnsupportedOperationException, and
- * this class degrades instead: the chat is rendered by llama.cpp's built-in template matcher (ChatML and the
- * other common formats), {@code response_format} and {@code tools} are a 400 "not supported yet", and replies
- * are plain content. Once they are implemented, they are used without any change here.
+ * Where the chat API meets the text features: Jinja chat templates, JSON-schema grammars, tool-call and
+ * reasoning splitting.
  */
 final class TextFeatures {
     private static final Logger LOG = LoggerFactory.getLogger(TextFeatures.class);
 
     /**
      * Whether a chat template our Jinja renderer cannot compile is rendered by llama.cpp's built-in matcher
-     * (true) or refused with a 400 (false). THE one switch for the final wiring after llm-text is merged.
+     * (true) or refused with a 400 (false). All 70 templates of llama.cpp's collection compile; the fallback
+     * keeps an unknown future template usable.
      */
     static final boolean BUILTIN_TEMPLATE_FALLBACK = true;
 
@@ -33,18 +31,17 @@ final class TextFeatures {
     private TextFeatures() {}
 
     /**
-     * The chat rendered with the GGUF's own template in Java, or null: render it with llama.cpp's built-in
-     * template instead. A template that refuses the messages ({@code raise_exception}) is a 400.
+     * The chat request rendered with the GGUF's own template in Java (variables built the way llama.cpp adapts
+     * OpenAI requests to templates), or null: render it with llama.cpp's built-in template instead. A template
+     * that refuses the messages ({@code raise_exception}) is a 400.
      */
-    static String renderJinja(String source, ObjectNode variables) {
+    static String renderChat(String source, JsonNode request, String bosToken, String eosToken) {
         if (source == null || source.isBlank()) {
             return null; // no template in the GGUF: llama.cpp's default (ChatML)
         }
         ChatTemplate template;
         try {
             template = compile(source);
-        } catch (UnsupportedOperationException e) {
-            return null;
         } catch (TemplateException e) {
             if (BUILTIN_TEMPLATE_FALLBACK) {
                 LOG.warn("chat template does not compile ({}); using llama.cpp's built-in template", e.getMessage());
@@ -53,9 +50,7 @@ final class TextFeatures {
             throw ApiException.badRequest("the model's chat template cannot be used: " + e.getMessage());
         }
         try {
-            return template.render(variables);
-        } catch (UnsupportedOperationException e) {
-            return null;
+            return template.render(ChatTemplateInput.fromRequest(template, request, bosToken, eosToken));
         } catch (TemplateException e) {
             throw ApiException.badRequest("the chat template refused these messages: " + e.getMessage());
         }
@@ -77,43 +72,37 @@ final class TextFeatures {
             return null;
         }
         String type = Fields.text(responseFormat, "type", "text");
-        try {
-            return switch (type) {
-                case "text" -> null;
-                case "json_object" -> JsonSchemaGrammar.anyJsonObject();
-                case "json_schema" -> {
-                    JsonNode spec = responseFormat.get("json_schema");
-                    JsonNode schema = spec == null ? null : spec.get("schema");
-                    if (schema == null || !schema.isObject()) {
-                        throw ApiException.badRequest("response_format json_schema needs 'json_schema': {'schema': {...}}");
-                    }
-                    yield JsonSchemaGrammar.fromSchema(schema);
+        return switch (type) {
+            case "text" -> null;
+            case "json_object" -> JsonSchemaGrammar.anyJsonObject();
+            case "json_schema" -> {
+                JsonNode spec = responseFormat.get("json_schema");
+                JsonNode schema = spec == null ? null : spec.get("schema");
+                if (schema == null || !schema.isObject()) {
+                    throw ApiException.badRequest("response_format json_schema needs 'json_schema': {'schema': {...}}");
                 }
-                default -> throw ApiException.badRequest("response_format type must be text, json_object or "
-                        + "json_schema, got '" + type + "'");
-            };
-        } catch (UnsupportedOperationException e) {
-            throw ApiException.badRequest("response_format " + type + " is not supported yet by this build");
-        }
+                yield JsonSchemaGrammar.fromSchema(schema);
+            }
+            default -> throw ApiException.badRequest("response_format type must be text, json_object or "
+                    + "json_schema, got '" + type + "'");
+        };
     }
 
-    /** How to split this model's replies; {@code toolsOffered} false leaves tool-call markup as text. */
-    static ReplyShaper shaper(String template, boolean toolsOffered) {
+    /**
+     * How to split this model's replies; {@code toolsOffered} false leaves tool-call markup as text.
+     * {@code renderedPrompt} (or null) tells whether the template already opened a thought for the reply.
+     */
+    static ReplyShaper shaper(String template, boolean toolsOffered, String renderedPrompt) {
         String source = template == null ? "" : template;
-        try {
-            ToolCallFormat format = ToolCallFormat.detect(source);
-            boolean thinking = source.contains("<think>") || format == ToolCallFormat.GPT_OSS;
-            if (toolsOffered && format == ToolCallFormat.NONE) {
-                throw ApiException.badRequest("this model's chat template has no tool-call syntax; 'tools' cannot be used");
-            }
-            ReplySplitter probe = new ReplySplitter(format, toolsOffered, thinking);
-            probe.finish(); // a splitter that is not implemented yet says so here, not mid-stream
-            return ReplyShaper.of(new ReplySplitter(format, toolsOffered, thinking));
-        } catch (UnsupportedOperationException e) {
-            if (toolsOffered) {
-                throw ApiException.badRequest("'tools' are not supported yet by this build");
-            }
+        ToolCallFormat format = ToolCallFormat.detect(source);
+        if (toolsOffered && format == ToolCallFormat.NONE) {
+            throw ApiException.badRequest("this model's chat template has no tool-call syntax; 'tools' cannot be used");
+        }
+        boolean thinking = source.contains("<think>") || source.contains("[THINK]") || format == ToolCallFormat.GPT_OSS;
+        if (format == ToolCallFormat.NONE && !thinking) {
             return ReplyShaper.plain();
         }
+        boolean opened = renderedPrompt != null && ReplySplitter.promptOpensThinking(format, renderedPrompt);
+        return ReplyShaper.of(new ReplySplitter(format, toolsOffered, thinking, opened));
     }
 }

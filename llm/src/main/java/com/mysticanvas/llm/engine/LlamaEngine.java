@@ -38,14 +38,17 @@ public final class LlamaEngine implements LlmEngine {
     private String lastError;
     private double lastPromptPerSecond;
     private double lastGenerationPerSecond;
+    private final int maxTokensCap;
 
     /**
      * @param defaultThreads threads when a load does not say (the worker's {@code --llm-threads})
      * @param queueLimit     requests that may wait for a slot before new ones get a 503
+     * @param maxTokensCap   most tokens one reply may generate ({@code --max-tokens}); 0: up to the context
      */
-    public LlamaEngine(int defaultThreads, int queueLimit) {
+    public LlamaEngine(int defaultThreads, int queueLimit, int maxTokensCap) {
         this.defaultThreads = defaultThreads;
         this.queueLimit = queueLimit;
+        this.maxTokensCap = maxTokensCap;
         this.thread = Thread.ofPlatform().name("llama-engine").daemon().unstarted(this::loop);
         thread.start();
     }
@@ -102,7 +105,8 @@ public final class LlamaEngine implements LlmEngine {
     }
 
     @Override
-    public Generation submit(PromptSource prompt, GenerationRequest request) {
+    public Generation submit(PromptSource prompt, GenerationRequest asked) {
+        GenerationRequest request = maxTokensCap > 0 && asked.maxTokens() > maxTokensCap ? asked.withMaxTokens(maxTokensCap) : asked;
         return withModel(m -> {
             ModelInfo info = m.info();
             if (!info.generates()) {

@@ -91,12 +91,12 @@ public final class LoadedModel implements AutoCloseable {
         }
     }
 
-    /** The UTF-8 bytes a generated token stands for (control tokens give none). */
-    byte[] piece(int token) {
-        int n = Llama.tokenToPiece(vocab, token, pieceBuffer, (int) pieceBuffer.byteSize(), false);
+    /** The UTF-8 bytes a generated token stands for; control tokens give their text only with {@code special}. */
+    byte[] piece(int token, boolean special) {
+        int n = Llama.tokenToPiece(vocab, token, pieceBuffer, (int) pieceBuffer.byteSize(), special);
         if (n < 0) {
             pieceBuffer = arena.allocate(-n);
-            n = Llama.tokenToPiece(vocab, token, pieceBuffer, (int) pieceBuffer.byteSize(), false);
+            n = Llama.tokenToPiece(vocab, token, pieceBuffer, (int) pieceBuffer.byteSize(), special);
         }
         return pieceBuffer.asSlice(0, Math.max(n, 0)).toArray(JAVA_BYTE);
     }

@@ -129,7 +129,7 @@ final class Scheduler {
             finish(s, FinishReason.STOP);
             return;
         }
-        String text = a.text.accept(model.piece(token));
+        String text = a.text.accept(model.piece(token, a.request.specialText()));
         if (!text.isEmpty()) {
             a.handle.emit(new GenerationEvent.Text(text));
         }

@@ -1,23 +1,23 @@
 package com.mysticanvas.llm.engine;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
  * Turns the bytes of generated tokens into text that is safe to send: only whole UTF-8 characters (a token
  * may end inside one), and never the start of a stop string until it is known not to be one.
+ * <p>
+ * Characters are decoded the way llama.cpp's grammar sampler decodes them: a sequence's length comes from its
+ * lead byte and overlong forms are accepted. A grammar that allows "你" (U+4F60) also lets a model spell it as
+ * the overlong F0 84 BD A0; a strict decoder would turn that into four U+FFFD and break the JSON the grammar
+ * guaranteed. The text we send is always well-formed: overlong input comes out as the character it encodes.
  */
 final class TextStream {
+    private static final int REPLACEMENT = 0xFFFD;
+
     private final List<String> stops;
-    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
-    private ByteBuffer pendingBytes = ByteBuffer.allocate(16);
     private final StringBuilder held = new StringBuilder();
+    private int codePoint;
+    private int continuationBytes;
     private boolean stopped;
 
     TextStream(List<String> stops) {
@@ -29,21 +29,9 @@ final class TextStream {
         if (stopped) {
             return "";
         }
-        if (pendingBytes.remaining() < bytes.length) {
-            ByteBuffer bigger = ByteBuffer.allocate(pendingBytes.position() + bytes.length + 16);
-            pendingBytes.flip();
-            bigger.put(pendingBytes);
-            pendingBytes = bigger;
+        for (byte b : bytes) {
+            decode(b & 0xFF);
         }
-        pendingBytes.put(bytes);
-        pendingBytes.flip();
-        CharBuffer chars = CharBuffer.allocate(pendingBytes.remaining() + 1);
-        CoderResult result = decoder.decode(pendingBytes, chars, false);
-        if (result.isError()) {
-            throw new IllegalStateException("UTF-8 decoder error with REPLACE action: " + result);
-        }
-        pendingBytes.compact(); // an incomplete character stays for the next token
-        held.append(chars.flip());
         return release();
     }
 
@@ -57,15 +45,44 @@ final class TextStream {
         if (stopped) {
             return "";
         }
-        pendingBytes.flip();
-        CharBuffer chars = CharBuffer.allocate(pendingBytes.remaining() * 2 + 2);
-        decoder.decode(pendingBytes, chars, true);
-        decoder.flush(chars);
-        pendingBytes.clear();
-        held.append(chars.flip());
+        if (continuationBytes > 0) {
+            held.appendCodePoint(REPLACEMENT);
+            continuationBytes = 0;
+        }
         String rest = held.toString();
         held.setLength(0);
         return rest;
+    }
+
+    private void decode(int b) {
+        if (continuationBytes > 0) {
+            if ((b & 0xC0) == 0x80) {
+                codePoint = codePoint << 6 | b & 0x3F;
+                if (--continuationBytes == 0) {
+                    boolean valid = codePoint <= 0x10FFFF && (codePoint < 0xD800 || codePoint > 0xDFFF);
+                    held.appendCodePoint(valid ? codePoint : REPLACEMENT);
+                }
+                return;
+            }
+            held.appendCodePoint(REPLACEMENT); // the character broke off; b starts something new
+            continuationBytes = 0;
+        }
+        if (b < 0x80) {
+            held.append((char) b);
+        } else if ((b & 0xE0) == 0xC0) {
+            start(b & 0x1F, 1);
+        } else if ((b & 0xF0) == 0xE0) {
+            start(b & 0x0F, 2);
+        } else if ((b & 0xF8) == 0xF0) {
+            start(b & 0x07, 3);
+        } else {
+            held.appendCodePoint(REPLACEMENT); // a stray continuation byte, or F8..FF
+        }
+    }
+
+    private void start(int bits, int following) {
+        codePoint = bits;
+        continuationBytes = following;
     }
 
     private String release() {

@@ -308,6 +308,9 @@ class LlmWorkerHttpTest {
     @Test
     @Order(10)
     void aClientThatDisconnectsFreesItsSlot() throws Exception {
+        // A context of 32k tokens: the tiny model needs seconds to fill it, so the reply is surely still running below.
+        assertThat(worker.post("/v1/llm/load", Json.object().put("model", TINY).put("n_ctx", 32768).put("parallel", 1)).status())
+                .isEqualTo(200);
         ObjectNode body = chat("Go on forever.", 100_000);
         body.put("stream", true);
         HttpResponse<InputStream> response = worker.stream("/v1/chat/completions", body);

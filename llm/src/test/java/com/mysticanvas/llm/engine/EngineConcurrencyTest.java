@@ -32,7 +32,7 @@ class EngineConcurrencyTest {
     }
 
     private void start(int parallel, int queue) {
-        engine = new LlamaEngine(1, queue);
+        engine = new LlamaEngine(1, queue, 0);
         engine.load(tiny, "tiny-llama.gguf", new LoadOptions(512 * parallel, 1, 0, parallel));
     }
 
@@ -84,7 +84,7 @@ class EngineConcurrencyTest {
 
     @Test
     void aCancelledRequestFreesItsSlotWithinAStep() throws Exception {
-        engine = new LlamaEngine(1, 2);
+        engine = new LlamaEngine(1, 2, 0);
         engine.load(tiny, "tiny-llama.gguf", new LoadOptions(4096, 1, 0, 1));
         Generation endless = engine.submit(LlamaEngineTest.text("go on"), LlamaEngineTest.greedy(4000, List.of()));
         assertThat(endless.next(10, TimeUnit.SECONDS)).isInstanceOf(GenerationEvent.Text.class);

@@ -25,7 +25,7 @@ class EngineLifecycleTest {
     @BeforeAll
     static void start() throws Exception {
         tiny = LlmSynthModels.writeTiny(dir);
-        engine = new LlamaEngine(1, 2);
+        engine = new LlamaEngine(1, 2, 0);
     }
 
     @AfterAll

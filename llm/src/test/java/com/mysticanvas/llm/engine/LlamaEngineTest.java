@@ -23,7 +23,7 @@ class LlamaEngineTest {
     @BeforeAll
     static void start() throws Exception {
         tiny = LlmSynthModels.writeTiny(dir);
-        engine = new LlamaEngine(1, 4);
+        engine = new LlamaEngine(1, 4, 0);
         engine.load(tiny, "tiny-llama.gguf", new LoadOptions(2048, 1, 0, 2));
     }
 

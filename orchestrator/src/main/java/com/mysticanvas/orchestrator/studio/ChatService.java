@@ -29,7 +29,7 @@ import java.util.Set;
 public final class ChatService {
     /** Conversation settings passed to the model; anything else in settings is the UI's own. */
     private static final Set<String> SAMPLING_KEYS = Set.of("temperature", "top_p", "top_k", "min_p", "max_tokens",
-            "seed", "presence_penalty", "frequency_penalty", "repeat_penalty", "stop");
+            "seed", "presence_penalty", "frequency_penalty", "repeat_penalty", "stop", "logit_bias");
     private static final long SAVE_EVERY_MS = 250;
 
     private final ConversationStore store;
