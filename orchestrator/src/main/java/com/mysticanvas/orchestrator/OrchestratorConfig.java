@@ -61,11 +61,6 @@ public record OrchestratorConfig(
                 maxBodyBytes, policy, budgetBytes, corsOrigin, limits);
     }
 
-    public OrchestratorConfig withThreads(int llm, int sd) {
-        return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llm, sd, logLevel,
-                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits);
-    }
-
     /**
      * The thread split saved in the studio's Settings ({@code {"llm":N,"sd":M}}) fills in what the command
      * line left at 0; the command line wins, and what neither sets stays the worker's own default.
