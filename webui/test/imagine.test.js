@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
-import { cleanPrompt, imagineCommand, promptRequest } from '../src/lib/imagine.js'
+import { cleanPrompt, imagineCommand, imagineMessage, promptRequest } from '../src/lib/imagine.js'
 import { useChatStore } from '../src/stores/chat.js'
 import { useImagineStore } from '../src/stores/imagine.js'
 import { useSettingsStore } from '../src/stores/settings.js'
@@ -29,6 +29,8 @@ describe('imagine, the text part', () => {
     expect(cleanPrompt('<think>hmm</think>\n\nPrompt: "a red fox, snow, dusk"\nThis prompt shows...', 'x')).toBe('a red fox, snow, dusk')
     expect(cleanPrompt(' \n ... \n', 'a red fox')).toBe('a red fox')
     expect(cleanPrompt('x'.repeat(900), '')).toHaveLength(400)
+    expect(imagineMessage('a *bold* <b>fox</b>')).toBe('Imagined an image: *a \\*bold\\* \\<b\\>fox\\</b\\>*')
+    expect(cleanPrompt('a\u0004fox\fin\u200b snow \uFFFD\rsecond line', '')).toBe('a fox in snow')
   })
 })
 

@@ -43,8 +43,8 @@ export function promptRequest(messages, focus) {
 export function cleanPrompt(text, fallback) {
   const line = (text || '')
     .replace(/<think>[\s\S]*?<\/think>/g, '')
-    .split('\n')
-    .map((l) => l.trim())
+    .split(/\r\n|\r|\n/)
+    .map((l) => l.replace(/[\p{Cc}\p{Cf}\uFFFD]+/gu, ' ').replace(/\s+/g, ' ').trim()) // no control characters or broken bytes
     .find((l) => /[\p{L}\p{N}]/u.test(l)) || ''
   const prompt = line.replace(/^(image\s+)?prompt\s*:\s*/i, '').replace(/^["'`]+|["'`]+$/g, '').trim()
   return (prompt || (fallback || '').trim()).slice(0, MAX_PROMPT_CHARS)
@@ -52,5 +52,5 @@ export function cleanPrompt(text, fallback) {
 
 /** What the saved assistant message says (the model sees this in later turns). */
 export function imagineMessage(prompt) {
-  return `Imagined an image: *${prompt}*`
+  return `Imagined an image: *${prompt.replace(/[\\*_`[\]<>]/g, '\\$&')}*` // the prompt as text, not Markdown
 }
