@@ -47,10 +47,11 @@ describe('imagine store', () => {
       'POST /v1/chat/completions': sse([chunk('a red fox'), chunk(', snow'), ['message', '[DONE]']]),
       'POST /api/images': sse([['queued', { job: 'j' }], ['progress', { job: 'j', step: 1, steps: 2 }], ['image', { image: gallery }], ['done', { images: [gallery] }]]),
       'GET /api/conversations': json({ data: [] }),
+      'PATCH /api/conversations/c1': json({ id: 'c1', title: 'a fox' }),
     })
     useSettingsStore().values = { 'images.defaults': { width: 64, height: 64, steps: 2 } }
     const chat = useChatStore()
-    chat.current = { id: 'c1', title: 't' }
+    chat.current = { id: 'c1', title: 'New chat' }
     await useImagineStore().fromCommand('c1', 'a fox', '/imagine a fox')
 
     expect(server.calls('POST', '/v1/chat/completions')[0].body.messages[1].content).toMatch(/Write an image prompt for: a fox$/)
@@ -60,6 +61,7 @@ describe('imagine store', () => {
       { role: 'assistant', content: 'Imagined an image: *a red fox, snow*', imageId: 'g1' },
     ])
     expect(chat.messages.map((m) => m.role)).toEqual(['user', 'assistant'])
+    expect(server.calls('PATCH', '/api/conversations/c1').map((r) => r.body)).toEqual([{ title: 'a fox' }])
     expect(useImagineStore().run).toBeNull()
   })
 

@@ -197,9 +197,12 @@ export const useChatStore = defineStore('chat', {
       } else {
         this.turn.message = assistant
       }
-      if (content && conversation.title === NEW_TITLE) {
-        this.update(conversation.id, { title: titleFrom(content) }).catch(() => {})
-      }
+      if (content) this.nameIfNew(conversation, content)
+    },
+
+    /** A chat still called "New chat" is named after its first message. */
+    nameIfNew(conversation, text) {
+      if (conversation.title === NEW_TITLE) this.update(conversation.id, { title: titleFrom(text) }).catch(() => {})
     },
   },
 })

@@ -21,7 +21,9 @@ export const useImagineStore = defineStore('imagine', {
   actions: {
     /** The /imagine command: the user's words are kept as their message, then used as the subject. */
     async fromCommand(conversationId, focus, commandText) {
-      await useChatStore().append(conversationId, { role: 'user', content: commandText })
+      const chat = useChatStore()
+      await chat.append(conversationId, { role: 'user', content: commandText })
+      if (chat.current?.id === conversationId) chat.nameIfNew(chat.current, focus || commandText)
       return this.start(conversationId, focus, focus)
     },
 
