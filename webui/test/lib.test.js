@@ -6,9 +6,9 @@ import { samplingFromForm, samplingToForm } from '../src/lib/sampling.js'
 import { formatTokenStats } from '../src/lib/format.js'
 
 describe('router', () => {
-  it('reads view, parameter and query from the hash, and falls back to chat', () => {
-    expect(parseHash('#/gallery/abc-1?x=1')).toEqual({ view: 'gallery', param: 'abc-1', query: { x: '1' } })
-    expect(parseHash('')).toEqual({ view: 'chat', param: null, query: {} })
+  it('reads view and parameter from the hash, and falls back to chat', () => {
+    expect(parseHash('#/gallery/abc-1?x=1')).toEqual({ view: 'gallery', param: 'abc-1' })
+    expect(parseHash('')).toEqual({ view: 'chat', param: null })
     expect(parseHash('#/nowhere')).toMatchObject({ view: 'chat' })
     expect(parseHash(hashFor('chat', 'a/b c'))).toMatchObject({ view: 'chat', param: 'a/b c' })
   })

@@ -1,5 +1,5 @@
-// A hash router small enough to read in one go: #/view/param?query. The views are fixed, so
-// vue-router would add more than it saves.
+// A hash router small enough to read in one go: #/view/param. The views are fixed, so vue-router
+// would add more than it saves.
 import { reactive } from 'vue'
 
 export const VIEWS = [
@@ -10,14 +10,12 @@ export const VIEWS = [
   { name: 'settings', title: 'Settings' },
 ]
 
-/** Parses "#/chat/abc?q=x" into {view: 'chat', param: 'abc', query: {q: 'x'}}; unknown views fall back to chat. */
+/** Parses "#/chat/abc" into {view: 'chat', param: 'abc'}; unknown views fall back to chat. */
 export function parseHash(hash) {
-  const [path, search = ''] = hash.replace(/^#\/?/, '').split('?')
-  const [view, ...rest] = path.split('/').filter(Boolean)
+  const [view, ...rest] = hash.replace(/^#\/?/, '').split('?')[0].split('/').filter(Boolean)
   return {
     view: VIEWS.some((v) => v.name === view) ? view : 'chat',
     param: rest.length ? decodeURIComponent(rest.join('/')) : null,
-    query: Object.fromEntries(new URLSearchParams(search)),
   }
 }
 

@@ -104,9 +104,5 @@ export const useImagesStore = defineStore('images', {
       this.form = { ...formFromImage(image, this.form), seed: -1, init_image: await dataUrlOf(`/api/gallery/${encodeURIComponent(image.id)}/image`) }
       this.defaultsApplied = true
     },
-
-    reuseSeed(seed) {
-      this.form.seed = seed
-    },
   },
 })
