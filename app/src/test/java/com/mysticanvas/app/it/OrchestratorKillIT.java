@@ -55,6 +55,10 @@ class OrchestratorKillIT {
             streaming.close();
             OrphanIT.awaitGone(workers, Duration.ofSeconds(5));
             assertThat(workers).noneMatch(ProcessHandle::isAlive);
+            for (ProcessHandle worker : workers) { // they exited cleanly, models loaded: no native crash on the way out
+                assertThat(Path.of(System.getProperty("java.io.tmpdir"), "mysticanvas-worker-crash-" + worker.pid() + ".log"))
+                        .doesNotExist();
+            }
         }
 
         try (OrchestratorProcess second = new OrchestratorProcess(dir)) {
