@@ -5,6 +5,7 @@ import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.SdEngine;
 import com.mysticanvas.sd.pipeline.GenerationCancelledException;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
+import com.mysticanvas.sd.pipeline.GeneratedImage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,20 +105,24 @@ public final class ImageJobs implements AutoCloseable {
                 return;
             }
             current = job;
+            List<GeneratedImage> images = null;
+            ApiException error = null;
             try {
                 job.started();
-                job.finished(engine.generate(job.request(),
-                        (image, images, step, steps, preview) -> job.stepped(image, step, steps, preview.get())));
-            } catch (GenerationCancelledException e) {
-                job.failed(e, true);
+                images = engine.generate(job.request(),
+                        (image, n, step, steps, preview) -> job.stepped(image, step, steps, preview.get()));
             } catch (ApiException e) {
-                job.failed(e, false);
+                error = e;
             } catch (RuntimeException | Error e) {
                 // Anything, even an Error, fails this job only: the dispatcher must live on for the next ones.
-                job.failed(new ApiException(500, "server_error", "generation_failed",
-                        "generation failed: " + e.getClass().getSimpleName() + ": " + e.getMessage()), false);
-            } finally {
-                current = null;
+                error = new ApiException(500, "server_error", "generation_failed",
+                        "generation failed: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+            current = null; // idle before anyone hears the outcome
+            if (images != null) {
+                job.finished(images);
+            } else {
+                job.failed(error, error instanceof GenerationCancelledException);
             }
         }
     }
