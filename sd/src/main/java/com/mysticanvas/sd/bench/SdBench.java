@@ -5,13 +5,15 @@ import com.mysticanvas.sd.synth.SdSynthModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * Times the SD networks of a checkpoint as one generation uses them: load (graphs + sessions), the text encoder
  * (cond + uncond windows), one UNet step with classifier-free guidance (batch 2), the VAE decode, and the total for
- * N steps; prints peak RSS. Writes the sd15 synthetic checkpoint first when that is the one named and it is missing. Usage: {@code SdBench CHECKPOINT [size=512] [steps=20] [threads=cores] [runs=3]}.
+ * N steps; prints the peak RSS of each phase and what each leaves resident. Writes the sd15 synthetic checkpoint first when that is the one named and it is missing. Usage: {@code SdBench CHECKPOINT [size=512] [steps=20] [threads=cores] [runs=3]}.
  * The UNet is fed random latents: the sampler's own arithmetic is negligible next to it.
  */
 public final class SdBench {
@@ -42,8 +44,12 @@ public final class SdBench {
             SdSynthModels.write("sd15", checkpoint.toAbsolutePath().getParent().getParent().getParent());
             System.out.printf(Locale.ROOT, "wrote %s in %.1f s%n", checkpoint, seconds(w));
         }
+        PhaseMemory memory = new PhaseMemory();
         long t0 = System.nanoTime();
-        try (SdModel model = SdModel.load(checkpoint, null, threads)) {
+        memory.begin();
+        SdModel model = SdModel.load(checkpoint, null, threads);
+        memory.end("load");
+        try {
             double load = seconds(t0);
             int positions = model.spec().clip().positions();
             long[] ids = new long[2 * positions];
@@ -62,13 +68,19 @@ public final class SdBench {
             double[] vae = new double[runs];
             for (int r = 0; r < runs; r++) {
                 long s = System.nanoTime();
+                memory.begin();
                 context = model.encodeText(ids, 2, false);
+                memory.end("text encoder");
                 text[r] = seconds(s);
                 s = System.nanoTime();
+                memory.begin();
                 model.unet(sample, 2, h, h, new float[] {500, 500}, context, positions);
+                memory.end("UNet step");
                 unet[r] = seconds(s);
                 s = System.nanoTime();
+                memory.begin();
                 model.decode(latent, h, h);
+                memory.end("VAE decode");
                 vae[r] = seconds(s);
             }
             double textMedian = median(text);
@@ -81,7 +93,40 @@ public final class SdBench {
             System.out.printf(Locale.ROOT, "UNet step, CFG batch 2    %.2f s   (runs: %s)%n", unetMedian, Arrays.toString(unet));
             System.out.printf(Locale.ROOT, "VAE decode                %.2f s%n", vaeMedian);
             System.out.printf(Locale.ROOT, "total for %d steps        %.1f s%n", steps, textMedian + steps * unetMedian + vaeMedian);
-            System.out.printf(Locale.ROOT, "peak RSS                  %d MB%n", peakRssKb() / 1024);
+        } finally {
+            memory.begin();
+            model.close();
+            memory.end("unload");
+        }
+        memory.print();
+    }
+
+    /** Peak RSS of each phase (the kernel's peak is reset before it) and the RSS left after it, split anon/file. */
+    private static final class PhaseMemory {
+        private final Map<String, Long> peaks = new LinkedHashMap<>();
+        private final Map<String, ProcessMemory> after = new LinkedHashMap<>();
+        private boolean perPhase = true;
+
+        void begin() {
+            perPhase &= ProcessMemory.resetPeak();
+        }
+
+        void end(String phase) {
+            ProcessMemory m = ProcessMemory.now();
+            peaks.merge(phase, m.peakKb(), Math::max);
+            after.put(phase, m);
+        }
+
+        void print() {
+            System.out.println(perPhase ? "memory (MB)      phase peak   after: RSS   anon   file"
+                    : "memory (MB)      peak so far  after: RSS   anon   file   (peak reset not allowed here)");
+            for (Map.Entry<String, Long> e : peaks.entrySet()) {
+                ProcessMemory m = after.get(e.getKey());
+                System.out.printf(Locale.ROOT, "  %-14s %8d %13d %6d %6d%n", e.getKey(), e.getValue() / 1024,
+                        m.rssKb() / 1024, m.anonKb() / 1024, m.fileKb() / 1024);
+            }
+            long peak = peaks.values().stream().mapToLong(Long::longValue).max().orElse(-1);
+            System.out.printf(Locale.ROOT, "peak RSS                  %d MB%n", peak / 1024);
         }
     }
 
@@ -102,14 +147,5 @@ public final class SdBench {
         double[] s = v.clone();
         Arrays.sort(s);
         return s[s.length / 2];
-    }
-
-    private static long peakRssKb() throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        return -1;
     }
 }
