@@ -91,10 +91,14 @@ public final class SdModel implements AutoCloseable {
                 }
             }
             model = new SdModel(ck, vf, spec, vae, vaePrefix, threads);
-            model.clip = model.session(ClipGraph.build(spec.clip(), new CheckpointWeights(ck, spec.clipPrefix())), ck, Map.of());
+            // The UNet first, and the heap trimmed after it: building its session is the load's peak (ORT holds the
+            // weights twice while it folds and reorders them), so nothing else should be resident yet.
             model.unet = model.session(UNetGraph.build(spec.unet(), new CheckpointWeights(ck, spec.unetPrefix())), ck, Map.of());
+            NativeHeap.trim();
+            model.clip = model.session(ClipGraph.build(spec.clip(), new CheckpointWeights(ck, spec.clipPrefix())), ck, Map.of());
             SafeTensors vaeSource = model.vaeSource();
             model.vaeDecoder = model.session(VaeGraph.decoder(vae, new CheckpointWeights(vaeSource, vaePrefix)), vaeSource, Map.of());
+            NativeHeap.trim();
             return model;
         } catch (OrtException e) {
             closeQuietly(model, ck, vf);
@@ -175,8 +179,10 @@ public final class SdModel implements AutoCloseable {
                 (e.getKey().startsWith(spec.unetPrefix()) ? unetWeights : clipWeights).put(e.getKey(), t);
             }
             closeSessions(false);
-            clip = session(ClipGraph.build(spec.clip(), new CheckpointWeights(checkpoint, spec.clipPrefix())), checkpoint, clipWeights);
+            NativeHeap.trim();
             unet = session(UNetGraph.build(spec.unet(), new CheckpointWeights(checkpoint, spec.unetPrefix())), checkpoint, unetWeights);
+            NativeHeap.trim();
+            clip = session(ClipGraph.build(spec.clip(), new CheckpointWeights(checkpoint, spec.clipPrefix())), checkpoint, clipWeights);
             merged.forEach(OnnxTensor::close);
             merged = tensors;
             loras = List.copyOf(wanted);
@@ -284,6 +290,7 @@ public final class SdModel implements AutoCloseable {
             if (vaeFile != null) {
                 vaeFile.close();
             }
+            NativeHeap.trim();
         }
     }
 
