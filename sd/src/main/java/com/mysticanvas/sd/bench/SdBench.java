@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
 
 /**
  * Times the SD networks of a checkpoint as one generation uses them: load (graphs + sessions), the text encoder
- * (cond + uncond windows), one UNet step with classifier-free guidance (batch 2), the VAE decode, and the total for
+ * (cond + uncond windows), one UNet step with classifier-free guidance (batch 2), a last step (which releases the
+ * UNet's scratch memory, as a generation's last step does), the VAE decode, and the total for
  * N steps; prints the peak RSS of each phase and what each leaves resident. Writes the sd15 synthetic checkpoint first when that is the one named and it is missing. Usage: {@code SdBench CHECKPOINT [size=512] [steps=20] [threads=cores] [runs=3]}.
  * The UNet is fed random latents: the sampler's own arithmetic is negligible next to it.
  */
@@ -65,6 +66,7 @@ public final class SdBench {
             float[] context = null;
             double[] text = new double[runs];
             double[] unet = new double[runs];
+            double[] lastUnet = new double[runs];
             double[] vae = new double[runs];
             for (int r = 0; r < runs; r++) {
                 long s = System.nanoTime();
@@ -74,9 +76,14 @@ public final class SdBench {
                 text[r] = seconds(s);
                 s = System.nanoTime();
                 memory.begin();
-                model.unet(sample, 2, h, h, new float[] {500, 500}, context, positions);
+                model.unet(sample, 2, h, h, new float[] {500, 500}, context, positions, false);
                 memory.end("UNet step");
                 unet[r] = seconds(s);
+                s = System.nanoTime();
+                memory.begin();
+                model.unet(sample, 2, h, h, new float[] {1, 1}, context, positions, true);
+                memory.end("UNet last step");
+                lastUnet[r] = seconds(s);
                 s = System.nanoTime();
                 memory.begin();
                 model.decode(latent, h, h);
@@ -91,6 +98,7 @@ public final class SdBench {
             System.out.printf(Locale.ROOT, "load (graphs + sessions)  %.2f s%n", load);
             System.out.printf(Locale.ROOT, "text encoder (2 windows)  %.3f s%n", textMedian);
             System.out.printf(Locale.ROOT, "UNet step, CFG batch 2    %.2f s   (runs: %s)%n", unetMedian, Arrays.toString(unet));
+            System.out.printf(Locale.ROOT, "UNet last step            %.2f s   (gives its scratch memory back)%n", median(lastUnet));
             System.out.printf(Locale.ROOT, "VAE decode                %.2f s%n", vaeMedian);
             System.out.printf(Locale.ROOT, "total for %d steps        %.1f s%n", steps, textMedian + steps * unetMedian + vaeMedian);
         } finally {
