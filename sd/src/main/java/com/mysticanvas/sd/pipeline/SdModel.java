@@ -137,14 +137,14 @@ public final class SdModel implements AutoCloseable {
 
     /** The UNet runs every step: it keeps its arena until the last step of a generation gives it back. */
     private OrtSession unetSession(Map<String, OnnxTensor> replaced) throws OrtException {
-        return session(UNetGraph.build(spec.unet(), new CheckpointWeights(checkpoint, spec.unetPrefix())), checkpoint,
-                replaced, Scratch.KEPT);
+        CheckpointWeights weights = new CheckpointWeights(checkpoint, spec.unetPrefix(), UNetGraph.keptNarrow(spec.unet()));
+        return session(UNetGraph.build(spec.unet(), weights), checkpoint, replaced, Scratch.KEPT);
     }
 
     /** The text encoder runs once per generation: its scratch memory goes back after each run. */
     private OrtSession clipSession(Map<String, OnnxTensor> replaced) throws OrtException {
-        return session(ClipGraph.build(spec.clip(), new CheckpointWeights(checkpoint, spec.clipPrefix())), checkpoint,
-                replaced, Scratch.RELEASED);
+        CheckpointWeights weights = new CheckpointWeights(checkpoint, spec.clipPrefix(), ClipGraph.keptNarrow());
+        return session(ClipGraph.build(spec.clip(), weights), checkpoint, replaced, Scratch.RELEASED);
     }
 
     public SdModelSpec spec() {

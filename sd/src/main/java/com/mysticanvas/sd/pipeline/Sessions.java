@@ -3,6 +3,7 @@ package com.mysticanvas.sd.pipeline;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import com.mysticanvas.sd.onnx.OnnxGraph;
 import java.nio.file.Path;
@@ -47,6 +48,11 @@ public final class Sessions {
             options.setCPUArenaAllocator(scratch == Scratch.KEPT);
             // With or without the arena: one block per run, planned from the first run's shapes.
             options.setMemoryPatternOptimization(true);
+            // Weights kept narrow are initializers that are also graph inputs: ORT warns once about each of them
+            // (hundreds), and this fp16 transformer of ORT 1.29 dereferences null on them (a crash in createSession).
+            // It has nothing else to do in our graphs, where every other Cast of a weight is folded.
+            options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            options.addConfigEntry("optimization.disable_specified_optimizers", "FuseFp16InitializerToFp32NodeTransformer");
             // Spinning threads burn the cores the HTTP side and the other worker need between ops.
             options.addConfigEntry("session.intra_op.allow_spinning", "0");
             options.addConfigEntry("session.model_external_initializers_file_folder_path",
