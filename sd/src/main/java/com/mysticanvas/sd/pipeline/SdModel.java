@@ -234,9 +234,8 @@ public final class SdModel implements AutoCloseable {
     /** Text encoder over windows of 77 token ids: returns [windows, 77, width] flattened. */
     public float[] encodeText(long[] ids, int windows, boolean penultimate) throws OrtException {
         try (OnnxTensor in = OnnxTensor.createTensor(Sessions.env(), LongBuffer.wrap(ids),
-                new long[] {windows, spec.clip().positions()});
-             OrtSession.Result r = clip.run(Map.of("input_ids", in))) {
-            return floats(r, penultimate ? "penultimate" : "hidden");
+                new long[] {windows, spec.clip().positions()})) {
+            return runOnce(clip, Map.of("input_ids", in), penultimate ? "penultimate" : "hidden");
         }
     }
 
@@ -258,9 +257,8 @@ public final class SdModel implements AutoCloseable {
 
     /** VAE decoder: latent [1,c,h,w] to image [1,3,h*f,w*f] in [-1,1]. */
     public float[] decode(float[] latent, int height, int width) throws OrtException {
-        try (OnnxTensor z = tensor(latent, 1, vae.latentChannels(), height, width);
-             OrtSession.Result r = vaeDecoder.run(Map.of("latent", z))) {
-            return floats(r, "image");
+        try (OnnxTensor z = tensor(latent, 1, vae.latentChannels(), height, width)) {
+            return runOnce(vaeDecoder, Map.of("latent", z), "image");
         }
     }
 
@@ -271,9 +269,20 @@ public final class SdModel implements AutoCloseable {
             vaeEncoder = session(VaeGraph.encoder(vae, new CheckpointWeights(source, vaePrefix)), source, Map.of(),
                     Scratch.RELEASED);
         }
-        try (OnnxTensor x = tensor(image, 1, vae.imageChannels(), height, width);
-             OrtSession.Result r = vaeEncoder.run(Map.of("image", x))) {
-            return floats(r, "latent");
+        try (OnnxTensor x = tensor(image, 1, vae.imageChannels(), height, width)) {
+            return runOnce(vaeEncoder, Map.of("image", x), "latent");
+        }
+    }
+
+    /**
+     * Runs a network that gives its scratch memory back ({@link Scratch#RELEASED}) and trims the C heap after it:
+     * glibc would otherwise keep the freed blocks (160 MB after SD 1.5's text encoder widened its weights).
+     */
+    private static float[] runOnce(OrtSession session, Map<String, OnnxTensor> inputs, String output) throws OrtException {
+        try (OrtSession.Result r = session.run(inputs)) {
+            return floats(r, output);
+        } finally {
+            NativeHeap.trim();
         }
     }
 
