@@ -15,7 +15,6 @@ import com.mysticanvas.sd.model.CheckpointInspector;
 import com.mysticanvas.sd.model.SdModelSpec;
 import com.mysticanvas.sd.model.VaeConfig;
 import com.mysticanvas.sd.onnx.OnnxGraph;
-import com.mysticanvas.sd.pipeline.Sessions.Scratch;
 import com.mysticanvas.sd.safetensors.DType;
 import com.mysticanvas.sd.safetensors.ModelFileException;
 import com.mysticanvas.sd.safetensors.SafeTensors;
@@ -103,7 +102,7 @@ public final class SdModel implements AutoCloseable {
             model.clip = model.clipSession(Map.of());
             SafeTensors vaeSource = model.vaeSource();
             model.vaeDecoder = model.session(VaeGraph.decoder(vae, new CheckpointWeights(vaeSource, vaePrefix)), vaeSource,
-                    Map.of(), Scratch.RELEASED);
+                    Map.of());
             NativeHeap.trim();
             return model;
         } catch (OrtException e) {
@@ -130,21 +129,18 @@ public final class SdModel implements AutoCloseable {
         return vaeFile != null ? vaeFile : checkpoint;
     }
 
-    private OrtSession session(OnnxGraph graph, SafeTensors weights, Map<String, OnnxTensor> replaced, Scratch scratch)
-            throws OrtException {
-        return Sessions.create(graph, weights.path().toAbsolutePath().getParent(), replaced, threads, scratch);
+    private OrtSession session(OnnxGraph graph, SafeTensors weights, Map<String, OnnxTensor> replaced) throws OrtException {
+        return Sessions.create(graph, weights.path().toAbsolutePath().getParent(), replaced, threads);
     }
 
-    /** The UNet runs every step: it keeps its arena until the last step of a generation gives it back. */
     private OrtSession unetSession(Map<String, OnnxTensor> replaced) throws OrtException {
         CheckpointWeights weights = new CheckpointWeights(checkpoint, spec.unetPrefix(), UNetGraph.keptNarrow(spec.unet()));
-        return session(UNetGraph.build(spec.unet(), weights), checkpoint, replaced, Scratch.KEPT);
+        return session(UNetGraph.build(spec.unet(), weights), checkpoint, replaced);
     }
 
-    /** The text encoder runs once per generation: its scratch memory goes back after each run. */
     private OrtSession clipSession(Map<String, OnnxTensor> replaced) throws OrtException {
         CheckpointWeights weights = new CheckpointWeights(checkpoint, spec.clipPrefix(), ClipGraph.keptNarrow());
-        return session(ClipGraph.build(spec.clip(), weights), checkpoint, replaced, Scratch.RELEASED);
+        return session(ClipGraph.build(spec.clip(), weights), checkpoint, replaced);
     }
 
     public SdModelSpec spec() {
@@ -266,8 +262,7 @@ public final class SdModel implements AutoCloseable {
     public float[] encode(float[] image, int height, int width) throws OrtException {
         if (vaeEncoder == null) {
             SafeTensors source = vaeSource();
-            vaeEncoder = session(VaeGraph.encoder(vae, new CheckpointWeights(source, vaePrefix)), source, Map.of(),
-                    Scratch.RELEASED);
+            vaeEncoder = session(VaeGraph.encoder(vae, new CheckpointWeights(source, vaePrefix)), source, Map.of());
         }
         try (OnnxTensor x = tensor(image, 1, vae.imageChannels(), height, width)) {
             return runOnce(vaeEncoder, Map.of("image", x), "latent");
@@ -275,11 +270,12 @@ public final class SdModel implements AutoCloseable {
     }
 
     /**
-     * Runs a network that gives its scratch memory back ({@link Scratch#RELEASED}) and trims the C heap after it:
-     * glibc would otherwise keep the freed blocks (160 MB after SD 1.5's text encoder widened its weights).
+     * Runs a network used once per image (text encoder, VAE) and gives its scratch memory back at once: the
+     * arena's regions (the VAE decode's 1.1 GB at 512x512 would otherwise stay through every later UNet step),
+     * then the C heap's free blocks (glibc kept 160 MB after SD 1.5's text encoder had widened its weights).
      */
-    private static float[] runOnce(OrtSession session, Map<String, OnnxTensor> inputs, String output) throws OrtException {
-        try (OrtSession.Result r = session.run(inputs)) {
+    private float[] runOnce(OrtSession session, Map<String, OnnxTensor> inputs, String output) throws OrtException {
+        try (OrtSession.Result r = session.run(inputs, releaseScratch)) {
             return floats(r, output);
         } finally {
             NativeHeap.trim();

@@ -17,36 +17,21 @@ public final class Sessions {
         return OrtEnvironment.getEnvironment();
     }
 
-    /** Where a session's activations (its scratch memory) come from. */
-    public enum Scratch {
-        /**
-         * ONNX Runtime's arena, kept between runs: for a network run many times in a row (the UNet, once per
-         * step). It keeps its peak until a run with {@link #releasingScratch()} options gives it back.
-         */
-        KEPT,
-        /** malloc and free on every run: for a network run once per image, whose memory is back as soon as it ends. */
-        RELEASED
-    }
-
-    /** A session that keeps its arena between runs (tests, one-off graphs). */
-    public static OrtSession create(OnnxGraph graph, Path weightsDir, Map<String, OnnxTensor> replaced, int threads)
-            throws OrtException {
-        return create(graph, weightsDir, replaced, threads, Scratch.KEPT);
-    }
-
     /**
      * A session for a graph whose weights lie, as external data, in files inside {@code weightsDir};
-     * {@code replaced} initializers (LoRA-merged weights) are taken from memory instead.
+     * {@code replaced} initializers (LoRA-merged weights) are taken from memory instead. Its activations come from
+     * ORT's arena, which keeps its peak between runs until a run with {@link #releasingScratch()} gives it back.
      */
-    public static OrtSession create(OnnxGraph graph, Path weightsDir, Map<String, OnnxTensor> replaced, int threads,
-                                    Scratch scratch) throws OrtException {
+    public static OrtSession create(OnnxGraph graph, Path weightsDir, Map<String, OnnxTensor> replaced, int threads)
+            throws OrtException {
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setIntraOpNumThreads(Math.max(1, threads));
             options.setInterOpNumThreads(1);
-            options.setCPUArenaAllocator(scratch == Scratch.KEPT);
-            // With or without the arena: one block per run, planned from the first run's shapes.
+            // Without the arena every first run at a new size mmaps and faults in each activation afresh: the
+            // first 512x512 VAE decode took 60% more CPU time that way.
+            options.setCPUArenaAllocator(true);
             options.setMemoryPatternOptimization(true);
             // Weights kept narrow are initializers that are also graph inputs: ORT warns once about each of them
             // (hundreds), and this fp16 transformer of ORT 1.29 dereferences null on them (a crash in createSession).
@@ -64,7 +49,10 @@ public final class Sessions {
         }
     }
 
-    /** Run options that make a {@link Scratch#KEPT} session give its arena's free memory back after the run. */
+    /**
+     * Run options that make a session give its arena's free regions back to the system after the run (all but the
+     * arena's first region, which in our sessions holds weights or is small).
+     */
     public static OrtSession.RunOptions releasingScratch() throws OrtException {
         OrtSession.RunOptions options = new OrtSession.RunOptions();
         options.addRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
