@@ -14,7 +14,9 @@ import java.util.SplittableRandom;
  * Times the SD networks of a checkpoint as one generation uses them: load (graphs + sessions), the text encoder
  * (cond + uncond windows), one UNet step with classifier-free guidance (batch 2), a last step (which releases the
  * UNet's scratch memory, as a generation's last step does), the VAE decode, and the total for
- * N steps; prints the peak RSS of each phase and what each leaves resident. Writes the sd15 synthetic checkpoint first when that is the one named and it is missing. Usage: {@code SdBench CHECKPOINT [size=512] [steps=20] [threads=cores] [runs=3]}.
+ * N steps; prints the peak RSS of each phase and what each leaves resident. Writes the sd15 synthetic checkpoint
+ * first when that is the one named and it is missing.
+ * Usage: {@code SdBench CHECKPOINT [size=512] [steps=20] [threads=cores] [runs=3] [memory=balanced|low]}.
  * The UNet is fed random latents: the sampler's own arithmetic is negligible next to it.
  */
 public final class SdBench {
@@ -28,10 +30,12 @@ public final class SdBench {
         int steps = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         int threads = args.length > 3 ? Integer.parseInt(args[3]) : Runtime.getRuntime().availableProcessors();
         int runs = args.length > 4 ? Integer.parseInt(args[4]) : 3;
+        SdModel.Memory memory = args.length > 5 ? SdModel.Memory.valueOf(args[5].toUpperCase(Locale.ROOT))
+                : SdModel.Memory.BALANCED;
         // ORT needs a big native stack; run everything on a thread that has one, like the worker's engine thread.
         Thread t = Thread.ofPlatform().stackSize(16L << 20).start(() -> {
             try {
-                run(checkpoint, size, steps, threads, runs);
+                run(checkpoint, size, steps, threads, runs, memory);
             } catch (Exception e) {
                 throw new RuntimeException(e);
             }
@@ -39,17 +43,18 @@ public final class SdBench {
         t.join();
     }
 
-    private static void run(Path checkpoint, int size, int steps, int threads, int runs) throws Exception {
+    private static void run(Path checkpoint, int size, int steps, int threads, int runs, SdModel.Memory memory)
+            throws Exception {
         if (!Files.exists(checkpoint) && checkpoint.getFileName().toString().equals(SD15_FILE)) {
             long w = System.nanoTime();
             SdSynthModels.write("sd15", checkpoint.toAbsolutePath().getParent().getParent().getParent());
             System.out.printf(Locale.ROOT, "wrote %s in %.1f s%n", checkpoint, seconds(w));
         }
-        PhaseMemory memory = new PhaseMemory();
+        PhaseMemory phases = new PhaseMemory();
         long t0 = System.nanoTime();
-        memory.begin();
-        SdModel model = SdModel.load(checkpoint, null, threads);
-        memory.end("load");
+        phases.begin();
+        SdModel model = SdModel.load(checkpoint, null, threads, memory);
+        phases.end("load");
         try {
             double load = seconds(t0);
             int positions = model.spec().clip().positions();
@@ -70,31 +75,31 @@ public final class SdBench {
             double[] vae = new double[runs];
             for (int r = 0; r < runs; r++) {
                 long s = System.nanoTime();
-                memory.begin();
+                phases.begin();
                 context = model.encodeText(ids, 2, false);
-                memory.end("text encoder");
+                phases.end("text encoder");
                 text[r] = seconds(s);
                 s = System.nanoTime();
-                memory.begin();
+                phases.begin();
                 model.unet(sample, 2, h, h, new float[] {500, 500}, context, positions, false);
-                memory.end("UNet step");
+                phases.end("UNet step");
                 unet[r] = seconds(s);
                 s = System.nanoTime();
-                memory.begin();
+                phases.begin();
                 model.unet(sample, 2, h, h, new float[] {1, 1}, context, positions, true);
-                memory.end("UNet last step");
+                phases.end("UNet last step");
                 lastUnet[r] = seconds(s);
                 s = System.nanoTime();
-                memory.begin();
+                phases.begin();
                 model.decode(latent, h, h);
-                memory.end("VAE decode");
+                phases.end("VAE decode");
                 vae[r] = seconds(s);
             }
             double textMedian = median(text);
             double unetMedian = median(unet);
             double vaeMedian = median(vae);
-            System.out.printf(Locale.ROOT, "checkpoint %s, %dx%d, %d threads, medians of %d runs%n",
-                    checkpoint.getFileName(), size, size, threads, runs);
+            System.out.printf(Locale.ROOT, "checkpoint %s, %dx%d, %d threads, memory %s, medians of %d runs%n",
+                    checkpoint.getFileName(), size, size, threads, memory.name().toLowerCase(Locale.ROOT), runs);
             System.out.printf(Locale.ROOT, "load (graphs + sessions)  %.2f s%n", load);
             System.out.printf(Locale.ROOT, "text encoder (2 windows)  %.3f s%n", textMedian);
             System.out.printf(Locale.ROOT, "UNet step, CFG batch 2    %.2f s   (runs: %s)%n", unetMedian, Arrays.toString(unet));
@@ -102,11 +107,11 @@ public final class SdBench {
             System.out.printf(Locale.ROOT, "VAE decode                %.2f s%n", vaeMedian);
             System.out.printf(Locale.ROOT, "total for %d steps        %.1f s%n", steps, textMedian + steps * unetMedian + vaeMedian);
         } finally {
-            memory.begin();
+            phases.begin();
             model.close();
-            memory.end("unload");
+            phases.end("unload");
         }
-        memory.print();
+        phases.print();
     }
 
     /** Peak RSS of each phase (the kernel's peak is reset before it) and the RSS left after it, split anon/file. */
