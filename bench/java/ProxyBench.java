@@ -28,8 +28,7 @@ public final class ProxyBench {
         int ttfbRounds = args.length > 0 ? Integer.parseInt(args[0]) : 500;
         int streamEvents = args.length > 1 ? Integer.parseInt(args[1]) : 20000;
         Path tmp = Files.createTempDirectory("proxy-bench");
-        OrchestratorConfig config = new OrchestratorConfig("127.0.0.1", 0, tmp.resolve("models"), tmp.resolve("data"),
-                null, null, null, 1, 1, "warn", 64L << 20);
+        OrchestratorConfig config = OrchestratorConfig.loopback(0, tmp.resolve("models"), tmp.resolve("data"));
         try (Orchestrator o = Orchestrator.start(config,
                 WorkerLauncher.sameJvm(Map.of(WorkerKind.LLM, SseSourceWorker.class.getName(), WorkerKind.SD, Main.class.getName())),
                 SupervisorTiming.DEFAULT, System.out)) {

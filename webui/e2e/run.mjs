@@ -1,6 +1,6 @@
 // Browser tests: starts the real orchestrator from the built jar (with its real workers) on a free
 // port with fresh folders, runs every e2e/*.test.mjs with node's test runner against it in headless
-// Chromium, then stops it. Usage: node e2e/run.mjs path/to/mysticanvas.jar
+// Chromium, then stops it. Usage: node e2e/run.mjs path/to/mysticanvas.jar (E2E_VERBOSE=1 shows its log)
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -31,13 +31,19 @@ const url = await new Promise((resolveUrl, reject) => {
 })
 
 const here = new URL('.', import.meta.url).pathname
-const files = readdirSync(here).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => join(here, f))
-const tests = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], {
+// E2E_ONLY=chat,images runs only the files whose names contain one of those words.
+const only = process.env.E2E_ONLY?.split(',')
+const files = readdirSync(here).filter((f) => f.endsWith('.test.mjs') && (!only || only.some((w) => f.includes(w))))
+  .sort().map((f) => join(here, f))
+// Not spawnSync: this process must keep reading the orchestrator's output meanwhile, or its console
+// pipe fills up, its log writes block, and a restarted worker's handshake line is never read.
+const tests = spawn(process.execPath, ['--test', '--test-concurrency=1', ...files], {
   stdio: 'inherit',
   env: { ...process.env, MYSTI_URL: url, MYSTI_MODELS: models },
 })
+const status = await new Promise((r) => tests.once('exit', (code) => r(code)))
 
 orchestrator.kill('SIGTERM')
 await new Promise((r) => orchestrator.once('exit', r))
 rmSync(work, { recursive: true, force: true })
-process.exit(tests.status ?? 1)
+process.exit(status ?? 1)

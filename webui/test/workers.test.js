@@ -2,7 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { mount } from '@vue/test-utils'
 import { useWorkersStore } from '../src/stores/workers.js'
-import WorkerCard from '../src/components/WorkerCard.vue'
+import { nextTick } from 'vue'
+import WorkerCard from '../src/components/models/WorkerCard.vue'
+import WorkerBanner from '../src/components/layout/WorkerBanner.vue'
 
 describe('workers store', () => {
   beforeEach(() => setActivePinia(createPinia()))
@@ -25,5 +27,33 @@ describe('WorkerCard', () => {
     expect(w.text()).toContain('150.0 MB')
     expect(w.text()).toContain('Last problem: exited on signal 9')
     expect(w.text()).toContain('Image worker')
+  })
+})
+
+describe('WorkerBanner', () => {
+  beforeEach(() => setActivePinia(createPinia()))
+
+  it('appears while a worker is down and goes away when it is back', async () => {
+    const s = useWorkersStore()
+    s.connected = s.everConnected = true
+    s.apply({ event: 'workers', data: JSON.stringify({ llm: { name: 'llm', state: 'ready' }, sd: { name: 'sd', state: 'ready' } }) })
+    const w = mount(WorkerBanner)
+    expect(w.find('[data-testid=worker-banner]').exists()).toBe(false)
+
+    s.apply({ event: 'worker', data: JSON.stringify({ name: 'sd', state: 'restarting', lastError: 'exited on signal 9 (exit code 137)' }) })
+    await nextTick()
+    expect(w.get('[role=alert]').text()).toContain('The image worker stopped (exited on signal 9 (exit code 137)) and is restarting')
+
+    s.apply({ event: 'worker', data: JSON.stringify({ name: 'sd', state: 'ready', lastError: 'exited on signal 9 (exit code 137)' }) })
+    await nextTick()
+    expect(w.find('[role=alert]').exists()).toBe(false)
+  })
+
+  it('says so when the connection to the orchestrator itself is lost', async () => {
+    const s = useWorkersStore()
+    s.everConnected = true
+    s.connected = false
+    const w = mount(WorkerBanner)
+    expect(w.get('[data-testid=offline-banner]').text()).toContain('Lost the connection to MystiCanvas')
   })
 })

@@ -17,3 +17,20 @@ export function formatDuration(ms) {
   if (m < 60) return `${m}m ${s % 60}s`
   return `${Math.floor(m / 60)}h ${m % 60}m`
 }
+
+export function formatTime(ms) {
+  if (!ms) return ''
+  const d = new Date(ms)
+  const today = new Date().toDateString() === d.toDateString()
+  return today ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : d.toLocaleDateString()
+}
+
+/** "12 + 48 tokens · 31.2 tokens/s" from a saved message, or '' when it has no counts. */
+export function formatTokenStats(m) {
+  const parts = []
+  if (m.promptTokens != null || m.completionTokens != null) {
+    parts.push(`${m.promptTokens ?? '?'} + ${m.completionTokens ?? '?'} tokens`)
+  }
+  if (m.tokensPerSecond) parts.push(`${m.tokensPerSecond.toFixed(1)} tokens/s`)
+  return parts.join(' · ')
+}

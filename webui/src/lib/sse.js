@@ -1,5 +1,6 @@
 // Server-Sent Events over fetch(): unlike EventSource it can POST a body and send an
 // Authorization header, so one parser serves /api/events, chat streams and image progress.
+import { apiFetch, errorFrom } from './api.js'
 
 /** Incremental SSE parser: feed text chunks, get {event, data} objects for each complete event. */
 export class SseParser {
@@ -40,23 +41,28 @@ export async function readSse(response, onEvent) {
   const reader = response.body.getReader()
   const decoder = new TextDecoder()
   const parser = new SseParser()
-  for (;;) {
-    const { value, done } = await reader.read()
-    if (done) break
-    for (const e of parser.push(decoder.decode(value, { stream: true }))) onEvent(e)
+  try {
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) break
+      for (const e of parser.push(decoder.decode(value, { stream: true }))) onEvent(e)
+    }
+  } catch (e) {
+    reader.cancel().catch(() => {}) // a handler that gave up closes the stream, which stops the work behind it
+    throw e
   }
 }
 
-/** An Error with the message of a {"error":{"message"}} body, or the HTTP status. */
-export async function errorFrom(response) {
-  let message = `HTTP ${response.status}`
-  try {
-    const body = await response.json()
-    if (body?.error?.message) message = body.error.message
-  } catch {
-    // not JSON
-  }
-  const error = new Error(message)
-  error.status = response.status
-  return error
+/**
+ * POSTs a JSON body and reads the SSE answer, calling onEvent(name, payload) with each event's
+ * data parsed as JSON (the OpenAI end marker "[DONE]" arrives as the string itself).
+ */
+export async function postSse(path, body, onEvent, signal) {
+  const response = await apiFetch(path, { method: 'POST', body, signal, headers: { Accept: 'text/event-stream' } })
+  await readSse(response, ({ event, data }) => onEvent(event, data === '[DONE]' ? data : JSON.parse(data)))
+}
+
+/** True for the error fetch() throws when its AbortSignal fires (the user pressed stop). */
+export function isAbort(e) {
+  return e?.name === 'AbortError'
 }

@@ -7,6 +7,7 @@ export const useWorkersStore = defineStore('workers', {
   state: () => ({
     workers: {},
     connected: false,
+    everConnected: false,
     error: null,
   }),
   getters: {
@@ -24,7 +25,9 @@ export const useWorkersStore = defineStore('workers', {
       while (!signal?.aborted) {
         try {
           const response = await apiFetch('/api/events', { signal, headers: { Accept: 'text/event-stream' } })
+          if (!response.ok) throw new Error(`HTTP ${response.status}`)
           this.connected = true
+          this.everConnected = true
           this.error = null
           await readSse(response, (e) => this.apply(e))
         } catch (e) {

@@ -1,11 +1,13 @@
 package com.mysticanvas.app;
 
 import com.mysticanvas.core.Handshake;
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.WorkerConfig;
 import com.mysticanvas.llm.LlmWorker;
 import com.mysticanvas.orchestrator.Orchestrator;
 import com.mysticanvas.orchestrator.OrchestratorConfig;
 import com.mysticanvas.orchestrator.WorkerLauncher;
+import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import com.mysticanvas.sd.SdWorker;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -48,10 +50,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--sd-model", description = "checkpoint in models/sd/checkpoints to load at start")
     String sdModel;
 
-    @Option(names = "--llm-threads", defaultValue = "0", description = "threads for llama.cpp (default: half the cores)")
+    @Option(names = "--llm-threads", defaultValue = "0", description = "threads for llama.cpp (default: the split saved in Settings, else half the cores)")
     int llmThreads;
 
-    @Option(names = "--sd-threads", defaultValue = "0", description = "threads for Stable Diffusion (default: the other half)")
+    @Option(names = "--sd-threads", defaultValue = "0", description = "threads for Stable Diffusion (default: the split saved in Settings, else the other half)")
     int sdThreads;
 
     @Option(names = "--log-level", defaultValue = "info", description = "engine log level: error, warn, info, debug (default ${DEFAULT-VALUE})")
@@ -59,6 +61,40 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--max-body-mb", defaultValue = "64", description = "largest request body accepted, in MiB (default ${DEFAULT-VALUE})")
     int maxBodyMb;
+
+    @Option(names = "--memory-policy", defaultValue = "auto", description = "when an image job would not fit beside the "
+            + "language model: auto (unload the language model only then), unload-llm-for-images (always), keep-both (refuse the job)")
+    String memoryPolicy;
+
+    @Option(names = "--memory-budget-mb", defaultValue = "0", description = "most memory both workers may use together, in MiB (default: what the machine has)")
+    long memoryBudgetMb;
+
+    @Option(names = "--cors-origin", description = "let web pages from this origin call the API (e.g. http://localhost:3000); CORS is off without it")
+    String corsOrigin;
+
+    @Option(names = "--max-image-side", defaultValue = "2048", description = "largest image width/height in pixels (default ${DEFAULT-VALUE})")
+    int maxImageSide;
+
+    @Option(names = "--max-steps", defaultValue = "150", description = "most sampler steps per image (default ${DEFAULT-VALUE})")
+    int maxSteps;
+
+    @Option(names = "--max-batch", defaultValue = "16", description = "most images per request (default ${DEFAULT-VALUE})")
+    int maxBatch;
+
+    @Option(names = "--max-prompt-chars", defaultValue = "20000", description = "longest image prompt (default ${DEFAULT-VALUE})")
+    int maxPromptChars;
+
+    @Option(names = "--image-queue", defaultValue = "8", description = "image jobs that may wait behind the running one (default ${DEFAULT-VALUE})")
+    int imageQueue;
+
+    @Option(names = "--max-tokens", defaultValue = "0", description = "most tokens one reply may generate; 0 = up to the context (default)")
+    int maxTokens;
+
+    @Option(names = "--llm-queue", defaultValue = "16", description = "chat requests that may wait for a free slot (default ${DEFAULT-VALUE})")
+    int llmQueue;
+
+    @Option(names = "--max-streams", defaultValue = "64", description = "event streams relayed at once (default ${DEFAULT-VALUE})")
+    int maxStreams;
 
     @Option(names = "--parent-pid", defaultValue = "0", hidden = true, description = "set by the orchestrator for its workers")
     long parentPid;
@@ -76,12 +112,20 @@ public final class Main implements Callable<Integer> {
         int llm = llmThreads > 0 ? llmThreads : Math.max(1, cores / 2);
         int sd = sdThreads > 0 ? sdThreads : Math.max(1, cores - cores / 2);
         String secret = System.getenv(Handshake.SECRET_ENV);
+        Limits limits;
+        try {
+            limits = new Limits(maxImageSide, maxSteps, maxBatch, maxPromptChars, imageQueue, maxTokens, llmQueue, maxStreams);
+        } catch (IllegalArgumentException e) {
+            System.err.println("mysticanvas: " + e.getMessage());
+            return 2;
+        }
         switch (mode) {
             case "orchestrator" -> {
-                OrchestratorConfig config = new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey,
-                        llmModel, sdModel, llm, sd, logLevel, maxBodyMb * 1024L * 1024L);
                 Orchestrator orchestrator;
                 try {
+                    OrchestratorConfig config = new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey,
+                            llmModel, sdModel, llmThreads, sdThreads, logLevel, maxBodyMb * 1024L * 1024L,
+                            MemoryPolicy.parse(memoryPolicy), memoryBudgetMb << 20, corsOrigin, limits);
                     orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(Main.class.getName()));
                 } catch (IllegalArgumentException e) {
                     System.err.println("mysticanvas: " + e.getMessage());
@@ -91,9 +135,9 @@ public final class Main implements Callable<Integer> {
                 orchestrator.runUntilShutdown();
             }
             case "llm-worker" -> LlmWorker.run(new WorkerConfig(port, parentPid, modelsDir, dataDir, llmModel,
-                    llm, logLevel, secret));
+                    llm, logLevel, secret, limits));
             case "sd-worker" -> SdWorker.run(new WorkerConfig(port, parentPid, modelsDir, dataDir, sdModel,
-                    sd, logLevel, secret));
+                    sd, logLevel, secret, limits));
             default -> throw new CommandLine.ParameterException(new CommandLine(this),
                     "unknown --mode '" + mode + "': expected orchestrator, llm-worker or sd-worker");
         }

@@ -14,6 +14,13 @@ import java.nio.file.Path;
  * @param threads      engine threads; 0 = engine default
  * @param logLevel     engine log level: error, warn, info, debug
  * @param secret       per-run secret required in {@link Handshake#SECRET_HEADER}; null disables the check
+ * @param limits       bounds on requests
  */
 public record WorkerConfig(int port, long parentPid, Path modelsDir, Path dataDir, String startupModel,
-                           int threads, String logLevel, String secret) {}
+                           int threads, String logLevel, String secret, Limits limits) {
+    /** With the default limits. */
+    public WorkerConfig(int port, long parentPid, Path modelsDir, Path dataDir, String startupModel,
+                        int threads, String logLevel, String secret) {
+        this(port, parentPid, modelsDir, dataDir, startupModel, threads, logLevel, secret, Limits.DEFAULTS);
+    }
+}

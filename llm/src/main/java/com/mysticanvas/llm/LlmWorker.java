@@ -1,28 +1,29 @@
 package com.mysticanvas.llm;
 
-import com.mysticanvas.core.ApiException;
-import com.mysticanvas.core.Json;
 import com.mysticanvas.core.WorkerConfig;
 import com.mysticanvas.core.WorkerKind;
 import com.mysticanvas.core.WorkerServer;
-import io.javalin.http.Handler;
-import io.javalin.http.HandlerType;
+import com.mysticanvas.llm.api.LlmRoutes;
+import com.mysticanvas.llm.engine.LlamaEngine;
+import com.mysticanvas.llm.llama.LlamaLog;
 
-/** Entry point of {@code --mode llm-worker}. Until the llama.cpp engine lands it serves health only. */
+/**
+ * Entry point of {@code --mode llm-worker}: llama.cpp behind an OpenAI-compatible HTTP API on 127.0.0.1.
+ * The model given with {@code --llm-model} is loaded in the background once the handshake is out, so the
+ * orchestrator sees the worker (and its {@code loading} state) at once.
+ */
 public final class LlmWorker {
     private LlmWorker() {}
 
     public static void run(WorkerConfig config) {
-        WorkerServer.start(WorkerKind.LLM, config, routes -> {
-            routes.get("/health", ctx -> ctx.json(Json.object().put("status", "ok").putNull("model")));
-            Handler noModel = ctx -> {
-                throw ApiException.noModelLoaded("the llama.cpp engine is not available yet");
-            };
-            for (String path : new String[] {"/v1/chat/*", "/v1/completions", "/v1/embeddings", "/v1/llm/*"}) {
-                for (HandlerType method : new HandlerType[] {HandlerType.GET, HandlerType.POST}) {
-                    routes.addHttpHandler(method, path, noModel);
-                }
-            }
-        });
+        LlamaLog.setLevel(config.logLevel());
+        LlamaEngine engine = new LlamaEngine(Math.max(1, config.threads()), config.limits().llmQueue(),
+                config.limits().maxTokens());
+        LlmRoutes routes = new LlmRoutes(engine, config.modelsDir());
+        WorkerServer.start(WorkerKind.LLM, config, routes::register);
+        Runtime.getRuntime().addShutdownHook(new Thread(engine::close, "llama-close"));
+        if (config.startupModel() != null && !config.startupModel().isBlank()) {
+            Thread.ofVirtual().name("startup-load").start(() -> routes.loadAtStartup(config.startupModel()));
+        }
     }
 }

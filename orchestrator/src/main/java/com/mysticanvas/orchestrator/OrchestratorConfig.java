@@ -1,10 +1,17 @@
 package com.mysticanvas.orchestrator;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.core.Limits;
+import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import java.nio.file.Path;
 
 /**
  * How the orchestrator runs. Worker threads 0 means "let the worker choose"; the launcher splits
  * the machine's cores between the two workers so their thread pools never fight for them.
+ *
+ * @param memoryBudgetBytes cap on what both workers together may use (0: the machine's available memory)
+ * @param limits            bounds on requests, passed to the workers too
+ * @param corsOrigin        origin allowed to call the API from a browser page of another site, or null (CORS off)
  */
 public record OrchestratorConfig(
         String host,
@@ -17,7 +24,55 @@ public record OrchestratorConfig(
         int llmThreads,
         int sdThreads,
         String logLevel,
-        long maxBodyBytes) {
+        long maxBodyBytes,
+        MemoryPolicy memoryPolicy,
+        long memoryBudgetBytes,
+        String corsOrigin,
+        Limits limits) {
+
+    /** Defaults for everything but the address and folders (tests, benchmarks). */
+    public static OrchestratorConfig loopback(int port, Path modelsDir, Path dataDir) {
+        return new OrchestratorConfig("127.0.0.1", port, modelsDir, dataDir, null, null, null, 1, 1, "info",
+                64L << 20, MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS);
+    }
+
+    public OrchestratorConfig withModels(String llm, String sd) {
+        return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llm, sd, llmThreads, sdThreads, logLevel,
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits);
+    }
+
+    public OrchestratorConfig withApiKey(String key) {
+        return new OrchestratorConfig(host, port, modelsDir, dataDir, key, llmModel, sdModel, llmThreads, sdThreads, logLevel,
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits);
+    }
+
+    public OrchestratorConfig withThreads(int llm, int sd) {
+        return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llm, sd, logLevel,
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits);
+    }
+
+    public OrchestratorConfig withLimits(Limits l) {
+        return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llmThreads, sdThreads, logLevel,
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, l);
+    }
+
+    public OrchestratorConfig withMemory(MemoryPolicy policy, long budgetBytes) {
+        return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llmThreads, sdThreads, logLevel,
+                maxBodyBytes, policy, budgetBytes, corsOrigin, limits);
+    }
+
+    /**
+     * The thread split saved in the studio's Settings ({@code {"llm":N,"sd":M}}) fills in what the command
+     * line left at 0; the command line wins, and what neither sets stays the worker's own default.
+     */
+    public OrchestratorConfig withSavedThreads(JsonNode saved) {
+        return withThreads(llmThreads > 0 ? llmThreads : positive(saved.path("llm")),
+                sdThreads > 0 ? sdThreads : positive(saved.path("sd")));
+    }
+
+    private static int positive(JsonNode n) {
+        return n.canConvertToInt() && n.isIntegralNumber() && n.asInt() > 0 ? Math.min(n.asInt(), 1024) : 0;
+    }
 
     public boolean isLoopback() {
         return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");

@@ -83,6 +83,7 @@ public final class ProcessManager implements AutoCloseable {
                 "--models-dir", config.modelsDir().toAbsolutePath().toString(),
                 "--data-dir", config.dataDir().toAbsolutePath().toString(),
                 "--log-level", config.logLevel()));
+        args.addAll(config.limits().args());
         int threads = kind == WorkerKind.LLM ? config.llmThreads() : config.sdThreads();
         if (threads > 0) {
             args.addAll(List.of("--" + kind.id() + "-threads", Integer.toString(threads)));

@@ -3,6 +3,7 @@ package com.mysticanvas.orchestrator;
 import com.mysticanvas.core.ApiException;
 import com.mysticanvas.core.Handshake;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.LoopbackHttp;
 import com.mysticanvas.core.WorkerKind;
 import io.javalin.http.Context;
 import jakarta.servlet.http.HttpServletResponse;
@@ -14,7 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
@@ -31,13 +31,12 @@ final class ReverseProxy {
             "authorization", "http2-settings", Handshake.SECRET_HEADER.toLowerCase());
 
     private final ProcessManager processes;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .build();
+    private final InFlight inFlight;
+    private final HttpClient http = LoopbackHttp.client();
 
-    ReverseProxy(ProcessManager processes) {
+    ReverseProxy(ProcessManager processes, InFlight inFlight) {
         this.processes = processes;
+        this.inFlight = inFlight;
     }
 
     void forward(Context ctx, WorkerKind kind) throws IOException {
@@ -47,12 +46,13 @@ final class ReverseProxy {
             throw notReady(worker);
         }
         HttpResponse<InputStream> upstream = send(ctx, kind, port);
-        try (InputStream body = upstream.body()) {
+        boolean eventStream = upstream.headers().firstValue("content-type")
+                .map(t -> t.startsWith("text/event-stream")).orElse(false);
+        try (InputStream body = inFlight.track(upstream.body());
+             InFlight.StreamSlot slot = eventStream ? inFlight.streamSlot() : null) {
             HttpServletResponse res = ctx.res();
             res.setStatus(upstream.statusCode());
             copyHeaders(upstream, res);
-            boolean eventStream = upstream.headers().firstValue("content-type")
-                    .map(t -> t.startsWith("text/event-stream")).orElse(false);
             OutputStream out = res.getOutputStream();
             if (eventStream) {
                 res.setHeader("Cache-Control", "no-cache");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.ApiException;
 import com.mysticanvas.core.Handshake;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.LoopbackHttp;
 import com.mysticanvas.core.WorkerKind;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,13 +18,12 @@ import java.time.Duration;
 /** The orchestrator's own calls to its workers (not proxied ones): model lists, chat turns, image jobs. */
 public final class WorkerClient {
     private final ProcessManager processes;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .build();
+    private final InFlight inFlight;
+    private final HttpClient http = LoopbackHttp.client();
 
-    public WorkerClient(ProcessManager processes) {
+    public WorkerClient(ProcessManager processes, InFlight inFlight) {
         this.processes = processes;
+        this.inFlight = inFlight;
     }
 
     /** GET returning JSON, or an ApiException with the worker's own error. */
@@ -40,10 +40,22 @@ public final class WorkerClient {
     }
 
     /**
-     * POST whose 200 answer is read as it arrives (an event stream); the caller closes it. Any other
+     * POST whose 200 answer body is read as it arrives (an event stream); the caller closes it. Any other
      * status becomes an ApiException with the worker's own error, before anything is sent to our client.
      */
-    public HttpResponse<InputStream> openStream(WorkerKind kind, String path, JsonNode body) {
+    public InputStream openStream(WorkerKind kind, String path, JsonNode body) {
+        InFlight.StreamSlot slot = inFlight.streamSlot();
+        HttpResponse<InputStream> r;
+        try {
+            r = sendStreaming(kind, path, body);
+        } catch (RuntimeException e) {
+            slot.close();
+            throw e;
+        }
+        return inFlight.track(r.body(), slot);
+    }
+
+    private HttpResponse<InputStream> sendStreaming(WorkerKind kind, String path, JsonNode body) {
         HttpResponse<InputStream> r = send(kind, request(kind, path)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))), HttpResponse.BodyHandlers.ofInputStream());

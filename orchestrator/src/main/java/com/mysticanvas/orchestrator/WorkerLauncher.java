@@ -2,6 +2,7 @@ package com.mysticanvas.orchestrator;
 
 import com.mysticanvas.core.WorkerKind;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,10 @@ public interface WorkerLauncher {
         // `java -jar` grants native access through the jar's manifest; `-cp` needs the flag.
         if (!jvmOptions.contains(NATIVE_ACCESS)) {
             jvmOptions.add(NATIVE_ACCESS);
+        }
+        // A worker killed by its native engine leaves its crash report in the temp folder, not the user's working folder.
+        if (jvmOptions.stream().noneMatch(o -> o.startsWith("-XX:ErrorFile="))) {
+            jvmOptions.add("-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "mysticanvas-worker-crash-%p.log"));
         }
         String classPath = System.getProperty("java.class.path");
         return (kind, workerArgs) -> {

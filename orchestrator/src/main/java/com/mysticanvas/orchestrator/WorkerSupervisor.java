@@ -3,6 +3,7 @@ package com.mysticanvas.orchestrator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Handshake;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.LoopbackHttp;
 import com.mysticanvas.core.WorkerKind;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -42,10 +43,7 @@ final class WorkerSupervisor {
     private final SupervisorTiming timing;
     private final PrintStream console;
     private final Consumer<WorkerStatus> onChange;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .build();
+    private final HttpClient http = LoopbackHttp.client();
     private final AtomicInteger restarts = new AtomicInteger();
     private final Object wakeUp = new Object();
 
@@ -201,7 +199,9 @@ final class WorkerSupervisor {
         }
         process = p;
         CompletableFuture<Integer> handshake = new CompletableFuture<>();
-        Thread reader = Thread.ofVirtual().name(kind.id() + "-output").start(() -> forwardOutput(p, handshake));
+        // A platform thread: a pipe read blocks its carrier, and two readers parked on virtual threads
+        // took both carriers of a 2-core machine, which stopped every HTTP request of the orchestrator.
+        Thread reader = Thread.ofPlatform().daemon().name(kind.id() + "-output").start(() -> forwardOutput(p, handshake));
 
         boolean modelReported = false;
         String killReason = null;

@@ -3,14 +3,18 @@ package com.mysticanvas.orchestrator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.mysticanvas.core.Limits;
+import com.mysticanvas.core.Json;
 import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ProcessManagerTest {
     private static OrchestratorConfig config(String host, String key) {
-        return new OrchestratorConfig(host, 0, Path.of("m"), Path.of("d"), key, "a.gguf", null, 1, 3, "warn", 1024);
+        return new OrchestratorConfig(host, 0, Path.of("m"), Path.of("d"), key, "a.gguf", null, 1, 3, "warn", 1024,
+                MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS);
     }
 
     @Test
@@ -21,9 +25,20 @@ class ProcessManagerTest {
                 .contains("--models-dir " + Path.of("m").toAbsolutePath())
                 .contains("--log-level warn")
                 .contains("--llm-threads 1")
+                .contains("--max-image-side 2048 --max-steps 150")
                 .endsWith("--llm-model a.gguf");
         assertThat(String.join(" ", ProcessManager.workerArgs(config("127.0.0.1", null), WorkerKind.SD, null)))
                 .contains("--mode sd-worker").contains("--sd-threads 3").doesNotContain("--sd-model");
+    }
+
+    @Test
+    void savedThreadSplitFillsOnlyWhatTheCommandLineLeftOpen() {
+        OrchestratorConfig open = config("127.0.0.1", null).withThreads(0, 3);
+        OrchestratorConfig saved = open.withSavedThreads(Json.parse("{\"llm\":2,\"sd\":5}"));
+        assertThat(List.of(saved.llmThreads(), saved.sdThreads())).containsExactly(2, 3);
+        OrchestratorConfig junk = open.withThreads(0, 0).withSavedThreads(Json.parse("{\"llm\":-1,\"sd\":\"four\"}"));
+        assertThat(List.of(junk.llmThreads(), junk.sdThreads())).containsExactly(0, 0);
+        assertThat(String.join(" ", ProcessManager.workerArgs(junk, WorkerKind.LLM, null))).doesNotContain("--llm-threads");
     }
 
     @Test

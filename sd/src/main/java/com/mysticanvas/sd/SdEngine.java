@@ -1,6 +1,7 @@
 package com.mysticanvas.sd;
 
 import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.pipeline.DiffusionMaths;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
@@ -100,7 +101,7 @@ public final class SdEngine implements AutoCloseable {
     }
 
     public List<GeneratedImage> generate(GenerationRequest request, ProgressListener progress) {
-        request.validate();
+        request.validate(Limits.HARD);
         return run(() -> {
             SdModel m = model;
             if (m == null) {

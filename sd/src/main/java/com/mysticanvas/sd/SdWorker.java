@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.WorkerConfig;
 import com.mysticanvas.core.WorkerKind;
 import com.mysticanvas.core.WorkerServer;
@@ -18,6 +19,8 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Entry point of {@code --mode sd-worker}: health, the model lists, load/unload, and the image APIs (OpenAI's and
@@ -30,14 +33,28 @@ public final class SdWorker {
     public static void run(WorkerConfig config) {
         ModelFiles files = new ModelFiles(config.modelsDir());
         SdEngine engine = new SdEngine(files, config.threads(), DiffusionMaths.standard(() -> tokenizer(files)));
-        WorkerServer.start(WorkerKind.SD, config, routes -> routes(routes, engine, files));
+        AtomicReference<ImageJobs> jobs = new AtomicReference<>();
+        WorkerServer.start(WorkerKind.SD, config, routes -> jobs.set(routes(routes, engine, files, config.limits())));
+        // Sessions closed before the JVM exits (ONNX Runtime's own teardown crashes if one is still open or running):
+        // the running job stops at its next step, then the model is unloaded; bounded, so exit never hangs.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Thread close = Thread.ofPlatform().start(() -> {
+                jobs.get().close();
+                engine.close();
+            });
+            try {
+                close.join(Duration.ofSeconds(15));
+            } catch (InterruptedException ignored) {
+                // exiting anyway
+            }
+        }, "sd-close"));
         if (config.startupModel() != null && !config.startupModel().isBlank()) {
             engine.loadInBackground(config.startupModel());
         }
     }
 
     /** The worker's routes over an engine (tests mount them on a plain server). */
-    public static void routes(RoutesConfig routes, SdEngine engine, ModelFiles files) {
+    public static ImageJobs routes(RoutesConfig routes, SdEngine engine, ModelFiles files, Limits limits) {
         routes.get("/health", ctx -> ctx.json(Json.object().put("status", "ok").put("model", engine.model())
                 .put("loading", engine.loading()).put("vae", engine.vae())));
         routes.get("/v1/models/checkpoints", ctx -> list(ctx, files, ModelFiles.Kind.CHECKPOINT, engine.model()));
@@ -55,10 +72,11 @@ public final class SdWorker {
             engine.unload();
             ctx.json(Json.object().put("model", (String) null));
         });
-        ImageJobs jobs = new ImageJobs(engine);
+        ImageJobs jobs = new ImageJobs(engine, limits);
         OpenAiImagesApi openAi = new OpenAiImagesApi(jobs);
         openAi.routes(routes);
         new A1111Api(jobs, engine, files, openAi).routes(routes);
+        return jobs;
     }
 
     private static void list(Context ctx, ModelFiles files, ModelFiles.Kind kind, String active) throws IOException {

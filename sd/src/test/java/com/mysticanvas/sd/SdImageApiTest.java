@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.HttpServers;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.image.Png;
 import com.mysticanvas.sd.pipeline.DiffusionMaths;
 import com.mysticanvas.sd.testing.TinyModels;
@@ -54,7 +55,7 @@ class SdImageApiTest {
         ModelFiles files = new ModelFiles(models);
         engine = new SdEngine(files, 1, DiffusionMaths.standard(ClipTokenizer::bundled));
         server = HttpServers.create("127.0.0.1", 0, HttpServers.DEFAULT_MAX_BODY_BYTES,
-                c -> SdWorker.routes(c.routes, engine, files)).start();
+                c -> SdWorker.routes(c.routes, engine, files, Limits.DEFAULTS)).start();
         engine.load("tiny-sd.safetensors", null);
     }
 

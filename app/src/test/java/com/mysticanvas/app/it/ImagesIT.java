@@ -116,7 +116,7 @@ class ImagesIT {
                 HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
         List<String[]> events = new ArrayList<>();
-        readEvents(r.body(), events, e -> {
+        TestOrchestrator.readEvents(r.body(), events, e -> {
             if (e[0].equals("progress")) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
@@ -139,32 +139,7 @@ class ImagesIT {
     }
 
     private static List<String[]> sse(String path, String body) throws Exception {
-        HttpResponse<InputStream> r = o.http.send(HttpRequest.newBuilder(o.base.resolve(path))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
-        assertThat(r.statusCode()).isEqualTo(200);
-        List<String[]> events = new ArrayList<>();
-        readEvents(r.body(), events, e -> false);
-        return events;
-    }
-
-    /** Reads named SSE events until the stream ends or {@code stop} says so. */
-    private static void readEvents(InputStream in, List<String[]> into, Predicate<String[]> stop) throws Exception {
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String event = "message";
-            String line;
-            while ((line = lines.readLine()) != null) {
-                if (line.startsWith("event: ")) {
-                    event = line.substring(7);
-                } else if (line.startsWith("data: ")) {
-                    String[] e = {event, line.substring(6)};
-                    into.add(e);
-                    event = "message";
-                    if (stop.test(e)) {
-                        return;
-                    }
-                }
-            }
-        }
+        return o.postEvents(path, body);
     }
 
     private static String firstLineAfter(InputStream in, String marker) {

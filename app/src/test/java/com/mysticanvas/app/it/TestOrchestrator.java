@@ -3,12 +3,17 @@ package com.mysticanvas.app.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.app.Main;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.WorkerKind;
 import com.mysticanvas.orchestrator.Orchestrator;
 import com.mysticanvas.orchestrator.OrchestratorConfig;
 import com.mysticanvas.orchestrator.SupervisorTiming;
 import com.mysticanvas.orchestrator.WorkerLauncher;
+import com.mysticanvas.orchestrator.memory.MemoryPolicy;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -19,7 +24,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -35,14 +42,18 @@ public final class TestOrchestrator implements AutoCloseable {
     public final Orchestrator orchestrator;
     public final URI base;
     public final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final String apiKey;
     private final ByteArrayOutputStream consoleBytes = new ByteArrayOutputStream();
 
     private TestOrchestrator(Builder b) {
         PrintStream console = new PrintStream(new TeeStream(consoleBytes, System.out), true, StandardCharsets.UTF_8);
-        OrchestratorConfig config = new OrchestratorConfig("127.0.0.1", 0, b.modelsDir, b.dataDir, b.apiKey,
-                b.llmModel, b.sdModel, 1, 1, "info", 64L * 1024 * 1024);
+        OrchestratorConfig config = OrchestratorConfig.loopback(0, b.modelsDir, b.dataDir)
+                .withThreads(b.llmThreads, b.sdThreads)
+                .withModels(b.llmModel, b.sdModel).withApiKey(b.apiKey).withMemory(b.memoryPolicy, b.memoryBudgetBytes)
+                .withLimits(b.limits);
         orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(b.mainClasses), b.timing, console);
         base = URI.create("http://127.0.0.1:" + orchestrator.port());
+        apiKey = b.apiKey;
     }
 
     public static Builder builder(Path dir) {
@@ -57,7 +68,12 @@ public final class TestOrchestrator implements AutoCloseable {
         private String apiKey;
         private String llmModel;
         private String sdModel;
+        private int llmThreads = 1;
+        private int sdThreads = 1;
         private SupervisorTiming timing = FAST;
+        private MemoryPolicy memoryPolicy = MemoryPolicy.AUTO;
+        private long memoryBudgetBytes;
+        private Limits limits = Limits.DEFAULTS;
 
         private Builder(Path dir) {
             modelsDir = dir.resolve("models");
@@ -89,8 +105,26 @@ public final class TestOrchestrator implements AutoCloseable {
             return this;
         }
 
+        /** 0 leaves a worker's thread count to the saved settings, else to the worker. */
+        public Builder threads(int llm, int sd) {
+            llmThreads = llm;
+            sdThreads = sd;
+            return this;
+        }
+
         public Builder sdModel(String name) {
             sdModel = name;
+            return this;
+        }
+
+        public Builder memory(MemoryPolicy policy, long budgetBytes) {
+            memoryPolicy = policy;
+            memoryBudgetBytes = budgetBytes;
+            return this;
+        }
+
+        public Builder limits(Limits l) {
+            limits = l;
             return this;
         }
 
@@ -111,14 +145,52 @@ public final class TestOrchestrator implements AutoCloseable {
         }
     }
 
+    /** GET, with the API key when the orchestrator has one. */
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(base.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(authorized(HttpRequest.newBuilder(base.resolve(path)).GET()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** POST of JSON, with the API key when the orchestrator has one. */
     public HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(base.resolve(path))
+        return http.send(authorized(HttpRequest.newBuilder(base.resolve(path))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(json))).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** POSTs and reads the whole event stream as [event, data] pairs (asserting a 200 first). */
+    public List<String[]> postEvents(String path, String body) throws IOException, InterruptedException {
+        HttpResponse<InputStream> r = http.send(authorized(HttpRequest.newBuilder(base.resolve(path))
+                .POST(HttpRequest.BodyPublishers.ofString(body))).build(), HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("POST " + path + " answered " + r.statusCode() + ": " + new String(r.body().readAllBytes(), StandardCharsets.UTF_8));
+        }
+        List<String[]> events = new ArrayList<>();
+        readEvents(r.body(), events, e -> false);
+        return events;
+    }
+
+    /** Reads named SSE events as [event, data] until the stream ends or {@code stop} says so. */
+    public static void readEvents(InputStream in, List<String[]> into, Predicate<String[]> stop) throws IOException {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String event = "message";
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (line.startsWith("event: ")) {
+                    event = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    String[] e = {event, line.substring(6)};
+                    into.add(e);
+                    event = "message";
+                    if (stop.test(e)) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder b) {
+        return apiKey == null ? b : b.header("Authorization", "Bearer " + apiKey);
     }
 
     public JsonNode worker(WorkerKind kind) throws IOException, InterruptedException {

@@ -66,6 +66,14 @@ class WorkerLifecycleIT {
     }
 
     @Test
+    void workerOutputIsReadOnPlatformThreads() {
+        // Blocking pipe reads on virtual threads pinned every carrier of a 2-core machine and hung all HTTP requests.
+        var readers = Thread.getAllStackTraces().keySet().stream() // lists platform threads only
+                .filter(t -> t.getName().endsWith("-output")).map(Thread::getName).toList();
+        assertThat(readers).contains("llm-output", "sd-output");
+    }
+
+    @Test
     void killedWorkerIsRestartedWithNewPid() throws Exception {
         JsonNode before = o.worker(WorkerKind.LLM);
         long pid = before.path("pid").asLong();

@@ -1,17 +1,32 @@
 package com.mysticanvas.llm.grammar;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Json;
 
 /**
  * JSON Schema to GBNF, for llama.cpp's grammar sampler ({@code response_format}).
  * CONTRACT (llm-text implements, llm-engine calls).
+ *
+ * <p>Supported: {@code type} (also lists, and OpenAPI {@code nullable}), {@code properties}/{@code required}
+ * (optional properties may be left out; properties come in the schema's order), {@code additionalProperties}
+ * (absent means none, as in llama.cpp: the model writes only declared properties), {@code items},
+ * {@code prefixItems}, {@code minItems}/{@code maxItems}, {@code enum}, {@code const}, {@code anyOf},
+ * {@code oneOf} (as anyOf), {@code allOf} of simple schemas, local {@code $ref}s ({@code #/$defs/...},
+ * {@code #/definitions/...}, recursion included), {@code minLength}/{@code maxLength}, {@code pattern}
+ * (see {@link PatternGrammar}), {@code format} date, time, date-time and uuid (other formats are annotations),
+ * and {@code minimum}/{@code maximum}/{@code exclusiveMinimum}/{@code exclusiveMaximum} on integers, and with
+ * whole-number bounds on numbers. Keywords a grammar cannot enforce ({@code not}, {@code if}, {@code
+ * uniqueItems}, {@code multipleOf}, {@code patternProperties} ...) are a 400 naming them, never silently
+ * dropped: a document the grammar accepts validates against the schema. Every grammar produced passes
+ * {@link Gbnf#parse}, which checks what llama.cpp's parser checks.
  */
 public final class JsonSchemaGrammar {
     private JsonSchemaGrammar() {}
 
     /** GBNF accepting any JSON object ({@code response_format: json_object}); root rule {@code root}. */
     public static String anyJsonObject() {
-        throw new UnsupportedOperationException("JSON schema grammars not implemented yet (issue 5)");
+        return checked(SchemaConverter.convert(Json.object().put("type", "object")));
     }
 
     /**
@@ -19,6 +34,18 @@ public final class JsonSchemaGrammar {
      * An invalid or unsupported schema throws {@code ApiException} 400 saying which part.
      */
     public static String fromSchema(JsonNode schema) {
-        throw new UnsupportedOperationException("JSON schema grammars not implemented yet (issue 5)");
+        if (schema == null || schema.isNull() || schema.isMissingNode()) {
+            throw ApiException.badRequest("JSON schema is missing");
+        }
+        return checked(SchemaConverter.convert(schema));
+    }
+
+    private static String checked(String grammar) {
+        try {
+            Gbnf.parse(grammar);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("generated an invalid grammar (a bug): " + e.getMessage() + "\n" + grammar, e);
+        }
+        return grammar;
     }
 }

@@ -96,16 +96,25 @@ public final class ConversationStore {
     }
 
     public Message append(String conversationId, String role, String content, String status) {
+        return append(conversationId, role, content, status, null);
+    }
+
+    /** Appends a message; {@code imageId} (or null) shows a gallery image with it, as imagine's result does. */
+    public Message append(String conversationId, String role, String content, String status, String imageId) {
         get(conversationId);
         if (!ROLES.contains(role)) {
             throw ApiException.badRequest("role must be one of " + ROLES + ", not '" + role + "'");
         }
         String id = UUID.randomUUID().toString();
         db.transaction(c -> {
+            if (imageId != null && Database.query(c, "SELECT 1 FROM images WHERE id = ?", rs -> 1, imageId).isEmpty()) {
+                throw ApiException.notFound("no image " + imageId + " in the gallery");
+            }
             int seq = Database.query(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?",
                     rs -> rs.getInt(1), conversationId).getFirst();
-            Database.update(c, "INSERT INTO messages (id, conversation_id, seq, role, content, status, created_at) VALUES (?,?,?,?,?,?,?)",
-                    id, conversationId, seq, role, checkContent(content), status, System.currentTimeMillis());
+            Database.update(c, "INSERT INTO messages (id, conversation_id, seq, role, content, status, image_id, created_at) "
+                            + "VALUES (?,?,?,?,?,?,?,?)",
+                    id, conversationId, seq, role, checkContent(content), status, imageId, System.currentTimeMillis());
             touch(c, conversationId);
             return null;
         });

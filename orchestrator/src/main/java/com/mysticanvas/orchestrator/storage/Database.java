@@ -60,15 +60,32 @@ public final class Database implements AutoCloseable {
                 connection.commit();
                 return result;
             } catch (SQLException | RuntimeException e) {
-                connection.rollback();
+                rollbackKeeping(e);
                 throw e;
             } finally {
-                connection.setAutoCommit(true);
+                restoreAutoCommit();
             }
         } catch (SQLException e) {
             throw new StorageException(e);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** SQLite rolls back by itself on some errors (a full disk): then our rollback fails, and the first error is what counts. */
+    private void rollbackKeeping(Exception cause) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private void restoreAutoCommit() {
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException ignored) {
+            // the transaction already ended (SQLite rolled it back); the connection stays usable
         }
     }
 

@@ -16,7 +16,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +29,7 @@ import java.util.Set;
 public final class ChatService {
     /** Conversation settings passed to the model; anything else in settings is the UI's own. */
     private static final Set<String> SAMPLING_KEYS = Set.of("temperature", "top_p", "top_k", "min_p", "max_tokens",
-            "seed", "presence_penalty", "frequency_penalty", "repeat_penalty", "stop");
+            "seed", "presence_penalty", "frequency_penalty", "repeat_penalty", "stop", "logit_bias");
     private static final long SAVE_EVERY_MS = 250;
 
     private final ConversationStore store;
@@ -50,7 +49,8 @@ public final class ChatService {
             }
         }
         ObjectNode request = request(conversation, body.path("settings"), content == null ? null : content.asText());
-        HttpResponse<InputStream> upstream = workers.openStream(WorkerKind.LLM, "/v1/chat/completions", request);
+        int[] leftOut = {0};
+        InputStream upstream = openFitting(request, leftOut);
         Message user = content == null || content.isNull() ? null
                 : store.append(conversationId, "user", content.asText(), Message.COMPLETE);
         Message assistant = store.append(conversationId, "assistant", "", Message.STREAMING);
@@ -60,8 +60,9 @@ public final class ChatService {
         ctx.res().setHeader("Cache-Control", "no-cache");
         SseWriter client = new SseWriter(ctx.res().getOutputStream());
         Generation g = new Generation(assistant.id());
-        boolean clientGone = !send(client, "start", Map.of("user", user == null ? Map.of() : user, "assistant", assistant));
-        try (InputStream in = upstream.body();
+        boolean clientGone = !send(client, "start", Map.of("user", user == null ? Map.of() : user, "assistant", assistant,
+                "leftOut", leftOut[0]));
+        try (InputStream in = upstream;
              BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             while (!clientGone && (line = lines.readLine()) != null) {
@@ -97,6 +98,26 @@ public final class ChatService {
         if (!clientGone) {
             send(client, g.error == null ? "done" : "error",
                     Map.of("message", store.message(conversationId, assistant.id()), "error", String.valueOf(g.error)));
+        }
+    }
+
+    /**
+     * Starts the reply; when the conversation has outgrown the model's context, the oldest turns are left
+     * out (the system prompt and the newest message stay) until it fits, as chat apps do with long chats.
+     */
+    private InputStream openFitting(ObjectNode request, int[] leftOut) {
+        ArrayNode messages = (ArrayNode) request.get("messages");
+        int first = messages.get(0).path("role").asText().equals("system") ? 1 : 0;
+        while (true) {
+            try {
+                return workers.openStream(WorkerKind.LLM, "/v1/chat/completions", request);
+            } catch (ApiException e) {
+                if (!"context_length_exceeded".equals(e.code()) || messages.size() - first <= 1) {
+                    throw e;
+                }
+                messages.remove(first);
+                leftOut[0]++;
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import com.mysticanvas.core.Json;
 import com.mysticanvas.core.SseWriter;
 import com.mysticanvas.core.WorkerKind;
 import com.mysticanvas.orchestrator.WorkerClient;
+import com.mysticanvas.orchestrator.memory.MemoryArbiter;
 import com.mysticanvas.orchestrator.storage.GalleryImage;
 import com.mysticanvas.orchestrator.storage.GalleryStore;
 import io.javalin.http.Context;
@@ -14,7 +15,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,18 +37,27 @@ public final class ImageService {
 
     private final WorkerClient workers;
     private final GalleryStore gallery;
+    private final MemoryArbiter memory;
     private final Supplier<String> loadedCheckpoint;
     private final BiConsumer<String, Object> publish;
 
-    public ImageService(WorkerClient workers, GalleryStore gallery, Supplier<String> loadedCheckpoint,
+    public ImageService(WorkerClient workers, GalleryStore gallery, MemoryArbiter memory, Supplier<String> loadedCheckpoint,
                         BiConsumer<String, Object> publish) {
         this.workers = workers;
         this.gallery = gallery;
+        this.memory = memory;
         this.loadedCheckpoint = loadedCheckpoint;
         this.publish = publish;
     }
 
     public void generate(Context ctx, ObjectNode body) throws IOException {
+        int[] size = MemoryArbiter.imageSize(body);
+        try (MemoryArbiter.Permit ignored = memory.beforeImageJob(size[0], size[1])) {
+            run(ctx, body);
+        }
+    }
+
+    private void run(Context ctx, ObjectNode body) throws IOException {
         String conversationId = body.path("conversation_id").isTextual() ? body.get("conversation_id").asText() : null;
         switchModelIfAsked(body);
         ObjectNode request = Json.object().put("stream", true);
@@ -64,7 +73,7 @@ public final class ImageService {
                 request.set("mask", body.get("mask"));
             }
         }
-        HttpResponse<InputStream> upstream = workers.openStream(WorkerKind.SD,
+        InputStream upstream = workers.openStream(WorkerKind.SD,
                 edit ? "/v1/images/edits" : "/v1/images/generations", request);
         ObjectNode params = request.deepCopy();
         params.remove(List.of("stream", "image", "mask"));
@@ -76,7 +85,7 @@ public final class ImageService {
         SseWriter client = new SseWriter(ctx.res().getOutputStream());
         String job = null;
         String outcome = null;
-        try (InputStream in = upstream.body();
+        try (InputStream in = upstream;
              BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String event = "message";
             String line;
@@ -186,6 +195,7 @@ public final class ImageService {
             if (wantedVae != null) {
                 load.put("vae", wantedVae);
             }
+            memory.beforeModelLoad(WorkerKind.SD, wantedCheckpoint);
             workers.post(WorkerKind.SD, "/v1/models/load", load);
         }
     }

@@ -49,7 +49,8 @@ public final class StudioApi {
         });
         r.post("/api/conversations/{id}/messages", ctx -> {
             JsonNode body = Json.parseObject(ctx.body());
-            ctx.status(201).json(conversations.append(ctx.pathParam("id"), required(body, "role"), required(body, "content"), "complete"));
+            ctx.status(201).json(conversations.append(ctx.pathParam("id"), required(body, "role"), required(body, "content"),
+                    "complete", text(body, "imageId")));
         });
         r.patch("/api/conversations/{id}/messages/{mid}", ctx -> {
             JsonNode body = Json.parseObject(ctx.body());

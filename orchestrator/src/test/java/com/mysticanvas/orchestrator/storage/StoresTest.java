@@ -118,6 +118,25 @@ class StoresTest {
     }
 
     @Test
+    void aMessageCanShowAGalleryImage() throws Exception {
+        try (Database db = Database.open(dir.resolve("db.sqlite"))) {
+            ConversationStore conversations = new ConversationStore(db);
+            GalleryStore gallery = new GalleryStore(db, dir.resolve("images"));
+            Conversation chat = conversations.create("imagine", "", null);
+            GalleryImage image = gallery.add(new byte[] {1}, new GalleryStore.NewImage(chat.id(), 64, 64, 1, "a fox", "", null, null));
+
+            Message shown = conversations.append(chat.id(), "assistant", "Imagined an image", Message.COMPLETE, image.id());
+            assertThat(conversations.message(chat.id(), shown.id()).imageId()).isEqualTo(image.id());
+            assertThatThrownBy(() -> conversations.append(chat.id(), "assistant", "x", Message.COMPLETE, "no-such-image"))
+                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+            assertThat(conversations.messages(chat.id())).hasSize(1);
+
+            gallery.delete(image.id()); // the message stays, without its picture
+            assertThat(conversations.message(chat.id(), shown.id()).imageId()).isNull();
+        }
+    }
+
+    @Test
     void settingsMergeAndRemove() throws Exception {
         try (Database db = Database.open(dir.resolve("db.sqlite"))) {
             SettingsStore settings = new SettingsStore(db);

@@ -1,9 +1,11 @@
 package com.mysticanvas.sd.api;
 
 import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.SdEngine;
 import com.mysticanvas.sd.pipeline.GenerationCancelledException;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
+import com.mysticanvas.sd.pipeline.GeneratedImage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,10 +18,10 @@ import java.util.concurrent.LinkedBlockingDeque;
  * 429, not an unbounded backlog), any can be cancelled, and the recent ones stay looked up by id.
  */
 public final class ImageJobs implements AutoCloseable {
-    public static final int MAX_WAITING = 8;
     private static final int REMEMBERED = 32;
 
     private final SdEngine engine;
+    private final Limits limits;
     private final LinkedBlockingDeque<ImageJob> waiting = new LinkedBlockingDeque<>();
     private final Map<String, ImageJob> recent = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -30,21 +32,22 @@ public final class ImageJobs implements AutoCloseable {
     private final Thread dispatcher;
     private volatile ImageJob current;
 
-    public ImageJobs(SdEngine engine) {
+    public ImageJobs(SdEngine engine, Limits limits) {
         this.engine = engine;
+        this.limits = limits;
         this.dispatcher = Thread.ofVirtual().name("sd-jobs").start(this::dispatch);
     }
 
     /** Queues a job (validated first, so bad input is a 400 now, not a failed job later). */
     public ImageJob submit(GenerationRequest request) {
-        request.validate();
+        request.validate(limits);
         if (engine.model() == null && engine.loading() == null) {
             throw ApiException.noModelLoaded("load a checkpoint first (POST /v1/models/load or /sdapi/v1/options)");
         }
         ImageJob job = new ImageJob(request);
         synchronized (this) {
-            if (waiting.size() >= MAX_WAITING) {
-                throw ApiException.tooManyRequests(MAX_WAITING + " image jobs are already waiting; try again when one is done");
+            if (waiting.size() >= limits.imageQueue()) {
+                throw ApiException.tooManyRequests(limits.imageQueue() + " image jobs are already waiting; try again when one is done");
             }
             recent.put(job.id(), job);
             waiting.add(job);
@@ -102,19 +105,24 @@ public final class ImageJobs implements AutoCloseable {
                 return;
             }
             current = job;
+            List<GeneratedImage> images = null;
+            ApiException error = null;
             try {
                 job.started();
-                job.finished(engine.generate(job.request(),
-                        (image, images, step, steps, preview) -> job.stepped(image, step, steps, preview.get())));
-            } catch (GenerationCancelledException e) {
-                job.failed(e, true);
+                images = engine.generate(job.request(),
+                        (image, n, step, steps, preview) -> job.stepped(image, step, steps, preview.get()));
             } catch (ApiException e) {
-                job.failed(e, false);
-            } catch (RuntimeException e) {
-                job.failed(new ApiException(500, "server_error", "generation_failed",
-                        "generation failed: " + e.getClass().getSimpleName() + ": " + e.getMessage()), false);
-            } finally {
-                current = null;
+                error = e;
+            } catch (RuntimeException | Error e) {
+                // Anything, even an Error, fails this job only: the dispatcher must live on for the next ones.
+                error = new ApiException(500, "server_error", "generation_failed",
+                        "generation failed: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+            current = null; // idle before anyone hears the outcome
+            if (images != null) {
+                job.finished(images);
+            } else {
+                job.failed(error, error instanceof GenerationCancelledException);
             }
         }
     }

@@ -1,6 +1,7 @@
 package com.mysticanvas.sd.pipeline;
 
 import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Schedule;
 import java.util.List;
@@ -29,11 +30,6 @@ public record GenerationRequest(String prompt, String negativePrompt, int width,
                                 String sampler, String scheduler, long seed, int batchCount, List<LoraWeight> loras,
                                 RgbImage initImage, float strength, RgbImage mask, int clipSkip) {
     public static final int MIN_SIDE = 64;
-    public static final int MAX_SIDE = 2048;
-    public static final long MAX_PIXELS = 2048L * 2048;
-    public static final int MAX_STEPS = 150;
-    public static final int MAX_BATCH = 16;
-    public static final int MAX_PROMPT_CHARS = 20_000;
 
     /** A LoRA by file name and its strength. */
     public record LoraWeight(String name, float weight) {}
@@ -59,24 +55,22 @@ public record GenerationRequest(String prompt, String negativePrompt, int width,
                 n, loras, initImage, strength, mask, clipSkip);
     }
 
-    /** Throws a 400 naming the first bad field. */
-    public void validate() {
-        side("width", width);
-        side("height", height);
-        if ((long) width * height > MAX_PIXELS) {
-            throw ApiException.badRequest("image of " + width + "x" + height + " is too large: at most " + MAX_PIXELS + " pixels");
-        }
-        if (steps < 1 || steps > MAX_STEPS) {
-            throw ApiException.badRequest("steps must be between 1 and " + MAX_STEPS + ", got " + steps);
+    /** Throws a 400 naming the first field outside {@code limits}. */
+    public void validate(Limits limits) {
+        side("width", width, limits.maxImageSide());
+        side("height", height, limits.maxImageSide());
+        if (steps < 1 || steps > limits.maxSteps()) {
+            throw ApiException.badRequest("steps must be between 1 and " + limits.maxSteps() + ", got " + steps);
         }
         if (!(cfgScale >= 0 && cfgScale <= 30)) {
             throw ApiException.badRequest("cfg_scale must be between 0 and 30, got " + cfgScale);
         }
-        if (batchCount < 1 || batchCount > MAX_BATCH) {
-            throw ApiException.badRequest("n (batch count) must be between 1 and " + MAX_BATCH + ", got " + batchCount);
+        if (batchCount < 1 || batchCount > limits.maxBatch()) {
+            throw ApiException.badRequest("n (batch count) must be between 1 and " + limits.maxBatch() + ", got " + batchCount);
         }
-        if (prompt == null || prompt.length() > MAX_PROMPT_CHARS || negativePrompt != null && negativePrompt.length() > MAX_PROMPT_CHARS) {
-            throw ApiException.badRequest("prompt is missing or longer than " + MAX_PROMPT_CHARS + " characters");
+        int maxChars = limits.maxPromptChars();
+        if (prompt == null || prompt.length() > maxChars || negativePrompt != null && negativePrompt.length() > maxChars) {
+            throw ApiException.badRequest("prompt is missing or longer than " + maxChars + " characters");
         }
         if (!(strength >= 0 && strength <= 1)) {
             throw ApiException.badRequest("strength must be between 0 and 1, got " + strength);
@@ -95,9 +89,9 @@ public record GenerationRequest(String prompt, String negativePrompt, int width,
         }
     }
 
-    private static void side(String name, int v) {
-        if (v < MIN_SIDE || v > MAX_SIDE || v % 8 != 0) {
-            throw ApiException.badRequest(name + " must be a multiple of 8 between " + MIN_SIDE + " and " + MAX_SIDE + ", got " + v);
+    private static void side(String name, int v, int max) {
+        if (v < MIN_SIDE || v > max || v % 8 != 0) {
+            throw ApiException.badRequest(name + " must be a multiple of 8 between " + MIN_SIDE + " and " + max + ", got " + v);
         }
     }
 }

@@ -2,6 +2,7 @@ package com.mysticanvas.sd.pipeline;
 
 import ai.onnxruntime.OrtException;
 import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.image.GenerationParameters;
 import com.mysticanvas.sd.image.LatentPreview;
 import com.mysticanvas.sd.sampling.Sampler;
@@ -39,7 +40,7 @@ public final class SdPipeline {
 
     public List<GeneratedImage> generate(SdModel model, GenerationRequest r, ProgressListener progress)
             throws IOException, OrtException {
-        r.validate();
+        r.validate(Limits.HARD); // the configured limits were checked when the job was queued
         List<SdModel.Lora> loras = new ArrayList<>();
         for (GenerationRequest.LoraWeight l : r.loras()) {
             loras.add(new SdModel.Lora(loraFiles.apply(l.name()), l.weight()));

@@ -1,0 +1,151 @@
+package com.mysticanvas.app.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.llm.synth.LlmSynthModels;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.models.Model;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Chat through the orchestrator with the real LLM worker (llama.cpp, tiny synthetic model), and the OpenAI client. */
+class LlmChatIT {
+    static final String TINY = LlmSynthModels.TINY_FILE;
+
+    @TempDir
+    static Path dir;
+    static TestOrchestrator o;
+
+    @BeforeAll
+    static void start() throws Exception {
+        LlmSynthModels.write("tiny", dir.resolve("models"));
+        o = TestOrchestrator.builder(dir).llmModel(TINY).start();
+        o.awaitReady(WorkerKind.LLM);
+        long deadline = System.currentTimeMillis() + 60_000; // --llm-model loads in the background after the handshake
+        while (!TINY.equals(Json.parse(o.get("/v1/llm/status").body()).path("model").asText(null))) {
+            assertThat(System.currentTimeMillis()).as("model load; console:\n%s", o.console()).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        o.close();
+    }
+
+    @Test
+    void theMergedModelListShowsTheGgufAsAnLlm() throws Exception {
+        JsonNode models = Json.parse(o.get("/v1/models").body()).path("data");
+        JsonNode tiny = null;
+        for (JsonNode m : models) {
+            tiny = m.path("id").asText().equals(TINY) ? m : tiny;
+        }
+        assertThat(tiny).as("%s", models).isNotNull();
+        assertThat(tiny.path("type").asText()).isEqualTo("llm");
+        assertThat(tiny.path("architecture").asText()).isEqualTo("llama");
+        assertThat(tiny.path("loaded").asBoolean()).isTrue();
+    }
+
+    @Test
+    void aStreamedChatArrivesChunkByChunkThroughTheProxy() throws Exception {
+        HttpResponse<InputStream> r = stream("{\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],"
+                + "\"stream\":true,\"max_tokens\":6,\"temperature\":0,\"stream_options\":{\"include_usage\":true}}");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+        List<String> data = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith("data: ")) {
+                    data.add(line.substring(6));
+                }
+            }
+        }
+        assertThat(data.getLast()).isEqualTo("[DONE]");
+        assertThat(Json.parse(data.getFirst()).path("object").asText()).isEqualTo("chat.completion.chunk");
+        JsonNode usage = Json.parse(data.get(data.size() - 2)).path("usage");
+        assertThat(usage.path("completion_tokens").asInt()).isBetween(1, 6);
+    }
+
+    @Test
+    void aClientLeavingMidStreamFreesTheSlotThroughTheProxy() throws Exception {
+        HttpResponse<InputStream> r = stream("{\"messages\":[{\"role\":\"user\",\"content\":\"Go on\"}],"
+                + "\"stream\":true,\"max_tokens\":100000,\"logit_bias\":{\"" + eog("<|im_end|>") + "\":-100,\""
+                + eog("<|endoftext|>") + "\":-100}}");
+        BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+        for (int events = 0; events < 3; ) {
+            events += in.readLine().startsWith("data: ") ? 1 : 0;
+        }
+        assertThat(busySlots()).isEqualTo(1);
+        r.body().close();
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (busySlots() > 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(busySlots()).isZero();
+    }
+
+    private static int eog(String text) throws Exception {
+        return Json.parse(o.post("/v1/llm/tokenize", "{\"content\":\"" + text + "\",\"parse_special\":true}").body())
+                .path("tokens").get(0).asInt();
+    }
+
+    private static int busySlots() throws Exception {
+        return Json.parse(o.get("/v1/llm/status").body()).path("slots").path("busy").asInt();
+    }
+
+    private static HttpResponse<InputStream> stream(String body) throws Exception {
+        return o.http.send(HttpRequest.newBuilder(o.base.resolve("/v1/chat/completions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    @Test
+    void theOfficialOpenAiJavaClientWorksUnchanged() {
+        OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(o.base + "/v1").apiKey("not-needed").build();
+        try {
+            List<String> ids = client.models().list().data().stream().map(Model::id).toList();
+            assertThat(ids).contains(TINY);
+
+            ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
+                    .model(TINY)
+                    .addSystemMessage("You are a helpful assistant.")
+                    .addUserMessage("Say hello.")
+                    .maxCompletionTokens(8)
+                    .temperature(0.7)
+                    .seed(7)
+                    .build();
+            ChatCompletion whole = client.chat().completions().create(params);
+            String text = whole.choices().getFirst().message().content().orElse("");
+            assertThat(whole.usage().orElseThrow().completionTokens()).isBetween(1L, 8L);
+            assertThat(whole.choices().getFirst().finishReason().asString()).isIn("stop", "length");
+
+            StringBuilder streamed = new StringBuilder();
+            try (StreamResponse<ChatCompletionChunk> chunks = client.chat().completions().createStreaming(params)) {
+                chunks.stream().forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(streamed::append)));
+            }
+            assertThat(streamed.toString()).isEqualTo(text); // same seed, same text, streamed or not
+        } finally {
+            client.close();
+        }
+    }
+}

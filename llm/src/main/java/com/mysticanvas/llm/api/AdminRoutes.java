@@ -1,0 +1,163 @@
+package com.mysticanvas.llm.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.llm.engine.EngineStatus;
+import com.mysticanvas.llm.engine.LlmEngine;
+import com.mysticanvas.llm.engine.LoadOptions;
+import com.mysticanvas.llm.engine.ModelInfo;
+import com.mysticanvas.llm.llama.LlamaRuntime;
+import io.javalin.http.Context;
+import java.nio.file.Path;
+
+/**
+ * The worker's own routes: {@code /health}, model files, load/unload, status, tokenizer.
+ */
+final class AdminRoutes {
+    private static final int MAX_THREADS = 1024;
+
+    private final LlmEngine engine;
+    private final ModelFiles files;
+
+    AdminRoutes(LlmEngine engine, ModelFiles files) {
+        this.engine = engine;
+        this.files = files;
+    }
+
+    /** {@code GET /health}: answers at once, whatever the engine is doing. */
+    void health(Context ctx) {
+        EngineStatus s = engine.status();
+        ObjectNode health = Json.object().put("status", "ok");
+        health.put("model", s.model() == null ? null : s.model().file());
+        health.put("loading", s.loading());
+        health.put("slots_busy", s.busySlots());
+        health.put("queue", s.queued());
+        ctx.json(health);
+    }
+
+    /** {@code GET /v1/llm/models}: the GGUF files in models/llm with their header facts. */
+    void models(Context ctx) {
+        EngineStatus s = engine.status();
+        ObjectNode out = Json.object().put("object", "list");
+        ArrayNode data = out.putArray("data");
+        for (ModelFiles.Entry e : files.list()) {
+            ObjectNode m = data.addObject();
+            m.put("id", e.name());
+            m.put("object", "model");
+            m.put("created", e.modified().toMillis() / 1000);
+            m.put("owned_by", "mysticanvas");
+            m.put("size_bytes", e.size());
+            m.put("loaded", s.model() != null && s.model().file().equals(e.name()));
+            if (e.info() != null) {
+                m.put("name", e.info().name());
+                m.put("architecture", e.info().architecture());
+                m.put("parameters", e.info().parameterCount());
+                m.put("context_length", e.info().contextLength());
+                m.put("quantization", e.info().quantization());
+                m.put("has_chat_template", e.info().hasChatTemplate());
+                m.put("embeddings", e.info().poolingType() > 0);
+            } else {
+                m.put("error", e.error());
+            }
+        }
+        ctx.json(out);
+    }
+
+    /** {@code POST /v1/llm/load} {@code {model, n_ctx, threads, n_gpu_layers, parallel}}; answers when loaded. */
+    void load(Context ctx) {
+        ObjectNode body = Json.parseObject(ctx.body());
+        String name = Fields.requiredText(body, "model");
+        Path file = files.resolve(name);
+        LoadOptions options = new LoadOptions(
+                (int) Fields.integer(body, "n_ctx", 0, 1 << 24, 0),
+                (int) Fields.integer(body, "threads", 0, MAX_THREADS, 0),
+                (int) Fields.integer(body, "n_gpu_layers", -1, 100_000, -1),
+                (int) Fields.integer(body, "parallel", 0, 64, 0));
+        ModelInfo info = engine.load(file, name, options);
+        ctx.json(Json.object().put("status", "loaded").set("model", describe(info)));
+    }
+
+    /** {@code POST /v1/llm/unload}. */
+    void unload(Context ctx) {
+        ModelInfo before = engine.status().model();
+        engine.unload();
+        ctx.json(Json.object().put("status", "unloaded").put("model", before == null ? null : before.file()));
+    }
+
+    /** {@code GET /v1/llm/status}. */
+    void status(Context ctx) {
+        EngineStatus s = engine.status();
+        ObjectNode out = Json.object();
+        out.put("model", s.model() == null ? null : s.model().file());
+        out.put("loading", s.loading());
+        out.put("load_progress", s.loading() == null ? null : Math.round(s.loadProgress() * 1000) / 1000.0);
+        out.put("last_error", s.lastError());
+        if (s.model() != null) {
+            ModelInfo m = s.model();
+            out.set("model_info", describe(m));
+            out.putObject("context").put("n_ctx", m.contextSize()).put("per_slot", m.slotContext())
+                    .put("train", m.trainContext());
+            out.putObject("slots").put("total", m.slots()).put("busy", s.busySlots()).put("free", s.freeSlots());
+        }
+        out.put("queue", s.queued());
+        out.put("last_prompt_tokens_per_second", Math.round(s.lastPromptPerSecond() * 100) / 100.0);
+        out.put("last_generation_tokens_per_second", Math.round(s.lastGenerationPerSecond() * 100) / 100.0);
+        ctx.json(out);
+    }
+
+    /** {@code POST /v1/llm/tokenize} {@code {content, add_special?, parse_special?}}. */
+    void tokenize(Context ctx) {
+        ObjectNode body = Json.parseObject(ctx.body());
+        String text = Fields.text(body, "content", Fields.text(body, "text", null));
+        if (text == null) {
+            throw ApiException.badRequest("'content' is required: the text to tokenize");
+        }
+        boolean addSpecial = Fields.bool(body, "add_special", false);
+        boolean parseSpecial = Fields.bool(body, "parse_special", false);
+        int[] tokens = engine.withModel(m -> m.tokenize(text, addSpecial, parseSpecial));
+        ObjectNode out = Json.object();
+        ArrayNode list = out.putArray("tokens");
+        for (int t : tokens) {
+            list.add(t);
+        }
+        out.put("count", tokens.length);
+        ctx.json(out);
+    }
+
+    /** {@code POST /v1/llm/detokenize} {@code {tokens}}. */
+    void detokenize(Context ctx) {
+        ObjectNode body = Json.parseObject(ctx.body());
+        int[] tokens = Fields.tokenIds(body.get("tokens"), "tokens");
+        boolean special = Fields.bool(body, "render_special", false);
+        String text = engine.withModel(m -> {
+            m.checkTokens(tokens, "'tokens'");
+            return m.detokenize(tokens, special);
+        });
+        ctx.json(Json.object().put("content", text));
+    }
+
+    private static JsonNode describe(ModelInfo m) {
+        ObjectNode o = Json.object();
+        o.put("id", m.file());
+        o.put("description", m.description());
+        o.put("parameters", m.parameters());
+        o.put("size_bytes", m.sizeBytes());
+        o.put("n_ctx", m.contextSize());
+        o.put("n_ctx_per_slot", m.slotContext());
+        o.put("n_ctx_train", m.trainContext());
+        o.put("parallel", m.slots());
+        o.put("threads", m.threads());
+        o.put("vocab_size", m.vocabSize());
+        o.put("embedding_size", m.embeddingSize());
+        o.put("embeddings", m.embeds());
+        o.put("has_chat_template", m.chatTemplate() != null);
+        o.put("load_ms", m.loadMillis());
+        LlamaRuntime.Loaded runtime = LlamaRuntime.load();
+        o.put("llama_cpp", runtime.llamaVersion() + " (" + runtime.bundle().npmPackage() + " "
+                + runtime.bundle().version() + ")");
+        return o;
+    }
+}

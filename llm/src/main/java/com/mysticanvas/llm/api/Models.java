@@ -1,0 +1,23 @@
+package com.mysticanvas.llm.api;
+
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.llm.engine.EngineStatus;
+import com.mysticanvas.llm.engine.LlmEngine;
+import com.mysticanvas.llm.engine.ModelInfo;
+
+/** The loaded model, or the 503 that says why there is none. */
+final class Models {
+    private Models() {}
+
+    static ModelInfo loaded(LlmEngine engine) {
+        EngineStatus s = engine.status();
+        if (s.model() != null) {
+            return s.model();
+        }
+        if (s.loading() != null) {
+            throw ApiException.unavailable("model_loading", "model '" + s.loading() + "' is still loading ("
+                    + Math.round(s.loadProgress() * 100) + "%); try again shortly");
+        }
+        throw ApiException.noModelLoaded("load one with POST /v1/llm/load");
+    }
+}

@@ -1,0 +1,262 @@
+package com.mysticanvas.llm.engine;
+
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.llm.llama.LlamaRuntime;
+import com.mysticanvas.llm.llama.NativeHeap;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link LlmEngine} on llama.cpp. All native work runs on ONE dedicated platform thread: the decode loop,
+ * which between two decode steps also runs queued tasks (load, unload, tokenize, embed, admitting requests).
+ * Callers (Javalin's virtual threads) only wait for results, so no carrier thread is ever pinned by a downcall.
+ */
+public final class LlamaEngine implements LlmEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(LlamaEngine.class);
+
+    private final int defaultThreads;
+    private final int queueLimit;
+    private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean abortLoad;
+    private volatile boolean held;
+    private volatile EngineStatus status = new EngineStatus(null, null, 0, null, 0, 0, 0, 0);
+
+    // Engine thread only.
+    private LoadedModel model;
+    private Scheduler scheduler;
+    private String loading;
+    private double loadProgress;
+    private String lastError;
+    private double lastPromptPerSecond;
+    private double lastGenerationPerSecond;
+    private final int maxTokensCap;
+
+    /**
+     * @param defaultThreads threads when a load does not say (the worker's {@code --llm-threads})
+     * @param queueLimit     requests that may wait for a slot before new ones get a 503
+     * @param maxTokensCap   most tokens one reply may generate ({@code --max-tokens}); 0: up to the context
+     */
+    public LlamaEngine(int defaultThreads, int queueLimit, int maxTokensCap) {
+        this.defaultThreads = defaultThreads;
+        this.queueLimit = queueLimit;
+        this.maxTokensCap = maxTokensCap;
+        this.thread = Thread.ofPlatform().name("llama-engine").daemon().unstarted(this::loop);
+        thread.start();
+    }
+
+    @Override
+    public ModelInfo load(Path file, String name, LoadOptions options) {
+        abortLoad = false;
+        return onEngine(() -> {
+            unloadNow("model '" + name + "' is being loaded instead");
+            loading = name;
+            loadProgress = 0;
+            lastError = null;
+            publish();
+            LOG.info("loading {} ({})", name, options);
+            int[] lastTenth = {-1};
+            try {
+                LlamaRuntime.load();
+                model = ModelLoader.load(file, name, options, defaultThreads, p -> {
+                    loadProgress = p;
+                    int tenth = (int) (p * 10);
+                    if (tenth != lastTenth[0]) {
+                        lastTenth[0] = tenth;
+                        LOG.info("loading {}: {}%", name, tenth * 10);
+                        publish();
+                    }
+                    return running && !abortLoad;
+                });
+                scheduler = new Scheduler(model, this::finished);
+                ModelInfo info = model.info();
+                LOG.info("loaded {}: {}, {} parameters, context {} ({} per slot, {} slots), {} threads, {} ms",
+                        name, info.description(), info.parameters(), info.contextSize(), info.slotContext(),
+                        info.slots(), info.threads(), info.loadMillis());
+                return info;
+            } catch (RuntimeException e) {
+                lastError = e.getMessage();
+                LOG.warn("{}", e.getMessage());
+                throw e;
+            } finally {
+                loading = null;
+                publish();
+            }
+        });
+    }
+
+    @Override
+    public void unload() {
+        abortLoad = true; // a load still running stops at its next progress report
+        onEngine(() -> {
+            unloadNow("the model was unloaded");
+            publish();
+            return null;
+        });
+        System.gc(); // unloading is rare and users expect the memory back: let the JVM shrink too
+    }
+
+    @Override
+    public Generation submit(PromptSource prompt, GenerationRequest asked) {
+        GenerationRequest request = maxTokensCap > 0 && asked.maxTokens() > maxTokensCap ? asked.withMaxTokens(maxTokensCap) : asked;
+        return withModel(m -> {
+            ModelInfo info = m.info();
+            if (!info.generates()) {
+                throw ApiException.badRequest("model '" + info.file() + "' only makes embeddings; it cannot generate text");
+            }
+            if (scheduler.busy() + scheduler.queued() >= info.slots() + queueLimit) {
+                throw ApiException.unavailable("queue_full", "all " + info.slots() + " slots are busy and "
+                        + scheduler.queued() + " requests are waiting; try again later");
+            }
+            int[] tokens = prompt.tokens(m);
+            if (tokens.length == 0) {
+                throw ApiException.badRequest("the prompt is empty");
+            }
+            m.checkTokens(tokens, "the prompt");
+            if (tokens.length >= info.slotContext()) {
+                throw new ApiException(400, "invalid_request_error", "context_length_exceeded", "the prompt has "
+                        + tokens.length + " tokens but the context holds " + info.slotContext() + " per request (n_ctx "
+                        + info.contextSize() + " over " + info.slots() + " slots); shorten it or load with a larger n_ctx");
+            }
+            MemorySegment sampler = SamplerChain.create(m, request.sampling());
+            Generation handle = new Generation();
+            scheduler.enqueue(new Scheduler.Queued(handle, request, tokens, sampler));
+            publish();
+            return handle;
+        });
+    }
+
+    @Override
+    public <T> T withModel(Function<LoadedModel, T> work) {
+        EngineStatus now = status;
+        if (now.model() == null && now.loading() == null) {
+            throw ApiException.noModelLoaded("load one with POST /v1/llm/load");
+        }
+        return onEngine(() -> {
+            if (model == null) {
+                throw loading != null
+                        ? ApiException.unavailable("model_loading", "model '" + loading + "' is still loading; try again shortly")
+                        : ApiException.noModelLoaded("load one with POST /v1/llm/load");
+            }
+            return work.apply(model);
+        });
+    }
+
+    @Override
+    public EngineStatus status() {
+        return status;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        abortLoad = true;
+        inbox.add(() -> { });
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Tests: stops (true) or resumes (false) decode steps; tasks such as submit keep running. Returns once
+     * the engine thread took it, i.e. between two steps, with the status of the last step published.
+     */
+    void holdSteps(boolean hold) {
+        onEngine(() -> held = hold);
+    }
+
+    // ---- engine thread ----------------------------------------------------------------------------
+
+    private void loop() {
+        try {
+            while (running) {
+                boolean busy = !held && scheduler != null && scheduler.hasWork();
+                Runnable task = busy ? inbox.poll() : inbox.take();
+                while (task != null) {
+                    task.run();
+                    task = inbox.poll();
+                }
+                if (!held && scheduler != null && scheduler.hasWork()) {
+                    scheduler.step();
+                    publish();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            LOG.error("the decode loop failed; the engine stops", t);
+        } finally {
+            unloadNow("the engine is shutting down");
+        }
+    }
+
+    private void unloadNow(String why) {
+        if (model == null) {
+            return;
+        }
+        scheduler.failAll(ApiException.unavailable("model_unloaded", why));
+        String name = model.info().file();
+        model.close();
+        model = null;
+        scheduler = null;
+        NativeHeap.trim();
+        LOG.info("unloaded {}", name);
+    }
+
+    private void finished(Usage usage) {
+        if (usage.promptPerSecond() > 0) {
+            lastPromptPerSecond = usage.promptPerSecond();
+        }
+        if (usage.genPerSecond() > 0) {
+            lastGenerationPerSecond = usage.genPerSecond();
+        }
+    }
+
+    private void publish() {
+        status = new EngineStatus(model == null ? null : model.info(), loading, loadProgress, lastError,
+                scheduler == null ? 0 : scheduler.busy(), scheduler == null ? 0 : scheduler.queued(),
+                lastPromptPerSecond, lastGenerationPerSecond);
+    }
+
+    /** Runs {@code work} on the engine thread and waits for it; its exceptions reach the caller unchanged. */
+    private <T> T onEngine(Supplier<T> work) {
+        if (Thread.currentThread() == thread) {
+            return work.get();
+        }
+        if (!running) {
+            throw ApiException.unavailable("shutting_down", "the LLM engine is shutting down");
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        inbox.add(() -> {
+            try {
+                result.complete(work.get());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("interrupted", "interrupted while waiting for the LLM engine");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+}

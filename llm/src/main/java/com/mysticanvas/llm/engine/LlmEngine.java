@@ -1,0 +1,29 @@
+package com.mysticanvas.llm.engine;
+
+import java.nio.file.Path;
+import java.util.function.Function;
+
+/**
+ * The LLM engine the worker's HTTP API talks to: one model at a time, several requests generated together.
+ * Methods block the calling thread until the engine thread has done the work; errors meant for the client
+ * are {@link com.mysticanvas.core.ApiException}s.
+ */
+public interface LlmEngine extends AutoCloseable {
+    /** Unloads any model, then loads {@code file} (reported as {@code name}). */
+    ModelInfo load(Path file, String name, LoadOptions options);
+
+    /** Unloads the model (requests in flight fail with 503); frees its memory. No-op without a model. */
+    void unload();
+
+    /** Validates and queues a generation; text arrives through the returned handle. */
+    Generation submit(PromptSource prompt, GenerationRequest request);
+
+    /** Runs {@code work} with the loaded model on the engine thread (503 without a model). */
+    <T> T withModel(Function<LoadedModel, T> work);
+
+    /** A snapshot; never blocks (safe for health checks). */
+    EngineStatus status();
+
+    @Override
+    void close();
+}

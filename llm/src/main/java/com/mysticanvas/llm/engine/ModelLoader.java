@@ -1,0 +1,208 @@
+package com.mysticanvas.llm.engine;
+
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.llm.gguf.GgufFormatException;
+import com.mysticanvas.llm.gguf.GgufInfo;
+import com.mysticanvas.llm.gguf.GgufReader;
+import com.mysticanvas.llm.llama.Llama;
+import com.mysticanvas.llm.llama.LlamaLog;
+import com.mysticanvas.llm.llama.LlamaStructs;
+import com.mysticanvas.llm.llama.LoadProgress;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads a GGUF into llama.cpp and creates its context, after checking in Java what would otherwise abort the
+ * process (values llama.cpp asserts on, a KV cache larger than the memory there is). Every refusal is a 400
+ * naming the file and the reason (llama.cpp's own, from its log, when it is the one refusing).
+ */
+final class ModelLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
+    /** Tokens per decode call; prompts are fed in chunks of this size. */
+    static final int BATCH_TOKENS = 512;
+    /** LLAMA_MAX_LAYERS and LLAMA_MAX_EXPERTS of src/llama-hparams.h. */
+    private static final int MAX_LAYERS = 512, MAX_EXPERTS = 1024;
+
+    private ModelLoader() {}
+
+    /**
+     * Loads {@code file} and creates its context. A file llama.cpp refuses is a 400 naming the file and, from
+     * llama.cpp's log, the reason.
+     *
+     * @param name     the file name reported to clients
+     * @param progress receives 0..1; returning false aborts the load
+     */
+    static LoadedModel load(Path file, String name, LoadOptions options, int defaultThreads,
+                            LoadProgress.Listener progress) {
+        long started = System.nanoTime();
+        GgufInfo header = readHeader(file, name);
+        Plan plan = Plan.of(header, options, defaultThreads);
+        checkMemoryFor(header, plan.contextSize(), name);
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment modelParams = Llama.modelDefaultParams(call);
+            LlamaStructs.field(LlamaStructs.MODEL_PARAMS, "n_gpu_layers").set(modelParams, 0L, options.gpuLayers());
+            LlamaStructs.field(LlamaStructs.MODEL_PARAMS, "progress_callback").set(modelParams, 0L,
+                    LoadProgress.install(progress));
+            var loaded = LlamaLog.capturingErrors(() -> Llama.modelLoadFromFile(call.allocateFrom(file.toString()), modelParams));
+            MemorySegment model = loaded.value();
+            if (MemorySegment.NULL.equals(model)) {
+                throw loadFailed(name, loaded.reason("llama.cpp refused the file (no reason given)"));
+            }
+            try {
+                return withContext(model, name, header, plan, started, call);
+            } catch (RuntimeException e) {
+                Llama.modelFree(model);
+                throw e;
+            }
+        }
+    }
+
+    /** Threads, slots and context size for a load, decided from the request and the GGUF header. */
+    private record Plan(int threads, int parallel, int contextSize) {
+        static Plan of(GgufInfo header, LoadOptions options, int defaultThreads) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            int threads = Math.min(options.threads() > 0 ? options.threads() : Math.max(1, defaultThreads), cores);
+            if (options.threads() > cores) {
+                // Threads beyond the free cores make ggml's thread barrier spin and starve (facts, ffm-llama-ggml.md).
+                LOG.warn("{} threads requested but only {} cores; using {}", options.threads(), cores, threads);
+            }
+            int parallel = options.parallel() > 0 ? options.parallel() : LoadOptions.DEFAULT_PARALLEL;
+            long train = header.contextLength() > 0 ? header.contextLength() : LoadOptions.DEFAULT_SLOT_CONTEXT;
+            int perSlot = (int) Math.min(train, LoadOptions.DEFAULT_SLOT_CONTEXT);
+            int contextSize = options.contextSize() > 0 ? options.contextSize() : perSlot * parallel;
+            return new Plan(threads, parallel, contextSize);
+        }
+    }
+
+    private static LoadedModel withContext(MemorySegment model, String name, GgufInfo header, Plan plan, long started,
+                                           Arena call) {
+        boolean hasEncoder = Llama.modelHasEncoder(model);
+        boolean generates = Llama.modelHasDecoder(model) && !hasEncoder;
+        // Models that pool embeddings get one sequence of their own for /v1/embeddings.
+        boolean pools = header.poolingType() > 0 || hasEncoder;
+        int sequences = generates ? plan.parallel() + (pools ? 1 : 0) : 1;
+        int contextSize = plan.contextSize();
+        if (contextSize < sequences * 16) {
+            throw ApiException.badRequest("n_ctx " + contextSize + " is too small for " + sequences
+                    + " sequences of at least 16 tokens each");
+        }
+        MemorySegment params = Llama.contextDefaultParams(call);
+        set(params, "n_ctx", contextSize);
+        set(params, "n_batch", BATCH_TOKENS);
+        set(params, "n_ubatch", BATCH_TOKENS);
+        set(params, "n_seq_max", sequences);
+        set(params, "n_threads", plan.threads());
+        set(params, "n_threads_batch", plan.threads());
+        LlamaStructs.field(LlamaStructs.CONTEXT_PARAMS, "embeddings").set(params, 0L, !generates);
+        // MEAN pooling over sequences of different lengths is wrong without a unified KV cache (facts).
+        LlamaStructs.field(LlamaStructs.CONTEXT_PARAMS, "kv_unified").set(params, 0L,
+                header.poolingType() == Llama.POOLING_MEAN);
+        var created = LlamaLog.capturingErrors(() -> Llama.initFromModel(model, params));
+        MemorySegment ctx = created.value();
+        if (MemorySegment.NULL.equals(ctx)) {
+            throw loadFailed(name, "cannot create a context of " + contextSize + " tokens: "
+                    + created.reason("llama.cpp gave no reason"));
+        }
+        int pooling = Llama.poolingType(ctx);
+        MemorySegment vocab = Llama.modelVocab(model);
+        int vocabSize = Llama.vocabNTokens(vocab);
+        ModelInfo info = new ModelInfo(name, Llama.modelDesc(model, call), Llama.modelNParams(model),
+                Llama.modelSize(model), Llama.modelNCtxTrain(model), Llama.nCtx(ctx), Llama.nCtxSeq(ctx),
+                generates ? plan.parallel() : 0, plan.threads(), vocabSize, Llama.modelNEmbd(model),
+                Math.max(pooling, 0), generates, Llama.modelChatTemplate(model),
+                textOf(vocab, Llama.vocabBos(vocab), vocabSize), textOf(vocab, Llama.vocabEos(vocab), vocabSize),
+                (System.nanoTime() - started) / 1_000_000);
+        return new LoadedModel(model, ctx, info, hasEncoder, pooling > 0 ? sequences - 1 : -1);
+    }
+
+    private static String textOf(MemorySegment vocab, int token, int vocabSize) {
+        return token < 0 || token >= vocabSize ? "" : Llama.vocabText(vocab, token);
+    }
+
+    /**
+     * Refuses a context whose KV cache (f16 K and V for every layer) cannot fit in the memory available now:
+     * llama.cpp would try, and the kernel's OOM killer would end the worker instead of a clear 400.
+     */
+    private static void checkMemoryFor(GgufInfo header, long contextSize, String name) {
+        String arch = header.architecture();
+        long layers = number(header, arch + ".block_count");
+        long embedding = number(header, arch + ".embedding_length");
+        long heads = number(header, arch + ".attention.head_count");
+        long kvHeads = number(header, arch + ".attention.head_count_kv");
+        long available = memAvailableBytes();
+        if (layers <= 0 || embedding <= 0 || heads <= 0 || available <= 0) {
+            return; // not a layout we can estimate: let llama.cpp decide
+        }
+        long kvWidth = embedding / heads * (kvHeads > 0 ? kvHeads : heads);
+        long kvBytes = 2L * 2 * layers * kvWidth * contextSize;
+        if (kvBytes > available) {
+            throw ApiException.badRequest(String.format("n_ctx %d for '%s' needs about %.1f GB of KV cache, but only "
+                    + "%.1f GB of memory is available; load it with a smaller n_ctx", contextSize, name,
+                    kvBytes / 1e9, available / 1e9));
+        }
+    }
+
+    private static long number(GgufInfo header, String key) {
+        return header.metadata().get(key) instanceof Number n ? n.longValue() : -1;
+    }
+
+    /** MemAvailable from /proc/meminfo, or -1 where there is none. */
+    private static long memAvailableBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: no estimate
+        }
+        return -1;
+    }
+
+    private static void set(MemorySegment params, String field, int value) {
+        LlamaStructs.field(LlamaStructs.CONTEXT_PARAMS, field).set(params, 0L, value);
+    }
+
+    private static GgufInfo readHeader(Path file, String name) {
+        try {
+            GgufInfo header = GgufReader.read(file);
+            checkAssertedLimits(header, name);
+            return header;
+        } catch (GgufFormatException e) {
+            throw loadFailed(name, e.getMessage());
+        } catch (IOException e) {
+            throw loadFailed(name, "cannot read it: " + e.getMessage());
+        }
+    }
+
+    /** Values llama.cpp GGML_ASSERTs while loading (an assert aborts the process): refused here instead. */
+    private static void checkAssertedLimits(GgufInfo header, String name) {
+        String arch = header.architecture();
+        if (arch == null) {
+            throw loadFailed(name, "general.architecture is missing");
+        }
+        long layers = header.metadata().get(arch + ".block_count") instanceof Number n ? n.longValue() : 1;
+        if (layers < 1 || layers > MAX_LAYERS) {
+            throw loadFailed(name, arch + ".block_count is " + layers + "; llama.cpp supports 1 to " + MAX_LAYERS);
+        }
+        long nextn = header.metadata().get(arch + ".nextn_predict_layers") instanceof Number n ? n.longValue() : 0;
+        if (nextn < 0 || nextn > layers) {
+            throw loadFailed(name, arch + ".nextn_predict_layers " + nextn + " exceeds the block count " + layers);
+        }
+        long experts = header.metadata().get(arch + ".expert_count") instanceof Number n ? n.longValue() : 0;
+        if (experts < 0 || experts > MAX_EXPERTS) {
+            throw loadFailed(name, arch + ".expert_count is " + experts + "; llama.cpp supports at most " + MAX_EXPERTS);
+        }
+    }
+
+    private static ApiException loadFailed(String name, String reason) {
+        return new ApiException(400, "invalid_request_error", "model_load_failed",
+                "cannot load model '" + name + "': " + reason);
+    }
+}

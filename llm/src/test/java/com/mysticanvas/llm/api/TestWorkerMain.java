@@ -1,0 +1,19 @@
+package com.mysticanvas.llm.api;
+
+import com.mysticanvas.core.Handshake;
+import com.mysticanvas.core.WorkerConfig;
+import com.mysticanvas.llm.LlmWorker;
+import java.nio.file.Path;
+
+/** Starts {@link LlmWorker} as its own process for the HTTP tests: args are models dir, startup model or "-", log level. */
+public final class TestWorkerMain {
+    private TestWorkerMain() {}
+
+    public static void main(String[] args) {
+        Path models = Path.of(args[0]);
+        String startup = args[1].equals("-") ? null : args[1];
+        long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L);
+        LlmWorker.run(new WorkerConfig(0, parent, models, models.resolveSibling("data"), startup, 1, args[2],
+                System.getenv(Handshake.SECRET_ENV)));
+    }
+}

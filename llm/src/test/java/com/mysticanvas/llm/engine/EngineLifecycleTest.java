@@ -1,0 +1,107 @@
+package com.mysticanvas.llm.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.llm.gguf.GgufWriter;
+import com.mysticanvas.llm.synth.LlmSynthModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Loading: corrupt files, embeddings models. (Memory given back: LlmWorkerHttpTest, on a worker process.) */
+class EngineLifecycleTest {
+    @TempDir
+    static Path dir;
+    static Path tiny;
+    static LlamaEngine engine;
+
+    @BeforeAll
+    static void start() throws Exception {
+        tiny = LlmSynthModels.writeTiny(dir);
+        engine = new LlamaEngine(1, 2, 0);
+    }
+
+    @AfterAll
+    static void stop() {
+        engine.close();
+    }
+
+    private static LoadOptions small() {
+        return new LoadOptions(512, 1, 0, 1);
+    }
+
+    @Test
+    void corruptFilesAreA400NamingTheFileAndTheProblemAndTheEngineGoesOn() throws Exception {
+        byte[] good = Files.readAllBytes(tiny);
+        Path truncated = dir.resolve("truncated.gguf");
+        Files.write(truncated, Arrays.copyOf(good, good.length / 2));
+        Path garbage = dir.resolve("garbage.gguf");
+        Files.writeString(garbage, "this is not a model, just some text in a file".repeat(4));
+        Path noTensors = dir.resolve("no-tensors.gguf");
+        new GgufWriter().string("general.architecture", "llama").u32("llama.context_length", 128)
+                .u32("llama.embedding_length", 64).u32("llama.block_count", 1).u32("llama.feed_forward_length", 128)
+                .u32("llama.attention.head_count", 4).f32("llama.attention.layer_norm_rms_epsilon", 1e-5f)
+                .string("tokenizer.ggml.model", "gpt2").strings("tokenizer.ggml.tokens", List.of("a", "b"))
+                .strings("tokenizer.ggml.merges", List.of("a b")).write(noTensors);
+        Path hugeLayers = dir.resolve("huge-layers.gguf");
+        new GgufWriter().string("general.architecture", "llama").u32("llama.block_count", 100000).write(hugeLayers);
+
+        Path giant = dir.resolve("giant.gguf"); // header only: 512 layers of 8192 wide attention
+        new GgufWriter().string("general.architecture", "llama").u32("llama.context_length", 4096)
+                .u32("llama.block_count", 512).u32("llama.embedding_length", 8192)
+                .u32("llama.attention.head_count", 64).u32("llama.attention.head_count_kv", 64).write(giant);
+
+        assertLoadFails(truncated, "truncated.gguf", "(truncated?)");
+        assertThatThrownBy(() -> engine.load(giant, "giant.gguf", LoadOptions.defaults()))
+                .isInstanceOf(ApiException.class).hasMessageContaining("GB of KV cache").hasMessageContaining("giant.gguf");
+        assertLoadFails(garbage, "garbage.gguf", "not a GGUF file");
+        assertLoadFails(noTensors, "no-tensors.gguf", "tensor"); // llama.cpp's own reason, from its log
+        assertLoadFails(hugeLayers, "huge-layers.gguf", "block_count"); // would be a GGML_ASSERT abort
+        assertThat(engine.status().lastError()).contains("huge-layers.gguf");
+
+        engine.load(tiny, "tiny-llama.gguf", small());
+        Collected c = Collected.drain(engine.submit(LlamaEngineTest.text("still"), LlamaEngineTest.greedy(3, List.of())));
+        assertThat(c.usage().completionTokens()).isEqualTo(3);
+        engine.unload();
+    }
+
+    private static void assertLoadFails(Path file, String name, String reason) {
+        assertThatThrownBy(() -> engine.load(file, name, small()))
+                .isInstanceOf(ApiException.class)
+                .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(400))
+                .hasMessageContaining(name).hasMessageContaining(reason);
+        assertThat(engine.status().model()).isNull();
+    }
+
+    @Test
+    void aModelDeclaringMeanPoolingMakesNormalisedEmbeddings() throws Exception {
+        Path embedder = dir.resolve("tiny-embed.gguf");
+        LlmSynthModels.tiny().u32("llama.pooling_type", 1).write(embedder);
+        engine.load(embedder, "tiny-embed.gguf", new LoadOptions(1024, 1, 0, 2));
+        try {
+            assertThat(engine.status().model().embeds()).isTrue();
+            float[] a = engine.withModel(m -> m.embed(m.tokenize("a quiet garden", false, false)));
+            float[] a2 = engine.withModel(m -> m.embed(m.tokenize("a quiet garden", false, false)));
+            float[] b = engine.withModel(m -> m.embed(m.tokenize("the capital of France is Paris", false, false)));
+            assertThat(a).hasSize(64).containsExactly(a2);
+            assertThat(a).isNotEqualTo(b);
+            double norm = 0;
+            for (float x : a) {
+                norm += x * x;
+            }
+            assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
+            // Generation still works on the other sequences.
+            Collected c = Collected.drain(engine.submit(LlamaEngineTest.text("and"), LlamaEngineTest.greedy(3, List.of())));
+            assertThat(c.usage().completionTokens()).isEqualTo(3);
+        } finally {
+            engine.unload();
+        }
+    }
+}

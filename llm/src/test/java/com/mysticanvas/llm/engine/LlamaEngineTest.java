@@ -1,0 +1,139 @@
+package com.mysticanvas.llm.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.llm.synth.LlmSynthModels;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The engine on real llama.cpp with the tiny synthetic model. */
+class LlamaEngineTest {
+    @TempDir
+    static Path dir;
+    static Path tiny;
+    static LlamaEngine engine;
+
+    @BeforeAll
+    static void start() throws Exception {
+        tiny = LlmSynthModels.writeTiny(dir);
+        engine = new LlamaEngine(1, 4, 0);
+        engine.load(tiny, "tiny-llama.gguf", new LoadOptions(2048, 1, 0, 2));
+    }
+
+    @AfterAll
+    static void stop() {
+        engine.close();
+    }
+
+    static PromptSource text(String s) {
+        return m -> m.tokenize(s, false, false);
+    }
+
+    static GenerationRequest greedy(int maxTokens, List<String> stop) {
+        return new GenerationRequest(new SamplingParams(0f, 1f, 0, 0f, null, 1f, 0f, 0f, 64, noEog(), null),
+                maxTokens, stop);
+    }
+
+    /** Bans the end-of-generation tokens, so random weights cannot end a test's generation early. */
+    static Map<Integer, Float> noEog() {
+        var bpe = LlmSynthModels.vocabulary();
+        return Map.of(bpe.id("<|im_end|>"), -100f, bpe.id("<|endoftext|>"), -100f);
+    }
+
+    @Test
+    void loadReportsTheModel() {
+        ModelInfo info = engine.status().model();
+        assertThat(info.file()).isEqualTo("tiny-llama.gguf");
+        assertThat(info.slots()).isEqualTo(2);
+        assertThat(info.slotContext()).isEqualTo(1024);
+        assertThat(info.generates()).isTrue();
+        assertThat(info.chatTemplate()).contains("<|im_start|>");
+    }
+
+    @Test
+    void generatesUntilMaxTokensWithLengthReason() throws Exception {
+        Collected c = Collected.drain(engine.submit(text("Hello there"), greedy(12, List.of())));
+        assertThat(c.failure()).isNull();
+        assertThat(c.reason()).isEqualTo(FinishReason.LENGTH);
+        assertThat(c.usage().completionTokens()).isEqualTo(12);
+        assertThat(c.usage().promptTokens()).isPositive();
+        assertThat(c.text()).isNotEmpty();
+    }
+
+    @Test
+    void sameSeedSameText() throws Exception {
+        SamplingParams seeded = new SamplingParams(1.0f, 0.95f, 40, 0.05f, 42L, 1.1f, 0.1f, 0.1f, 64, noEog(), null);
+        GenerationRequest r = new GenerationRequest(seeded, 24, List.of());
+        String a = Collected.drain(engine.submit(text("The painter"), r)).text();
+        String b = Collected.drain(engine.submit(text("The painter"), r)).text();
+        GenerationRequest other = new GenerationRequest(new SamplingParams(1.0f, 0.95f, 40, 0.05f, 43L, 1.1f, 0.1f,
+                0.1f, 64, noEog(), null), 24, List.of());
+        String c = Collected.drain(engine.submit(text("The painter"), other)).text();
+        assertThat(a).isNotEmpty().isEqualTo(b).isNotEqualTo(c);
+    }
+
+    @Test
+    void stopStringEndsTheTextBeforeIt() throws Exception {
+        String full = Collected.drain(engine.submit(text("A garden"), greedy(40, List.of()))).text();
+        String stop = full.substring(full.length() / 2, full.length() / 2 + 2);
+        Collected c = Collected.drain(engine.submit(text("A garden"), greedy(40, List.of(stop))));
+        assertThat(c.reason()).isEqualTo(FinishReason.STOP);
+        assertThat(c.text()).isEqualTo(full.substring(0, full.indexOf(stop)));
+    }
+
+    @Test
+    void promptLongerThanTheSlotContextIsA400WithBothNumbers() {
+        String longText = "word ".repeat(3000);
+        assertThatThrownBy(() -> engine.submit(text(longText), greedy(4, List.of())))
+                .isInstanceOf(ApiException.class)
+                .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(400))
+                .hasMessageContaining("1024").hasMessageContaining("tokens");
+    }
+
+    @Test
+    void tokenIdsOutsideTheVocabularyAreRefusedInJava() {
+        assertThatThrownBy(() -> engine.submit(m -> new int[] {1, 99999}, greedy(4, List.of())))
+                .isInstanceOf(ApiException.class).hasMessageContaining("99999");
+    }
+
+    @Test
+    void badGrammarIsA400() {
+        SamplingParams p = SamplingParams.DEFAULTS.withGrammar("root ::= (");
+        assertThatThrownBy(() -> engine.submit(text("x"), new GenerationRequest(p, 4, List.of())))
+                .isInstanceOf(ApiException.class).hasMessageContaining("grammar");
+    }
+
+    @Test
+    void grammarConstrainsTheOutput() throws Exception {
+        SamplingParams p = new SamplingParams(1f, 1f, 0, 0f, 7L, 1f, 0f, 0f, 64, Map.of(), "root ::= \"yes\" | \"no\"");
+        for (int i = 0; i < 5; i++) {
+            Collected c = Collected.drain(engine.submit(text("Answer:"), new GenerationRequest(p, 10, List.of())));
+            assertThat(c.text()).isIn("yes", "no");
+        }
+    }
+
+    @Test
+    void embeddingsNeedAPoolingModel() {
+        assertThatThrownBy(() -> engine.withModel(m -> m.embed(m.tokenize("hi", false, false))))
+                .isInstanceOf(ApiException.class).hasMessageContaining("pooling");
+    }
+
+    @Test
+    void tokenizerKeepsUserTextLiteral() {
+        var bpe = LlmSynthModels.vocabulary();
+        int imEnd = bpe.id("<|im_end|>");
+        int[] plain = engine.withModel(m -> m.tokenize("a<|im_end|>b", false, false));
+        int[] special = engine.withModel(m -> m.tokenize("a<|im_end|>b", false, true));
+        assertThat(plain).doesNotContain(imEnd).hasSizeGreaterThan(3);
+        assertThat(special).contains(imEnd);
+        String back = engine.withModel(m -> m.detokenize(plain, false));
+        assertThat(back).isEqualTo("a<|im_end|>b");
+    }
+}

@@ -1,0 +1,218 @@
+package com.mysticanvas.orchestrator.memory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.orchestrator.WorkerClient;
+import com.mysticanvas.orchestrator.WorkerStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+
+/**
+ * Decides whether an image job or a model load fits in memory beside the other worker's model, and
+ * under the {@link MemoryPolicy} unloads the language model for image work and loads it again after.
+ * Work that cannot fit is refused with a 507 before it starts, so the machine never runs out of memory
+ * half-way. Estimates are deliberately simple (documented in docs/security.md); the measurement they
+ * start from is real: the kernel's available memory and the workers' resident sets.
+ */
+public final class MemoryArbiter {
+    /** Activations per output pixel of an SD 1.x image job (UNet with CFG, tiled VAE decode), measured on SD 1.5. */
+    static final long IMAGE_BYTES_PER_PIXEL = 6 * 1024;
+    /** Weights of a GGUF in memory relative to its file (mapped file plus KV cache and compute buffers). */
+    static final double LLM_LOAD_FACTOR = 1.2;
+    /** An SD checkpoint in memory relative to its f16 file (weights cast to f32 for the CPU). */
+    static final double SD_LOAD_FACTOR = 2.5;
+
+    private final MemoryPolicy policy;
+    private final long budgetBytes;
+    private final int maxImageSide;
+    private final Path modelsDir;
+    private final Supplier<Map<String, WorkerStatus>> workers;
+    private final Supplier<SystemMemory.Snapshot> system;
+    private final WorkerClient client;
+    private final BiConsumer<String, Object> publish;
+    private int imageJobs;
+    private String unloadedLlmModel;
+
+    public MemoryArbiter(MemoryPolicy policy, long budgetBytes, int maxImageSide, Path modelsDir,
+                         Supplier<Map<String, WorkerStatus>> workers, Supplier<SystemMemory.Snapshot> system,
+                         WorkerClient client, BiConsumer<String, Object> publish) {
+        this.policy = policy;
+        this.budgetBytes = budgetBytes;
+        this.maxImageSide = maxImageSide;
+        this.modelsDir = modelsDir;
+        this.workers = workers;
+        this.system = system;
+        this.client = client;
+        this.publish = publish;
+    }
+
+    /** Released when an image job ends; the last one to end loads the language model back if we unloaded it. */
+    public interface Permit extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Before an image job of {@code width x height}: makes room if the policy allows, or refuses with 507. */
+    public Permit beforeImageJob(int width, int height) {
+        if (width > maxImageSide || height > maxImageSide) {
+            return () -> { }; // an invalid size: the worker answers the 400 that says so
+        }
+        long need = Math.max(64L << 20, (long) Math.max(width, 64) * Math.max(height, 64) * IMAGE_BYTES_PER_PIXEL);
+        synchronized (this) {
+            String llmModel = llmModel();
+            boolean unload = llmModel != null && switch (policy) {
+                case UNLOAD_LLM_FOR_IMAGES -> true;
+                case AUTO -> need > available();
+                case KEEP_BOTH -> false;
+            };
+            long freed = unload ? llmModelBytes(llmModel) : 0;
+            if (need > available() + freed) {
+                throw refuse("a " + width + "x" + height + " image", need, available() + freed);
+            }
+            if (unload) {
+                client.post(WorkerKind.LLM, "/v1/llm/unload", Json.object());
+                unloadedLlmModel = llmModel;
+                publish.accept("memory", event("llm-unloaded", "the language model " + llmModel
+                        + " was unloaded to make room for an image; it comes back when the image is done"));
+            }
+            imageJobs++;
+        }
+        return this::imageJobDone;
+    }
+
+    /** Before loading {@code model} into {@code kind}'s worker: refuses with 507 what cannot fit. */
+    public void beforeModelLoad(WorkerKind kind, String model) {
+        if (model == null || model.isBlank()) {
+            return; // the worker itself answers the 400
+        }
+        long need = modelBytes(kind, model);
+        if (need == 0) {
+            return; // no such file: the worker answers the 404
+        }
+        synchronized (this) {
+            WorkerStatus self = workers.get().get(kind.id());
+            long replaced = self == null || self.model() == null ? 0 : modelBytes(kind, self.model());
+            long available = available() + replaced;
+            String llmModel = llmModel();
+            boolean canUnloadLlm = kind == WorkerKind.SD && llmModel != null && policy != MemoryPolicy.KEEP_BOTH;
+            if (need > available && canUnloadLlm && need <= available + llmModelBytes(llmModel)) {
+                client.post(WorkerKind.LLM, "/v1/llm/unload", Json.object());
+                publish.accept("memory", event("llm-unloaded", "the language model " + llmModel
+                        + " was unloaded to make room for the image model " + model));
+                return;
+            }
+            if (need > available) {
+                throw refuse("the model " + model, need, available);
+            }
+        }
+    }
+
+    /** What the UI and {@code /api/memory} show. */
+    public synchronized ObjectNode describe() {
+        SystemMemory.Snapshot s = system.get();
+        ObjectNode out = Json.object().put("policy", policy.id()).put("budgetBytes", budgetBytes)
+                .put("ramTotal", s.ramTotal()).put("ramAvailable", s.ramAvailable()).put("usable", available())
+                .put("imageJobs", imageJobs).put("llmUnloadedForImages", unloadedLlmModel);
+        if (s.vramTotal() != null) {
+            out.put("vramTotal", s.vramTotal()).put("vramFree", s.vramFree());
+        }
+        ObjectNode rss = out.putObject("workerRss");
+        workers.get().forEach((name, w) -> rss.put(name, w.rssBytes()));
+        return out;
+    }
+
+    private void imageJobDone() {
+        String reload;
+        synchronized (this) {
+            imageJobs--;
+            if (imageJobs > 0 || unloadedLlmModel == null) {
+                return;
+            }
+            reload = unloadedLlmModel;
+            unloadedLlmModel = null;
+        }
+        Thread.ofVirtual().name("llm-reload").start(() -> {
+            try {
+                client.post(WorkerKind.LLM, "/v1/llm/load", Json.object().put("model", reload));
+                publish.accept("memory", event("llm-reloaded", "the language model " + reload + " is loaded again"));
+            } catch (RuntimeException e) {
+                publish.accept("memory", event("llm-reload-failed", "could not load " + reload + " again: " + e.getMessage()));
+            }
+        });
+    }
+
+    /** Memory we may use now: what the kernel says is available, capped by the budget, less a safety reserve. */
+    long available() {
+        SystemMemory.Snapshot s = system.get();
+        long available = s.ramAvailable();
+        if (budgetBytes > 0) {
+            long used = workers.get().values().stream().mapToLong(w -> w.rssBytes() == null ? 0 : w.rssBytes()).sum();
+            available = Math.min(available, budgetBytes - used);
+        }
+        long reserve = Math.min(512L << 20, s.ramTotal() / 20);
+        return available - reserve;
+    }
+
+    private String llmModel() {
+        WorkerStatus llm = workers.get().get(WorkerKind.LLM.id());
+        return llm == null ? null : llm.model();
+    }
+
+    private long llmModelBytes(String model) {
+        return modelBytes(WorkerKind.LLM, model);
+    }
+
+    private long modelBytes(WorkerKind kind, String model) {
+        Path file = kind == WorkerKind.LLM ? modelsDir.resolve("llm") : modelsDir.resolve("sd").resolve("checkpoints");
+        String name = Path.of(model).getFileName().toString();
+        if (!name.equals(model)) {
+            return 0; // not a plain file name: the worker refuses it
+        }
+        try {
+            Path f = file.resolve(kind == WorkerKind.SD && !name.contains(".") ? name + ".safetensors" : name);
+            long size = Files.isRegularFile(f) ? Files.size(f) : 0;
+            return (long) (size * (kind == WorkerKind.LLM ? LLM_LOAD_FACTOR : SD_LOAD_FACTOR));
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private ApiException refuse(String what, long need, long available) {
+        String hint = switch (policy) {
+            case KEEP_BOTH -> "unload the other model, close other programs, or start with --memory-policy auto";
+            default -> "close other programs, use a smaller size, or raise --memory-budget-mb";
+        };
+        return new ApiException(507, "insufficient_memory", "insufficient_memory", String.format(Locale.ROOT,
+                "not enough memory for %s: it needs about %s and %s is available (memory policy %s); %s",
+                what, gb(need), gb(Math.max(0, available)), policy.id(), hint));
+    }
+
+    private static String gb(long bytes) {
+        return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GB", bytes / (double) (1L << 30))
+                : String.format(Locale.ROOT, "%d MB", bytes >> 20);
+    }
+
+    private static ObjectNode event(String kind, String message) {
+        return Json.object().put("kind", kind).put("message", message);
+    }
+
+    /** Reads width and height from an image request body in any of our APIs' shapes. */
+    public static int[] imageSize(JsonNode body) {
+        int width = body.path("width").asInt(512);
+        int height = body.path("height").asInt(512);
+        String size = body.path("size").asText("");
+        if (size.matches("\\d{1,5}x\\d{1,5}") && !body.has("width")) {
+            width = Integer.parseInt(size.substring(0, size.indexOf('x')));
+            height = Integer.parseInt(size.substring(size.indexOf('x') + 1));
+        }
+        return new int[] {width, height};
+    }
+}

@@ -1,0 +1,102 @@
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { BASE, TINY, api, loadModels, openBrowser, openPage, recordTexts, screenshot } from './browser.mjs'
+
+let browser
+before(async () => {
+  browser = await openBrowser()
+  await loadModels({ sd: true })
+})
+after(async () => { await browser?.close() })
+
+async function fillForm(page, { prompt, size = '64x64', steps = '6', seed = '' }) {
+  await page.getByTestId('img-prompt').fill(prompt)
+  await page.getByTestId('img-size').selectOption(size)
+  await page.getByTestId('img-steps').fill(steps)
+  if (seed) await page.getByTestId('img-seed').fill(seed)
+}
+
+test('an image shows its progress, then lands in the gallery; "reuse settings" fills the form again', async () => {
+  const page = await openPage(browser, '/#/images')
+  await page.getByTestId('img-checkpoint').filter({ hasText: `As loaded: ${TINY.sd}` }).waitFor()
+  await fillForm(page, { prompt: 'a lighthouse at dusk', seed: '1234' })
+  await page.getByTestId('img-negative').fill('fog')
+  await page.getByText('LoRAs and VAE').click()
+  await page.getByTestId('lora-choice').selectOption(TINY.lora) // the LoRA picker, from models/sd/loras
+  await page.getByTestId('lora-add').click()
+  await page.getByTestId('lora-weight').fill('0.5')
+  const progress = await recordTexts(page, '[data-testid=image-job] [data-testid=progress-label]')
+  await page.getByTestId('generate').click()
+  await page.getByTestId('result').waitFor({ timeout: 60_000 })
+  const labels = await progress()
+  assert.ok(labels.some((l) => /^step \d of 6$/.test(l)), `progress steps should show, saw ${JSON.stringify(labels)}`)
+  assert.match(await page.getByTestId('result').textContent(), /seed 1234/)
+  await screenshot(page, 'images')
+
+  await page.getByTestId('nav-gallery').click()
+  await page.getByTestId('gallery-item').first().click()
+  const detail = page.getByTestId('image-detail')
+  await detail.waitFor()
+  assert.equal(await detail.getByTestId('detail-seed').textContent(), '1234')
+  assert.equal(await detail.getByTestId('detail-prompt').textContent(), 'a lighthouse at dusk')
+  assert.match(await detail.textContent(), /tiny-lora\.safetensors \(0\.5\)/)
+  await screenshot(page, 'gallery')
+
+  // A fresh page: the form comes back only from the gallery image.
+  const fresh = await openPage(browser, '/#/gallery')
+  await fresh.getByTestId('gallery-item').first().click()
+  await fresh.getByTestId('reuse').click()
+  await fresh.getByTestId('img-prompt').waitFor()
+  assert.equal(await fresh.getByTestId('img-prompt').inputValue(), 'a lighthouse at dusk')
+  assert.equal(await fresh.getByTestId('img-negative').inputValue(), 'fog')
+  assert.equal(await fresh.getByTestId('img-seed').inputValue(), '1234')
+  assert.equal(await fresh.getByTestId('img-size').inputValue(), '64x64')
+  assert.equal(await fresh.getByTestId('img-steps').inputValue(), '6')
+  assert.equal(await fresh.getByTestId('lora-weight').inputValue(), '0.5')
+  assert.deepEqual([...page.problems(), ...fresh.problems()], [])
+})
+
+test('"send to img2img" with a painted mask makes an inpainted image, which can be deleted', async () => {
+  const page = await openPage(browser, '/#/gallery')
+  await page.getByTestId('gallery-item').first().click()
+  await page.getByTestId('to-img2img').click()
+  const canvas = page.getByTestId('mask-canvas')
+  await canvas.scrollIntoViewIfNeeded()
+  const box = await canvas.boundingBox()
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.5)
+  await page.mouse.down()
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.5, { steps: 5 })
+  await page.mouse.up()
+  await page.getByTestId('mask-clear').waitFor({ state: 'visible' })
+  assert.equal(await page.getByTestId('mask-clear').isEnabled(), true)
+  await page.getByTestId('img-strength').fill('0.6')
+  await page.getByTestId('generate').click()
+  await page.getByTestId('result').waitFor({ timeout: 60_000 })
+  const newest = (await api('/api/gallery?limit=1')).body.data[0]
+  assert.equal(newest.params.mode, 'inpaint')
+  assert.equal(newest.params.strength, 0.6)
+
+  // Deleting it from its detail removes the row and the file.
+  await page.getByTestId('result').click()
+  await page.getByTestId('delete-image').click()
+  await page.getByTestId('confirm-delete-image').click()
+  await page.getByTestId('image-detail').waitFor({ state: 'detached' })
+  assert.equal((await api(`/api/gallery/${newest.id}`)).status, 404)
+  assert.equal((await fetch(`${BASE}/api/gallery/${newest.id}/image`)).status, 404)
+  assert.deepEqual(page.problems(), [])
+})
+
+test('cancel stops a long job: no image, no error', async () => {
+  const before = (await api('/api/gallery?limit=500')).body.data.length
+  const page = await openPage(browser, '/#/images')
+  await fillForm(page, { prompt: 'a very long job', size: '512x512', steps: '150' })
+  await page.getByTestId('generate').click()
+  await page.getByTestId('progress-label').filter({ hasText: /step \d+ of 150/ }).waitFor({ timeout: 60_000 })
+  await page.getByTestId('cancel').click()
+  await page.getByTestId('generate').waitFor({ timeout: 10_000 })
+  assert.equal(await page.getByTestId('images-error').count(), 0)
+  assert.equal(await page.getByTestId('result').count(), 0)
+  await new Promise((r) => setTimeout(r, 500))
+  assert.equal((await api('/api/gallery?limit=500')).body.data.length, before)
+  assert.deepEqual(page.problems(), [])
+})

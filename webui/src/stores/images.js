@@ -1,0 +1,108 @@
+import { defineStore } from 'pinia'
+import { apiJson, dataUrlOf } from '../lib/api.js'
+import { isAbort } from '../lib/sse.js'
+import { EMPTY_FOLDER, describeError } from '../lib/advice.js'
+import { cancelImageJob, runImageJob } from '../lib/imageJob.js'
+import { formFromImage, formProblems, imageRequest, withDefaults } from '../lib/imageParams.js'
+import { useGalleryStore } from './gallery.js'
+import { useSettingsStore } from './settings.js'
+import { useWorkersStore } from './workers.js'
+
+/** The Images page: the form, the LoRA and VAE lists it offers, and the job running now. */
+export const useImagesStore = defineStore('images', {
+  state: () => ({
+    form: withDefaults({}),
+    defaultsApplied: false,
+    checkpoints: [],
+    loras: [],
+    vaes: [],
+    listsError: null,
+    job: null, // { id, position, step, steps, index, n, preview, controller }
+    results: [],
+    error: null,
+  }),
+  getters: {
+    problems: (s) => formProblems(s.form),
+    loadedCheckpoint: () => useWorkersStore().workers.sd?.model ?? null,
+    /** Why Generate would fail for want of a checkpoint, in words; null when one is there. */
+    checkpointHint(s) {
+      if (s.form.checkpoint || this.loadedCheckpoint) return null
+      if (!s.checkpoints.length) return EMPTY_FOLDER.checkpoints
+      return 'No checkpoint is loaded: choose one above (it loads with the first image) or on the Models page.'
+    },
+    running: (s) => !!s.job,
+    /** Overall progress 0..1 across the batch. */
+    fraction: (s) => {
+      const j = s.job
+      if (!j?.steps) return 0
+      return Math.min(1, ((j.index || 0) * j.steps + j.step) / ((j.n || 1) * j.steps))
+    },
+  },
+  actions: {
+    /** Once: the form starts from the defaults saved in Settings. */
+    applyDefaults() {
+      if (this.defaultsApplied) return
+      this.form = { ...withDefaults(useSettingsStore().imageDefaults), prompt: this.form.prompt }
+      this.defaultsApplied = true
+    },
+
+    async loadLists() {
+      try {
+        const [checkpoints, loras, vaes] = await Promise.all(
+          ['/v1/models/checkpoints', '/v1/models/loras', '/v1/models/vaes'].map((path) => apiJson(path)))
+        this.checkpoints = checkpoints.data.map((m) => m.id)
+        this.loras = loras.data.map((m) => m.id)
+        this.vaes = vaes.data.map((m) => m.id)
+        this.listsError = null
+      } catch (e) {
+        this.listsError = describeError(e, 'sd')
+      }
+    },
+
+    async generate() {
+      if (this.job || this.problems.length) return
+      const controller = new AbortController()
+      this.job = { id: null, position: null, step: 0, steps: Number(this.form.steps), index: 0, n: Number(this.form.n), preview: null, controller }
+      this.results = []
+      this.error = null
+      const gallery = useGalleryStore()
+      try {
+        await runImageJob(imageRequest(this.form), {
+          job: (id) => { this.job.id = id },
+          queued: (e) => { this.job.position = e.position },
+          progress: (e) => {
+            Object.assign(this.job, { position: null, step: e.step, steps: e.steps, index: e.index ?? 0, n: e.n ?? this.job.n })
+            if (e.preview) this.job.preview = e.preview
+          },
+          image: (image) => {
+            this.results.push(image)
+            gallery.add(image)
+          },
+        }, controller.signal)
+      } catch (e) {
+        if (!isAbort(e)) this.error = describeError(e, 'sd')
+      } finally {
+        this.job = null
+      }
+    },
+
+    cancel() {
+      const job = this.job
+      if (!job) return
+      if (job.id) cancelImageJob(job.id)
+      job.controller.abort()
+    },
+
+    /** "Reuse settings": the form as the image was made (same seed). */
+    reuse(image) {
+      this.form = formFromImage(image, this.form)
+      this.defaultsApplied = true
+    },
+
+    /** "Send to img2img": the image becomes the init image, with its prompt. */
+    async sendToImg2img(image) {
+      this.form = { ...formFromImage(image, this.form), seed: -1, init_image: await dataUrlOf(`/api/gallery/${encodeURIComponent(image.id)}/image`) }
+      this.defaultsApplied = true
+    },
+  },
+})

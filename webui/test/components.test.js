@@ -1,0 +1,102 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { mount } from '@vue/test-utils'
+import ChatMessage from '../src/components/chat/ChatMessage.vue'
+import ChatComposer from '../src/components/chat/ChatComposer.vue'
+import ModelFolderCard from '../src/components/models/ModelFolderCard.vue'
+import LoraPicker from '../src/components/images/LoraPicker.vue'
+import { useImagesStore } from '../src/stores/images.js'
+
+const message = (extra) => ({ id: 'm1', role: 'assistant', content: 'Use `ls`:\n\n```sh\nls -la\n```', reasoning: '', status: 'complete', ...extra })
+
+describe('ChatMessage', () => {
+  it('renders markdown with a copyable code block, the token counts and speed', () => {
+    const w = mount(ChatMessage, { props: { message: message({ promptTokens: 5, completionTokens: 20, tokensPerSecond: 12.34 }), canRegenerate: true } })
+    expect(w.find('.markdown code').text()).toBe('ls')
+    expect(w.find('.code-block .copy-code').exists()).toBe(true)
+    expect(w.get('[data-testid=token-stats]').text()).toBe('5 + 20 tokens · 12.3 tokens/s')
+    expect(w.find('[data-testid=incomplete]').exists()).toBe(false)
+  })
+
+  it('marks an incomplete reply with the reason, and shows reasoning folded', () => {
+    const w = mount(ChatMessage, { props: { message: message({ status: 'incomplete', error: 'stopped', reasoning: 'I think' }) } })
+    expect(w.get('[data-testid=incomplete]').text()).toBe('incomplete: stopped')
+    expect(w.get('details[data-testid=reasoning]').attributes('open')).toBeUndefined()
+    expect(w.get('details').text()).toContain('I think')
+  })
+
+  it('offers regenerate on the last reply and edit on user messages, not while something generates', async () => {
+    const reply = mount(ChatMessage, { props: { message: message(), canRegenerate: true } })
+    await reply.get('[data-testid=regenerate]').trigger('click')
+    expect(reply.emitted('regenerate')).toHaveLength(1)
+    expect(reply.find('[data-testid=edit]').exists()).toBe(false)
+    expect(mount(ChatMessage, { props: { message: message(), canRegenerate: true, canAct: false } }).find('[data-testid=regenerate]').exists()).toBe(false)
+
+    const user = mount(ChatMessage, { props: { message: message({ role: 'user', content: 'old' }) } })
+    await user.get('[data-testid=edit]').trigger('click')
+    await user.get('textarea').setValue('new text')
+    await user.get('form').trigger('submit')
+    expect(user.emitted('edit')).toEqual([['new text']])
+  })
+
+  it('shows a streaming reply with a caret and no actions yet', () => {
+    const w = mount(ChatMessage, { props: { message: message({ status: 'streaming', content: 'Hel' }) } })
+    expect(w.get('[data-testid=message-body]').classes()).toContain('streaming-caret')
+    expect(w.find('[data-testid=regenerate]').exists()).toBe(false)
+  })
+})
+
+describe('ChatComposer', () => {
+  it('Enter sends, Shift+Enter does not, and busy turns the button into Stop', async () => {
+    const w = mount(ChatComposer, { props: { modelValue: 'hello' } })
+    await w.get('textarea').trigger('keydown', { key: 'Enter', shiftKey: true })
+    expect(w.emitted('send')).toBeUndefined()
+    await w.get('textarea').trigger('keydown', { key: 'Enter' })
+    expect(w.emitted('send')).toHaveLength(1)
+
+    await w.setProps({ busy: true })
+    await w.get('[data-testid=stop]').trigger('click')
+    expect(w.emitted('stop')).toHaveLength(1)
+    await w.get('textarea').trigger('keydown', { key: 'Enter' })
+    expect(w.emitted('send')).toHaveLength(1) // not while busy
+  })
+})
+
+describe('ModelFolderCard', () => {
+  const props = { kind: 'llm', title: 'Language models', folder: 'models/llm', emptyText: 'No GGUF model in models/llm — put a .gguf file there', refreshed: true }
+
+  it('explains an empty folder', () => {
+    const w = mount(ModelFolderCard, { props: { ...props, files: [] } })
+    expect(w.get('[data-testid=llm-empty]').text()).toContain('No GGUF model in models/llm — put a .gguf file there')
+  })
+
+  it('lists files with header facts, marks the loaded one, and loads another', async () => {
+    const files = [{ id: 'a.gguf', size_bytes: 1048576, parameters: 1.2e9, quantization: 'Q4_K_M' }, { id: 'b.gguf', size: 10, error: 'bad magic' }]
+    const w = mount(ModelFolderCard, { props: { ...props, files, loaded: 'a.gguf' } })
+    expect(w.text()).toContain('1.0 MB · 1.2B parameters · Q4_K_M')
+    expect(w.text()).toContain('Cannot use this file: bad magic')
+    expect(w.findAll('[data-testid=llm-load]')).toHaveLength(1)
+    await w.get('[data-testid=llm-load]').trigger('click')
+    expect(w.emitted('load')).toEqual([['b.gguf']])
+    await w.setProps({ busy: { action: 'load', name: 'b.gguf', progress: 0.4 } })
+    expect(w.get('[data-testid=progress-label]').text()).toBe('Loading b.gguf · 40%')
+  })
+})
+
+describe('LoraPicker', () => {
+  beforeEach(() => setActivePinia(createPinia()))
+
+  it('adds a LoRA once with weight 1, and removes it', async () => {
+    const images = useImagesStore()
+    images.loras = ['a.safetensors', 'b.safetensors']
+    const w = mount(LoraPicker)
+    await w.get('[data-testid=lora-choice]').setValue('b.safetensors')
+    await w.get('[data-testid=lora-add]').trigger('click')
+    expect(images.form.loras).toEqual([{ name: 'b.safetensors', weight: 1 }])
+    expect(w.findAll('[data-testid=lora-choice] option').map((o) => o.text())).toEqual(['Choose…', 'a.safetensors'])
+    await w.get('[data-testid=lora-weight]').setValue('0.6')
+    expect(images.form.loras[0].weight).toBe(0.6)
+    await w.get('[aria-label="Remove b.safetensors"]').trigger('click')
+    expect(images.form.loras).toEqual([])
+  })
+})

@@ -1,0 +1,47 @@
+// A stand-in for the orchestrator inside unit tests: answers fetch() from a route table and
+// records every request. SSE answers stream their events in separate chunks, and honour aborts.
+import { vi } from 'vitest'
+
+export function json(body, status = 200) {
+  return new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
+}
+
+export function apiError(status, message, code = 'bad_request') {
+  return json({ error: { message, type: 'x', code } }, status)
+}
+
+/** An SSE answer: events are [name, data] pairs; `hold` keeps the stream open after them until aborted. */
+export function sse(events, { hold = false } = {}) {
+  return (signal) => {
+    const encoder = new TextEncoder()
+    const body = new ReadableStream({
+      start(controller) {
+        for (const [event, data] of events) {
+          controller.enqueue(encoder.encode(`event: ${event}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`))
+        }
+        if (!hold) controller.close()
+        signal?.addEventListener('abort', () => controller.error(new DOMException('aborted', 'AbortError')))
+      },
+    })
+    return new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } })
+  }
+}
+
+/**
+ * Installs a fake fetch. `routes` maps "METHOD /path" (the query is matched when the key has one) to a
+ * Response, or a function (signal, request) => Response such as sse(...).
+ */
+export function fakeServer(routes) {
+  const requests = []
+  const fetch = vi.fn(async (url, init = {}) => {
+    const method = init.method || 'GET'
+    const body = init.body ? JSON.parse(init.body) : undefined
+    const request = { method, url, body, headers: init.headers || {} }
+    requests.push(request)
+    const handler = routes[`${method} ${url}`] ?? routes[`${method} ${url.split('?')[0]}`]
+    if (!handler) return apiError(404, `no route ${method} ${url}`, 'not_found')
+    return typeof handler === 'function' ? handler(init.signal, request) : handler.clone()
+  })
+  vi.stubGlobal('fetch', fetch)
+  return { requests, calls: (method, path) => requests.filter((r) => r.method === method && r.url.split('?')[0] === path) }
+}

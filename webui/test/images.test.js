@@ -1,0 +1,98 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { useImagesStore } from '../src/stores/images.js'
+import { useGalleryStore } from '../src/stores/gallery.js'
+import { formFromImage, formProblems, imageRequest, defaultForm, snapSize } from '../src/lib/imageParams.js'
+import { fakeServer, json, sse } from './fakeServer.js'
+
+const image = (id, seed) => ({ id, seed, prompt: 'a boat', negativePrompt: 'fog', width: 64, height: 64, model: 'tiny-sd.safetensors',
+  params: { prompt: 'a boat', negative_prompt: 'fog', width: 64, height: 64, steps: 3, cfg_scale: 5, sampler: 'euler', scheduler: 'karras', seed, loras: [{ name: 'tiny-lora.safetensors', weight: 0.5 }] } })
+
+describe('image form', () => {
+  it('sends multiples of 8, the LoRAs with weights, and img2img fields only with an init image', () => {
+    const form = { ...defaultForm(), prompt: ' a boat ', width: 64, height: 72, steps: '3', loras: [{ name: 'l.safetensors', weight: '0.8' }, { name: '', weight: 1 }] }
+    expect(formProblems(form)).toEqual([])
+    const req = imageRequest(form, 'c1')
+    expect(req).toMatchObject({ prompt: 'a boat', width: 64, height: 72, steps: 3, seed: -1, n: 1, conversation_id: 'c1',
+      loras: [{ name: 'l.safetensors', weight: 0.8 }] })
+    expect(req).not.toHaveProperty('init_image')
+    expect(req).not.toHaveProperty('strength')
+    const edit = imageRequest({ ...form, init_image: 'data:image/png;base64,AA', mask: 'data:image/png;base64,BB', strength: 0.4 })
+    expect(edit).toMatchObject({ init_image: 'data:image/png;base64,AA', mask: 'data:image/png;base64,BB', strength: 0.4 })
+  })
+
+  it('names what to fix before sending', () => {
+    const problems = formProblems({ ...defaultForm(), prompt: '', width: 100, steps: 0, mask: 'x' })
+    expect(problems.join(' ')).toMatch(/Write a prompt.*width must be a multiple of 8.*Steps must be.*mask needs an init image/)
+    expect(snapSize(100)).toBe(104)
+    expect(snapSize(3)).toBe(64)
+  })
+
+  it('"reuse settings" gives back the form an image was made with, seed included', () => {
+    const form = formFromImage(image('i1', 42))
+    expect(form).toMatchObject({ prompt: 'a boat', negative_prompt: 'fog', width: 64, height: 64, steps: 3, cfg_scale: 5,
+      sampler: 'euler', scheduler: 'karras', seed: 42, checkpoint: 'tiny-sd.safetensors',
+      loras: [{ name: 'tiny-lora.safetensors', weight: 0.5 }], init_image: null })
+    expect(imageRequest(form)).toMatchObject({ seed: 42, checkpoint: 'tiny-sd.safetensors' })
+  })
+})
+
+describe('images store', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia())
+    vi.unstubAllGlobals()
+  })
+
+  it('follows a job: queue, step progress with previews, each image into the gallery', async () => {
+    const progressSeen = []
+    fakeServer({
+      'POST /api/images': sse([
+        ['queued', { job: 'job-1', position: 1 }],
+        ['progress', { job: 'job-1', step: 1, steps: 2, index: 0, n: 2, preview: 'data:image/png;base64,P1' }],
+        ['progress', { job: 'job-1', step: 2, steps: 2, index: 1, n: 2 }],
+        ['image', { image: image('i1', 11) }],
+        ['image', { image: image('i2', 12) }],
+        ['done', { images: [image('i1', 11), image('i2', 12)] }],
+      ]),
+    })
+    const images = useImagesStore()
+    images.$subscribe(() => images.job?.step && progressSeen.push([images.job.step, images.job.index, images.fraction]))
+    Object.assign(images.form, { prompt: 'a boat', width: 64, height: 64, steps: 2, n: 2 })
+    await images.generate()
+    expect(progressSeen).toContainEqual([1, 0, 0.25])
+    expect(progressSeen).toContainEqual([2, 1, 1])
+    expect(images.results.map((i) => i.seed)).toEqual([11, 12])
+    expect(useGalleryStore().images.map((i) => i.id)).toEqual(['i2', 'i1'])
+    expect(images.job).toBeNull()
+    expect(images.error).toBeNull()
+  })
+
+  it('shows the job error in words; cancel asks the server and closes the stream', async () => {
+    const server = fakeServer({
+      'POST /api/images': sse([['queued', { job: 'job-2', position: 0 }], ['progress', { job: 'job-2', step: 1, steps: 9 }]], { hold: true }),
+      'POST /api/images/job-2/cancel': json({ interrupted: true }),
+    })
+    const images = useImagesStore()
+    images.form.prompt = 'x'
+    const run = images.generate()
+    await vi.waitFor(() => expect(images.job?.step).toBe(1))
+    images.cancel()
+    await run
+    expect(server.calls('POST', '/api/images/job-2/cancel')).toHaveLength(1)
+    expect(images.running).toBe(false)
+    expect(images.error).toBeNull() // a cancel is not an error
+
+    fakeServer({ 'POST /api/images': sse([['queued', { job: 'job-3' }], ['error', { message: 'no model loaded: load a checkpoint' }]]) })
+    await images.generate()
+    expect(images.error).toBe('no model loaded: load a checkpoint')
+  })
+
+  it('says what to do when no checkpoint can be used', () => {
+    const images = useImagesStore()
+    expect(images.checkpointHint).toMatch(/No checkpoint in models\/sd\/checkpoints/)
+    images.checkpoints = ['a.safetensors']
+    expect(images.checkpointHint).toMatch(/No checkpoint is loaded/)
+    images.form.checkpoint = 'a.safetensors'
+    expect(images.checkpointHint).toBeNull()
+  })
+})
