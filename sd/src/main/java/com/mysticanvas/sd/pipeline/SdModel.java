@@ -62,7 +62,6 @@ public final class SdModel implements AutoCloseable {
     private OrtSession unet;
     private OrtSession vaeDecoder;
     private OrtSession vaeEncoder;
-    private final OrtSession.RunOptions keepScratch;
     private final OrtSession.RunOptions releaseScratch;
     private List<OnnxTensor> merged = List.of();
     private List<Lora> loras = List.of();
@@ -70,7 +69,6 @@ public final class SdModel implements AutoCloseable {
 
     private SdModel(SafeTensors checkpoint, SafeTensors vaeFile, SdModelSpec spec, VaeConfig vae, String vaePrefix,
                     int threads, Memory memory) throws OrtException {
-        this.keepScratch = new OrtSession.RunOptions();
         this.releaseScratch = Sessions.releasingScratch();
         this.checkpoint = checkpoint;
         this.vaeFile = vaeFile;
@@ -261,10 +259,11 @@ public final class SdModel implements AutoCloseable {
                         boolean lastStep) throws OrtException {
         try (OnnxTensor x = tensor(sample, batch, spec.unet().inChannels(), height, width);
              OnnxTensor t = tensor(timesteps, batch);
-             OnnxTensor c = tensor(context, batch, tokens, spec.unet().contextWidth());
-             OrtSession.Result r = unet.run(Map.of("sample", x, "timestep", t, "context", c),
-                     lastStep ? releaseScratch : keepScratch)) {
-            return floats(r, "eps");
+             OnnxTensor c = tensor(context, batch, tokens, spec.unet().contextWidth())) {
+            Map<String, OnnxTensor> inputs = Map.of("sample", x, "timestep", t, "context", c);
+            try (OrtSession.Result r = lastStep ? unet.run(inputs, releaseScratch) : unet.run(inputs)) {
+                return floats(r, "eps");
+            }
         }
     }
 
@@ -288,7 +287,7 @@ public final class SdModel implements AutoCloseable {
 
     /**
      * Runs a network used once per image (text encoder, VAE) and gives its scratch memory back at once: the
-     * arena's regions (the VAE decode's 1.1 GB at 512x512 would otherwise stay through every later UNet step),
+     * arena's regions (the VAE decode's 1.3 GB at 512x512 would otherwise stay through every later UNet step),
      * then the C heap's free blocks (glibc kept 160 MB after SD 1.5's text encoder had widened its weights).
      */
     private float[] runOnce(OrtSession session, Map<String, OnnxTensor> inputs, String output) throws OrtException {
@@ -333,7 +332,6 @@ public final class SdModel implements AutoCloseable {
         } finally {
             merged.forEach(OnnxTensor::close);
             merged = List.of();
-            keepScratch.close();
             releaseScratch.close();
             checkpoint.close();
             if (vaeFile != null) {

@@ -15,12 +15,12 @@ import com.mysticanvas.sd.safetensors.DType;
 import com.mysticanvas.sd.safetensors.SafeTensors;
 import com.mysticanvas.sd.safetensors.SafeTensorsWriter;
 import com.mysticanvas.sd.safetensors.TensorInfo;
+import com.mysticanvas.sd.testing.ProcessRss;
 import com.mysticanvas.sd.testing.TinyModels;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -99,18 +99,9 @@ class KeptNarrowTest {
 
     /** This process's anonymous and file-backed resident memory, the C heap trimmed first. */
     private record ProcessMemory(long anonMb, long fileMb) {
-        static ProcessMemory now() throws Exception {
+        static ProcessMemory now() {
             NativeHeap.trim();
-            long anon = 0;
-            long file = 0;
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("RssAnon:")) {
-                    anon = Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-                } else if (line.startsWith("RssFile:")) {
-                    file = Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-                }
-            }
-            return new ProcessMemory(anon, file);
+            return new ProcessMemory(ProcessRss.anonMb(), ProcessRss.fileMb());
         }
     }
 

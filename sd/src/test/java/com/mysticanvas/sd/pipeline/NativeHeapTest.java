@@ -3,13 +3,12 @@ package com.mysticanvas.sd.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.mysticanvas.sd.testing.ProcessRss;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** Freed C heap memory stays resident until {@link NativeHeap#trim()} hands it back. */
@@ -33,20 +32,11 @@ class NativeHeapTest {
         for (int i = 0; i < blocks - 1; i++) { // the last block stays: free() alone cannot shrink the heap's top
             FREE.invokeExact(allocated[i]);
         }
-        long before = rssAnonKb();
+        long before = ProcessRss.anonMb();
         NativeHeap.trim();
-        long after = rssAnonKb();
+        long after = ProcessRss.anonMb();
         FREE.invokeExact(allocated[blocks - 1]);
-        assertThat(before - after).as("kB released by trim (before %d kB, after %d kB)", before, after)
-                .isGreaterThan(blocks * size / 1024 / 2);
-    }
-
-    private static long rssAnonKb() throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("RssAnon:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        throw new IllegalStateException("no RssAnon");
+        assertThat(before - after).as("MB released by trim (before %d MB, after %d MB)", before, after)
+                .isGreaterThan(blocks * size / 1024 / 1024 / 2);
     }
 }

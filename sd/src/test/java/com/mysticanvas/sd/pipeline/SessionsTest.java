@@ -7,9 +7,9 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.mysticanvas.sd.onnx.Attr;
 import com.mysticanvas.sd.onnx.OnnxGraph;
+import com.mysticanvas.sd.testing.ProcessRss;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -53,13 +53,8 @@ class SessionsTest {
         }
     }
 
-    private static long rssAnonMb() throws Exception {
+    private static long rssAnonMb() {
         NativeHeap.trim(); // count what is held, not what glibc has yet to hand back
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("RssAnon:")) {
-                return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-            }
-        }
-        throw new IllegalStateException("no RssAnon");
+        return ProcessRss.anonMb();
     }
 }
