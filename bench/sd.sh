@@ -2,10 +2,10 @@
 # Issue 6's SD benchmark: seconds per UNet step at 512x512 with CFG, text encoder, VAE decode, total for 20 steps,
 # peak RSS and load time, on the sd15 synthetic checkpoint (random f16 weights, every key and shape of SD 1.5).
 # Run it on an otherwise idle machine; threads default to all cores.
-#   bench/sd.sh [size=512] [steps=20] [threads=nproc] [runs=3]
+#   bench/sd.sh [size=512] [steps=20] [threads=nproc] [runs=3] [memory=balanced|low]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIZE=${1:-512}; STEPS=${2:-20}; THREADS=${3:-$(nproc)}; RUNS=${4:-3}
+SIZE=${1:-512}; STEPS=${2:-20}; THREADS=${3:-$(nproc)}; RUNS=${4:-3}; MEMORY=${5:-balanced}
 MODELS=${MYSTI_BENCH_MODELS:-bench/models}
 JAR=dist/mysticanvas.jar
 JAVA=""
@@ -19,4 +19,4 @@ done
 # SdBench writes the synthetic checkpoint (about 2 GB) the first time.
 CKPT="$MODELS/sd/checkpoints/sd15-synth.safetensors"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (figures are only comparable on an idle machine)"
-exec "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$JAR" com.mysticanvas.sd.bench.SdBench "$CKPT" "$SIZE" "$STEPS" "$THREADS" "$RUNS"
+exec "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$JAR" com.mysticanvas.sd.bench.SdBench "$CKPT" "$SIZE" "$STEPS" "$THREADS" "$RUNS" "$MEMORY"

@@ -9,22 +9,36 @@ import com.mysticanvas.sd.safetensors.TensorInfo;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Weights read in place from a safetensors file: each tensor becomes an ONNX initializer with external data
  * pointing at its bytes inside the file (location = the file's name, so the session must be told the file's
- * folder), followed by a Cast to f32 when stored as f16/bf16 (ORT folds it at load; on CPU f32 math is the fast
- * path). Shapes are checked against what the builder expects; a 1x1 convolution stored as a plain matrix (some
- * VAE files do that) is reshaped.
+ * folder), followed by a Cast to f32 when stored as f16/bf16 (on CPU f32 math is the fast path). Shapes are
+ * checked against what the builder expects; a 1x1 convolution stored as a plain matrix (some VAE files do that)
+ * is reshaped.
+ * <p>
+ * By default ORT folds the Cast at load: the weight then lives in memory as f32 (4 bytes), prepacked or reordered
+ * for the fastest kernels. Weights {@code keptNarrow} selects stay in their stored 16-bit form instead, mapped
+ * from the file (2 bytes, file-backed), and are widened on every run: for weights that do little arithmetic per
+ * run, where that costs little time.
  */
 public final class CheckpointWeights implements Weights {
     private final SafeTensors file;
     private final String prefix;
+    private final Predicate<String> keptNarrow;
     private final Map<String, String> values = new HashMap<>();
 
+    /** Every weight widened once, at load. */
     public CheckpointWeights(SafeTensors file, String prefix) {
+        this(file, prefix, name -> false);
+    }
+
+    /** @param keptNarrow names (without the prefix) of the weights to keep as stored and widen on every run */
+    public CheckpointWeights(SafeTensors file, String prefix, Predicate<String> keptNarrow) {
         this.file = file;
         this.prefix = prefix;
+        this.keptNarrow = keptNarrow;
     }
 
     @Override
@@ -43,7 +57,11 @@ public final class CheckpointWeights implements Weights {
         if (!t.dtype().isWeight()) {
             throw new ModelFileException(file.fileName(), "tensor '" + key + "' has dtype " + t.dtype() + ", expected F32, F16 or BF16");
         }
-        graph.externalInitializer(key, onnxType(t.dtype()), t.shape(), file.fileName(), t.offset(), t.length());
+        if (keptNarrow.test(name)) {
+            graph.externalInitializerInput(key, onnxType(t.dtype()), t.shape(), file.fileName(), t.offset(), t.length());
+        } else {
+            graph.externalInitializer(key, onnxType(t.dtype()), t.shape(), file.fileName(), t.offset(), t.length());
+        }
         String value = t.dtype() == DType.F32 ? key : graph.op("Cast", key, Attr.i("to", OnnxGraph.FLOAT));
         if (!sameShape) {
             value = graph.op("Reshape", value, graph.longs(shape));

@@ -3,6 +3,7 @@ package com.mysticanvas.sd.onnx;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -95,6 +96,16 @@ public final class OnnxGraph {
         t.message(13, new ProtoWriter().string(1, "length").string(2, Long.toString(length)));
         t.varint(14, 1); // data_location = EXTERNAL
         addInitializer(name, t);
+    }
+
+    /**
+     * An external-data initializer that is also a graph input. ONNX Runtime treats it as a default value that a run
+     * could override, so it never folds, reorders or prepacks it: it maps the bytes from the file and every run
+     * reads them there. Nothing needs to feed the input.
+     */
+    public void externalInitializerInput(String name, int dataType, long[] dims, String location, long offset, long length) {
+        externalInitializer(name, dataType, dims, location, offset, length);
+        inputs.add(valueInfo(name, dataType, Arrays.stream(dims).boxed().toArray()));
     }
 
     /** A small f32 constant stored in the model. */

@@ -81,7 +81,8 @@ public final class SdPipeline {
             for (int k = 0; k < latentSize; k++) {
                 x[k] = (initLatent == null ? 0 : initLatent[k]) + noise[k] * sigmas[0];
             }
-            Denoiser denoiser = denoiser(model, cond, r.cfgScale(), guided, h, w);
+            float lastSigma = sigmas[Math.max(0, sigmas.length - 2)]; // sigmas end with 0, where nothing is called
+            Denoiser denoiser = denoiser(model, cond, r.cfgScale(), guided, h, w, lastSigma);
             if (latentMask != null) {
                 denoiser = masked(denoiser, initLatent, noise, latentMask);
             }
@@ -169,8 +170,11 @@ public final class SdPipeline {
         }
     }
 
-    /** The UNet as k-diffusion's denoiser: eps prediction, c_in = 1/sqrt(sigma^2+1), CFG batched as [cond; uncond]. */
-    private Denoiser denoiser(SdModel model, Conditioning c, float cfg, boolean guided, int h, int w) {
+    /**
+     * The UNet as k-diffusion's denoiser: eps prediction, c_in = 1/sqrt(sigma^2+1), CFG batched as [cond; uncond].
+     * The samplers call it once per step, at decreasing sigmas: the call at {@code lastSigma} is the last one.
+     */
+    private Denoiser denoiser(SdModel model, Conditioning c, float cfg, boolean guided, int h, int w, float lastSigma) {
         float[] context = guided ? concat(c.cond(), c.uncond()) : c.cond();
         int batch = guided ? 2 : 1;
         return (x, sigma) -> {
@@ -186,7 +190,7 @@ public final class SdPipeline {
             Arrays.fill(timesteps, t);
             float[] eps;
             try {
-                eps = model.unet(sample, batch, h, w, timesteps, context, c.tokens());
+                eps = model.unet(sample, batch, h, w, timesteps, context, c.tokens(), sigma <= lastSigma);
             } catch (OrtException e) {
                 throw new IllegalStateException("UNet failed: " + e.getMessage(), e);
             }

@@ -3,6 +3,7 @@ package com.mysticanvas.sd.pipeline;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import com.mysticanvas.sd.onnx.OnnxGraph;
 import java.nio.file.Path;
@@ -18,7 +19,8 @@ public final class Sessions {
 
     /**
      * A session for a graph whose weights lie, as external data, in files inside {@code weightsDir};
-     * {@code replaced} initializers (LoRA-merged weights) are taken from memory instead.
+     * {@code replaced} initializers (LoRA-merged weights) are taken from memory instead. Its activations come from
+     * ORT's arena, which keeps its peak between runs until a run with {@link #releasingScratch()} gives it back.
      */
     public static OrtSession create(OnnxGraph graph, Path weightsDir, Map<String, OnnxTensor> replaced, int threads)
             throws OrtException {
@@ -27,8 +29,15 @@ public final class Sessions {
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setIntraOpNumThreads(Math.max(1, threads));
             options.setInterOpNumThreads(1);
+            // Without the arena every first run at a new size mmaps and faults in each activation afresh: the
+            // first 512x512 VAE decode took 60% more CPU time that way.
             options.setCPUArenaAllocator(true);
             options.setMemoryPatternOptimization(true);
+            // Weights kept narrow are initializers that are also graph inputs: ORT warns once about each of them
+            // (hundreds), and this fp16 transformer of ORT 1.29 dereferences null on them (a crash in createSession).
+            // It has nothing else to do in our graphs, where every other Cast of a weight is folded.
+            options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            options.addConfigEntry("optimization.disable_specified_optimizers", "FuseFp16InitializerToFp32NodeTransformer");
             // Spinning threads burn the cores the HTTP side and the other worker need between ops.
             options.addConfigEntry("session.intra_op.allow_spinning", "0");
             options.addConfigEntry("session.model_external_initializers_file_folder_path",
@@ -38,5 +47,15 @@ public final class Sessions {
             }
             return env().createSession(graph.toModel(), options);
         }
+    }
+
+    /**
+     * Run options that make a session give its arena's free regions back to the system after the run (all but the
+     * arena's first region, which in our sessions holds weights or is small).
+     */
+    public static OrtSession.RunOptions releasingScratch() throws OrtException {
+        OrtSession.RunOptions options = new OrtSession.RunOptions();
+        options.addRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        return options;
     }
 }

@@ -18,7 +18,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The ONNX graphs built from the tiny checkpoint compute what the plain-Java reference computes. */
+/**
+ * The ONNX graphs built from the tiny checkpoint (with the weights kept narrow as the pipeline keeps them) compute
+ * what the plain-Java reference computes.
+ */
 class GraphVsReferenceTest {
     private static SafeTensors st;
     private static SdModelSpec spec;
@@ -44,7 +47,7 @@ class GraphVsReferenceTest {
         for (int i = 4; i < 77; i++) {
             ids[i] = 49407;
         }
-        OnnxGraph g = ClipGraph.build(spec.clip(), new CheckpointWeights(st, spec.clipPrefix()));
+        OnnxGraph g = ClipGraph.build(spec.clip(), new CheckpointWeights(st, spec.clipPrefix(), ClipGraph.keptNarrow()));
         Reference ref = new Reference(st, spec.clipPrefix());
         try (OrtSession s = session(g);
              OnnxTensor in = OnnxTensor.createTensor(Sessions.env(), LongBuffer.wrap(ids), new long[] {1, 77});
@@ -56,7 +59,7 @@ class GraphVsReferenceTest {
 
     @Test
     void unetMatchesReferenceIncludingOddLatentSizes() throws Exception {
-        OnnxGraph g = UNetGraph.build(spec.unet(), new CheckpointWeights(st, spec.unetPrefix()));
+        OnnxGraph g = UNetGraph.build(spec.unet(), new CheckpointWeights(st, spec.unetPrefix(), UNetGraph.keptNarrow(spec.unet())));
         Reference ref = new Reference(st, spec.unetPrefix());
         int ctxLen = 77;
         int width = spec.unet().contextWidth();

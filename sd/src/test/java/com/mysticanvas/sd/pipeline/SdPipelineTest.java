@@ -65,6 +65,20 @@ class SdPipelineTest {
     }
 
     @Test
+    void lowMemoryModelPaintsTheSameImageWithTheLoraApplied() throws Exception {
+        GenerationRequest r = request(11).withLoras(List.of(new GenerationRequest.LoraWeight("tiny-lora.safetensors", 1f)));
+        byte[] balanced = rgb(one(model, r));
+        byte[] low;
+        try (SdModel lowMemory = SdModel.load(TinyModels.checkpoint(), null, 1, SdModel.Memory.LOW)) {
+            low = rgb(one(lowMemory, r));
+        }
+        assertThat(low).hasSameSizeAs(balanced);
+        for (int i = 0; i < low.length; i++) { // f32 sums in another order: a level at most
+            assertThat(Math.abs((low[i] & 0xff) - (balanced[i] & 0xff))).as("channel value %d", i).isLessThanOrEqualTo(1);
+        }
+    }
+
+    @Test
     void loraAtWeightOneChangesTheImageAndWeightZeroDoesNot() throws Exception {
         byte[] plain = one(model, request(7));
         byte[] withLora = one(model, request(7).withLoras(List.of(new GenerationRequest.LoraWeight("tiny-lora.safetensors", 1f))));
