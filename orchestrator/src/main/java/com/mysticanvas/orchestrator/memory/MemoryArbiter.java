@@ -27,8 +27,8 @@ public final class MemoryArbiter {
     static final long IMAGE_BYTES_PER_PIXEL = 6 * 1024;
     /** Weights of a GGUF in memory relative to its file (mapped file plus KV cache and compute buffers). */
     static final double LLM_LOAD_FACTOR = 1.2;
-    /** An SD checkpoint in memory relative to its f16 file (weights cast to f32 for the CPU). */
-    static final double SD_LOAD_FACTOR = 2.5;
+    /** An SD checkpoint's load peak relative to its f16 file (most weights cast to f32 for the CPU), measured on SD 1.5. */
+    static final double SD_LOAD_FACTOR = 1.7;
 
     private final MemoryPolicy policy;
     private final long budgetBytes;

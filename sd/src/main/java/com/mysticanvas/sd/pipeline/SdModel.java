@@ -87,6 +87,9 @@ public final class SdModel implements AutoCloseable {
 
     /** As {@link #load(Path, Path, int)}, keeping as much of the UNet narrow as {@code memory} says. */
     public static SdModel load(Path checkpointFile, Path vaeFile, int threads, Memory memory) throws IOException {
+        // ONNX Runtime refuses external data reached through a link that leads out of its folder: give it the real file.
+        checkpointFile = checkpointFile.toRealPath();
+        vaeFile = vaeFile == null ? null : vaeFile.toRealPath();
         SafeTensors ck = SafeTensors.open(checkpointFile);
         SafeTensors vf = null;
         SdModel model = null;
