@@ -272,6 +272,8 @@ public final class SdModel implements AutoCloseable {
 
     /** VAE decoder: latent [1,c,h,w] to image [1,3,h*f,w*f] in [-1,1]. */
     public float[] decode(float[] latent, int height, int width) throws OrtException {
+        // The UNet's 16-bit weights are mapped from the checkpoint; the decode does not read them.
+        NativeHeap.releaseMappedFile(checkpoint.path());
         try (OnnxTensor z = tensor(latent, 1, vae.latentChannels(), height, width)) {
             return runOnce(vaeDecoder, Map.of("latent", z), "image");
         }
