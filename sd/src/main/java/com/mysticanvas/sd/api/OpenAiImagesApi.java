@@ -64,9 +64,7 @@ public final class OpenAiImagesApi {
         Consumer<ImageJob> listener = j -> updates.add(j.state() == ImageJob.State.RUNNING
                 ? progress(j, true) : j.state());
         job.addListener(listener);
-        if (job.result().isDone()) {
-            updates.add(job.state()); // it ended before we listened
-        }
+        listener.accept(job); // where it stands now: it may have started, or even ended, before we listened
         ctx.res().setStatus(200);
         ctx.res().setContentType("text/event-stream");
         ctx.res().setHeader("Cache-Control", "no-cache");
