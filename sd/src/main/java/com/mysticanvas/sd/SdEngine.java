@@ -2,14 +2,15 @@ package com.mysticanvas.sd;
 
 import com.mysticanvas.core.ApiException;
 import com.mysticanvas.core.Limits;
-import com.mysticanvas.sd.pipeline.DiffusionMaths;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import com.mysticanvas.sd.pipeline.ProgressListener;
 import com.mysticanvas.sd.pipeline.SdModel;
 import com.mysticanvas.sd.pipeline.SdPipeline;
 import java.nio.file.Path;
+import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -35,10 +36,10 @@ public final class SdEngine implements AutoCloseable {
     private volatile SdModel model;
     private volatile String loading;
 
-    public SdEngine(ModelFiles files, int threads, DiffusionMaths maths) {
+    public SdEngine(ModelFiles files, int threads, Supplier<ClipTokenizer> tokenizer) {
         this.files = files;
         this.threads = threads;
-        this.pipeline = new SdPipeline(maths, name -> files.resolve(ModelFiles.Kind.LORA, name));
+        this.pipeline = new SdPipeline(tokenizer, name -> files.resolve(ModelFiles.Kind.LORA, name));
     }
 
     /** The loaded checkpoint's file name, or null. */

@@ -11,7 +11,6 @@ import com.mysticanvas.core.WorkerServer;
 import com.mysticanvas.sd.api.A1111Api;
 import com.mysticanvas.sd.api.ImageJobs;
 import com.mysticanvas.sd.api.OpenAiImagesApi;
-import com.mysticanvas.sd.pipeline.DiffusionMaths;
 import com.mysticanvas.sd.pipeline.SdModel;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import io.javalin.config.RoutesConfig;
@@ -32,7 +31,7 @@ public final class SdWorker {
 
     public static void run(WorkerConfig config) {
         ModelFiles files = new ModelFiles(config.modelsDir());
-        SdEngine engine = new SdEngine(files, config.threads(), DiffusionMaths.standard(() -> tokenizer(files)));
+        SdEngine engine = new SdEngine(files, config.threads(), () -> tokenizer(files));
         AtomicReference<ImageJobs> jobs = new AtomicReference<>();
         WorkerServer.start(WorkerKind.SD, config, routes -> jobs.set(routes(routes, engine, files, config.limits())));
         // Sessions closed before the JVM exits (ONNX Runtime's own teardown crashes if one is still open or running):

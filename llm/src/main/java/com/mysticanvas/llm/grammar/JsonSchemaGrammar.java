@@ -6,7 +6,6 @@ import com.mysticanvas.core.Json;
 
 /**
  * JSON Schema to GBNF, for llama.cpp's grammar sampler ({@code response_format}).
- * CONTRACT (llm-text implements, llm-engine calls).
  *
  * <p>Supported: {@code type} (also lists, and OpenAPI {@code nullable}), {@code properties}/{@code required}
  * (optional properties may be left out; properties come in the schema's order), {@code additionalProperties}

@@ -12,7 +12,6 @@ import java.util.List;
  * A GGUF's Jinja chat template ({@code tokenizer.chat_template}), compiled once and rendered in Java by our own
  * interpreter ({@link com.mysticanvas.llm.template.jinja}), which follows Python Jinja2 as Hugging Face runs
  * chat templates. Immutable; one instance may render for many requests at once.
- * CONTRACT (llm-text implements, llm-engine calls).
  */
 public final class ChatTemplate {
     private final String source;

@@ -2,7 +2,7 @@ package com.mysticanvas.llm.tools;
 
 import java.util.List;
 
-/** A piece of a model's reply, split by meaning. CONTRACT (llm-text). */
+/** A piece of a model's reply, split by meaning. */
 public sealed interface ReplyDelta {
     /** Visible answer text. */
     record Content(String text) implements ReplyDelta {}

@@ -6,7 +6,6 @@ import java.util.List;
  * Splits generated text, piece by piece as it streams, into content, reasoning and tool calls; holds
  * back text that may be the start of a marker ({@code <tool_call>}, {@code <think>}) until it knows.
  * The same instance serves non-streaming replies: feed everything, then {@link #finish()}.
- * CONTRACT (llm-text implements, llm-engine calls).
  *
  * <p>The markers are special tokens in most vocabularies: detokenize with special tokens rendered as text so
  * they reach the splitter. Whatever way a reply is cut into pieces, the deltas joined per kind are the same.

@@ -2,7 +2,6 @@ package com.mysticanvas.llm.tools;
 
 /**
  * How a model writes tool calls and thoughts in its own syntax.
- * CONTRACT (llm-text implements detection, llm-engine calls).
  */
 public enum ToolCallFormat {
     /**

@@ -120,7 +120,7 @@ public final class A1111Api {
         if (mask != null && integer(body, "inpainting_mask_invert", 0) == 1) {
             mask = inverted(mask);
         }
-        return r.withInit(init, (float) number(body, "denoising_strength", 0.75), mask);
+        return r.withInit(init, number(body, "denoising_strength", 0.75), mask);
     }
 
     private static RgbImage inverted(RgbImage mask) {

@@ -75,7 +75,7 @@ public final class OpenAiImageRequests {
         }
         String mask = text(body, "mask", null);
         RgbImage init = ClientImages.image(image);
-        return generation(body).withInit(init, (float) number(body, "strength", 0.75),
+        return generation(body).withInit(init, number(body, "strength", 0.75),
                 mask == null ? null : ClientImages.mask(mask, ImageTensors.MaskMode.OPENAI));
     }
 

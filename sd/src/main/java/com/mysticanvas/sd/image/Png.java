@@ -14,7 +14,7 @@ import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 /**
- * PNG encode/decode with tEXt chunks (A1111 writes its generation settings in {@code parameters}). CONTRACT (sd-maths).
+ * PNG encode/decode with tEXt chunks (A1111 writes its generation settings in {@code parameters}).
  *
  * <p>Writes 8-bit RGB, non-interlaced, each row filtered with the filter that minimises the sum of
  * absolute values (libpng's heuristic), zlib-compressed with {@link Deflater}. Text that Latin-1 can

@@ -28,7 +28,7 @@ import java.util.List;
  */
 public record GenerationRequest(String prompt, String negativePrompt, int width, int height, int steps, float cfgScale,
                                 String sampler, String scheduler, long seed, int batchCount, List<LoraWeight> loras,
-                                RgbImage initImage, float strength, RgbImage mask, int clipSkip) {
+                                RgbImage initImage, double strength, RgbImage mask, int clipSkip) {
     public static final int MIN_SIDE = 64;
 
     /** A LoRA by file name and its strength. */
@@ -45,7 +45,7 @@ public record GenerationRequest(String prompt, String negativePrompt, int width,
                 batchCount, l, initImage, strength, mask, clipSkip);
     }
 
-    public GenerationRequest withInit(RgbImage image, float s, RgbImage m) {
+    public GenerationRequest withInit(RgbImage image, double s, RgbImage m) {
         return new GenerationRequest(prompt, negativePrompt, width, height, steps, cfgScale, sampler, scheduler, seed,
                 batchCount, loras, image, s, m, clipSkip);
     }

@@ -7,7 +7,10 @@ import com.mysticanvas.sd.image.GenerationParameters;
 import com.mysticanvas.sd.image.LatentPreview;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Schedule;
+import com.mysticanvas.sd.image.Png;
 import com.mysticanvas.sd.sampling.Denoiser;
+import com.mysticanvas.sd.sampling.Sampling;
+import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import com.mysticanvas.sd.tokenizer.PromptChunks;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,11 +20,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * txt2img, img2img and inpainting on a loaded {@link SdModel}: prompt to text embeddings (A1111 weighting, long
  * prompts in 77-token windows), classifier-free guidance with the conditional and unconditional passes in one
- * UNet call, the sampler from {@link DiffusionMaths}, then the VAE decoder (tiled for large images). Call it from
+ * UNet call, the sampler, then the VAE decoder (tiled for large images). Call it from
  * one engine thread; same seed and parameters give the same bytes.
  */
 public final class SdPipeline {
@@ -29,12 +33,13 @@ public final class SdPipeline {
     static final int DECODE_TILE = 64;
     static final int DECODE_OVERLAP = 16;
 
-    private final DiffusionMaths maths;
+    private final Supplier<ClipTokenizer> tokenizerSource;
+    private ClipTokenizer tokenizer;
     private final Function<String, Path> loraFiles;
 
     /** @param loraFiles resolves a LoRA name from a request to its file (throwing a 4xx for a bad name) */
-    public SdPipeline(DiffusionMaths maths, Function<String, Path> loraFiles) {
-        this.maths = maths;
+    public SdPipeline(Supplier<ClipTokenizer> tokenizer, Function<String, Path> loraFiles) {
+        this.tokenizerSource = tokenizer;
         this.loraFiles = loraFiles;
     }
 
@@ -60,23 +65,21 @@ public final class SdPipeline {
         float[] initLatent = null;
         float[] latentMask = null;
         if (init != null) {
-            if (r.strength() == 0f && mask == null) {
+            if (r.strength() == 0 && mask == null) {
                 return repeat(init, r, model); // nothing to denoise: the input is the answer
             }
             initLatent = model.encode(init.toPlanar(), r.height(), r.width());
             latentMask = mask == null ? null : latentMask(mask, factor, channels);
         }
 
-        float[] allSigmas = maths.sigmas(r.scheduler(), r.steps());
-        float[] sigmas = allSigmas;
+        float[] sigmas = Sampling.sigmas(r.scheduler(), r.steps());
         if (init != null) {
-            int steps = Math.round(r.strength() * r.steps());
-            sigmas = Arrays.copyOfRange(allSigmas, r.steps() - steps, allSigmas.length);
+            sigmas = Sampling.img2imgSigmas(sigmas, r.strength());
         }
         List<GeneratedImage> images = new ArrayList<>();
         for (int i = 0; i < r.batchCount(); i++) {
             long seed = r.seed() + i;
-            float[] noise = maths.noise(seed, latentSize);
+            float[] noise = Sampling.gaussianNoise(seed, latentSize);
             float[] x = new float[latentSize];
             for (int k = 0; k < latentSize; k++) {
                 x[k] = (initLatent == null ? 0 : initLatent[k]) + noise[k] * sigmas[0];
@@ -89,7 +92,7 @@ public final class SdPipeline {
             float[] latent = x;
             if (sigmas.length > 1) {
                 int image = i;
-                latent = maths.sample(r.sampler(), denoiser, x, sigmas, seed,
+                latent = Sampling.sample(r.sampler(), denoiser, x, sigmas, seed,
                         (step, steps, xs, denoised) -> progress.onStep(image, r.batchCount(), step, steps,
                                 () -> LatentPreview.png(denoised, 0, w, h)));
                 if (latent == null) {
@@ -111,14 +114,22 @@ public final class SdPipeline {
         return images;
     }
 
+    /** The prompt's 77-token windows; the tokenizer is made on first use (reading its files takes a moment). */
+    private synchronized PromptChunks prompt(String text) {
+        if (tokenizer == null) {
+            tokenizer = tokenizerSource.get();
+        }
+        return PromptChunks.of(tokenizer, text);
+    }
+
     /** Text embeddings for the prompt and (when guided) the negative prompt, padded to the same number of windows. */
     private record Conditioning(float[] cond, float[] uncond, int tokens) {}
 
     private Conditioning conditioning(SdModel model, GenerationRequest r, boolean guided) throws OrtException {
-        PromptChunks positive = maths.prompt(r.prompt());
-        PromptChunks negative = guided ? maths.prompt(r.negativePrompt() == null ? "" : r.negativePrompt()) : null;
+        PromptChunks positive = prompt(r.prompt());
+        PromptChunks negative = guided ? prompt(r.negativePrompt() == null ? "" : r.negativePrompt()) : null;
         int windows = Math.max(positive.tokens().size(), negative == null ? 0 : negative.tokens().size());
-        PromptChunks empty = maths.prompt("");
+        PromptChunks empty = prompt("");
         int positions = model.spec().clip().positions();
         int width = model.spec().clip().width();
         List<int[]> ids = new ArrayList<>();
@@ -185,7 +196,7 @@ public final class SdPipeline {
                     sample[b * x.length + i] = x[i] * cin;
                 }
             }
-            float t = maths.timestep(sigma);
+            float t = Sampling.timestep(sigma);
             float[] timesteps = new float[batch];
             Arrays.fill(timesteps, t);
             float[] eps;
@@ -272,7 +283,7 @@ public final class SdPipeline {
 
     private GeneratedImage finish(RgbImage pixels, GenerationRequest r, long seed, SdModel model) {
         String parameters = parameters(r, seed, model);
-        byte[] png = maths.png(pixels.rgb(), pixels.width(), pixels.height(), Map.of("parameters", parameters));
+        byte[] png = Png.encode(pixels.rgb(), pixels.width(), pixels.height(), Map.of(GenerationParameters.PNG_KEY, parameters));
         return new GeneratedImage(png, pixels, seed, parameters);
     }
 

@@ -5,7 +5,7 @@ import java.util.Arrays;
 
 /**
  * Schedules and samplers on SD's discrete 1000-step {@code scaled_linear} schedule (beta 0.00085 to
- * 0.012). CONTRACT (sd-maths implements, sd-graphs' pipeline calls). The parts: {@link NoiseSchedule}
+ * 0.012). The parts: {@link NoiseSchedule}
  * (the training schedule), {@link Schedule} (sigmas of a run), {@link Sampler} (the update rules),
  * {@link GaussianNoise} (seeded noise).
  */

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
 /**
- * CLIP's byte-level BPE tokenizer. CONTRACT (sd-maths implements, sd-graphs calls).
+ * CLIP's byte-level BPE tokenizer.
  * {@code encode("a photo of a cat")} gives {@code 320, 1125, 539, 320, 2368} (no start/end tokens).
  * Immutable and safe to share between threads.
  */

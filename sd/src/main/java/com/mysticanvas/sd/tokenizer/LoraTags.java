@@ -7,7 +7,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A1111's {@code <lora:name:0.8>} tags taken out of a prompt. CONTRACT (sd-maths).
+ * A1111's {@code <lora:name:0.8>} tags taken out of a prompt.
  * {@code <lora:name>} means weight 1; {@code <lyco:…>} (the LyCORIS extension's spelling) is read the
  * same way. A1111 allows a second number (the UNet's multiplier, default the first): it is accepted
  * and must equal the first, since one weight per LoRA is applied. Other extra-network tags

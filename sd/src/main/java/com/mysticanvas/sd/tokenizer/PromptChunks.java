@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * A prompt in A1111 syntax turned into 77-token windows with per-token weights: {@code (word:1.3)},
  * {@code (word)} = 1.1, {@code [word]} = 1/1.1, escapes {@code \(}; longer prompts become several
- * windows of 75 tokens plus start/end, padded with the end token. CONTRACT (sd-maths).
+ * windows of 75 tokens plus start/end, padded with the end token.
  *
  * <p>Windows are cut as A1111 cuts them: {@code BREAK} starts a new window, and when a window fills up
  * within 20 tokens after a comma, the text after the comma moves to the next window so that phrases

@@ -2,7 +2,6 @@ package com.mysticanvas.sd.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.mysticanvas.sd.pipeline.DiffusionMaths;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import com.mysticanvas.sd.testing.TinyModels;
 import java.nio.file.Files;
@@ -12,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /** Unloading frees sessions, merged LoRA weights and mappings: 10 load/generate/unload cycles leave RSS where it was. */
 class MemoryCycleTest {
-    private static final SdPipeline PIPELINE = new SdPipeline(DiffusionMaths.standard(ClipTokenizer::bundled), name -> TinyModels.root().resolve("sd/loras").resolve(name));
+    private static final SdPipeline PIPELINE = new SdPipeline(ClipTokenizer::bundled, name -> TinyModels.root().resolve("sd/loras").resolve(name));
 
     @Test
     void tenCyclesKeepRssWithinTenPercent() throws Exception {

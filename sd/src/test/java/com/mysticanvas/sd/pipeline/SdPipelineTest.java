@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mysticanvas.core.ApiException;
-import com.mysticanvas.sd.pipeline.DiffusionMaths;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import com.mysticanvas.sd.testing.TinyModels;
 import java.awt.image.BufferedImage;
@@ -19,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /** End to end on the tiny checkpoint: real graphs, real ONNX Runtime, real VAE and LoRA files. */
 class SdPipelineTest {
     private static SdModel model;
-    private static final SdPipeline PIPELINE = new SdPipeline(DiffusionMaths.standard(ClipTokenizer::bundled), name -> TinyModels.root().resolve("sd/loras").resolve(name));
+    private static final SdPipeline PIPELINE = new SdPipeline(ClipTokenizer::bundled, name -> TinyModels.root().resolve("sd/loras").resolve(name));
 
     @BeforeAll
     static void load() throws Exception {
