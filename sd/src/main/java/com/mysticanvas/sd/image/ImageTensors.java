@@ -153,6 +153,25 @@ public final class ImageTensors {
         return 0.299f * ((argb >> 16) & 0xFF) + 0.587f * ((argb >> 8) & 0xFF) + 0.114f * (argb & 0xFF);
     }
 
+    /** 8-bit RGB pixels (row-major, 3 bytes each) resized with the same Lanczos filter as client images. */
+    public static byte[] resizeRgb(byte[] rgb, int width, int height, int newWidth, int newHeight) {
+        int n = width * height;
+        float[][] planes = new float[3][n];
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < 3; c++) {
+                planes[c][i] = rgb[3 * i + c] & 0xFF;
+            }
+        }
+        float[][] sized = Resampler.resize(planes, width, height, newWidth, newHeight);
+        byte[] out = new byte[3 * newWidth * newHeight];
+        for (int i = 0; i < newWidth * newHeight; i++) {
+            for (int c = 0; c < 3; c++) {
+                out[3 * i + c] = (byte) Math.round(Math.clamp(sized[c][i], 0f, 255f));
+            }
+        }
+        return out;
+    }
+
     /** Image {@code index} of a [N, 3, height, width] tensor in [-1, 1] as 8-bit RGB, row-major (rounded, clamped). */
     public static byte[] toRgb(float[] nchw, int index, int width, int height) {
         int plane = width * height;

@@ -1,5 +1,7 @@
 package com.mysticanvas.sd.pipeline;
 
+import com.mysticanvas.sd.image.ImageTensors;
+
 /** 8-bit RGB pixels, row-major, 3 bytes per pixel. */
 public record RgbImage(byte[] rgb, int width, int height) {
     public RgbImage {
@@ -8,32 +10,12 @@ public record RgbImage(byte[] rgb, int width, int height) {
         }
     }
 
-    /** Bilinear resampling to another size (the input of img2img is fitted to the output size). */
+    /** This image at another size (an img2img input or mask fitted to the output), Lanczos as A1111 resizes. */
     public RgbImage resized(int w, int h) {
-        if (w == width && h == height) {
-            return this;
-        }
-        byte[] out = new byte[w * h * 3];
-        for (int y = 0; y < h; y++) {
-            double sy = Math.max(0, (y + 0.5) * height / h - 0.5);
-            int y0 = Math.min((int) sy, height - 1);
-            int y1 = Math.min(y0 + 1, height - 1);
-            double fy = sy - y0;
-            for (int x = 0; x < w; x++) {
-                double sx = Math.max(0, (x + 0.5) * width / w - 0.5);
-                int x0 = Math.min((int) sx, width - 1);
-                int x1 = Math.min(x0 + 1, width - 1);
-                double fx = sx - x0;
-                for (int c = 0; c < 3; c++) {
-                    double v = (1 - fy) * ((1 - fx) * at(x0, y0, c) + fx * at(x1, y0, c))
-                            + fy * ((1 - fx) * at(x0, y1, c) + fx * at(x1, y1, c));
-                    out[(y * w + x) * 3 + c] = (byte) Math.round(v);
-                }
-            }
-        }
-        return new RgbImage(out, w, h);
+        return w == width && h == height ? this : new RgbImage(ImageTensors.resizeRgb(rgb, width, height, w, h), w, h);
     }
 
+    /** Channel {@code c} of pixel (x, y), 0..255. */
     int at(int x, int y, int c) {
         return rgb[(y * width + x) * 3 + c] & 0xff;
     }
