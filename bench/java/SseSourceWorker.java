@@ -1,23 +1,14 @@
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.Handshake;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.WorkerConfig;
 import com.mysticanvas.core.WorkerKind;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 
 /** Benchmark stand-in for the LLM worker: streams N SSE events of a given size as fast as it can, each flushed. */
 public final class SseSourceWorker {
     public static void main(String[] args) {
-        long parentPid = 0;
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals("--parent-pid")) {
-                parentPid = Long.parseLong(args[i + 1]);
-            }
-        }
-        WorkerConfig config = new WorkerConfig(0, parentPid, Path.of("."), Path.of("."), null, 1, "warn",
-                System.getenv(Handshake.SECRET_ENV));
+        WorkerConfig config = WorkerConfig.standIn(args);
         com.mysticanvas.core.WorkerServer.start(WorkerKind.LLM, config, routes -> {
             routes.get("/health", ctx -> ctx.json(Json.object().put("status", "ok").putNull("model")));
             routes.post("/v1/chat/completions", ctx -> {

@@ -18,6 +18,20 @@ import java.nio.file.Path;
  */
 public record WorkerConfig(int port, long parentPid, Path modelsDir, Path dataDir, String startupModel,
                            int threads, String logLevel, String secret, Limits limits) {
+    /**
+     * For a stand-in worker (a test or benchmark main class the orchestrator launches in place of a real one):
+     * the parent pid from {@code --parent-pid} in its arguments, the secret from the environment, the rest defaults.
+     */
+    public static WorkerConfig standIn(String[] args) {
+        long parentPid = 0;
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals("--parent-pid")) {
+                parentPid = Long.parseLong(args[i + 1]);
+            }
+        }
+        return new WorkerConfig(0, parentPid, Path.of("."), Path.of("."), null, 1, "info", System.getenv(Handshake.SECRET_ENV));
+    }
+
     /** With the default limits. */
     public WorkerConfig(int port, long parentPid, Path modelsDir, Path dataDir, String startupModel,
                         int threads, String logLevel, String secret) {

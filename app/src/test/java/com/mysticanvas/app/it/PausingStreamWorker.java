@@ -1,14 +1,12 @@
 package com.mysticanvas.app.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.Handshake;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.SseWriter;
 import com.mysticanvas.core.WorkerConfig;
 import com.mysticanvas.core.WorkerKind;
 import com.mysticanvas.core.WorkerServer;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,14 +20,7 @@ public final class PausingStreamWorker {
     private static final AtomicInteger COMPLETED = new AtomicInteger();
 
     public static void main(String[] args) {
-        long parentPid = 0;
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals("--parent-pid")) {
-                parentPid = Long.parseLong(args[i + 1]);
-            }
-        }
-        WorkerConfig config = new WorkerConfig(0, parentPid, Path.of("."), Path.of("."), null, 1, "info",
-                System.getenv(Handshake.SECRET_ENV));
+        WorkerConfig config = WorkerConfig.standIn(args);
         System.out.println("pausing stream worker starting");
         WorkerServer.start(WorkerKind.LLM, config, routes -> {
             routes.get("/health", ctx -> ctx.json(Json.object().put("status", "ok").putNull("model")));

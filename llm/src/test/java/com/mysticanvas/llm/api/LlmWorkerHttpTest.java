@@ -36,12 +36,7 @@ class LlmWorkerHttpTest {
         models = root.resolve("models");
         LlmSynthModels.write("tiny", models);
         Files.writeString(models.resolve("llm").resolve("broken.gguf"), "GGUF but not really a model file at all");
-        worker = new WorkerProcess(models, TINY);
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!TINY.equals(worker.get("/health").json().path("model").asText(null))) {
-            assertThat(System.currentTimeMillis()).as("startup load; log:\n%s", worker.log()).isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        worker = new WorkerProcess(models, TINY).awaitModel(TINY);
     }
 
     @AfterAll

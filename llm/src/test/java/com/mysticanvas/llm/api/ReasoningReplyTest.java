@@ -34,12 +34,7 @@ class ReasoningReplyTest {
             template = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         LlmSynthModels.tiny().string("tokenizer.chat_template", template).write(models.resolve("llm").resolve("thinker.gguf"));
-        worker = new WorkerProcess(models, "thinker.gguf");
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!"thinker.gguf".equals(worker.get("/health").json().path("model").asText(null))) {
-            assertThat(System.currentTimeMillis()).as("startup load; log:\n%s", worker.log()).isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        worker = new WorkerProcess(models, "thinker.gguf").awaitModel("thinker.gguf");
     }
 
     @AfterAll

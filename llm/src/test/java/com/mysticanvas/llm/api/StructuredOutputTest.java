@@ -34,12 +34,7 @@ class StructuredOutputTest {
     static void start() throws Exception {
         Path models = root.resolve("models");
         LlmSynthModels.write("tiny", models);
-        worker = new WorkerProcess(models, LlmSynthModels.TINY_FILE);
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!LlmSynthModels.TINY_FILE.equals(worker.get("/health").json().path("model").asText(null))) {
-            assertThat(System.currentTimeMillis()).as("startup load; log:\n%s", worker.log()).isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        worker = new WorkerProcess(models, LlmSynthModels.TINY_FILE).awaitModel(LlmSynthModels.TINY_FILE);
     }
 
     @AfterAll

@@ -98,6 +98,18 @@ final class WorkerProcess implements AutoCloseable {
                 .header(Handshake.SECRET_HEADER, SECRET);
     }
 
+    /** Waits (up to 30 s) until the worker reports {@code model} loaded; fails with the worker's log otherwise. */
+    WorkerProcess awaitModel(String model) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!model.equals(get("/health").json().path("model").asText(null))) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("the worker did not load " + model + "; log:\n" + log());
+            }
+            Thread.sleep(20);
+        }
+        return this;
+    }
+
     Answer get(String path) throws Exception {
         return answer(http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString()));
     }
