@@ -108,7 +108,14 @@ public final class Orchestrator implements AutoCloseable {
     public static Orchestrator start(OrchestratorConfig config, WorkerLauncher launcher, SupervisorTiming timing,
                               PrintStream console) {
         Orchestrator o = new Orchestrator(config, launcher, timing, console);
-        o.http.start();
+        try {
+            o.http.start();
+        } catch (RuntimeException e) {
+            o.events.close();
+            o.database.close();
+            throw new IllegalArgumentException("cannot listen on " + config.host() + ":" + config.port()
+                    + " (is MystiCanvas already running? pick another with --port): " + e.getMessage(), e);
+        }
         o.processes.start();
         return o;
     }

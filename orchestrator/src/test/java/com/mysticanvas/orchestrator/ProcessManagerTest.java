@@ -50,6 +50,17 @@ class ProcessManagerTest {
     }
 
     @Test
+    void aPortInUseIsAClearErrorNotAHalfStartedServer(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            OrchestratorConfig config = OrchestratorConfig.loopback(taken.getLocalPort(), dir.resolve("m"), dir.resolve("d"));
+            assertThatThrownBy(() -> Orchestrator.start(config, (k, a) -> List.of("false")))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("cannot listen on 127.0.0.1:" + taken.getLocalPort())
+                    .hasMessageContaining("--port");
+        }
+    }
+
+    @Test
     void refusesToListenBeyondLoopbackWithoutAKey() {
         assertThatThrownBy(() -> Orchestrator.start(config("0.0.0.0", null), (k, a) -> List.of("false")))
                 .isInstanceOf(IllegalArgumentException.class)
