@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import com.mysticanvas.sd.onnx.OnnxGraph;
 import java.nio.file.Path;
@@ -44,6 +45,9 @@ public final class Sessions {
                     weightsDir.toAbsolutePath().toString());
             if (!replaced.isEmpty()) {
                 options.addExternalInitializers(new java.util.HashMap<>(replaced));
+            }
+            if (OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+                options.addCUDA(0); // the onnxruntime_gpu build (`build --gpu cuda`); ops CUDA lacks stay on the CPU
             }
             return env().createSession(graph.toModel(), options);
         }
