@@ -41,24 +41,9 @@ public record OrchestratorConfig(
                 maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits);
     }
 
-    public OrchestratorConfig withApiKey(String key) {
-        return new OrchestratorConfig(host, port, modelsDir, dataDir, key, llmModel, sdModel, llmThreads, sdThreads, logLevel,
-                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits);
-    }
-
     public OrchestratorConfig withThreads(int llm, int sd) {
         return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llm, sd, logLevel,
                 maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits);
-    }
-
-    public OrchestratorConfig withLimits(Limits l) {
-        return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llmThreads, sdThreads, logLevel,
-                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, l);
-    }
-
-    public OrchestratorConfig withMemory(MemoryPolicy policy, long budgetBytes) {
-        return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llmThreads, sdThreads, logLevel,
-                maxBodyBytes, policy, budgetBytes, corsOrigin, limits);
     }
 
     /**

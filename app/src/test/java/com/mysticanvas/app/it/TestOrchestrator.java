@@ -47,10 +47,10 @@ public final class TestOrchestrator implements AutoCloseable {
 
     private TestOrchestrator(Builder b) {
         PrintStream console = new PrintStream(new TeeStream(consoleBytes, System.out), true, StandardCharsets.UTF_8);
-        OrchestratorConfig config = OrchestratorConfig.loopback(0, b.modelsDir, b.dataDir)
-                .withThreads(b.llmThreads, b.sdThreads)
-                .withModels(b.llmModel, b.sdModel).withApiKey(b.apiKey).withMemory(b.memoryPolicy, b.memoryBudgetBytes)
-                .withLimits(b.limits);
+        OrchestratorConfig defaults = OrchestratorConfig.loopback(0, b.modelsDir, b.dataDir);
+        OrchestratorConfig config = new OrchestratorConfig(defaults.host(), 0, b.modelsDir, b.dataDir, b.apiKey,
+                b.llmModel, b.sdModel, b.llmThreads, b.sdThreads, defaults.logLevel(), defaults.maxBodyBytes(),
+                b.memoryPolicy, b.memoryBudgetBytes, defaults.corsOrigin(), b.limits);
         orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(b.mainClasses), b.timing, console);
         base = URI.create("http://127.0.0.1:" + orchestrator.port());
         apiKey = b.apiKey;
