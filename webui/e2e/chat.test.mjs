@@ -16,6 +16,12 @@ after(async () => {
 
 const lastReply = (page) => page.getByTestId('message-assistant').last()
 
+/** Saves the chat settings dialog and waits until it has closed, which it does once the server has them. */
+async function saveChatSettings(page) {
+  await page.getByTestId('save-chat-settings').click()
+  await page.getByTestId('save-chat-settings').waitFor({ state: 'detached' })
+}
+
 /** Sends `text` from the composer and waits until the reply has ended (complete or incomplete). */
 async function send(page, text) {
   await page.getByTestId('composer').fill(text)
@@ -56,7 +62,7 @@ test('Esc stops a reply and keeps its text, marked incomplete; regenerate and ed
   await page.getByTestId('chat-settings-button').click()
   await page.getByTestId('chat-max_tokens').fill('3000')
   await page.getByTestId('system-prompt').fill('You are a storyteller.')
-  await page.getByTestId('save-chat-settings').click()
+  await saveChatSettings(page)
   const { body: saved } = await api(`/api/conversations/${id}`)
   assert.equal(saved.conversation.settings.max_tokens, 3000)
   assert.equal(saved.conversation.systemPrompt, 'You are a storyteller.')
@@ -81,7 +87,7 @@ test('Esc stops a reply and keeps its text, marked incomplete; regenerate and ed
 
   await page.getByTestId('chat-settings-button').click()
   await page.getByTestId('chat-max_tokens').fill('40')
-  await page.getByTestId('save-chat-settings').click()
+  await saveChatSettings(page)
   await page.getByTestId('regenerate').click()
   await page.locator('[data-testid=message-assistant][data-status=complete]').nth(1).waitFor({ timeout: 60_000 })
   let messages = (await api(`/api/conversations/${id}`)).body.messages
