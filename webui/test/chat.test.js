@@ -113,19 +113,34 @@ describe('chat store', () => {
     expect(chat.messages.map((m) => m.content)).toEqual(['better question', 'better answer'])
   })
 
-  it('a new chat starts with the saved defaults; search goes to the server as ?q=', async () => {
+  it('a new chat starts with the saved defaults, even when asked for before they were read; search goes to the server as ?q=', async () => {
     const server = fakeServer({
+      'GET /api/settings': json({ 'chat.defaults': { systemPrompt: 'be brief', temperature: 0.2, top_p: '', seed: 7 } }),
       'POST /api/conversations': json(conversation, 201),
       'GET /api/conversations?q=whisk%20ers': json({ data: [conversation] }),
     })
     const chat = useChatStore()
-    const { useSettingsStore } = await import('../src/stores/settings.js')
-    useSettingsStore().values = { 'chat.defaults': { systemPrompt: 'be brief', temperature: 0.2, top_p: '', seed: 7 } }
-    await chat.create()
+    await chat.create() // the app's settings.load() has not been called yet
+    expect(server.calls('GET', '/api/settings')).toHaveLength(1)
     expect(server.calls('POST', '/api/conversations')[0].body).toEqual({
       title: 'New chat', systemPrompt: 'be brief', settings: { temperature: 0.2, max_tokens: 1024, seed: 7 } })
     chat.search = 'whisk ers'
     await chat.refreshList()
     expect(chat.conversations).toEqual([conversation])
+  })
+
+  it('a slow answer to an older list request does not overwrite a newer search', async () => {
+    let answerAll
+    fakeServer({
+      'GET /api/conversations': () => new Promise((resolve) => { answerAll = () => resolve(json({ data: [conversation, { ...conversation, id: 'c2' }] })) }),
+      'GET /api/conversations?q=zebra': json({ data: [conversation] }),
+    })
+    const chat = useChatStore()
+    const everything = chat.refreshList()
+    chat.search = 'zebra'
+    await chat.refreshList()
+    answerAll()
+    await everything
+    expect(chat.conversations.map((c) => c.id)).toEqual(['c1'])
   })
 })

@@ -5,7 +5,9 @@ import ChatMessage from '../src/components/chat/ChatMessage.vue'
 import ChatComposer from '../src/components/chat/ChatComposer.vue'
 import ModelFolderCard from '../src/components/models/ModelFolderCard.vue'
 import LoraPicker from '../src/components/images/LoraPicker.vue'
+import ImagesView from '../src/views/ImagesView.vue'
 import { useImagesStore } from '../src/stores/images.js'
+import { useSettingsStore } from '../src/stores/settings.js'
 
 const message = (extra) => ({ id: 'm1', role: 'assistant', content: 'Use `ls`:\n\n```sh\nls -la\n```', reasoning: '', status: 'complete', ...extra })
 
@@ -98,5 +100,22 @@ describe('LoraPicker', () => {
     expect(images.form.loras[0].weight).toBe(0.6)
     await w.get('[aria-label="Remove b.safetensors"]').trigger('click')
     expect(images.form.loras).toEqual([])
+  })
+})
+
+describe('ImagesView', () => {
+  beforeEach(() => setActivePinia(createPinia()))
+
+  it('shows the form only once the saved defaults are known, so they cannot overwrite what was typed', async () => {
+    const images = useImagesStore()
+    images.loadLists = async () => {} // the lists are not what this is about
+    const w = mount(ImagesView)
+    expect(w.find('[data-testid=img-steps]').exists()).toBe(false)
+    expect(w.find('[data-testid=form-loading]').exists()).toBe(true)
+    const settings = useSettingsStore()
+    settings.values = { 'images.defaults': { steps: 7 } }
+    settings.loaded = true
+    await w.vm.$nextTick()
+    expect(w.get('[data-testid=img-steps]').element.value).toBe('7')
   })
 })

@@ -6,6 +6,7 @@ import { useSettingsStore } from './settings.js'
 
 const NEW_TITLE = 'New chat'
 const SAMPLING = ['temperature', 'top_p', 'max_tokens', 'seed']
+let listRequests = 0 // refreshList() calls so far, so a late answer to an older one is dropped
 
 function titleFrom(text) {
   const line = text.trim().split('\n')[0]
@@ -35,12 +36,15 @@ export const useChatStore = defineStore('chat', {
   },
   actions: {
     async refreshList() {
+      const request = ++listRequests // answers can overtake each other; only the newest request's counts
       try {
         const q = this.search.trim()
-        this.conversations = (await apiJson(`/api/conversations${q ? `?q=${encodeURIComponent(q)}` : ''}`)).data
+        const { data } = await apiJson(`/api/conversations${q ? `?q=${encodeURIComponent(q)}` : ''}`)
+        if (request !== listRequests) return
+        this.conversations = data
         this.listError = null
       } catch (e) {
-        this.listError = describeError(e)
+        if (request === listRequests) this.listError = describeError(e)
       }
     },
 
@@ -68,7 +72,9 @@ export const useChatStore = defineStore('chat', {
 
     /** A new conversation with the user's default system prompt and sampling settings. */
     async create() {
-      const d = useSettingsStore().chatDefaults
+      const settingsStore = useSettingsStore()
+      await settingsStore.whenLoaded()
+      const d = settingsStore.chatDefaults
       const settings = Object.fromEntries(SAMPLING.filter((k) => d[k] != null && d[k] !== '').map((k) => [k, d[k]]))
       const conversation = await apiJson('/api/conversations', {
         method: 'POST',

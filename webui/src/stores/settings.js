@@ -12,6 +12,7 @@ export const useSettingsStore = defineStore('settings', {
   state: () => ({
     values: {},
     loaded: false,
+    firstLoad: null, // the first load()'s promise, which whenLoaded() waits for
     error: null,
     theme: storedTheme(),
   }),
@@ -21,7 +22,18 @@ export const useSettingsStore = defineStore('settings', {
     threads: (s) => s.values.threads || { llm: null, sd: null },
   },
   actions: {
-    async load() {
+    load() {
+      const loading = this.fetchValues()
+      this.firstLoad ??= loading
+      return loading
+    },
+
+    /** Resolves once the settings have been read (or reading them failed), loading them if nobody has. */
+    whenLoaded() {
+      return this.firstLoad ?? this.load()
+    },
+
+    async fetchValues() {
       try {
         this.values = await apiJson('/api/settings')
         this.loaded = true
