@@ -27,6 +27,15 @@ public final class WorkerServer {
         Runtime.getRuntime().addShutdownHook(new Thread(app::stop, "http-stop"));
         ParentWatchdog.start(config.parentPid(), () -> {
             System.err.println(kind.mode() + ": orchestrator gone, exiting");
+            // Shutdown hooks wait for a running step; nobody is left to wait for, so they get 3 s at most.
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    Thread.sleep(3_000);
+                } catch (InterruptedException ignored) {
+                    // halting anyway
+                }
+                Runtime.getRuntime().halt(0);
+            });
             System.exit(0);
         });
         System.err.println(kind.mode() + " listening on 127.0.0.1:" + app.port() + " (pid " + ProcessHandle.current().pid() + ")");

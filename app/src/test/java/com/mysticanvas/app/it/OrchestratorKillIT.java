@@ -48,7 +48,9 @@ class OrchestratorKillIT {
                     HttpResponse.BodyHandlers.ofInputStream());
             BufferedReader streaming = new BufferedReader(new InputStreamReader(story.body(), StandardCharsets.UTF_8));
             for (int deltas = 0; deltas < 40; ) {
-                deltas += "event: delta".equals(streaming.readLine()) ? 1 : 0;
+                String line = streaming.readLine();
+                assertThat(line).as("the story ended before 40 tokens").isNotNull();
+                deltas += "event: delta".equals(line) ? 1 : 0;
             }
             Thread.sleep(600); // the reply is saved as it grows, every 250 ms; the client is still reading
             first.kill();

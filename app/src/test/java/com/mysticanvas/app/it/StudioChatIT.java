@@ -147,7 +147,9 @@ class StudioChatIT {
         CompletableFuture<HttpResponse<String>> image = o.http.sendAsync(HttpRequest.newBuilder(o.base.resolve("/v1/images/generations"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"slow\",\"size\":\"256x256\",\"steps\":150}")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        for (int i = 0; i < 200 && !Json.parse(o.get("/v1/images/progress").body()).path("state").asText().equals("running"); i++) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!Json.parse(o.get("/v1/images/progress").body()).path("state").asText().equals("running")) {
+            assertThat(System.nanoTime()).as("the image job did not start").isLessThan(deadline);
             Thread.sleep(25);
         }
         String id = newConversation("{\"settings\":{\"max_tokens\":40,\"seed\":4}}");

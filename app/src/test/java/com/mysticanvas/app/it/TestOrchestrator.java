@@ -35,8 +35,8 @@ import java.util.function.Predicate;
  * from the test class path. Tests may swap a worker's main class for a test worker.
  */
 public final class TestOrchestrator implements AutoCloseable {
-    /** Short intervals so hung-worker tests take seconds, not minutes. */
-    public static final SupervisorTiming FAST = new SupervisorTiming(Duration.ofMillis(300), Duration.ofMillis(700), 3,
+    /** Short intervals so hung-worker tests take seconds, not minutes (the 2 s timeout allows for a loaded CI machine). */
+    public static final SupervisorTiming FAST = new SupervisorTiming(Duration.ofMillis(300), Duration.ofSeconds(2), 3,
             Duration.ofSeconds(60), Duration.ofSeconds(60));
 
     public final Orchestrator orchestrator;

@@ -27,7 +27,8 @@ class UnavailableWorkerIT {
             o.awaitWorker(WorkerKind.LLM, w -> w.path("restarts").asInt() >= 1, Duration.ofSeconds(30));
             long start = System.nanoTime();
             HttpResponse<String> r = o.post("/v1/chat/completions", "{\"stream\":true,\"messages\":[]}");
-            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(1_000);
+            // At once: not after the 60 s handshake wait (5 s leaves room for a loaded CI machine).
+            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(5_000);
             assertThat(r.statusCode()).isEqualTo(503);
             JsonNode error = Json.parse(r.body()).path("error");
             assertThat(error.path("code").asText()).isEqualTo("worker_unavailable");

@@ -31,8 +31,8 @@ class LlamaLogLevelTest {
                 assertThat(worker.post("/v1/llm/load", load).status()).isEqualTo(200);
                 assertThat(worker.post("/v1/llm/load", missingTensors).status()).isEqualTo(400);
                 worker.post("/v1/llm/unload", "{}");
-                String log = worker.log();
-                // Lines appear asynchronously; the load's answer came after them, so they are in by now.
+                // The failed load's line is the last one: once it is in, the lines before it are too.
+                String log = worker.logOnceItContains("ERROR llama.cpp - llama_model_load: error loading model");
                 if (level.equals("info")) {
                     assertThat(log).contains("INFO llama.cpp - llama_model_loader: loaded meta data");
                 } else {

@@ -74,6 +74,17 @@ final class WorkerProcess implements AutoCloseable {
         return String.join("\n", log);
     }
 
+    /** The log once it contains {@code text} (read by another thread, it can trail the HTTP answers), or after 10 s. */
+    String logOnceItContains(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        String now = log();
+        while (!now.contains(text) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            now = log();
+        }
+        return now;
+    }
+
     private void drain(InputStream in) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;

@@ -121,6 +121,8 @@ class EngineConcurrencyTest {
     void unloadFailsWaitingRequestsAndFreesTheSlots() throws Exception {
         start(1, 2);
         Generation running = engine.submit(LlamaEngineTest.text("one"), LlamaEngineTest.greedy(1000, List.of()));
+        assertThat(running.next(10, TimeUnit.SECONDS)).isInstanceOf(GenerationEvent.Text.class);
+        engine.holdSteps(true); // it may not finish before the unload, however slow this thread is
         Generation waiting = engine.submit(LlamaEngineTest.text("two"), LlamaEngineTest.greedy(5, List.of()));
         engine.unload();
         assertThat(Collected.drain(running).failure().error().status()).isEqualTo(503);
