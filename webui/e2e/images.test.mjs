@@ -100,3 +100,17 @@ test('cancel stops a long job: no image, no error', async () => {
   assert.equal((await api('/api/gallery?limit=500')).body.data.length, before)
   assert.deepEqual(page.problems(), [])
 })
+
+test("another client's job (an A1111 script) shows on the Images page and in the header while it runs", async () => {
+  const page = await openPage(browser, '/#/images')
+  await page.getByTestId('img-prompt').waitFor()
+  const script = api('/sdapi/v1/txt2img', { method: 'POST', body: { prompt: 'from a script', steps: 150, width: 256, height: 256 } })
+  const other = page.getByTestId('other-image-job')
+  await other.getByText(/^Another job is running \(another tab or an API client\): step \d+ of 150$/).waitFor({ timeout: 30_000 })
+  await page.getByTestId('pill-sd-job').getByText(/\d+%/).waitFor()
+  await api('/sdapi/v1/interrupt', { method: 'POST' })
+  assert.equal((await script).status, 409)
+  await other.waitFor({ state: 'detached', timeout: 10_000 })
+  assert.equal(await page.getByTestId('pill-sd-job').count(), 0)
+  assert.deepEqual(page.problems(), [])
+})

@@ -6,6 +6,8 @@ import ChatComposer from '../src/components/chat/ChatComposer.vue'
 import ModelFolderCard from '../src/components/models/ModelFolderCard.vue'
 import LoraPicker from '../src/components/images/LoraPicker.vue'
 import ImagesView from '../src/views/ImagesView.vue'
+import ImageJobPanel from '../src/components/images/ImageJobPanel.vue'
+import { useWorkersStore } from '../src/stores/workers.js'
 import { useImagesStore } from '../src/stores/images.js'
 import { useSettingsStore } from '../src/stores/settings.js'
 
@@ -117,5 +119,20 @@ describe('ImagesView', () => {
     settings.loaded = true
     await w.vm.$nextTick()
     expect(w.get('[data-testid=img-steps]').element.value).toBe('7')
+  })
+})
+
+describe('ImageJobPanel', () => {
+  beforeEach(() => setActivePinia(createPinia()))
+
+  it("shows a job another client runs, and not this page's own job twice", async () => {
+    const workers = useWorkersStore()
+    workers.apply({ event: 'image-job', data: JSON.stringify({ job: 'job-x', state: 'running', step: 5, steps: 20, progress: 0.25 }) })
+    const w = mount(ImageJobPanel)
+    expect(w.get('[data-testid=other-image-job]').text()).toContain('Another job is running (another tab or an API client): step 5 of 20')
+    useImagesStore().job = { id: 'job-x', step: 5, steps: 20 }
+    await w.vm.$nextTick()
+    expect(w.find('[data-testid=other-image-job]').exists()).toBe(false)
+    expect(w.get('[data-testid=image-job]').text()).toContain('step 5 of 20')
   })
 })

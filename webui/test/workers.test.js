@@ -16,6 +16,35 @@ describe('workers store', () => {
     expect(s.list.map((w) => [w.name, w.state])).toEqual([['llm', 'ready'], ['sd', 'ready']])
     expect(s.workers.llm.pid).toBe(7)
   })
+
+  it('follows every image job from its events: the snapshot on connecting, steps, the end, a worker restart', () => {
+    const s = useWorkersStore()
+    const job = (id, state, step = 0) => ({ event: 'image-job', data: JSON.stringify({ job: id, state, step, steps: 20, progress: step / 20 }) })
+    s.apply({ event: 'workers', data: JSON.stringify({ sd: { name: 'sd', state: 'ready', pid: 1 } }) })
+    s.apply({ event: 'image-jobs', data: JSON.stringify([{ job: 'a', state: 'running', step: 3, steps: 20, progress: 0.15 }]) })
+    expect(s.runningImageJob.step).toBe(3)
+    s.apply(job('b', 'queued'))
+    s.apply(job('a', 'running', 4))
+    expect([s.runningImageJob.job, s.runningImageJob.step, s.queuedImageJobs]).toEqual(['a', 4, 1])
+    s.apply(job('a', 'done', 20))
+    s.apply(job('b', 'running', 1))
+    expect([s.runningImageJob.job, s.queuedImageJobs]).toEqual(['b', 0])
+    s.apply({ event: 'worker', data: JSON.stringify({ name: 'sd', state: 'restarting', pid: null }) })
+    expect(s.runningImageJob).toBeNull()
+  })
+
+  it('adds an image another page saved to the gallery, once the gallery is loaded', async () => {
+    const { useGalleryStore } = await import('../src/stores/gallery.js')
+    const s = useWorkersStore()
+    const gallery = useGalleryStore()
+    const saved = { event: 'gallery-image', data: JSON.stringify({ image: { id: 'img1', prompt: 'a lamp' } }) }
+    s.apply(saved)
+    expect(gallery.images).toEqual([]) // not loaded: it will come with the first load
+    gallery.loaded = true
+    s.apply(saved)
+    s.apply(saved)
+    expect(gallery.images.map((i) => i.id)).toEqual(['img1'])
+  })
 })
 
 describe('WorkerCard', () => {

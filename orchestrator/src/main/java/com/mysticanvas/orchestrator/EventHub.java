@@ -2,6 +2,8 @@ package com.mysticanvas.orchestrator;
 
 import com.mysticanvas.core.Json;
 import io.javalin.http.sse.SseClient;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -10,26 +12,31 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * {@code /api/events}: pushes worker state (and later image progress) to every open UI as
- * Server-Sent Events. A new client first gets the full picture, then changes as they happen.
+ * {@code /api/events}: pushes worker state, image jobs and other changes to every open UI as
+ * Server-Sent Events. A new client first gets the full picture (each registered snapshot), then
+ * changes as they happen.
  */
 final class EventHub implements AutoCloseable {
     private final Set<SseClient> clients = ConcurrentHashMap.newKeySet();
-    private final Supplier<Object> snapshot;
+    private final Map<String, Supplier<Object>> snapshots = new LinkedHashMap<>();
     private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("sse-heartbeat").factory());
 
-    EventHub(Supplier<Object> snapshot) {
-        this.snapshot = snapshot;
+    EventHub() {
         // A comment every 15 s finds clients that went away without closing and keeps proxies from timing out.
         heartbeat.scheduleAtFixedRate(() -> clients.forEach(c -> c.sendComment("keep-alive")), 15, 15, TimeUnit.SECONDS);
+    }
+
+    /** What a new client is sent first, as {@code event} (in the order registered); register before serving. */
+    void snapshotOnConnect(String event, Supplier<Object> snapshot) {
+        snapshots.put(event, snapshot);
     }
 
     void connect(SseClient client) {
         client.keepAlive();
         client.onClose(() -> clients.remove(client));
         clients.add(client);
-        client.sendEvent("workers", Json.write(snapshot.get()));
+        snapshots.forEach((event, snapshot) -> client.sendEvent(event, Json.write(snapshot.get())));
     }
 
     void publish(String event, Object data) {

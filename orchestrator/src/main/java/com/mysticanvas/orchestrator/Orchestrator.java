@@ -47,6 +47,7 @@ public final class Orchestrator implements AutoCloseable {
     private final OrchestratorConfig config;
     private final ProcessManager processes;
     private final EventHub events;
+    private final ImageJobRelay imageJobs;
     private final Database database;
     private final InFlight inFlight;
     private final Javalin http;
@@ -64,9 +65,13 @@ public final class Orchestrator implements AutoCloseable {
         this.config = config;
         this.inFlight = new InFlight(config.limits().maxStreams());
         this.processes = new ProcessManager(config, launcher, timing, console);
-        this.events = new EventHub(processes::statuses);
+        this.events = new EventHub();
+        events.snapshotOnConnect("workers", processes::statuses);
         processes.addListener(status -> events.publish("worker", status));
         WorkerClient workerClient = new WorkerClient(processes, inFlight);
+        this.imageJobs = new ImageJobRelay(workerClient, events::publish);
+        processes.addListener(imageJobs::onWorker);
+        events.snapshotOnConnect("image-jobs", imageJobs::active);
         ConversationStore conversations = new ConversationStore(database);
         int interrupted = conversations.markInterrupted();
         if (interrupted > 0) {
@@ -218,6 +223,7 @@ public final class Orchestrator implements AutoCloseable {
     public void close() {
         inFlight.drain(Duration.ofSeconds(5));
         http.stop();
+        imageJobs.close();
         events.close();
         processes.close();
         database.close();

@@ -55,10 +55,21 @@ public final class WorkerClient {
         return inFlight.track(r.body(), slot);
     }
 
+    /**
+     * GET of a worker's long-lived event stream (the caller closes it). Not counted as work in flight:
+     * it never ends on its own, and nothing is lost when shutdown cuts it.
+     */
+    public InputStream openEvents(WorkerKind kind, String path) {
+        return sendStreaming(kind, request(kind, path).GET()).body();
+    }
+
     private HttpResponse<InputStream> sendStreaming(WorkerKind kind, String path, JsonNode body) {
-        HttpResponse<InputStream> r = send(kind, request(kind, path)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))), HttpResponse.BodyHandlers.ofInputStream());
+        return sendStreaming(kind, request(kind, path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))));
+    }
+
+    private HttpResponse<InputStream> sendStreaming(WorkerKind kind, HttpRequest.Builder request) {
+        HttpResponse<InputStream> r = send(kind, request, HttpResponse.BodyHandlers.ofInputStream());
         if (r.statusCode() != 200) {
             try (InputStream in = r.body()) {
                 jsonOrThrow(kind, r.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));

@@ -9,6 +9,7 @@ import com.mysticanvas.core.WorkerConfig;
 import com.mysticanvas.core.WorkerKind;
 import com.mysticanvas.core.WorkerServer;
 import com.mysticanvas.sd.api.A1111Api;
+import com.mysticanvas.sd.api.ImageJobEvents;
 import com.mysticanvas.sd.api.ImageJobs;
 import com.mysticanvas.sd.api.OpenAiImagesApi;
 import com.mysticanvas.sd.pipeline.SdModel;
@@ -75,6 +76,7 @@ public final class SdWorker {
         OpenAiImagesApi openAi = new OpenAiImagesApi(jobs);
         openAi.routes(routes);
         new A1111Api(jobs, engine, files, openAi).routes(routes);
+        new ImageJobEvents(jobs).routes(routes);
         return jobs;
     }
 

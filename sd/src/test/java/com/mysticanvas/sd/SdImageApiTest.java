@@ -209,6 +209,8 @@ class SdImageApiTest {
             }
             Thread.sleep(25);
         }
+        JsonNode drained = Json.parse(get("/v1/images/progress").body());
+        assertThat(drained.path("job").isNull() && drained.path("queued").asInt() == 0).as("drained: %s", drained).isTrue();
         for (CompletableFuture<HttpResponse<String>> c : calls) {
             assertThat(c.get().statusCode()).isIn(409, 429);
         }
@@ -272,6 +274,34 @@ class SdImageApiTest {
     private static HttpResponse<String> post(String path, String body) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theJobEventStreamTellsEveryJobsStatesInOrderWhoeverSubmittedIt() throws Exception {
+        HttpResponse<InputStream> events = HTTP.send(HttpRequest.newBuilder(uri("/v1/images/jobs/events")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(events.statusCode()).isEqualTo(200);
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(events.body(), StandardCharsets.UTF_8))) {
+            assertThat(in.readLine()).startsWith(":"); // listening: jobs from now on are heard
+            // An A1111 client's job: nothing in its own answer streams, yet every state is on the event stream.
+            CompletableFuture<HttpResponse<String>> a1111 = HTTP.sendAsync(HttpRequest.newBuilder(uri("/sdapi/v1/txt2img"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"a kite\",\"steps\":3,\"width\":64,\"height\":64}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            List<JsonNode> seen = new ArrayList<>();
+            String line;
+            while ((line = in.readLine()) != null && (seen.isEmpty() || !seen.getLast().path("state").asText().equals("done"))) {
+                if (line.startsWith("data: ")) {
+                    seen.add(Json.parse(line.substring(6)));
+                }
+            }
+            assertThat(a1111.get().statusCode()).isEqualTo(200);
+            assertThat(seen).extracting(e -> e.path("job").asText()).containsOnly(seen.getFirst().path("job").asText());
+            assertThat(seen).extracting(e -> e.path("state").asText() + ":" + e.path("step").asInt())
+                    .containsExactly("queued:0", "running:0", "running:1", "running:2", "running:3", "done:3");
+            assertThat(seen.getFirst().path("position").asInt()).isEqualTo(1);
+            assertThat(seen.getLast().path("progress").asDouble()).isEqualTo(1.0);
+            assertThat(seen).noneMatch(e -> e.has("preview"));
+        }
     }
 
     private static void assertError(HttpResponse<String> r, int status, String text) {

@@ -7,18 +7,19 @@ import com.mysticanvas.core.Json;
 import com.mysticanvas.core.WorkerKind;
 import com.mysticanvas.sd.image.Png;
 import com.mysticanvas.sd.synth.SdSynthModels;
-import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,15 +98,32 @@ class ImagesIT {
     }
 
     @Test
-    void jobProgressIsRelayedOnTheEventStream() throws Exception {
-        HttpResponse<InputStream> events = o.http.send(HttpRequest.newBuilder(o.base.resolve("/api/events"))
-                .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
-        CompletableFuture<String> jobEvent = CompletableFuture.supplyAsync(() -> firstLineAfter(events.body(), "event: image-job"));
-        o.post("/v1/images/generations", "{\"prompt\":\"unused\",\"size\":\"64x64\",\"steps\":1}"); // not a studio job: not relayed
-        List<String[]> studio = sse("/api/images", "{\"prompt\":\"a lamp\",\"width\":64,\"height\":64,\"steps\":2}");
-        assertThat(studio.getLast()[0]).isEqualTo("done");
-        assertThat(jobEvent.get()).contains("\"job\":\"job-");
-        events.body().close();
+    void everyImageJobIsRelayedOnTheEventStreamWhoeverStartedIt() throws Exception {
+        try (UiEvents events = new UiEvents()) {
+            // An A1111 script's job, which the orchestrator only proxies: the UI still sees it run and end.
+            CompletableFuture<HttpResponse<String>> script = o.http.sendAsync(HttpRequest.newBuilder(o.base.resolve("/sdapi/v1/txt2img"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"slow\",\"steps\":150,\"width\":256,\"height\":256}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode running = events.await("image-job", e -> e.path("state").asText().equals("running") && e.path("step").asInt() >= 1);
+            assertThat(running.path("steps").asInt()).isEqualTo(150);
+            assertThat(running.has("preview")).isFalse();
+            String job = running.path("job").asText();
+            try (UiEvents later = new UiEvents()) { // a page opened mid-job is told of it at once
+                JsonNode active = later.await("image-jobs", e -> true);
+                assertThat(active).extracting(j -> j.path("job").asText()).containsExactly(job);
+            }
+            o.post("/sdapi/v1/interrupt", "");
+            events.await("image-job", e -> e.path("job").asText().equals(job) && e.path("state").asText().equals("cancelled"));
+            assertThat(script.get().statusCode()).isEqualTo(409);
+
+            // A studio job: its state, and each image it saved, so other open pages can show it.
+            List<String[]> studio = sse("/api/images", "{\"prompt\":\"a lamp\",\"width\":64,\"height\":64,\"steps\":2}");
+            assertThat(studio.getLast()[0]).isEqualTo("done");
+            String imageId = Json.parse(studio.getLast()[1]).path("images").get(0).path("id").asText();
+            String studioJob = Json.parse(studio.getFirst()[1]).path("job").asText();
+            events.await("image-job", e -> e.path("job").asText().equals(studioJob) && e.path("state").asText().equals("done"));
+            events.await("gallery-image", e -> e.path("image").path("id").asText().equals(imageId));
+        }
     }
 
     @Test
@@ -142,18 +160,44 @@ class ImagesIT {
         return o.postEvents(path, body);
     }
 
-    private static String firstLineAfter(InputStream in, String marker) {
-        try {
-            BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String line;
-            while ((line = lines.readLine()) != null) {
-                if (line.equals(marker)) {
-                    return lines.readLine();
+    /** The UI's {@code /api/events}, read on a thread of its own so that each wait can time out. */
+    private static final class UiEvents implements AutoCloseable {
+        private final BlockingQueue<String[]> received = new LinkedBlockingQueue<>();
+        private final List<String[]> history = new ArrayList<>();
+        private final InputStream body;
+
+        UiEvents() throws Exception {
+            body = o.http.send(HttpRequest.newBuilder(o.base.resolve("/api/events")).header("Accept", "text/event-stream").build(),
+                    HttpResponse.BodyHandlers.ofInputStream()).body();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    TestOrchestrator.readEvents(body, new ArrayList<>(), e -> !received.add(e)); // never stops by itself
+                } catch (IOException e) {
+                    // closed by the test
+                }
+            });
+            await("workers", e -> true); // sent once this client is registered: later events reach it
+        }
+
+        /** The data of the first {@code event} so far or to come that matches (events may come in any order); fails after 30 s. */
+        JsonNode await(String event, Predicate<JsonNode> matches) throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            for (int i = 0; ; i++) {
+                while (i == history.size()) {
+                    String[] next = received.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                    assertThat(next).as("no matching %s event within 30 s", event).isNotNull();
+                    history.add(next);
+                }
+                String[] e = history.get(i);
+                if (e[0].equals(event) && matches.test(Json.parse(e[1]))) {
+                    return Json.parse(e[1]);
                 }
             }
-            return "";
-        } catch (Exception e) {
-            return "";
+        }
+
+        @Override
+        public void close() throws IOException {
+            body.close();
         }
     }
 }

@@ -28,7 +28,8 @@ import java.util.function.Supplier;
 /**
  * {@code POST /api/images}: an image job for the web UI. The SD worker does the work and streams its
  * progress; every finished image is saved to the gallery (file + row with all parameters) before the
- * browser hears of it, and job state is also published on {@code /api/events}.
+ * browser hears of it. Each saved image is also announced on {@code /api/events} as {@code gallery-image}, so
+ * other open pages show it; job states reach {@code /api/events} for every job through the image job relay.
  */
 public final class ImageService {
     /** Fields passed to the worker as they are. */
@@ -108,9 +109,7 @@ public final class ImageService {
         if (outcome == null) {
             String message = "the image worker stopped mid-job; it is being restarted";
             send(client, "error", Json.object().put("message", message).put("job", job));
-            outcome = "failed";
         }
-        publish.accept("image-job", Json.object().put("job", job).put("state", outcome));
     }
 
     /** Passes one worker event on; returns the job's outcome once it has one (null while it runs). */
@@ -118,21 +117,14 @@ public final class ImageService {
                          String conversationId) {
         boolean clientThere = true;
         switch (event) {
-            case "queued" -> {
-                publish.accept("image-job", Json.object().put("job", job).put("state", "queued"));
-                clientThere = send(client, "queued", data);
-            }
-            case "progress" -> {
-                ObjectNode progress = ((ObjectNode) data).deepCopy().put("index", data.path("image").asInt());
-                ObjectNode light = progress.deepCopy();
-                light.remove("preview");
-                publish.accept("image-job", light);
-                clientThere = send(client, "progress", progress);
-            }
+            case "queued" -> clientThere = send(client, "queued", data);
+            case "progress" -> clientThere = send(client, "progress", ((ObjectNode) data).put("index", data.path("image").asInt()));
             case "result" -> {
                 List<GalleryImage> saved = save(data, params, body, conversationId);
                 for (GalleryImage image : saved) {
-                    send(client, "image", Json.object().set("image", Json.MAPPER.valueToTree(image)));
+                    ObjectNode announcement = Json.object().set("image", Json.MAPPER.valueToTree(image));
+                    publish.accept("gallery-image", announcement);
+                    send(client, "image", announcement);
                 }
                 send(client, "done", Json.object().set("images", Json.MAPPER.valueToTree(saved)));
                 return "done";

@@ -1,6 +1,8 @@
 package com.mysticanvas.sd.api;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Json;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import java.util.List;
@@ -82,6 +84,12 @@ public final class ImageJob {
             case QUEUED -> 0;
             default -> steps == 0 ? 0 : (image + (double) step / steps) / images();
         };
+    }
+
+    /** Where the job stands: {@code job, state, step, steps, image, n, progress} (no preview). */
+    public ObjectNode describe() {
+        return Json.object().put("job", id).put("state", state.name().toLowerCase()).put("step", step)
+                .put("steps", steps).put("image", image).put("n", images()).put("progress", fraction());
     }
 
     public CompletableFuture<List<GeneratedImage>> result() {

@@ -1,5 +1,6 @@
 package com.mysticanvas.sd.api;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.ApiException;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.SdEngine;
@@ -11,7 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingDeque;
+import java.util.function.Consumer;
 
 /**
  * The worker's image jobs: one runs at a time, the others wait in a bounded queue (a full queue is a
@@ -29,6 +32,7 @@ public final class ImageJobs implements AutoCloseable {
             return size() > REMEMBERED;
         }
     };
+    private final List<Consumer<ObjectNode>> observers = new CopyOnWriteArrayList<>();
     private final Thread dispatcher;
     private volatile ImageJob current;
 
@@ -50,9 +54,33 @@ public final class ImageJobs implements AutoCloseable {
                 throw ApiException.tooManyRequests(limits.imageQueue() + " image jobs are already waiting; try again when one is done");
             }
             recent.put(job.id(), job);
+            job.addListener(j -> notifyObservers(describe(j)));
+            // Queued is told before the dispatcher can start the job, so observers hear its states in order.
+            notifyObservers(job.describe().put("position", waiting.size() + 1));
             waiting.add(job);
         }
         return job;
+    }
+
+    /**
+     * Hears every change of every job (queued, started, each step, its end) as {@link #describe}d at that
+     * moment, on the thread that made the change; observers must not block.
+     */
+    public void addObserver(Consumer<ObjectNode> observer) {
+        observers.add(observer);
+    }
+
+    public void removeObserver(Consumer<ObjectNode> observer) {
+        observers.remove(observer);
+    }
+
+    private void notifyObservers(ObjectNode event) {
+        observers.forEach(o -> o.accept(event));
+    }
+
+    /** {@link ImageJob#describe()} plus its place in the queue. */
+    public ObjectNode describe(ImageJob job) {
+        return job.describe().put("position", position(job));
     }
 
     public Optional<ImageJob> current() {

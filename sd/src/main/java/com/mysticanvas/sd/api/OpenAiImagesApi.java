@@ -119,13 +119,10 @@ public final class OpenAiImagesApi {
 
     /** The job's progress as JSON ({@code job} null when idle). */
     ObjectNode progress(ImageJob job, boolean withPreview) {
-        ObjectNode out = Json.object().put("queued", jobs.waiting().size());
         if (job == null) {
-            return out.putNull("job").put("state", "idle").put("progress", 0);
+            return Json.object().put("queued", jobs.waiting().size()).putNull("job").put("state", "idle").put("progress", 0);
         }
-        out.put("job", job.id()).put("state", job.state().name().toLowerCase()).put("step", job.step())
-                .put("steps", job.steps()).put("image", job.image()).put("n", job.images())
-                .put("progress", job.fraction());
+        ObjectNode out = Json.object().put("queued", jobs.waiting().size()).setAll(job.describe());
         byte[] preview = job.preview();
         if (withPreview && preview != null) {
             out.put("preview", "data:image/png;base64," + Base64.getEncoder().encodeToString(preview));
