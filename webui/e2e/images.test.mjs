@@ -109,7 +109,7 @@ test("another client's job (an A1111 script) shows on the Images page and in the
   await other.getByText(/^Another job is running \(another tab or an API client\): step \d+ of 150$/).waitFor({ timeout: 30_000 })
   await page.getByTestId('pill-sd-job').getByText(/\d+%/).waitFor()
   await api('/sdapi/v1/interrupt', { method: 'POST' })
-  assert.equal((await script).status, 409)
+  assert.equal((await script).status, 200) // A1111's interrupt: the image is finished from where it stood
   await other.waitFor({ state: 'detached', timeout: 10_000 })
   assert.equal(await page.getByTestId('pill-sd-job').count(), 0)
   assert.deepEqual(page.problems(), [])

@@ -15,6 +15,7 @@ import com.mysticanvas.sd.SdEngine;
 import com.mysticanvas.sd.image.ImageTensors;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
+import com.mysticanvas.sd.pipeline.ProgressListener.Stop;
 import com.mysticanvas.sd.pipeline.RgbImage;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Schedule;
@@ -53,12 +54,13 @@ public final class A1111Api {
         r.post("/sdapi/v1/txt2img", ctx -> ctx.json(generate(Json.parseObject(ctx.body()), false)));
         r.post("/sdapi/v1/img2img", ctx -> ctx.json(generate(Json.parseObject(ctx.body()), true)));
         r.get("/sdapi/v1/progress", ctx -> ctx.json(progress(!"true".equals(ctx.queryParam("skip_current_image")))));
+        // As in A1111, the image being made is finished from where it stands and returned; skip goes on with the batch.
         r.post("/sdapi/v1/interrupt", ctx -> {
-            jobs.interruptCurrent();
+            jobs.stopCurrent(Stop.INTERRUPT);
             ctx.json(Json.object());
         });
         r.post("/sdapi/v1/skip", ctx -> {
-            jobs.interruptCurrent();
+            jobs.stopCurrent(Stop.SKIP);
             ctx.json(Json.object());
         });
         r.get("/sdapi/v1/sd-models", ctx -> ctx.json(models()));
@@ -169,7 +171,7 @@ public final class A1111Api {
         double fraction = job == null ? 0 : job.fraction();
         out.put("eta_relative", fraction > 0 ? elapsed / fraction - elapsed : 0);
         ObjectNode state = out.putObject("state");
-        state.put("skipped", false).put("interrupted", job != null && job.cancelRequested())
+        state.put("skipped", false).put("interrupted", job != null && job.stopRequested())
                 .put("job", job == null ? "" : job.id()).put("job_count", (job == null ? 0 : 1) + jobs.waiting().size())
                 .put("job_timestamp", LocalDateTime.now().format(JOB_TIMESTAMP))
                 .put("job_no", job == null ? 0 : job.image()).put("sampling_step", job == null ? 0 : job.step())

@@ -5,17 +5,19 @@ import com.mysticanvas.core.ApiException;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
+import com.mysticanvas.sd.pipeline.ProgressListener;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * One generation: queued, then running (step by step, with a cheap preview), then done, failed or
  * cancelled. Listeners hear every change; {@link #result()} completes with the images or the error.
  */
-public final class ImageJob {
+public final class ImageJob implements ProgressListener {
     public enum State { QUEUED, RUNNING, DONE, FAILED, CANCELLED }
 
     private final String id = "job-" + UUID.randomUUID().toString().substring(0, 8);
@@ -29,7 +31,7 @@ public final class ImageJob {
     private volatile int steps;
     private volatile byte[] preview;
     private volatile long startedAtMs;
-    private volatile boolean cancelRequested;
+    private volatile Stop stopRequested; // null while the job may go on
 
     ImageJob(GenerationRequest request) {
         this.request = request;
@@ -96,8 +98,9 @@ public final class ImageJob {
         return result;
     }
 
-    public boolean cancelRequested() {
-        return cancelRequested;
+    /** A stop was asked for and has not been carried out yet. */
+    public boolean stopRequested() {
+        return stopRequested != null;
     }
 
     public void addListener(Consumer<ImageJob> listener) {
@@ -108,8 +111,8 @@ public final class ImageJob {
         listeners.remove(listener);
     }
 
-    void requestCancel() {
-        cancelRequested = true;
+    void requestStop(Stop how) {
+        stopRequested = how;
     }
 
     void started() {
@@ -119,13 +122,24 @@ public final class ImageJob {
     }
 
     /** Called by the engine after each step; false asks it to stop. */
-    boolean stepped(int image, int step, int steps, byte[] preview) {
+    @Override
+    public boolean onStep(int image, int images, int step, int steps, Supplier<byte[]> preview) {
         this.image = image;
         this.step = step;
         this.steps = steps;
-        this.preview = preview;
+        this.preview = preview.get();
         notifyListeners();
-        return !cancelRequested;
+        return stopRequested == null;
+    }
+
+    /** How to stop; a skip is carried out once, then the batch goes on. */
+    @Override
+    public Stop stop() {
+        Stop how = stopRequested;
+        if (how == Stop.SKIP) {
+            stopRequested = null;
+        }
+        return how == null ? Stop.CANCEL : how;
     }
 
     void finished(List<GeneratedImage> images) {

@@ -7,6 +7,7 @@ import com.mysticanvas.sd.SdEngine;
 import com.mysticanvas.sd.pipeline.GenerationCancelledException;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
+import com.mysticanvas.sd.pipeline.ProgressListener.Stop;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -110,18 +111,22 @@ public final class ImageJobs implements AutoCloseable {
 
     /** Cancels a job: a waiting one never runs, a running one stops after its current step; false if it had ended. */
     public boolean cancel(ImageJob job) {
-        job.requestCancel();
+        return stop(job, Stop.CANCEL);
+    }
+
+    /** Stops the running job after its current step, as {@code how} says (A1111's interrupt and skip); waiting jobs go on. */
+    public boolean stopCurrent(Stop how) {
+        ImageJob running = current;
+        return running != null && stop(running, how);
+    }
+
+    private boolean stop(ImageJob job, Stop how) {
+        job.requestStop(how);
         if (waiting.remove(job)) {
             job.failed(new GenerationCancelledException(), true);
             return true;
         }
         return job == current;
-    }
-
-    /** Cancels the running job (A1111's interrupt); waiting jobs go on. */
-    public boolean interruptCurrent() {
-        ImageJob running = current;
-        return running != null && cancel(running);
     }
 
     private void dispatch() {
@@ -137,8 +142,7 @@ public final class ImageJobs implements AutoCloseable {
             ApiException error = null;
             try {
                 job.started();
-                images = engine.generate(job.request(),
-                        (image, n, step, steps, preview) -> job.stepped(image, step, steps, preview.get()));
+                images = engine.generate(job.request(), job);
             } catch (ApiException e) {
                 error = e;
             } catch (RuntimeException | Error e) {
@@ -159,6 +163,6 @@ public final class ImageJobs implements AutoCloseable {
     public void close() {
         dispatcher.interrupt();
         waiting.forEach(this::cancel);
-        interruptCurrent();
+        stopCurrent(Stop.CANCEL);
     }
 }

@@ -90,13 +90,25 @@ public final class SdPipeline {
                 denoiser = masked(denoiser, initLatent, noise, latentMask);
             }
             float[] latent = x;
+            ProgressListener.Stop stop = null;
             if (sigmas.length > 1) {
                 int image = i;
-                latent = Sampling.sample(r.sampler(), denoiser, x, sigmas, seed,
-                        (step, steps, xs, denoised) -> progress.onStep(image, r.batchCount(), step, steps,
-                                () -> LatentPreview.png(denoised, 0, w, h)));
-                if (latent == null) {
+                ProgressListener.Stop[] stopped = {null};
+                float[][] stoppedAt = {null};
+                latent = Sampling.sample(r.sampler(), denoiser, x, sigmas, seed, (step, steps, xs, denoised) -> {
+                    if (progress.onStep(image, r.batchCount(), step, steps, () -> LatentPreview.png(denoised, 0, w, h))) {
+                        return true;
+                    }
+                    stopped[0] = progress.stop();
+                    stoppedAt[0] = denoised.clone(); // the sampler reuses it
+                    return false;
+                });
+                stop = stopped[0];
+                if (stop == ProgressListener.Stop.CANCEL) {
                     throw new GenerationCancelledException();
+                }
+                if (stop != null) {
+                    latent = stoppedAt[0]; // finished from where it stood
                 }
             }
             if (latentMask != null) {
@@ -110,6 +122,9 @@ public final class SdPipeline {
                 pixels = keepUnmasked(pixels, init, mask);
             }
             images.add(finish(pixels, r, seed, model));
+            if (stop == ProgressListener.Stop.INTERRUPT) {
+                break;
+            }
         }
         return images;
     }

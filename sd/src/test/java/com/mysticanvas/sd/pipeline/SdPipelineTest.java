@@ -10,6 +10,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -135,6 +136,36 @@ class SdPipelineTest {
             return step < 2;
         })).isInstanceOf(GenerationCancelledException.class);
         assertThat(calls.get()).isEqualTo(2);
+    }
+
+    @Test
+    void anInterruptFinishesTheImageFromWhereItStoodAndASkipGoesOnWithTheBatch() throws Exception {
+        GenerationRequest two = request(5).withBatchCount(2);
+        List<GeneratedImage> whole = PIPELINE.generate(model, two, ProgressListener.NONE);
+        List<GeneratedImage> interrupted = PIPELINE.generate(model, two, stopAtStep(2, ProgressListener.Stop.INTERRUPT));
+        assertThat(interrupted).hasSize(1); // the second image is never started
+        assertThat(interrupted.getFirst().pixels().width()).isEqualTo(64);
+        assertThat(interrupted.getFirst().pixels().rgb()).isNotEqualTo(whole.getFirst().pixels().rgb()); // 2 of 4 steps
+
+        List<GeneratedImage> skipped = PIPELINE.generate(model, two, stopAtStep(2, ProgressListener.Stop.SKIP));
+        assertThat(skipped).hasSize(2);
+        assertThat(skipped.getFirst().pixels().rgb()).isEqualTo(interrupted.getFirst().pixels().rgb());
+        assertThat(skipped.get(1).pixels().rgb()).isEqualTo(whole.get(1).pixels().rgb()); // the next one is whole
+    }
+
+    /** Stops the first image at {@code step} as {@code how} says, once. */
+    private static ProgressListener stopAtStep(int step, ProgressListener.Stop how) {
+        return new ProgressListener() {
+            @Override
+            public boolean onStep(int image, int images, int s, int steps, Supplier<byte[]> preview) {
+                return image > 0 || s < step;
+            }
+
+            @Override
+            public Stop stop() {
+                return how;
+            }
+        };
     }
 
     @Test
