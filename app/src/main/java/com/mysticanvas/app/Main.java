@@ -9,6 +9,7 @@ import com.mysticanvas.orchestrator.OrchestratorConfig;
 import com.mysticanvas.orchestrator.WorkerLauncher;
 import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import com.mysticanvas.sd.SdWorker;
+import com.mysticanvas.sd.pipeline.SdModel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -55,6 +56,9 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--sd-threads", defaultValue = "0", description = "threads for Stable Diffusion (default: the split saved in Settings, else the other half)")
     int sdThreads;
+
+    @Option(names = "--sd-low-memory", description = "keep the image model's weights in 16 bits: about 1 GB less for SD 1.5, about 7% slower")
+    boolean sdLowMemory;
 
     @Option(names = "--log-level", defaultValue = "info", description = "engine log level: error, warn, info, debug (default ${DEFAULT-VALUE})")
     String logLevel;
@@ -124,7 +128,7 @@ public final class Main implements Callable<Integer> {
                 Orchestrator orchestrator;
                 try {
                     OrchestratorConfig config = new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey,
-                            llmModel, sdModel, llmThreads, sdThreads, logLevel, maxBodyMb * 1024L * 1024L,
+                            llmModel, sdModel, llmThreads, sdThreads, sdLowMemory, logLevel, maxBodyMb * 1024L * 1024L,
                             MemoryPolicy.parse(memoryPolicy), memoryBudgetMb << 20, corsOrigin, limits);
                     orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(Main.class.getName()));
                 } catch (IllegalArgumentException e) {
@@ -137,7 +141,7 @@ public final class Main implements Callable<Integer> {
             case "llm-worker" -> LlmWorker.run(new WorkerConfig(port, parentPid, modelsDir, dataDir, llmModel,
                     llm, logLevel, secret, limits));
             case "sd-worker" -> SdWorker.run(new WorkerConfig(port, parentPid, modelsDir, dataDir, sdModel,
-                    sd, logLevel, secret, limits));
+                    sd, logLevel, secret, limits), sdLowMemory ? SdModel.Memory.LOW : SdModel.Memory.BALANCED);
             default -> throw new CommandLine.ParameterException(new CommandLine(this),
                     "unknown --mode '" + mode + "': expected orchestrator, llm-worker or sd-worker");
         }

@@ -88,6 +88,9 @@ public final class ProcessManager implements AutoCloseable {
         if (threads > 0) {
             args.addAll(List.of("--" + kind.id() + "-threads", Integer.toString(threads)));
         }
+        if (kind == WorkerKind.SD && config.sdLowMemory()) {
+            args.add("--sd-low-memory");
+        }
         if (model != null) {
             args.addAll(List.of("--" + kind.id() + "-model", model));
         }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class ProcessManagerTest {
     private static OrchestratorConfig config(String host, String key) {
-        return new OrchestratorConfig(host, 0, Path.of("m"), Path.of("d"), key, "a.gguf", null, 1, 3, "warn", 1024,
+        return new OrchestratorConfig(host, 0, Path.of("m"), Path.of("d"), key, "a.gguf", null, 1, 3, true, "warn", 1024,
                 MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS);
     }
 
@@ -28,7 +28,8 @@ class ProcessManagerTest {
                 .contains("--max-image-side 2048 --max-steps 150")
                 .endsWith("--llm-model a.gguf");
         assertThat(String.join(" ", ProcessManager.workerArgs(config("127.0.0.1", null), WorkerKind.SD, null)))
-                .contains("--mode sd-worker").contains("--sd-threads 3").doesNotContain("--sd-model");
+                .contains("--mode sd-worker").contains("--sd-threads 3").contains("--sd-low-memory").doesNotContain("--sd-model");
+        assertThat(args).doesNotContain("--sd-low-memory");
     }
 
     @Test

@@ -29,6 +29,7 @@ public final class SdEngine implements AutoCloseable {
 
     private final ModelFiles files;
     private final int threads;
+    private final SdModel.Memory memory;
     private final SdPipeline pipeline;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("sd-engine").daemon().stackSize(16L << 20).unstarted(r));
@@ -36,9 +37,10 @@ public final class SdEngine implements AutoCloseable {
     private volatile SdModel model;
     private volatile String loading;
 
-    public SdEngine(ModelFiles files, int threads, Supplier<ClipTokenizer> tokenizer) {
+    public SdEngine(ModelFiles files, int threads, SdModel.Memory memory, Supplier<ClipTokenizer> tokenizer) {
         this.files = files;
         this.threads = threads;
+        this.memory = memory;
         this.pipeline = new SdPipeline(tokenizer, name -> files.resolve(ModelFiles.Kind.LORA, name));
     }
 
@@ -51,6 +53,11 @@ public final class SdEngine implements AutoCloseable {
     public String vae() {
         SdModel m = model;
         return m == null ? null : m.vaeName();
+    }
+
+    /** How models are loaded: {@code balanced} or {@code low} (--sd-low-memory). */
+    public String memory() {
+        return memory.name().toLowerCase();
     }
 
     /** The checkpoint being loaded, or null. */
@@ -66,7 +73,7 @@ public final class SdEngine implements AutoCloseable {
             loading = ck.getFileName().toString();
             try {
                 unloadNow();
-                model = SdModel.load(ck, vf, threads);
+                model = SdModel.load(ck, vf, threads, memory);
                 return model;
             } finally {
                 loading = null;

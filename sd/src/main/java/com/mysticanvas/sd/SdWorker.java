@@ -30,9 +30,9 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class SdWorker {
     private SdWorker() {}
 
-    public static void run(WorkerConfig config) {
+    public static void run(WorkerConfig config, SdModel.Memory memory) {
         ModelFiles files = new ModelFiles(config.modelsDir());
-        SdEngine engine = new SdEngine(files, config.threads(), () -> tokenizer(files));
+        SdEngine engine = new SdEngine(files, config.threads(), memory, () -> tokenizer(files));
         AtomicReference<ImageJobs> jobs = new AtomicReference<>();
         WorkerServer.start(WorkerKind.SD, config, routes -> jobs.set(routes(routes, engine, files, config.limits())));
         // Sessions closed before the JVM exits (ONNX Runtime's own teardown crashes if one is still open or running):
@@ -56,7 +56,7 @@ public final class SdWorker {
     /** The worker's routes over an engine (tests mount them on a plain server). */
     public static ImageJobs routes(RoutesConfig routes, SdEngine engine, ModelFiles files, Limits limits) {
         routes.get("/health", ctx -> ctx.json(Json.object().put("status", "ok").put("model", engine.model())
-                .put("loading", engine.loading()).put("vae", engine.vae())));
+                .put("loading", engine.loading()).put("vae", engine.vae()).put("memory", engine.memory())));
         routes.get("/v1/models/checkpoints", ctx -> list(ctx, files, ModelFiles.Kind.CHECKPOINT, engine.model()));
         routes.get("/v1/models/loras", ctx -> list(ctx, files, ModelFiles.Kind.LORA, null));
         routes.get("/v1/models/vaes", ctx -> list(ctx, files, ModelFiles.Kind.VAE, engine.vae()));
@@ -65,7 +65,7 @@ public final class SdWorker {
             JsonNode vae = body.path("vae");
             SdModel m = engine.load(body.path("checkpoint").asText(null), vae.isTextual() ? vae.asText() : null);
             ObjectNode out = Json.object().put("model", m.checkpointName()).put("vae", m.vaeName())
-                    .put("family", m.spec().family().title());
+                    .put("family", m.spec().family().title()).put("memory", engine.memory());
             ctx.json(out);
         });
         routes.post("/v1/models/unload", ctx -> {

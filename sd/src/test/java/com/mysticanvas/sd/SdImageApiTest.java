@@ -7,6 +7,7 @@ import com.mysticanvas.core.HttpServers;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.image.Png;
+import com.mysticanvas.sd.pipeline.SdModel;
 import com.mysticanvas.sd.testing.TinyModels;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import io.javalin.Javalin;
@@ -52,7 +53,7 @@ class SdImageApiTest {
         Files.copy(TinyModels.checkpoint(), models.resolve("sd/checkpoints/tiny-copy.safetensors"));
         Files.copy(TinyModels.lora(), models.resolve("sd/loras/tiny-lora.safetensors"));
         ModelFiles files = new ModelFiles(models);
-        engine = new SdEngine(files, 1, ClipTokenizer::bundled);
+        engine = new SdEngine(files, 1, SdModel.Memory.BALANCED, ClipTokenizer::bundled);
         server = HttpServers.create("127.0.0.1", 0, HttpServers.DEFAULT_MAX_BODY_BYTES,
                 c -> SdWorker.routes(c.routes, engine, files, Limits.DEFAULTS)).start();
         engine.load("tiny-sd.safetensors", null);

@@ -7,6 +7,7 @@ import com.mysticanvas.core.HttpServers;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
+import com.mysticanvas.sd.pipeline.SdModel;
 import com.mysticanvas.sd.testing.TinyModels;
 import io.javalin.Javalin;
 import java.awt.image.BufferedImage;
@@ -30,7 +31,7 @@ class SdWorkerHttpTest {
     @BeforeAll
     static void start() {
         ModelFiles files = new ModelFiles(TinyModels.root());
-        engine = new SdEngine(files, 1, ClipTokenizer::bundled);
+        engine = new SdEngine(files, 1, SdModel.Memory.BALANCED, ClipTokenizer::bundled);
         server = HttpServers.create("127.0.0.1", 0, HttpServers.DEFAULT_MAX_BODY_BYTES,
                 c -> SdWorker.routes(c.routes, engine, files, Limits.DEFAULTS)).start();
     }

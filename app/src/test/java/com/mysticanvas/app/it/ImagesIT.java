@@ -36,7 +36,8 @@ class ImagesIT {
     @BeforeAll
     static void start() throws Exception {
         SdSynthModels.write("tiny", dir.resolve("models"));
-        o = TestOrchestrator.builder(dir).sdModel("tiny-sd.safetensors").start();
+        // Low-memory mode here, so every image route runs on it; the other tests use the default.
+        o = TestOrchestrator.builder(dir).sdModel("tiny-sd.safetensors").sdLowMemory().start();
         awaitSdModel();
     }
 
@@ -63,6 +64,13 @@ class ImagesIT {
             assertThat(m.path("type").asText()).isEqualTo("image");
             assertThat(m.path("loaded").asBoolean()).isTrue();
         });
+    }
+
+    @Test
+    void theLowMemoryFlagReachesTheImageWorker() throws Exception {
+        HttpResponse<String> load = o.post("/v1/models/load", "{\"checkpoint\":\"tiny-sd.safetensors\"}");
+        assertThat(load.statusCode()).as(load.body()).isEqualTo(200);
+        assertThat(Json.parse(load.body()).path("memory").asText()).isEqualTo("low");
     }
 
     @Test

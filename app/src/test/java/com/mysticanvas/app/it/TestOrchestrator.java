@@ -49,7 +49,7 @@ public final class TestOrchestrator implements AutoCloseable {
         PrintStream console = new PrintStream(new TeeStream(consoleBytes, System.out), true, StandardCharsets.UTF_8);
         OrchestratorConfig defaults = OrchestratorConfig.loopback(0, b.modelsDir, b.dataDir);
         OrchestratorConfig config = new OrchestratorConfig(defaults.host(), 0, b.modelsDir, b.dataDir, b.apiKey,
-                b.llmModel, b.sdModel, b.llmThreads, b.sdThreads, defaults.logLevel(), defaults.maxBodyBytes(),
+                b.llmModel, b.sdModel, b.llmThreads, b.sdThreads, b.sdLowMemory, defaults.logLevel(), defaults.maxBodyBytes(),
                 b.memoryPolicy, b.memoryBudgetBytes, defaults.corsOrigin(), b.limits);
         orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(b.mainClasses), b.timing, console);
         base = URI.create("http://127.0.0.1:" + orchestrator.port());
@@ -70,6 +70,7 @@ public final class TestOrchestrator implements AutoCloseable {
         private String sdModel;
         private int llmThreads = 1;
         private int sdThreads = 1;
+        private boolean sdLowMemory;
         private SupervisorTiming timing = FAST;
         private MemoryPolicy memoryPolicy = MemoryPolicy.AUTO;
         private long memoryBudgetBytes;
@@ -109,6 +110,11 @@ public final class TestOrchestrator implements AutoCloseable {
         public Builder threads(int llm, int sd) {
             llmThreads = llm;
             sdThreads = sd;
+            return this;
+        }
+
+        public Builder sdLowMemory() {
+            sdLowMemory = true;
             return this;
         }
 
