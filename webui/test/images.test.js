@@ -87,6 +87,18 @@ describe('images store', () => {
     expect(images.error).toBe('no model loaded: load a checkpoint')
   })
 
+  it('a chosen or dropped file becomes the init image; one that is not an image is refused in words', async () => {
+    const images = useImagesStore()
+    images.form.mask = 'data:image/png;base64,old'
+    await images.setInitImage(new File(['hello'], 'notes.txt', { type: 'text/plain' }))
+    expect(images.initImageError).toBe('notes.txt is not an image.')
+    expect(images.form.init_image).toBeFalsy()
+    await images.setInitImage(new File([new Uint8Array([137, 80, 78, 71])], 'a.png', { type: 'image/png' }))
+    expect(images.initImageError).toBeNull()
+    expect(images.form.init_image).toMatch(/^data:image\/png;base64,/)
+    expect(images.form.mask).toBeNull()
+  })
+
   it('says what to do when no checkpoint can be used', () => {
     const images = useImagesStore()
     expect(images.checkpointHint).toMatch(/No checkpoint in models\/sd\/checkpoints/)

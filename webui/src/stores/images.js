@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { apiJson, dataUrlOf } from '../lib/api.js'
+import { apiJson, blobToDataUrl, dataUrlOf } from '../lib/api.js'
 import { isAbort } from '../lib/sse.js'
 import { EMPTY_FOLDER, describeError } from '../lib/advice.js'
 import { cancelImageJob, runImageJob } from '../lib/imageJob.js'
@@ -17,6 +17,7 @@ export const useImagesStore = defineStore('images', {
     loras: [],
     vaes: [],
     listsError: null,
+    initImageError: null,
     job: null, // { id, position, step, steps, index, n, preview, controller }
     results: [],
     error: null,
@@ -39,6 +40,18 @@ export const useImagesStore = defineStore('images', {
     },
   },
   actions: {
+    /** A chosen or dropped file becomes the img2img init image (its mask starts empty). */
+    async setInitImage(file) {
+      if (!file) return
+      if (!file.type.startsWith('image/')) {
+        this.initImageError = `${file.name} is not an image.`
+        return
+      }
+      this.initImageError = null
+      this.form.mask = null
+      this.form.init_image = await blobToDataUrl(file)
+    },
+
     /** Once: the form starts from the defaults saved in Settings. */
     applyDefaults() {
       if (this.defaultsApplied) return
