@@ -11,6 +11,8 @@ import com.mysticanvas.llm.engine.GenerationEvent;
 import com.mysticanvas.llm.engine.LlmEngine;
 import com.mysticanvas.llm.engine.ModelInfo;
 import com.mysticanvas.llm.tools.ReplyDelta;
+import com.mysticanvas.llm.tools.ToolCallFormat;
+import com.mysticanvas.llm.tools.ToolCallGrammar;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.List;
@@ -27,10 +29,9 @@ final class ChatCompletions {
         ObjectNode body = Json.parseObject(ctx.body());
         ModelInfo model = Models.loaded(engine);
         boolean toolsOffered = toolsOffered(body);
-        String grammar = TextFeatures.grammar(body.get("response_format"));
-        SamplingRequest request = SamplingRequest.parse(body, grammar);
         ChatPrompt prompt = ChatPrompt.of(body, model, toolsOffered);
         ReplyShaper shaper = TextFeatures.shaper(model.chatTemplate(), toolsOffered, prompt.rendered());
+        SamplingRequest request = SamplingRequest.parse(body, grammar(body, model, toolsOffered));
         // Markers the splitter reads (<think>, <|channel|>, [TOOL_CALLS]) are often control tokens: let their text through.
         Generation generation = engine.submit(prompt, request.generation().withSpecialText(shaper.splits()));
         Reply reply = new Reply(Responses.id("chatcmpl-"), Responses.now(), model.file(), shaper);
@@ -40,6 +41,17 @@ final class ChatCompletions {
             EventStream.Whole whole = EventStream.collect(generation);
             ctx.json(reply.whole(whole));
         }
+    }
+
+    /** The grammar the reply must follow: the response_format's, or a forced tool call's (tool_choice), or none. */
+    private static String grammar(JsonNode body, ModelInfo model, boolean toolsOffered) {
+        String format = TextFeatures.grammar(body.get("response_format"));
+        String toolCall = toolsOffered ? ToolCallGrammar.forChoice(body.get("tool_choice"), body.get("tools"),
+                ToolCallFormat.detect(model.chatTemplate())) : null;
+        if (format != null && toolCall != null) {
+            throw ApiException.badRequest("response_format and a required tool_choice cannot both shape one reply");
+        }
+        return format != null ? format : toolCall;
     }
 
     private static boolean toolsOffered(JsonNode body) {

@@ -39,6 +39,11 @@ public final class JsonSchemaGrammar {
         return checked(SchemaConverter.convert(schema));
     }
 
+    /** GBNF accepting {@code before}, then a document valid under {@code schema}, then {@code after}. */
+    public static String fromSchema(JsonNode schema, String before, String after) {
+        return checked(SchemaConverter.convert(schema, before, after));
+    }
+
     private static String checked(String grammar) {
         try {
             Gbnf.parse(grammar);

@@ -85,9 +85,16 @@ final class SchemaConverter {
 
     /** The grammar text; {@code root} first. */
     static String convert(JsonNode schema) {
+        return convert(schema, "", "");
+    }
+
+    /** The grammar of {@code before}, a document valid under {@code schema}, then {@code after}; {@code root} first. */
+    static String convert(JsonNode schema, String before, String after) {
         SchemaConverter c = new SchemaConverter(schema);
         c.rules.put("root", null);
-        c.rules.put("root", c.visitBody(schema, "root", "schema"));
+        String value = c.visitBody(schema, "root", "schema");
+        c.rules.put("root", before.isEmpty() && after.isEmpty() ? value
+                : JsonChars.gbnfLiteral(before) + " (" + value + ") " + JsonChars.gbnfLiteral(after));
         StringBuilder out = new StringBuilder();
         c.rules.forEach((name, body) -> out.append(name).append(" ::= ").append(body).append('\n'));
         return out.toString();

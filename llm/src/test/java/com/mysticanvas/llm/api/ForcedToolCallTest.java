@@ -1,0 +1,177 @@
+package com.mysticanvas.llm.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.llm.synth.LlmSynthModels;
+import com.networknt.schema.InputFormat;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code tool_choice: "required"} and a named function, end to end on real llama.cpp: the tiny random-weight
+ * model under real chat templates (Qwen 2.5's Hermes calls, Llama 3.1's JSON calls) is held by our grammar to
+ * a call, which the reply splitter then returns as OpenAI {@code tool_calls} with arguments valid under the
+ * function's schema, whatever the weights would have said.
+ */
+class ForcedToolCallTest {
+    private static final SchemaRegistry VALIDATORS = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+    private static final String QWEN = "qwen-tools.gguf";
+    private static final String LLAMA3 = "llama3-tools.gguf";
+    private static final String MISTRAL = "mistral-tools.gguf";
+    private static final JsonNode TOOLS = Json.parse("""
+            [{"type": "function", "function": {"name": "get_weather", "description": "Weather in a city",
+               "parameters": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 12},
+                 "unit": {"enum": ["c", "f"]}}, "required": ["city", "unit"], "additionalProperties": false}}},
+             {"type": "function", "function": {"name": "add", "description": "Adds two numbers",
+               "parameters": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+                 "required": ["a", "b"], "additionalProperties": false}}}]""");
+
+    @TempDir
+    static Path root;
+    static WorkerProcess worker;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path models = root.resolve("models");
+        Files.createDirectories(models.resolve("llm"));
+        withTemplate(models, QWEN, "Qwen-Qwen2.5-7B-Instruct.jinja");
+        withTemplate(models, LLAMA3, "meta-llama-Llama-3.1-8B-Instruct.jinja");
+        withTemplate(models, MISTRAL, "mistralai-Mistral-Nemo-Instruct-2407.jinja");
+        worker = new WorkerProcess(models, null);
+    }
+
+    private static void withTemplate(Path models, String file, String template) throws IOException {
+        try (InputStream in = ForcedToolCallTest.class.getResourceAsStream("/chat-templates/templates/" + template)) {
+            LlmSynthModels.tiny().string("tokenizer.chat_template", new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                    .write(models.resolve("llm").resolve(file));
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        worker.close();
+    }
+
+    private static void load(String model) throws Exception {
+        // The tool definitions make a long prompt in the tiny model's small vocabulary.
+        WorkerProcess.Answer a = worker.post("/v1/llm/load", Json.object().put("model", model).put("n_ctx", 8192)
+                .put("parallel", 1).put("threads", 1));
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+    }
+
+    private static ObjectNode request(JsonNode toolChoice, int seed) {
+        ObjectNode body = Json.object().put("max_tokens", 200).put("temperature", 0.8).put("seed", seed);
+        body.putArray("messages").addObject().put("role", "user").put("content", "What is the weather in Oslo?");
+        body.set("tools", TOOLS.deepCopy());
+        body.set("tool_choice", toolChoice);
+        return body;
+    }
+
+    /** Asks {@code times} times; every reply that ended by itself must be exactly one valid call. Returns their names. */
+    private static List<String> forcedCalls(JsonNode toolChoice, int times) throws Exception {
+        List<String> names = new ArrayList<>();
+        for (int seed = 0; seed < times; seed++) {
+            WorkerProcess.Answer a = worker.post("/v1/chat/completions", request(toolChoice, seed));
+            assertThat(a.status()).as(a.body()).isEqualTo(200);
+            JsonNode choice = a.json().path("choices").get(0);
+            if (choice.path("finish_reason").asText().equals("length")) {
+                continue; // a string argument still open at max_tokens
+            }
+            assertThat(choice.path("finish_reason").asText()).as(a.body()).isEqualTo("tool_calls");
+            JsonNode calls = choice.path("message").path("tool_calls");
+            assertThat(calls).as(a.body()).hasSize(1);
+            JsonNode function = calls.get(0).path("function");
+            String name = function.path("name").asText();
+            JsonNode schema = schemaOf(name);
+            var errors = VALIDATORS.getSchema(Json.write(schema), InputFormat.JSON)
+                    .validate(function.path("arguments").asText(), InputFormat.JSON);
+            assertThat(errors).as("%s(%s)", name, function.path("arguments").asText()).isEmpty();
+            names.add(name);
+        }
+        return names;
+    }
+
+    private static JsonNode schemaOf(String name) {
+        for (JsonNode tool : TOOLS) {
+            if (tool.path("function").path("name").asText().equals(name)) {
+                return tool.path("function").path("parameters");
+            }
+        }
+        throw new AssertionError("the model called '" + name + "', which was not offered");
+    }
+
+    @Test
+    void requiredGivesOneValidCallOfAnOfferedFunctionInHermesAndLlama3Syntax() throws Exception {
+        for (String model : List.of(QWEN, LLAMA3)) {
+            load(model);
+            List<String> names = forcedCalls(Json.MAPPER.getNodeFactory().textNode("required"), 6);
+            assertThat(names).as(model).hasSizeGreaterThanOrEqualTo(3).allMatch(n -> n.equals("get_weather") || n.equals("add"));
+        }
+    }
+
+    @Test
+    void aNamedFunctionIsTheOneCalled() throws Exception {
+        load(QWEN);
+        JsonNode choice = Json.parse("{\"type\": \"function\", \"function\": {\"name\": \"add\"}}");
+        assertThat(forcedCalls(choice, 4)).isNotEmpty().containsOnly("add");
+    }
+
+    @Test
+    void aStreamedForcedCallArrivesAsToolCallDeltas() throws Exception {
+        load(QWEN);
+        for (int seed = 0; ; seed++) {
+            assertThat(seed).as("no streamed call finished within 10 tries").isLessThan(10);
+            ObjectNode body = request(Json.parse("{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}"), seed);
+            body.put("stream", true);
+            List<JsonNode> events = new Sse(worker.stream("/v1/chat/completions", body).body()).all();
+            String finish = events.getLast().path("choices").get(0).path("finish_reason").asText();
+            if (finish.equals("length")) {
+                continue;
+            }
+            assertThat(finish).isEqualTo("tool_calls");
+            List<JsonNode> calls = events.stream().map(e -> e.path("choices").get(0).path("delta").path("tool_calls"))
+                    .filter(JsonNode::isArray).toList();
+            assertThat(calls).isNotEmpty();
+            assertThat(calls.getFirst().get(0).path("function").path("name").asText()).isEqualTo("get_weather");
+            assertThat(events).noneMatch(e -> e.path("choices").get(0).path("delta").path("content").asText("").contains("<tool_call>"));
+            return;
+        }
+    }
+
+    @Test
+    void unknownChoicesUnknownFunctionsAndUnsupportedSyntaxesAre400() throws Exception {
+        load(QWEN);
+        assertError(request(Json.MAPPER.getNodeFactory().textNode("sometimes"), 0), "tool_choice must be");
+        assertError(request(Json.parse("{\"type\": \"function\", \"function\": {\"name\": \"fly\"}}"), 0), "'fly'");
+        ObjectNode both = request(Json.MAPPER.getNodeFactory().textNode("required"), 0);
+        both.putObject("response_format").put("type", "json_object");
+        assertError(both, "cannot both");
+        ObjectNode badSchema = request(Json.MAPPER.getNodeFactory().textNode("required"), 0);
+        ((ObjectNode) ((ArrayNode) badSchema.get("tools")).get(1).path("function").path("parameters"))
+                .put("$ref", "#/$defs/missing");
+        assertError(badSchema, "does not resolve");
+        load(MISTRAL);
+        assertError(request(Json.MAPPER.getNodeFactory().textNode("required"), 0), "use tool_choice 'auto'");
+    }
+
+    private static void assertError(ObjectNode body, String text) throws Exception {
+        WorkerProcess.Answer a = worker.post("/v1/chat/completions", body);
+        assertThat(a.status()).as(a.body()).isEqualTo(400);
+        assertThat(a.json().path("error").path("message").asText()).contains(text);
+    }
+}
