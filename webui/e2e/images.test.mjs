@@ -133,7 +133,7 @@ test('cancel stops a long job: no image, no error', async () => {
 test("another client's job (an A1111 script) shows on the Images page and in the header while it runs", async () => {
   const page = await openPage(browser, '/#/images')
   await page.getByTestId('img-prompt').waitFor()
-  const script = api('/sdapi/v1/txt2img', { method: 'POST', body: { prompt: 'from a script', steps: 150, width: 256, height: 256 } })
+  const script = api('/sdapi/v1/txt2img', { method: 'POST', body: { prompt: 'from a script', steps: 150, width: 512, height: 512 } })
   const other = page.getByTestId('other-image-job')
   await other.getByText(/^Another job is running \(another tab or an API client\): step \d+ of 150$/).waitFor({ timeout: 30_000 })
   await page.getByTestId('pill-sd-job').getByText(/\d+%/).waitFor()

@@ -79,11 +79,12 @@ final class ImageJobRelay implements AutoCloseable {
         } finally {
             synchronized (this) {
                 // The stream ended (worker gone, or the connection dropped): the next ready status listens again.
+                // A listener for a newer worker may be running already: then leave its state alone.
                 if (Objects.equals(listeningTo, pid)) {
                     listeningTo = null;
+                    open = null;
                     active.clear(); // the jobs went with the worker, or are told again on reconnecting
                 }
-                open = null;
             }
         }
     }
