@@ -65,7 +65,7 @@ public final class SdWorker {
             JsonNode vae = body.path("vae");
             SdModel m = engine.load(body.path("checkpoint").asText(null), vae.isTextual() ? vae.asText() : null);
             ObjectNode out = Json.object().put("model", m.checkpointName()).put("vae", m.vaeName())
-                    .put("family", m.spec().family().title()).put("memory", engine.memory());
+                    .put("family", m.spec().family().title() + (m.inpainting() ? " (inpainting)" : "")).put("memory", engine.memory());
             ctx.json(out);
         });
         routes.post("/v1/models/unload", ctx -> {

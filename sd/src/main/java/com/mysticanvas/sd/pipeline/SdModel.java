@@ -95,10 +95,11 @@ public final class SdModel implements AutoCloseable {
         SdModel model = null;
         try {
             SdModelSpec spec = CheckpointInspector.inspect(ck);
-            if (spec.unet().inChannels() != spec.vae().latentChannels()) {
+            int latent = spec.vae().latentChannels();
+            if (spec.unet().inChannels() != latent && spec.unet().inChannels() != 2 * latent + 1) {
                 throw new ModelFileException(ck.fileName(), "the UNet takes " + spec.unet().inChannels()
-                        + " latent channels (an inpainting or other special model); only standard " + spec.vae().latentChannels()
-                        + "-channel SD 1.x checkpoints are supported for now");
+                        + " channels; standard checkpoints take " + latent + " and inpainting ones " + (2 * latent + 1)
+                        + " (latent, mask, masked image): this one is neither");
             }
             VaeConfig vae = spec.vae();
             String vaePrefix = spec.vaePrefix();
@@ -268,6 +269,14 @@ public final class SdModel implements AutoCloseable {
                 return floats(r, "eps");
             }
         }
+    }
+
+    /**
+     * An inpainting checkpoint: its UNet also takes the mask and the masked image's latent (9 channels for SD 1.5's
+     * sd-v1-5-inpainting), which {@link SdPipeline} supplies.
+     */
+    public boolean inpainting() {
+        return spec.unet().inChannels() != vae.latentChannels();
     }
 
     /** VAE decoder: latent [1,c,h,w] to image [1,3,h*f,w*f] in [-1,1]. */

@@ -72,6 +72,7 @@ public final class SdPipeline {
             latentMask = mask == null ? null : latentMask(mask, factor, channels);
         }
 
+        float[] inpaintingInput = model.inpainting() ? inpaintingInput(model, init, mask, r.width(), r.height()) : null;
         float[] sigmas = Sampling.sigmas(r.scheduler(), r.steps());
         if (init != null) {
             sigmas = Sampling.img2imgSigmas(sigmas, r.strength());
@@ -85,7 +86,7 @@ public final class SdPipeline {
                 x[k] = (initLatent == null ? 0 : initLatent[k]) + noise[k] * sigmas[0];
             }
             float lastSigma = sigmas[Math.max(0, sigmas.length - 2)]; // sigmas end with 0, where nothing is called
-            Denoiser denoiser = denoiser(model, cond, r.cfgScale(), guided, h, w, lastSigma);
+            Denoiser denoiser = denoiser(model, cond, r.cfgScale(), guided, h, w, lastSigma, inpaintingInput);
             if (latentMask != null) {
                 denoiser = masked(denoiser, initLatent, noise, latentMask);
             }
@@ -200,15 +201,24 @@ public final class SdPipeline {
      * The UNet as k-diffusion's denoiser: eps prediction, c_in = 1/sqrt(sigma^2+1), CFG batched as [cond; uncond].
      * The samplers call it once per step, at decreasing sigmas: the call at {@code lastSigma} is the last one.
      */
-    private Denoiser denoiser(SdModel model, Conditioning c, float cfg, boolean guided, int h, int w, float lastSigma) {
+    /**
+     * {@code extra}: for an inpainting checkpoint, the channels its UNet takes after the latent (the mask, then the
+     * masked image's latent), the same at every step; null for a standard one.
+     */
+    private Denoiser denoiser(SdModel model, Conditioning c, float cfg, boolean guided, int h, int w, float lastSigma,
+                              float[] extra) {
         float[] context = guided ? concat(c.cond(), c.uncond()) : c.cond();
         int batch = guided ? 2 : 1;
         return (x, sigma) -> {
             float cin = (float) (1 / Math.sqrt(sigma * sigma + 1));
-            float[] sample = new float[x.length * batch];
+            int perImage = x.length + (extra == null ? 0 : extra.length);
+            float[] sample = new float[perImage * batch];
             for (int b = 0; b < batch; b++) {
                 for (int i = 0; i < x.length; i++) {
-                    sample[b * x.length + i] = x[i] * cin;
+                    sample[b * perImage + i] = x[i] * cin;
+                }
+                if (extra != null) {
+                    System.arraycopy(extra, 0, sample, b * perImage + x.length, extra.length);
                 }
             }
             float t = Sampling.timestep(sigma);
@@ -245,6 +255,38 @@ public final class SdPipeline {
             }
             return d;
         };
+    }
+
+    /**
+     * What an inpainting UNet takes besides the latent, as A1111 and diffusers make it: the mask at latent size (1 =
+     * repaint), then the latent of the init image with the part to repaint set to grey (0 in [-1,1]). Without a
+     * mask everything is repainted, and without an init image the image is all grey: plain txt2img or img2img.
+     */
+    private static float[] inpaintingInput(SdModel model, RgbImage init, RgbImage mask, int width, int height)
+            throws OrtException {
+        int factor = model.vae().factor();
+        float[] latentMask = mask == null ? null : latentMask(mask, factor, 1);
+        float[] pixels = new float[3 * width * height];
+        if (init != null) {
+            float[] source = init.toPlanar();
+            int n = width * height;
+            for (int i = 0; i < n; i++) {
+                boolean repaint = mask == null || luminance(mask, i % width, i / width) >= 0.5;
+                for (int c = 0; c < 3; c++) {
+                    pixels[c * n + i] = repaint ? 0 : source[c * n + i];
+                }
+            }
+        }
+        float[] maskedLatent = model.encode(pixels, height, width);
+        float[] extra = new float[maskedLatent.length / model.vae().latentChannels() + maskedLatent.length];
+        int cell = extra.length - maskedLatent.length;
+        if (latentMask == null) {
+            Arrays.fill(extra, 0, cell, 1f);
+        } else {
+            System.arraycopy(latentMask, 0, extra, 0, cell);
+        }
+        System.arraycopy(maskedLatent, 0, extra, cell, maskedLatent.length);
+        return extra;
     }
 
     /** The mask averaged over each latent cell (1 = repaint), repeated over the latent channels. */

@@ -1,0 +1,72 @@
+package com.mysticanvas.sd.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mysticanvas.sd.model.Family;
+import com.mysticanvas.sd.model.SdModelSpec;
+import com.mysticanvas.sd.model.UNetConfig;
+import com.mysticanvas.sd.safetensors.DType;
+import com.mysticanvas.sd.safetensors.ModelFileException;
+import com.mysticanvas.sd.synth.SdSynthModels;
+import com.mysticanvas.sd.testing.TinyModels;
+import com.mysticanvas.sd.tokenizer.ClipTokenizer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Inpainting checkpoints (sd-v1-5-inpainting and its kind): the UNet takes the latent, the mask and the masked
+ * image's latent (4 + 1 + 4 channels). A tiny random one of that shape runs txt2img, img2img and inpainting.
+ */
+class InpaintingCheckpointTest {
+    private static final SdPipeline PIPELINE = new SdPipeline(ClipTokenizer::bundled, name -> TinyModels.root().resolve("sd/loras").resolve(name));
+
+    @TempDir
+    Path dir;
+
+    private Path checkpoint(int inChannels) throws Exception {
+        UNetConfig t = SdSynthModels.TINY_UNET;
+        UNetConfig unet = new UNetConfig(inChannels, t.outChannels(), t.channels(), t.mult(), t.resBlocks(), t.attention(),
+                t.heads(), t.contextWidth(), t.depth());
+        SdModelSpec spec = new SdModelSpec(Family.SD1, SdSynthModels.TINY_CLIP, SdModelSpec.SD1_CLIP, unet, SdModelSpec.SD1_UNET,
+                SdSynthModels.TINY_VAE, SdModelSpec.SD1_VAE);
+        Path file = dir.resolve("tiny-" + inChannels + ".safetensors");
+        SdSynthModels.writeCheckpoint(spec, DType.F16, 7, file);
+        return file;
+    }
+
+    private static GenerationRequest request(long seed) {
+        return GenerationRequest.txt2img("a red door", 64, 64, 3, seed);
+    }
+
+    @Test
+    void anInpaintingCheckpointMakesImagesAndRepaintsOnlyTheMask() throws Exception {
+        try (SdModel model = SdModel.load(checkpoint(9), null, 1)) {
+            assertThat(model.inpainting()).isTrue();
+            RgbImage made = PIPELINE.generate(model, request(1), ProgressListener.NONE).getFirst().pixels();
+            assertThat(PIPELINE.generate(model, request(1), ProgressListener.NONE).getFirst().pixels().rgb()).isEqualTo(made.rgb());
+            assertThat(made.width()).isEqualTo(64);
+
+            RgbImage changed = PIPELINE.generate(model, request(2).withInit(made, 0.7, null), ProgressListener.NONE).getFirst().pixels();
+            assertThat(changed.rgb()).isNotEqualTo(made.rgb());
+
+            byte[] mask = new byte[64 * 64 * 3];
+            Arrays.fill(mask, 0, 32 * 64 * 3, (byte) 255); // repaint the top half
+            RgbImage inpainted = PIPELINE.generate(model, request(3).withInit(made, 1, new RgbImage(mask, 64, 64)),
+                    ProgressListener.NONE).getFirst().pixels();
+            int half = 32 * 64 * 3;
+            assertThat(Arrays.copyOfRange(inpainted.rgb(), half, inpainted.rgb().length))
+                    .isEqualTo(Arrays.copyOfRange(made.rgb(), half, made.rgb().length));
+            assertThat(Arrays.copyOfRange(inpainted.rgb(), 0, half)).isNotEqualTo(Arrays.copyOfRange(made.rgb(), 0, half));
+        }
+    }
+
+    @Test
+    void aUNetOfAnyOtherWidthIsRefusedNamingTheFile() throws Exception {
+        Path odd = checkpoint(5);
+        assertThatThrownBy(() -> SdModel.load(odd, null, 1)).isInstanceOf(ModelFileException.class)
+                .hasMessageContaining("tiny-5.safetensors").hasMessageContaining("takes 5 channels");
+    }
+}
