@@ -185,6 +185,30 @@ class SdImageApiTest {
     }
 
     @Test
+    void a1111SkipFinishesTheImageAndGoesOnWithTheBatch() throws Exception {
+        CompletableFuture<HttpResponse<String>> batch = HTTP.sendAsync(HttpRequest.newBuilder(uri("/sdapi/v1/txt2img"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"two\",\"steps\":150,\"width\":256,\"height\":256,\"n_iter\":2}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        awaitProgress(p -> p.path("state").path("job_no").asInt() == 0 && p.path("state").path("sampling_step").asInt() >= 1);
+        assertThat(post("/sdapi/v1/skip", "").statusCode()).isEqualTo(200);
+        awaitProgress(p -> p.path("state").path("job_no").asInt() == 1 && p.path("state").path("sampling_step").asInt() >= 1);
+        assertThat(post("/sdapi/v1/interrupt", "").statusCode()).isEqualTo(200);
+        HttpResponse<String> done = batch.get();
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+        assertThat(Json.parse(done.body()).path("images")).hasSize(2); // the skipped one and the interrupted one
+    }
+
+    private static void awaitProgress(java.util.function.Predicate<JsonNode> condition) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        JsonNode p = Json.parse(get("/sdapi/v1/progress?skip_current_image=true").body());
+        while (!condition.test(p)) {
+            assertThat(System.nanoTime()).as("progress never got there: %s", p).isLessThan(deadline);
+            Thread.sleep(10);
+            p = Json.parse(get("/sdapi/v1/progress?skip_current_image=true").body());
+        }
+    }
+
+    @Test
     void theQueueIsBoundedAndQueuedJobsCanBeCancelledById() throws Exception {
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         for (int i = 0; i < 12; i++) {

@@ -171,7 +171,8 @@ public final class A1111Api {
         double fraction = job == null ? 0 : job.fraction();
         out.put("eta_relative", fraction > 0 ? elapsed / fraction - elapsed : 0);
         ObjectNode state = out.putObject("state");
-        state.put("skipped", false).put("interrupted", job != null && job.stopRequested())
+        Stop stop = job == null ? null : job.stopRequested();
+        state.put("skipped", stop == Stop.SKIP).put("interrupted", stop != null && stop != Stop.SKIP)
                 .put("job", job == null ? "" : job.id()).put("job_count", (job == null ? 0 : 1) + jobs.waiting().size())
                 .put("job_timestamp", LocalDateTime.now().format(JOB_TIMESTAMP))
                 .put("job_no", job == null ? 0 : job.image()).put("sampling_step", job == null ? 0 : job.step())

@@ -98,9 +98,9 @@ public final class ImageJob implements ProgressListener {
         return result;
     }
 
-    /** A stop was asked for and has not been carried out yet. */
-    public boolean stopRequested() {
-        return stopRequested != null;
+    /** The stop asked for and not carried out yet, or null. */
+    public Stop stopRequested() {
+        return stopRequested;
     }
 
     public void addListener(Consumer<ImageJob> listener) {
