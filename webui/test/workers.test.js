@@ -33,6 +33,24 @@ describe('workers store', () => {
     expect(s.runningImageJob).toBeNull()
   })
 
+  it('drops what another page deleted: an image, or a chat with its images, saying so when that chat is open', async () => {
+    const { useGalleryStore } = await import('../src/stores/gallery.js')
+    const { useChatStore } = await import('../src/stores/chat.js')
+    const s = useWorkersStore()
+    const gallery = useGalleryStore()
+    const chat = useChatStore()
+    gallery.images = [{ id: 'i1' }, { id: 'i2', conversationId: 'c1' }, { id: 'i3', conversationId: 'c2' }]
+    chat.conversations = [{ id: 'c1' }, { id: 'c2' }]
+    chat.current = { id: 'c1' }
+    chat.messages = [{ id: 'm1' }]
+    s.apply({ event: 'gallery-image-deleted', data: JSON.stringify({ id: 'i1' }) })
+    expect(gallery.images.map((i) => i.id)).toEqual(['i2', 'i3'])
+    s.apply({ event: 'conversation-deleted', data: JSON.stringify({ id: 'c1' }) })
+    expect(gallery.images.map((i) => i.id)).toEqual(['i3'])
+    expect(chat.conversations.map((c) => c.id)).toEqual(['c2'])
+    expect([chat.current, chat.messages, chat.openError]).toEqual([null, [], 'This conversation was deleted in another window.'])
+  })
+
   it('adds an image another page saved to the gallery, once the gallery is loaded', async () => {
     const { useGalleryStore } = await import('../src/stores/gallery.js')
     const s = useWorkersStore()

@@ -101,6 +101,16 @@ export const useChatStore = defineStore('chat', {
       if (this.current?.id === id) await this.open(null)
     },
 
+    /** Another page deleted a conversation: drop it here, and say so if it is the one open. */
+    forget(id) {
+      this.conversations = this.conversations.filter((c) => c.id !== id)
+      if (this.current?.id !== id) return
+      if (this.turn?.conversationId === id) this.stop()
+      this.current = null
+      this.messages = []
+      this.openError = 'This conversation was deleted in another window.'
+    },
+
     /** Sends the draft. Without an open conversation, one is created first. */
     async send() {
       const text = this.draft.trim()

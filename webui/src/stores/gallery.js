@@ -50,7 +50,12 @@ export const useGalleryStore = defineStore('gallery', {
 
     async remove(id) {
       await apiJson(`/api/gallery/${encodeURIComponent(id)}`, { method: 'DELETE' })
-      this.images = this.images.filter((i) => i.id !== id)
+      this.forget({ id })
+    },
+
+    /** Drops images deleted elsewhere: one by id, or those of a deleted conversation. */
+    forget({ id, conversationId }) {
+      this.images = this.images.filter((i) => i.id !== id && (!conversationId || i.conversationId !== conversationId))
     },
   },
 })

@@ -1,13 +1,15 @@
 import { defineStore } from 'pinia'
 import { apiFetch, apiJson } from '../lib/api.js'
 import { readSse } from '../lib/sse.js'
+import { useChatStore } from './chat.js'
 import { useGalleryStore } from './gallery.js'
 
 const ENDED = new Set(['done', 'failed', 'cancelled'])
 
 /**
  * Live state pushed by the orchestrator over /api/events: the two workers, every image job the SD worker
- * has (whoever started it: this page, another tab, an A1111 script), and images other pages saved.
+ * has (whoever started it: this page, another tab, an A1111 script), and images and chats other pages saved
+ * or deleted.
  */
 export const useWorkersStore = defineStore('workers', {
   state: () => ({
@@ -41,6 +43,11 @@ export const useWorkersStore = defineStore('workers', {
       } else if (event === 'gallery-image') {
         const gallery = useGalleryStore()
         if (gallery.loaded) gallery.add(payload.image)
+      } else if (event === 'gallery-image-deleted') {
+        useGalleryStore().forget({ id: payload.id })
+      } else if (event === 'conversation-deleted') {
+        useChatStore().forget(payload.id)
+        useGalleryStore().forget({ conversationId: payload.id }) // its images went with it
       }
     },
 

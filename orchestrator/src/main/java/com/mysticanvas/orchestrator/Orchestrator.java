@@ -84,7 +84,7 @@ public final class Orchestrator implements AutoCloseable {
         StudioApi studio = new StudioApi(conversations, gallery, settings,
                 new ChatService(conversations, workerClient),
                 new ImageService(workerClient, gallery, memory, () -> processes.statuses().get(WorkerKind.SD.id()).model(),
-                        events::publish));
+                        events::publish), events::publish);
         ReverseProxy proxy = new ReverseProxy(processes, inFlight);
         ModelCatalog models = new ModelCatalog(workerClient);
         this.http = HttpServers.create(config.host(), config.port(), config.maxBodyBytes(), c -> {

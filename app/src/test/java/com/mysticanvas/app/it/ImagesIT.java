@@ -106,7 +106,7 @@ class ImagesIT {
     }
 
     @Test
-    void everyImageJobIsRelayedOnTheEventStreamWhoeverStartedIt() throws Exception {
+    void everyImageJobAndEveryStudioChangeIsRelayedOnTheEventStream() throws Exception {
         try (UiEvents events = new UiEvents()) {
             // An A1111 script's job, which the orchestrator only proxies: the UI still sees it run and end.
             CompletableFuture<HttpResponse<String>> script = o.http.sendAsync(HttpRequest.newBuilder(o.base.resolve("/sdapi/v1/txt2img"))
@@ -131,6 +131,15 @@ class ImagesIT {
             String studioJob = Json.parse(studio.getFirst()[1]).path("job").asText();
             events.await("image-job", e -> e.path("job").asText().equals(studioJob) && e.path("state").asText().equals("done"));
             events.await("gallery-image", e -> e.path("image").path("id").asText().equals(imageId));
+
+            // Deletions too, so other pages drop what is gone.
+            assertThat(o.http.send(HttpRequest.newBuilder(o.base.resolve("/api/gallery/" + imageId)).DELETE().build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(204);
+            events.await("gallery-image-deleted", e -> e.path("id").asText().equals(imageId));
+            String chat = Json.parse(o.post("/api/conversations", "{}").body()).path("id").asText();
+            assertThat(o.http.send(HttpRequest.newBuilder(o.base.resolve("/api/conversations/" + chat)).DELETE().build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(204);
+            events.await("conversation-deleted", e -> e.path("id").asText().equals(chat));
         }
     }
 

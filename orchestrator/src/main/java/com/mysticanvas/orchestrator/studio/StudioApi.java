@@ -11,22 +11,29 @@ import io.javalin.config.RoutesConfig;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
-/** {@code /api/conversations/**}, {@code /api/gallery/**} and {@code /api/settings}: the studio's storage, over HTTP. */
+/**
+ * {@code /api/conversations/**}, {@code /api/gallery/**} and {@code /api/settings}: the studio's storage, over HTTP.
+ * Deletions are announced on {@code /api/events} ({@code conversation-deleted}, {@code gallery-image-deleted}) so
+ * that other open pages drop what is gone.
+ */
 public final class StudioApi {
     private final ConversationStore conversations;
     private final GalleryStore gallery;
     private final SettingsStore settings;
     private final ChatService chat;
     private final ImageService images;
+    private final BiConsumer<String, Object> publish;
 
     public StudioApi(ConversationStore conversations, GalleryStore gallery, SettingsStore settings, ChatService chat,
-                     ImageService images) {
+                     ImageService images, BiConsumer<String, Object> publish) {
         this.conversations = conversations;
         this.gallery = gallery;
         this.settings = settings;
         this.chat = chat;
         this.images = images;
+        this.publish = publish;
     }
 
     public void routes(RoutesConfig r) {
@@ -44,7 +51,9 @@ public final class StudioApi {
             ctx.json(conversations.update(ctx.pathParam("id"), text(body, "title"), text(body, "systemPrompt"), body.get("settings")));
         });
         r.delete("/api/conversations/{id}", ctx -> {
-            gallery.deleteFiles(conversations.delete(ctx.pathParam("id")));
+            String id = ctx.pathParam("id");
+            gallery.deleteFiles(conversations.delete(id));
+            publish.accept("conversation-deleted", Map.of("id", id));
             ctx.status(204);
         });
         r.post("/api/conversations/{id}/messages", ctx -> {
@@ -80,7 +89,9 @@ public final class StudioApi {
             }
         });
         r.delete("/api/gallery/{id}", ctx -> {
-            gallery.delete(ctx.pathParam("id"));
+            String id = ctx.pathParam("id");
+            gallery.delete(id);
+            publish.accept("gallery-image-deleted", Map.of("id", id));
             ctx.status(204);
         });
 
