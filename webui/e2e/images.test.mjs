@@ -31,6 +31,7 @@ test('an image shows its progress, then lands in the gallery; "reuse settings" f
   const labels = await progress()
   assert.ok(labels.some((l) => /^step \d of 6$/.test(l)), `progress steps should show, saw ${JSON.stringify(labels)}`)
   assert.match(await page.getByTestId('result').textContent(), /seed 1234/)
+  await page.evaluate(() => document.querySelector('.view-scroll')?.scrollTo(0, 0)) // the form's top and the result
   await screenshot(page, 'images')
 
   await page.getByTestId('nav-gallery').click()
