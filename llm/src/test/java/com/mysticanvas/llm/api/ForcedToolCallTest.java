@@ -6,14 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.llm.synth.LlmSynthModels;
 import com.networknt.schema.InputFormat;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,18 +43,10 @@ class ForcedToolCallTest {
     @BeforeAll
     static void start() throws Exception {
         Path models = root.resolve("models");
-        Files.createDirectories(models.resolve("llm"));
-        withTemplate(models, QWEN, "Qwen-Qwen2.5-7B-Instruct.jinja");
-        withTemplate(models, LLAMA3, "meta-llama-Llama-3.1-8B-Instruct.jinja");
-        withTemplate(models, MISTRAL, "mistralai-Mistral-Nemo-Instruct-2407.jinja");
+        TemplatedTinyModel.write(models, QWEN, "Qwen-Qwen2.5-7B-Instruct.jinja");
+        TemplatedTinyModel.write(models, LLAMA3, "meta-llama-Llama-3.1-8B-Instruct.jinja");
+        TemplatedTinyModel.write(models, MISTRAL, "mistralai-Mistral-Nemo-Instruct-2407.jinja");
         worker = new WorkerProcess(models, null);
-    }
-
-    private static void withTemplate(Path models, String file, String template) throws IOException {
-        try (InputStream in = ForcedToolCallTest.class.getResourceAsStream("/chat-templates/templates/" + template)) {
-            LlmSynthModels.tiny().string("tokenizer.chat_template", new String(in.readAllBytes(), StandardCharsets.UTF_8))
-                    .write(models.resolve("llm").resolve(file));
-        }
     }
 
     @AfterAll

@@ -6,9 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.llm.synth.LlmSynthModels;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,12 +25,7 @@ class ReasoningReplyTest {
     @BeforeAll
     static void start() throws Exception {
         Path models = root.resolve("models");
-        Files.createDirectories(models.resolve("llm"));
-        String template;
-        try (InputStream in = ReasoningReplyTest.class.getResourceAsStream("/chat-templates/templates/Qwen-QwQ-32B.jinja")) {
-            template = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        LlmSynthModels.tiny().string("tokenizer.chat_template", template).write(models.resolve("llm").resolve("thinker.gguf"));
+        TemplatedTinyModel.write(models, "thinker.gguf", "Qwen-QwQ-32B.jinja");
         worker = new WorkerProcess(models, "thinker.gguf").awaitModel("thinker.gguf");
     }
 
