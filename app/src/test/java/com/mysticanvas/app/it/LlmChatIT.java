@@ -95,10 +95,9 @@ class LlmChatIT {
         for (int events = 0; events < 3; ) {
             events += in.readLine().startsWith("data: ") ? 1 : 0;
         }
-        // The worker publishes its status after each decode step, so it may trail the tokens by one step.
-        assertThat(busySlotsOnceSettled(1)).isEqualTo(1);
+        assertThat(o.busySlotsOnceSettled(1)).isEqualTo(1);
         r.body().close();
-        assertThat(busySlotsOnceSettled(0)).isZero();
+        assertThat(o.busySlotsOnceSettled(0)).isZero();
     }
 
     private static int eog(String text) throws Exception {
@@ -106,20 +105,6 @@ class LlmChatIT {
                 .path("tokens").get(0).asInt();
     }
 
-    /** Polls the busy-slot count until it equals {@code expected} or 5 s pass; returns the last count. */
-    private static int busySlotsOnceSettled(int expected) throws Exception {
-        long deadline = System.currentTimeMillis() + 5_000;
-        int busy = busySlots();
-        while (busy != expected && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-            busy = busySlots();
-        }
-        return busy;
-    }
-
-    private static int busySlots() throws Exception {
-        return Json.parse(o.get("/v1/llm/status").body()).path("slots").path("busy").asInt();
-    }
 
     private static HttpResponse<InputStream> stream(String body) throws Exception {
         return o.http.send(HttpRequest.newBuilder(o.base.resolve("/v1/chat/completions"))

@@ -112,12 +112,7 @@ class StudioChatIT {
             assertThat(reply.path("error").asText()).isEqualTo("stopped");
             assertThat(reply.path("content").asText()).isNotEmpty();
             // The worker notices the closed connection at its next token and frees the slot.
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            int busy;
-            do {
-                busy = Json.parse(o.get("/v1/llm/status").body()).path("slots").path("busy").asInt();
-            } while (busy > 0 && System.nanoTime() < deadline);
-            assertThat(busy).isZero();
+            assertThat(o.busySlotsOnceSettled(0)).isZero();
         } finally {
             o.post("/v1/llm/load", "{\"model\":\"" + TinyModels.LLM + "\"}");
         }

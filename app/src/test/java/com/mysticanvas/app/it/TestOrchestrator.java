@@ -203,6 +203,24 @@ public final class TestOrchestrator implements AutoCloseable {
         return Json.parse(get("/api/workers").body()).path("workers").path(kind.id());
     }
 
+    /**
+     * Polls the LLM worker's busy-slot count until it equals {@code expected} or 5 s pass; returns the last count.
+     * (The worker publishes it after each decode step, so it may trail the tokens a client has seen.)
+     */
+    public int busySlotsOnceSettled(int expected) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        int busy = busySlots();
+        while (busy != expected && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            busy = busySlots();
+        }
+        return busy;
+    }
+
+    private int busySlots() throws IOException, InterruptedException {
+        return Json.parse(get("/v1/llm/status").body()).path("slots").path("busy").asInt();
+    }
+
     /** Polls {@code /api/workers} until the worker's status matches, or fails after the timeout. */
     public JsonNode awaitWorker(WorkerKind kind, Predicate<JsonNode> condition, Duration timeout)
             throws IOException, InterruptedException {
