@@ -6,10 +6,15 @@ import java.util.List;
  * Turns the bytes of generated tokens into text that is safe to send: only whole UTF-8 characters (a token
  * may end inside one), and never the start of a stop string until it is known not to be one.
  * <p>
- * Characters are decoded the way llama.cpp's grammar sampler decodes them: a sequence's length comes from its
- * lead byte and overlong forms are accepted. A grammar that allows "你" (U+4F60) also lets a model spell it as
- * the overlong F0 84 BD A0; a strict decoder would turn that into four U+FFFD and break the JSON the grammar
- * guaranteed. The text we send is always well-formed: overlong input comes out as the character it encodes.
+ * Characters are decoded exactly as llama.cpp's grammar sampler decodes a token's piece ({@code decode_utf8} in
+ * {@code llama-grammar.cpp}), so text held by a grammar is the text the grammar matched, character for character:
+ * a sequence's length comes from its lead byte (F8..FF lead four bytes), the bytes after a lead inside the same
+ * piece are taken as its continuation whatever they are, overlong forms are accepted, and a piece ends at its
+ * first NUL. A grammar that allows "你" (U+4F60) also lets a model spell it as the overlong F0 84 BD A0; a strict
+ * decoder would send four U+FFFD and break the JSON, or the {@code maxLength}, the grammar guaranteed. A code
+ * point that is no character (a surrogate, or beyond U+10FFFF) becomes one U+FFFD, so the count still agrees.
+ * Only what a grammar would refuse (a stray continuation byte, a lead whose next piece does not continue it)
+ * decodes differently: U+FFFD, and the byte starts afresh.
  */
 final class TextStream {
     private static final int REPLACEMENT = 0xFFFD;
@@ -25,14 +30,58 @@ final class TextStream {
     }
 
     /** Adds a token's bytes; returns the text that can be sent now (maybe empty). */
-    String accept(byte[] bytes) {
+    String accept(byte[] piece) {
         if (stopped) {
             return "";
         }
-        for (byte b : bytes) {
-            decode(b & 0xFF);
+        int end = 0;
+        while (end < piece.length && piece[end] != 0) {
+            end++;
+        }
+        int i = 0;
+        // A character the last piece left unfinished: llama.cpp's grammar refuses a piece that does not continue it.
+        while (i < end && continuationBytes > 0) {
+            int b = piece[i] & 0xFF;
+            if ((b & 0xC0) != 0x80) {
+                held.appendCodePoint(REPLACEMENT);
+                continuationBytes = 0;
+                break;
+            }
+            i++;
+            append(b);
+        }
+        while (i < end) {
+            int lead = piece[i++] & 0xFF;
+            int following = switch (lead >> 4) {
+                case 8, 9, 10, 11 -> -1;
+                case 12, 13 -> 1;
+                case 14 -> 2;
+                case 15 -> 3;
+                default -> 0;
+            };
+            if (following < 0) {
+                held.appendCodePoint(REPLACEMENT); // a stray continuation byte
+                continue;
+            }
+            codePoint = lead & (1 << 7 - following) - 1;
+            continuationBytes = following;
+            if (following == 0) {
+                held.append((char) lead);
+            }
+            while (i < end && continuationBytes > 0) {
+                append(piece[i++] & 0xFF);
+            }
         }
         return release();
+    }
+
+    /** Adds a continuation byte's six bits; the last one completes the character. */
+    private void append(int b) {
+        codePoint = codePoint << 6 | b & 0x3F;
+        if (--continuationBytes == 0) {
+            boolean valid = codePoint <= 0x10FFFF && (codePoint < 0xD800 || codePoint > 0xDFFF);
+            held.appendCodePoint(valid ? codePoint : REPLACEMENT);
+        }
     }
 
     /** True once a stop string was generated; nothing more is produced. */
@@ -52,37 +101,6 @@ final class TextStream {
         String rest = held.toString();
         held.setLength(0);
         return rest;
-    }
-
-    private void decode(int b) {
-        if (continuationBytes > 0) {
-            if ((b & 0xC0) == 0x80) {
-                codePoint = codePoint << 6 | b & 0x3F;
-                if (--continuationBytes == 0) {
-                    boolean valid = codePoint <= 0x10FFFF && (codePoint < 0xD800 || codePoint > 0xDFFF);
-                    held.appendCodePoint(valid ? codePoint : REPLACEMENT);
-                }
-                return;
-            }
-            held.appendCodePoint(REPLACEMENT); // the character broke off; b starts something new
-            continuationBytes = 0;
-        }
-        if (b < 0x80) {
-            held.append((char) b);
-        } else if ((b & 0xE0) == 0xC0) {
-            start(b & 0x1F, 1);
-        } else if ((b & 0xF0) == 0xE0) {
-            start(b & 0x0F, 2);
-        } else if ((b & 0xF8) == 0xF0) {
-            start(b & 0x07, 3);
-        } else {
-            held.appendCodePoint(REPLACEMENT); // a stray continuation byte, or F8..FF
-        }
-    }
-
-    private void start(int bits, int following) {
-        codePoint = bits;
-        continuationBytes = following;
     }
 
     private String release() {

@@ -29,13 +29,38 @@ class TextStreamTest {
     }
 
     @Test
-    void brokenBytesBecomeReplacementCharactersAndNothingIsLost() {
+    void aLeadByteTakesTheBytesAfterItInItsPieceWhateverTheyAre() {
+        // llama.cpp's grammar reads E4 BD 41 in one piece as one character, (4 << 12 | 0x3D << 6 | 0x01) = U+4F41.
         TextStream t = new TextStream(List.of());
-        assertThat(t.accept(hex("80"))).isEqualTo("\uFFFD");
-        assertThat(t.accept(hex("e4bd41"))).isEqualTo("\uFFFDA");
+        assertThat(t.accept(hex("e4bd41"))).isEqualTo("\u4f41");
+        assertThat(t.accept(hex("c1bf22"))).as("an overlong DEL, then a quote").isEqualTo("\u007f\"");
+    }
+
+    @Test
+    void f8ToFfLeadFourBytesAndMakeOneReplacementCharacter() {
+        // The CI failure: F8 and three continuation pieces is one code point beyond U+10FFFF to llama.cpp's
+        // grammar, so it counted one character against maxLength; four U+FFFD broke the schema.
+        TextStream t = new TextStream(List.of());
+        assertThat(t.accept(hex("41f8")) + t.accept(hex("80")) + t.accept(hex("80")) + t.accept(hex("8042")))
+                .isEqualTo("A\uFFFDB");
+        assertThat(t.accept(hex("ff bf bf bf".replace(" ", "")))).isEqualTo("\uFFFD");
+    }
+
+    @Test
+    void aPieceEndsAtItsFirstNulAsLlamaCppReadsIt() {
+        TextStream t = new TextStream(List.of());
+        assertThat(t.accept(hex("41004243"))).isEqualTo("A");
+        assertThat(t.accept(hex("00"))).isEmpty();
+        assertThat(t.accept(hex("44"))).isEqualTo("D");
+    }
+
+    @Test
+    void whatAGrammarWouldRefuseBecomesReplacementCharactersAndNothingIsLost() {
+        TextStream t = new TextStream(List.of());
+        assertThat(t.accept(hex("80"))).as("a stray continuation byte").isEqualTo("\uFFFD");
+        assertThat(t.accept(hex("e4")) + t.accept(hex("41"))).as("a lead the next piece does not continue").isEqualTo("\uFFFDA");
         assertThat(t.accept(hex("eda080"))).as("a UTF-16 surrogate is no character").isEqualTo("\uFFFD");
         assertThat(t.accept(hex("f4908080"))).as("beyond U+10FFFF").isEqualTo("\uFFFD");
-        assertThat(t.accept(hex("ff"))).isEqualTo("\uFFFD");
         assertThat(t.accept(hex("e4"))).isEmpty();
         assertThat(t.finish()).isEqualTo("\uFFFD");
     }
