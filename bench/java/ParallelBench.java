@@ -2,7 +2,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.app.Main;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.Orchestrator;
 import com.mysticanvas.orchestrator.OrchestratorConfig;
 import com.mysticanvas.orchestrator.SupervisorTiming;

@@ -1,8 +1,8 @@
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.app.Main;
-import com.mysticanvas.core.Handshake;
+import com.mysticanvas.core.worker.Handshake;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.Orchestrator;
 import com.mysticanvas.orchestrator.OrchestratorConfig;
 import com.mysticanvas.orchestrator.SupervisorTiming;

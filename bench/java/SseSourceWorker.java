@@ -1,7 +1,7 @@
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.WorkerConfig;
-import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.core.worker.WorkerConfig;
+import com.mysticanvas.core.worker.WorkerKind;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 public final class SseSourceWorker {
     public static void main(String[] args) {
         WorkerConfig config = WorkerConfig.standIn(args);
-        com.mysticanvas.core.WorkerServer.start(WorkerKind.LLM, config, routes -> {
+        com.mysticanvas.core.worker.WorkerServer.start(WorkerKind.LLM, config, routes -> {
             routes.get("/health", ctx -> ctx.json(Json.object().put("status", "ok").putNull("model")));
             routes.post("/v1/chat/completions", ctx -> {
                 JsonNode req = Json.parseObject(ctx.body());

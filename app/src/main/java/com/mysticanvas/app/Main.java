@@ -1,8 +1,8 @@
 package com.mysticanvas.app;
 
-import com.mysticanvas.core.Handshake;
+import com.mysticanvas.core.worker.Handshake;
 import com.mysticanvas.core.Limits;
-import com.mysticanvas.core.WorkerConfig;
+import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.llm.LlmWorker;
 import com.mysticanvas.orchestrator.Orchestrator;
 import com.mysticanvas.orchestrator.OrchestratorConfig;

@@ -29,19 +29,19 @@ public final class Json {
     /** Parses a request body; malformed JSON becomes a 400 that says where it broke. */
     public static JsonNode parse(String body) {
         if (body == null || body.isBlank()) {
-            throw ApiException.badRequest("request body is empty; expected a JSON object");
+            throw Problem.badInput("request body is empty; expected a JSON object");
         }
         try {
             return MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("malformed JSON: " + e.getOriginalMessage());
+            throw Problem.badInput("malformed JSON: " + e.getOriginalMessage());
         }
     }
 
     /** Parses a body that must be a JSON object. */
     public static ObjectNode parseObject(String body) {
         if (!(parse(body) instanceof ObjectNode object)) {
-            throw ApiException.badRequest("request body must be a JSON object");
+            throw Problem.badInput("request body must be a JSON object");
         }
         return object;
     }

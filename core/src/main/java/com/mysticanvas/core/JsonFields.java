@@ -12,7 +12,7 @@ public final class JsonFields {
             return fallback;
         }
         if (!v.isTextual()) {
-            throw ApiException.badRequest("'" + field + "' must be a string");
+            throw Problem.badInput("'" + field + "' must be a string");
         }
         return v.asText();
     }
@@ -23,7 +23,7 @@ public final class JsonFields {
             return fallback;
         }
         if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw ApiException.badRequest("'" + field + "' must be an integer");
+            throw Problem.badInput("'" + field + "' must be an integer");
         }
         return v.asInt();
     }
@@ -34,7 +34,7 @@ public final class JsonFields {
             return fallback;
         }
         if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw ApiException.badRequest("'" + field + "' must be an integer");
+            throw Problem.badInput("'" + field + "' must be an integer");
         }
         return v.asLong();
     }
@@ -45,7 +45,7 @@ public final class JsonFields {
             return fallback;
         }
         if (!v.isNumber()) {
-            throw ApiException.badRequest("'" + field + "' must be a number");
+            throw Problem.badInput("'" + field + "' must be a number");
         }
         return v.asDouble();
     }
@@ -56,7 +56,7 @@ public final class JsonFields {
             return fallback;
         }
         if (!v.isBoolean()) {
-            throw ApiException.badRequest("'" + field + "' must be true or false");
+            throw Problem.badInput("'" + field + "' must be true or false");
         }
         return v.asBoolean();
     }

@@ -1,8 +1,8 @@
 package com.mysticanvas.llm;
 
-import com.mysticanvas.core.WorkerConfig;
-import com.mysticanvas.core.WorkerKind;
-import com.mysticanvas.core.WorkerServer;
+import com.mysticanvas.core.worker.WorkerConfig;
+import com.mysticanvas.core.worker.WorkerKind;
+import com.mysticanvas.core.worker.WorkerServer;
 import com.mysticanvas.llm.api.LlmRoutes;
 import com.mysticanvas.llm.engine.LlamaEngine;
 import com.mysticanvas.llm.llama.LlamaLog;

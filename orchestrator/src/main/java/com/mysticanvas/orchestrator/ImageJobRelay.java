@@ -1,9 +1,9 @@
 package com.mysticanvas.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.core.worker.WorkerKind;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,7 +74,7 @@ final class ImageJobRelay implements AutoCloseable {
                     publish.accept("image-job", job);
                 }
             }
-        } catch (IOException | ApiException e) {
+        } catch (IOException | Problem e) {
             // the worker went away or is not ready; its next ready status starts a new listener
         } finally {
             synchronized (this) {

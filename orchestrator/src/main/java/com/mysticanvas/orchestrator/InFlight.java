@@ -1,6 +1,6 @@
 package com.mysticanvas.orchestrator;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import io.javalin.http.Context;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -39,7 +39,7 @@ public final class InFlight {
     /** Takes one of the {@code --max-streams} slots for a relayed event stream, or answers 429. */
     public StreamSlot streamSlot() {
         if (!streamSlots.tryAcquire()) {
-            throw ApiException.tooManyRequests(maxStreams + " streams are open already (--max-streams); try again when one ends");
+            throw Problem.busy(maxStreams + " streams are open already (--max-streams); try again when one ends");
         }
         AtomicBoolean released = new AtomicBoolean();
         return () -> {
@@ -51,7 +51,7 @@ public final class InFlight {
 
     void enter(Context ctx) {
         if (closing) {
-            throw ApiException.unavailable("shutting_down", "MystiCanvas is shutting down");
+            throw Problem.unavailable("shutting_down", "MystiCanvas is shutting down");
         }
         if (!ctx.path().equals("/api/events")) { // an open event stream is not work to wait for
             requests.incrementAndGet();

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.core.worker.WorkerKind;
 import java.time.Duration;
 
 /**

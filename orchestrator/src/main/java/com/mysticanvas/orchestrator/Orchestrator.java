@@ -1,9 +1,9 @@
 package com.mysticanvas.orchestrator;
 
-import com.mysticanvas.core.ApiException;
-import com.mysticanvas.core.HttpServers;
-import com.mysticanvas.core.WorkerKind;
-import com.mysticanvas.core.WorkerServer;
+import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.http.HttpServers;
+import com.mysticanvas.core.worker.WorkerKind;
+import com.mysticanvas.core.worker.WorkerServer;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -188,7 +188,7 @@ public final class Orchestrator implements AutoCloseable {
         String given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
         if (!WorkerServer.matches(key.getBytes(StandardCharsets.UTF_8), given)) {
             ctx.header("WWW-Authenticate", "Bearer");
-            throw new ApiException(401, "authentication_error", "invalid_api_key",
+            throw Problem.unauthorized("invalid_api_key",
                     "missing or wrong API key: send Authorization: Bearer KEY");
         }
     }

@@ -1,6 +1,6 @@
 package com.mysticanvas.orchestrator;
 
-import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.core.worker.WorkerKind;
 import java.io.PrintStream;
 import java.security.SecureRandom;
 import java.util.ArrayList;

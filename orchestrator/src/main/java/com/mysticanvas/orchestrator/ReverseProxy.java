@@ -1,10 +1,11 @@
 package com.mysticanvas.orchestrator;
 
-import com.mysticanvas.core.ApiException;
-import com.mysticanvas.core.Handshake;
+import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.worker.Handshake;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.LoopbackHttp;
-import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.core.http.HttpProblems;
+import com.mysticanvas.core.worker.LoopbackHttp;
+import com.mysticanvas.core.worker.WorkerKind;
 import io.javalin.http.Context;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -79,11 +80,11 @@ final class ReverseProxy {
         try {
             return http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            throw new ApiException(502, "server_error", "worker_failed",
+            throw new Problem(Problem.Kind.UPSTREAM_FAILED, "worker_failed",
                     kind.mode() + " failed before answering: " + describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(503, "unavailable_error", "shutting_down", "the orchestrator is shutting down");
+            throw Problem.unavailable("shutting_down", "the orchestrator is shutting down");
         }
     }
 
@@ -111,7 +112,7 @@ final class ReverseProxy {
                 n = body.read(buffer);
             } catch (IOException e) {
                 if (eventStream) {
-                    String event = "data: " + Json.write(ApiException.errorBody(
+                    String event = "data: " + Json.write(HttpProblems.body(
                             kind.mode() + " failed mid-stream: " + describe(e), "server_error", "worker_failed"))
                             + "\n\n";
                     out.write(event.getBytes(StandardCharsets.UTF_8));
@@ -133,9 +134,9 @@ final class ReverseProxy {
         }
     }
 
-    static ApiException notReady(WorkerSupervisor worker) {
+    static Problem notReady(WorkerSupervisor worker) {
         String why = worker.lastError() == null ? "" : " (last error: " + worker.lastError() + ")";
-        return ApiException.unavailable("worker_unavailable",
+        return Problem.unavailable("worker_unavailable",
                 "the " + worker.kind().mode() + " is " + worker.state().name().toLowerCase() + why
                         + "; try again in a moment");
     }

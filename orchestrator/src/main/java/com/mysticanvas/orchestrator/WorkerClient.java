@@ -1,11 +1,12 @@
 package com.mysticanvas.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.ApiException;
-import com.mysticanvas.core.Handshake;
+import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.worker.Handshake;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.LoopbackHttp;
-import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.core.http.HttpProblems;
+import com.mysticanvas.core.worker.LoopbackHttp;
+import com.mysticanvas.core.worker.WorkerKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -26,13 +27,13 @@ public final class WorkerClient {
         this.inFlight = inFlight;
     }
 
-    /** GET returning JSON, or an ApiException with the worker's own error. */
+    /** GET returning JSON, or an Problem with the worker's own error. */
     public JsonNode get(WorkerKind kind, String path, Duration timeout) {
         HttpResponse<String> r = send(kind, request(kind, path).timeout(timeout).GET(), HttpResponse.BodyHandlers.ofString());
         return jsonOrThrow(kind, r.statusCode(), r.body());
     }
 
-    /** POST with a JSON body, answer as JSON, or an ApiException with the worker's own error. */
+    /** POST with a JSON body, answer as JSON, or an Problem with the worker's own error. */
     public JsonNode post(WorkerKind kind, String path, JsonNode body) {
         HttpResponse<String> r = send(kind, request(kind, path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))), HttpResponse.BodyHandlers.ofString());
@@ -41,7 +42,7 @@ public final class WorkerClient {
 
     /**
      * POST whose 200 answer body is read as it arrives (an event stream); the caller closes it. Any other
-     * status becomes an ApiException with the worker's own error, before anything is sent to our client.
+     * status becomes an Problem with the worker's own error, before anything is sent to our client.
      */
     public InputStream openStream(WorkerKind kind, String path, JsonNode body) {
         InFlight.StreamSlot slot = inFlight.streamSlot();
@@ -74,7 +75,7 @@ public final class WorkerClient {
             try (InputStream in = r.body()) {
                 jsonOrThrow(kind, r.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
             } catch (IOException e) {
-                throw new ApiException(502, "server_error", "worker_failed", kind.mode() + " failed: " + e.getMessage());
+                throw new Problem(Problem.Kind.UPSTREAM_FAILED, "worker_failed", kind.mode() + " failed: " + e.getMessage());
             }
         }
         return r;
@@ -82,18 +83,14 @@ public final class WorkerClient {
 
     /** Turns a non-2xx worker answer into the same error for our caller. */
     public static JsonNode jsonOrThrow(WorkerKind kind, int status, String body) {
-        JsonNode json;
-        try {
-            json = Json.parse(body);
-        } catch (ApiException e) {
-            throw new ApiException(502, "server_error", "worker_failed", kind.mode() + " answered HTTP " + status + " without JSON");
-        }
         if (status / 100 != 2) {
-            JsonNode error = json.path("error");
-            throw new ApiException(status, error.path("type").asText("server_error"), error.path("code").asText("worker_error"),
-                    error.path("message").asText(kind.mode() + " answered HTTP " + status));
+            throw HttpProblems.fromAnswer(kind.mode(), status, body);
         }
-        return json;
+        try {
+            return Json.parse(body);
+        } catch (Problem e) {
+            throw new Problem(Problem.Kind.UPSTREAM_FAILED, "worker_failed", kind.mode() + " answered HTTP " + status + " without JSON");
+        }
     }
 
     private HttpRequest.Builder request(WorkerKind kind, String path) {
@@ -110,10 +107,10 @@ public final class WorkerClient {
         try {
             return http.send(request.build(), handler);
         } catch (IOException e) {
-            throw new ApiException(502, "server_error", "worker_failed", kind.mode() + " failed: " + e.getMessage());
+            throw new Problem(Problem.Kind.UPSTREAM_FAILED, "worker_failed", kind.mode() + " failed: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("shutting_down", "the orchestrator is shutting down");
+            throw Problem.unavailable("shutting_down", "the orchestrator is shutting down");
         }
     }
 }

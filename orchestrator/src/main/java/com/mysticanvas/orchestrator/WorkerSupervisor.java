@@ -1,10 +1,10 @@
 package com.mysticanvas.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.Handshake;
+import com.mysticanvas.core.worker.Handshake;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.LoopbackHttp;
-import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.core.worker.LoopbackHttp;
+import com.mysticanvas.core.worker.WorkerKind;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

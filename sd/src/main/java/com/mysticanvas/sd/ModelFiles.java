@@ -1,6 +1,6 @@
 package com.mysticanvas.sd;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,25 +37,25 @@ public final class ModelFiles {
     /** The file a request names; {@code .safetensors} is added when the name has no extension (A1111's LoRA tags). */
     public Path resolve(Kind kind, String name) {
         if (name == null || name.isBlank()) {
-            throw ApiException.badRequest(kind.name().toLowerCase() + " name is missing");
+            throw Problem.badInput(kind.name().toLowerCase() + " name is missing");
         }
         if (name.contains("/") || name.contains("\\") || name.contains("..") || name.indexOf('\0') >= 0
                 || Path.of(name).isAbsolute() || name.length() > 255) {
-            throw ApiException.badRequest("'" + name + "' is not a file name: models are named by file name inside models/sd/"
+            throw Problem.badInput("'" + name + "' is not a file name: models are named by file name inside models/sd/"
                     + kind.folder + ", never by path");
         }
         String file = name.contains(".") ? name : name + ".safetensors";
         Path folder = folder(kind);
         Path path = folder.resolve(file);
         if (!Files.exists(path)) {
-            throw ApiException.notFound("no " + kind.name().toLowerCase() + " '" + name + "' in models/sd/" + kind.folder);
+            throw Problem.notFound("no " + kind.name().toLowerCase() + " '" + name + "' in models/sd/" + kind.folder);
         }
         try {
             if (!path.toRealPath().startsWith(folder.toRealPath())) {
-                throw ApiException.badRequest("'" + name + "' leads outside models/sd/" + kind.folder);
+                throw Problem.badInput("'" + name + "' leads outside models/sd/" + kind.folder);
             }
         } catch (IOException e) {
-            throw ApiException.notFound("cannot read '" + name + "': " + e.getMessage());
+            throw Problem.notFound("cannot read '" + name + "': " + e.getMessage());
         }
         return path;
     }

@@ -1,6 +1,6 @@
 package com.mysticanvas.sd;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
@@ -113,16 +113,16 @@ public final class SdEngine implements AutoCloseable {
         return run(() -> {
             SdModel m = model;
             if (m == null) {
-                throw ApiException.noModelLoaded("load a checkpoint with POST /v1/models/load");
+                throw Problem.noModelLoaded("load a checkpoint with POST /v1/models/load");
             }
             return pipeline.generate(m, request, progress);
         });
     }
 
-    /** Runs a job on the engine thread and waits; the job's own ApiException reaches the caller unchanged. */
+    /** Runs a job on the engine thread and waits; the job's own Problem reaches the caller unchanged. */
     private <T> T run(Callable<T> job) {
         if (!pending.tryAcquire()) {
-            throw ApiException.tooManyRequests("the image engine is busy with " + MAX_PENDING + " jobs; try again later");
+            throw Problem.busy("the image engine is busy with " + MAX_PENDING + " jobs; try again later");
         }
         try {
             Future<T> f = thread.submit(job);
@@ -135,7 +135,7 @@ public final class SdEngine implements AutoCloseable {
             throw new IllegalStateException(cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted", "interrupted while waiting for the image engine");
+            throw Problem.unavailable("interrupted", "interrupted while waiting for the image engine");
         } finally {
             pending.release();
         }

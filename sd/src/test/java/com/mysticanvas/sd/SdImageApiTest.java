@@ -3,7 +3,7 @@ package com.mysticanvas.sd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.HttpServers;
+import com.mysticanvas.core.http.HttpServers;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.image.Png;

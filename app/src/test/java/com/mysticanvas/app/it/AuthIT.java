@@ -2,9 +2,9 @@ package com.mysticanvas.app.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.mysticanvas.core.Handshake;
+import com.mysticanvas.core.worker.Handshake;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.core.worker.WorkerKind;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

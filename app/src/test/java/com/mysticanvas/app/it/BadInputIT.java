@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Limits;
-import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.core.worker.WorkerKind;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;

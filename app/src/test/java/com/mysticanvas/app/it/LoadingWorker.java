@@ -1,9 +1,9 @@
 package com.mysticanvas.app.it;
 
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.WorkerConfig;
-import com.mysticanvas.core.WorkerKind;
-import com.mysticanvas.core.WorkerServer;
+import com.mysticanvas.core.worker.WorkerConfig;
+import com.mysticanvas.core.worker.WorkerKind;
+import com.mysticanvas.core.worker.WorkerServer;
 
 /** A stand-in SD worker, on the test class path only, whose health always reports a checkpoint being loaded. */
 public final class LoadingWorker {

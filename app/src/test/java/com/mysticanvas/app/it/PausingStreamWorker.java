@@ -2,10 +2,10 @@ package com.mysticanvas.app.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.SseWriter;
-import com.mysticanvas.core.WorkerConfig;
-import com.mysticanvas.core.WorkerKind;
-import com.mysticanvas.core.WorkerServer;
+import com.mysticanvas.core.http.SseWriter;
+import com.mysticanvas.core.worker.WorkerConfig;
+import com.mysticanvas.core.worker.WorkerKind;
+import com.mysticanvas.core.worker.WorkerServer;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.storage.Database;
 import com.mysticanvas.orchestrator.storage.SettingsStore;
 import java.io.IOException;

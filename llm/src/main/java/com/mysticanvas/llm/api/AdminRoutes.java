@@ -3,7 +3,7 @@ package com.mysticanvas.llm.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.llm.engine.EngineStatus;
 import com.mysticanvas.llm.engine.LlmEngine;
@@ -113,7 +113,7 @@ final class AdminRoutes {
         ObjectNode body = Json.parseObject(ctx.body());
         String text = Fields.text(body, "content", Fields.text(body, "text", null));
         if (text == null) {
-            throw ApiException.badRequest("'content' is required: the text to tokenize");
+            throw Problem.badInput("'content' is required: the text to tokenize");
         }
         boolean addSpecial = Fields.bool(body, "add_special", false);
         boolean parseSpecial = Fields.bool(body, "parse_special", false);

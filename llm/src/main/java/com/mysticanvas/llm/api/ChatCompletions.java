@@ -3,7 +3,7 @@ package com.mysticanvas.llm.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.llm.engine.FinishReason;
 import com.mysticanvas.llm.engine.Generation;
@@ -49,7 +49,7 @@ final class ChatCompletions {
         String toolCall = toolsOffered ? ToolCallGrammar.forChoice(body.get("tool_choice"), body.get("tools"),
                 ToolCallFormat.detect(model.chatTemplate())) : null;
         if (format != null && toolCall != null) {
-            throw ApiException.badRequest("response_format and a required tool_choice cannot both shape one reply");
+            throw Problem.badInput("response_format and a required tool_choice cannot both shape one reply");
         }
         return format != null ? format : toolCall;
     }
@@ -60,12 +60,12 @@ final class ChatCompletions {
             return false;
         }
         if (!tools.isArray()) {
-            throw ApiException.badRequest("'tools' must be an array of {type: function, function: {...}}");
+            throw Problem.badInput("'tools' must be an array of {type: function, function: {...}}");
         }
         for (int i = 0; i < tools.size(); i++) {
             JsonNode fn = tools.get(i).path("function");
             if (!fn.isObject() || !fn.path("name").isTextual()) {
-                throw ApiException.badRequest("tools[" + i + "] needs a function with a name");
+                throw Problem.badInput("tools[" + i + "] needs a function with a name");
             }
         }
         JsonNode choice = body.get("tool_choice");

@@ -3,7 +3,7 @@ package com.mysticanvas.llm.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.llm.engine.LoadedModel;
 import com.mysticanvas.llm.engine.LoadedModel.Segment;
@@ -38,21 +38,21 @@ final class ChatPrompt implements PromptSource {
     static ChatPrompt of(JsonNode body, ModelInfo model, boolean toolsOffered) {
         JsonNode messages = body.get("messages");
         if (messages == null || !messages.isArray()) {
-            throw ApiException.badRequest("'messages' is required: an array of {role, content} objects");
+            throw Problem.badInput("'messages' is required: an array of {role, content} objects");
         }
         if (messages.isEmpty()) {
-            throw ApiException.badRequest("'messages' is empty; send at least one message");
+            throw Problem.badInput("'messages' is empty; send at least one message");
         }
         List<LoadedModel.Message> plain = new ArrayList<>();
         List<String> userTexts = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             JsonNode m = messages.get(i);
             if (!m.isObject()) {
-                throw ApiException.badRequest("messages[" + i + "] must be an object");
+                throw Problem.badInput("messages[" + i + "] must be an object");
             }
             String role = Fields.text(m, "role", null);
             if (role == null || !ROLES.contains(role)) {
-                throw ApiException.badRequest("messages[" + i + "].role must be one of system, developer, user, "
+                throw Problem.badInput("messages[" + i + "].role must be one of system, developer, user, "
                         + "assistant, tool; got " + (role == null ? "nothing" : "'" + role + "'"));
             }
             String content = content(m.get("content"), i, role, m.hasNonNull("tool_calls"));
@@ -65,7 +65,7 @@ final class ChatPrompt implements PromptSource {
         }
         if (body.has("chat_template_kwargs") && !body.get("chat_template_kwargs").isNull()
                 && !body.get("chat_template_kwargs").isObject()) {
-            throw ApiException.badRequest("'chat_template_kwargs' must be an object");
+            throw Problem.badInput("'chat_template_kwargs' must be an object");
         }
         if (!toolsOffered && body.has("tools")) {
             body = ((ObjectNode) body).deepCopy().without("tools");
@@ -79,19 +79,19 @@ final class ChatPrompt implements PromptSource {
             if (role.equals("assistant") && hasToolCalls) {
                 return "";
             }
-            throw ApiException.badRequest("messages[" + i + "].content is required");
+            throw Problem.badInput("messages[" + i + "].content is required");
         }
         if (content.isTextual()) {
             return content.asText();
         }
         if (!content.isArray()) {
-            throw ApiException.badRequest("messages[" + i + "].content must be a string or an array of content parts");
+            throw Problem.badInput("messages[" + i + "].content must be a string or an array of content parts");
         }
         List<String> texts = new ArrayList<>();
         for (JsonNode part : content) {
             String type = part.isObject() ? Fields.text(part, "type", null) : null;
             if (!"text".equals(type)) {
-                throw ApiException.badRequest("messages[" + i + "].content: only text parts are supported, got "
+                throw Problem.badInput("messages[" + i + "].content: only text parts are supported, got "
                         + (type == null ? part.toString() : "'" + type + "'"));
             }
             texts.add(Fields.requiredText(part, "text"));
@@ -107,11 +107,11 @@ final class ChatPrompt implements PromptSource {
     @Override
     public int[] tokens(LoadedModel m) {
         if (!m.info().equals(model)) {
-            throw ApiException.unavailable("model_changed", "the model changed while this request was prepared; try again");
+            throw Problem.unavailable("model_changed", "the model changed while this request was prepared; try again");
         }
         String text = rendered != null ? rendered : m.applyBuiltinTemplate(plainMessages, true);
         if (text == null) {
-            throw ApiException.badRequest("model '" + model.file() + "' has a chat template that llama.cpp's built-in "
+            throw Problem.badInput("model '" + model.file() + "' has a chat template that llama.cpp's built-in "
                     + "formats do not recognise; use /v1/completions with your own prompt format");
         }
         boolean risky = userTexts.stream().anyMatch(m::containsSpecialText);

@@ -2,7 +2,7 @@ package com.mysticanvas.llm.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.llm.engine.Generation;
 import com.mysticanvas.llm.engine.GenerationEvent;
@@ -68,7 +68,7 @@ final class Completions {
 
     private static PromptSource prompt(JsonNode prompt) {
         if (prompt == null || prompt.isNull()) {
-            throw ApiException.badRequest("'prompt' is required");
+            throw Problem.badInput("'prompt' is required");
         }
         if (prompt.isTextual()) {
             String text = prompt.asText();
@@ -81,7 +81,7 @@ final class Completions {
         if (prompt.isArray() && prompt.size() == 1) {
             return Completions.prompt(prompt.get(0));
         }
-        throw ApiException.badRequest("'prompt' must be a string or an array of token ids (one prompt per request)");
+        throw Problem.badInput("'prompt' must be a string or an array of token ids (one prompt per request)");
     }
 
     private static String echoText(JsonNode prompt) {
@@ -89,7 +89,7 @@ final class Completions {
             return echoText(prompt.get(0));
         }
         if (!prompt.isTextual()) {
-            throw ApiException.badRequest("'echo' needs the prompt as text");
+            throw Problem.badInput("'echo' needs the prompt as text");
         }
         return prompt.asText();
     }

@@ -3,7 +3,7 @@ package com.mysticanvas.llm.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.llm.engine.LlmEngine;
 import com.mysticanvas.llm.engine.ModelInfo;
@@ -33,10 +33,10 @@ final class Embeddings {
         List<Object> inputs = inputs(body.get("input"));
         String format = Fields.text(body, "encoding_format", "float");
         if (!format.equals("float") && !format.equals("base64")) {
-            throw ApiException.badRequest("'encoding_format' must be float or base64");
+            throw Problem.badInput("'encoding_format' must be float or base64");
         }
         if (!model.embeds()) {
-            throw ApiException.badRequest("model '" + model.file() + "' does not make embeddings: it declares no "
+            throw Problem.badInput("model '" + model.file() + "' does not make embeddings: it declares no "
                     + "pooling (mean, cls or last); load an embedding model");
         }
         record Vector(float[] values, int tokens) {}
@@ -75,7 +75,7 @@ final class Embeddings {
     /** Strings or token-id arrays: {@code "text"}, {@code ["a","b"]}, {@code [1,2,3]} or {@code [[1,2],[3]]}. */
     private static List<Object> inputs(JsonNode input) {
         if (input == null || input.isNull()) {
-            throw ApiException.badRequest("'input' is required");
+            throw Problem.badInput("'input' is required");
         }
         List<Object> inputs = new ArrayList<>();
         if (input.isTextual()) {
@@ -89,18 +89,18 @@ final class Embeddings {
                 } else if (Fields.isTokenArray(item)) {
                     inputs.add(Fields.tokenIds(item, "input"));
                 } else {
-                    throw ApiException.badRequest("'input' items must be strings or arrays of token ids");
+                    throw Problem.badInput("'input' items must be strings or arrays of token ids");
                 }
             }
         } else {
-            throw ApiException.badRequest("'input' must be a string, an array of strings, or token ids");
+            throw Problem.badInput("'input' must be a string, an array of strings, or token ids");
         }
         if (inputs.isEmpty() || inputs.size() > MAX_INPUTS) {
-            throw ApiException.badRequest("'input' must hold 1 to " + MAX_INPUTS + " inputs, got " + inputs.size());
+            throw Problem.badInput("'input' must hold 1 to " + MAX_INPUTS + " inputs, got " + inputs.size());
         }
         for (Object i : inputs) {
             if (i instanceof String s && s.isEmpty()) {
-                throw ApiException.badRequest("'input' must not contain empty strings");
+                throw Problem.badInput("'input' must not contain empty strings");
             }
         }
         return inputs;

@@ -1,9 +1,10 @@
 package com.mysticanvas.llm.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.SseWriter;
+import com.mysticanvas.core.http.HttpProblems;
+import com.mysticanvas.core.http.SseWriter;
 import com.mysticanvas.llm.engine.Generation;
 import com.mysticanvas.llm.engine.GenerationEvent;
 import io.javalin.http.Context;
@@ -65,7 +66,7 @@ final class EventStream {
                         return;
                     }
                     case GenerationEvent.Failed f -> {
-                        data(f.error().toJson());
+                        data(HttpProblems.body(f.error()));
                         return;
                     }
                 }
@@ -98,7 +99,7 @@ final class EventStream {
         } catch (InterruptedException e) {
             generation.cancel();
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted", "the request was interrupted");
+            throw Problem.unavailable("interrupted", "the request was interrupted");
         }
     }
 }

@@ -1,7 +1,7 @@
 package com.mysticanvas.llm.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.JsonFields;
 
 /**
@@ -18,7 +18,7 @@ final class Fields {
     static double number(JsonNode body, String name, double min, double max, double fallback) {
         double v = JsonFields.number(body, name, fallback);
         if (!(v >= min && v <= max)) {
-            throw ApiException.badRequest("'" + name + "' must be between " + fmt(min) + " and " + fmt(max) + ", got "
+            throw Problem.badInput("'" + name + "' must be between " + fmt(min) + " and " + fmt(max) + ", got "
                     + body.get(name));
         }
         return v;
@@ -27,7 +27,7 @@ final class Fields {
     static long integer(JsonNode body, String name, long min, long max, long fallback) {
         long v = JsonFields.longInteger(body, name, fallback);
         if (v < min || v > max) {
-            throw ApiException.badRequest("'" + name + "' must be between " + min + " and " + max + ", got " + v);
+            throw Problem.badInput("'" + name + "' must be between " + min + " and " + max + ", got " + v);
         }
         return v;
     }
@@ -43,7 +43,7 @@ final class Fields {
     static String requiredText(JsonNode body, String name) {
         String s = text(body, name, null);
         if (s == null || s.isBlank()) {
-            throw ApiException.badRequest("'" + name + "' is required");
+            throw Problem.badInput("'" + name + "' is required");
         }
         return s;
     }
@@ -51,13 +51,13 @@ final class Fields {
     /** A JSON array of token ids. */
     static int[] tokenIds(JsonNode array, String name) {
         if (array == null || !array.isArray()) {
-            throw ApiException.badRequest("'" + name + "' must be an array of token ids");
+            throw Problem.badInput("'" + name + "' must be an array of token ids");
         }
         int[] ids = new int[array.size()];
         for (int i = 0; i < ids.length; i++) {
             JsonNode t = array.get(i);
             if (!t.isIntegralNumber() || !t.canConvertToInt()) {
-                throw ApiException.badRequest("'" + name + "' must hold integer token ids; item " + i + " is " + t);
+                throw Problem.badInput("'" + name + "' must hold integer token ids; item " + i + " is " + t);
             }
             ids[i] = t.asInt();
         }

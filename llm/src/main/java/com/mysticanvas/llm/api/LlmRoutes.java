@@ -1,6 +1,6 @@
 package com.mysticanvas.llm.api;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.engine.LlmEngine;
 import com.mysticanvas.llm.engine.LoadOptions;
 import io.javalin.config.RoutesConfig;
@@ -45,7 +45,7 @@ public final class LlmRoutes {
     public void loadAtStartup(String name) {
         try {
             engine.load(files.resolve(name), name, LoadOptions.defaults());
-        } catch (ApiException e) {
+        } catch (Problem e) {
             LOG.error("could not load --llm-model {}: {}", name, e.getMessage());
         } catch (RuntimeException e) {
             LOG.error("could not load --llm-model {}", name, e);

@@ -1,6 +1,6 @@
 package com.mysticanvas.llm.api;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.gguf.GgufFormatException;
 import com.mysticanvas.llm.gguf.GgufInfo;
 import com.mysticanvas.llm.gguf.GgufReader;
@@ -51,7 +51,7 @@ final class ModelFiles {
                 }
             }
         } catch (IOException e) {
-            throw new ApiException(500, "server_error", "models_unreadable", "cannot list " + dir + ": " + e.getMessage());
+            throw Problem.internal("models_unreadable", "cannot list " + dir + ": " + e.getMessage());
         }
         return entries;
     }
@@ -80,24 +80,24 @@ final class ModelFiles {
     /** The file a request's {@code model} names, after checking it is a plain name of an existing GGUF here. */
     Path resolve(String name) {
         if (name == null || name.isBlank()) {
-            throw ApiException.badRequest("'model' is required: the file name of a GGUF in models/llm");
+            throw Problem.badInput("'model' is required: the file name of a GGUF in models/llm");
         }
         if (name.contains("/") || name.contains("\\") || name.startsWith(".") || name.indexOf('\0') >= 0) {
-            throw ApiException.badRequest("'model' must be a file name in models/llm, not a path: '" + name + "'");
+            throw Problem.badInput("'model' must be a file name in models/llm, not a path: '" + name + "'");
         }
         if (!name.toLowerCase(Locale.ROOT).endsWith(".gguf")) {
-            throw ApiException.badRequest("'model' must name a .gguf file, got '" + name + "'");
+            throw Problem.badInput("'model' must name a .gguf file, got '" + name + "'");
         }
         Path file = dir.resolve(name);
         if (!Files.isRegularFile(file)) {
-            throw ApiException.notFound("model '" + name + "' not found in " + dir);
+            throw Problem.notFound("model '" + name + "' not found in " + dir);
         }
         try {
             if (!file.toRealPath().startsWith(dir.toRealPath())) {
-                throw ApiException.badRequest("model '" + name + "' is a link to a file outside models/llm");
+                throw Problem.badInput("model '" + name + "' is a link to a file outside models/llm");
             }
         } catch (IOException e) {
-            throw ApiException.badRequest("model '" + name + "' cannot be read: " + e.getMessage());
+            throw Problem.badInput("model '" + name + "' cannot be read: " + e.getMessage());
         }
         return file;
     }

@@ -1,6 +1,6 @@
 package com.mysticanvas.llm.api;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.engine.EngineStatus;
 import com.mysticanvas.llm.engine.LlmEngine;
 import com.mysticanvas.llm.engine.ModelInfo;
@@ -15,9 +15,9 @@ final class Models {
             return s.model();
         }
         if (s.loading() != null) {
-            throw ApiException.unavailable("model_loading", "model '" + s.loading() + "' is still loading ("
+            throw Problem.unavailable("model_loading", "model '" + s.loading() + "' is still loading ("
                     + Math.round(s.loadProgress() * 100) + "%); try again shortly");
         }
-        throw ApiException.noModelLoaded("load one with POST /v1/llm/load");
+        throw Problem.noModelLoaded("load one with POST /v1/llm/load");
     }
 }

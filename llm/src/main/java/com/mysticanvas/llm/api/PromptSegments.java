@@ -1,6 +1,6 @@
 package com.mysticanvas.llm.api;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.engine.LoadedModel.Segment;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +32,7 @@ final class PromptSegments {
             }
             if (at < 0) {
                 if (risky.test(text)) {
-                    throw ApiException.badRequest("a message contains the text of a special token, and the chat "
+                    throw Problem.badInput("a message contains the text of a special token, and the chat "
                             + "template changes that message, so it cannot be kept as plain text; remove the token text");
                 }
                 continue;

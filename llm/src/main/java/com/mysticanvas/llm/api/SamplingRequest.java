@@ -1,7 +1,7 @@
 package com.mysticanvas.llm.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.engine.GenerationRequest;
 import com.mysticanvas.llm.engine.SamplingParams;
 import java.util.ArrayList;
@@ -19,7 +19,7 @@ record SamplingRequest(GenerationRequest generation, boolean stream, boolean inc
     static SamplingRequest parse(JsonNode body, String grammar) {
         for (String field : new String[] {"n", "best_of"}) {
             if (Fields.integer(body, field, 0, Integer.MAX_VALUE, 1) != 1) {
-                throw ApiException.badRequest("only " + field + " = 1 is supported (one choice per request)");
+                throw Problem.badInput("only " + field + " = 1 is supported (one choice per request)");
             }
         }
         SamplingParams d = SamplingParams.DEFAULTS;
@@ -41,7 +41,7 @@ record SamplingRequest(GenerationRequest generation, boolean stream, boolean inc
         boolean stream = Fields.bool(body, "stream", false);
         JsonNode options = body.get("stream_options");
         if (options != null && !options.isNull() && !options.isObject()) {
-            throw ApiException.badRequest("'stream_options' must be an object");
+            throw Problem.badInput("'stream_options' must be an object");
         }
         boolean includeUsage = options != null && Fields.bool(options, "include_usage", false);
         return new SamplingRequest(new GenerationRequest(sampling, (int) maxTokens, stops(body.get("stop"))), stream,
@@ -53,7 +53,7 @@ record SamplingRequest(GenerationRequest generation, boolean stream, boolean inc
             return Map.of();
         }
         if (!node.isObject()) {
-            throw ApiException.badRequest("'logit_bias' must be an object of token id to bias");
+            throw Problem.badInput("'logit_bias' must be an object of token id to bias");
         }
         Map<Integer, Float> bias = new HashMap<>();
         for (var e : node.properties()) {
@@ -61,10 +61,10 @@ record SamplingRequest(GenerationRequest generation, boolean stream, boolean inc
             try {
                 token = Integer.parseInt(e.getKey());
             } catch (NumberFormatException ex) {
-                throw ApiException.badRequest("'logit_bias' keys must be token ids, got '" + e.getKey() + "'");
+                throw Problem.badInput("'logit_bias' keys must be token ids, got '" + e.getKey() + "'");
             }
             if (token < 0) {
-                throw ApiException.badRequest("'logit_bias' token id " + token + " is negative");
+                throw Problem.badInput("'logit_bias' token id " + token + " is negative");
             }
             bias.put(token, (float) Fields.number(node, e.getKey(), -100, 100, 0));
         }
@@ -81,19 +81,19 @@ record SamplingRequest(GenerationRequest generation, boolean stream, boolean inc
         } else if (node.isArray()) {
             for (JsonNode s : node) {
                 if (!s.isTextual()) {
-                    throw ApiException.badRequest("'stop' must be a string or an array of strings");
+                    throw Problem.badInput("'stop' must be a string or an array of strings");
                 }
                 stops.add(s.asText());
             }
         } else {
-            throw ApiException.badRequest("'stop' must be a string or an array of strings");
+            throw Problem.badInput("'stop' must be a string or an array of strings");
         }
         if (stops.size() > MAX_STOPS) {
-            throw ApiException.badRequest("'stop' has " + stops.size() + " strings; at most " + MAX_STOPS);
+            throw Problem.badInput("'stop' has " + stops.size() + " strings; at most " + MAX_STOPS);
         }
         for (String s : stops) {
             if (s.isEmpty() || s.length() > 1000) {
-                throw ApiException.badRequest("each 'stop' string must have 1 to 1000 characters");
+                throw Problem.badInput("each 'stop' string must have 1 to 1000 characters");
             }
         }
         return stops;

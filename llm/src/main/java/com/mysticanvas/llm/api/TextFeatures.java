@@ -1,7 +1,7 @@
 package com.mysticanvas.llm.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.grammar.JsonSchemaGrammar;
 import com.mysticanvas.llm.template.ChatTemplate;
 import com.mysticanvas.llm.template.ChatTemplateInput;
@@ -47,12 +47,12 @@ final class TextFeatures {
                 LOG.warn("chat template does not compile ({}); using llama.cpp's built-in template", e.getMessage());
                 return null;
             }
-            throw ApiException.badRequest("the model's chat template cannot be used: " + e.getMessage());
+            throw Problem.badInput("the model's chat template cannot be used: " + e.getMessage());
         }
         try {
             return template.render(ChatTemplateInput.fromRequest(template, request, bosToken, eosToken));
         } catch (TemplateException e) {
-            throw ApiException.badRequest("the chat template refused these messages: " + e.getMessage());
+            throw Problem.badInput("the chat template refused these messages: " + e.getMessage());
         }
     }
 
@@ -79,11 +79,11 @@ final class TextFeatures {
                 JsonNode spec = responseFormat.get("json_schema");
                 JsonNode schema = spec == null ? null : spec.get("schema");
                 if (schema == null || !schema.isObject()) {
-                    throw ApiException.badRequest("response_format json_schema needs 'json_schema': {'schema': {...}}");
+                    throw Problem.badInput("response_format json_schema needs 'json_schema': {'schema': {...}}");
                 }
                 yield JsonSchemaGrammar.fromSchema(schema);
             }
-            default -> throw ApiException.badRequest("response_format type must be text, json_object or "
+            default -> throw Problem.badInput("response_format type must be text, json_object or "
                     + "json_schema, got '" + type + "'");
         };
     }
@@ -96,7 +96,7 @@ final class TextFeatures {
         String source = template == null ? "" : template;
         ToolCallFormat format = ToolCallFormat.detect(source);
         if (toolsOffered && format == ToolCallFormat.NONE) {
-            throw ApiException.badRequest("this model's chat template has no tool-call syntax; 'tools' cannot be used");
+            throw Problem.badInput("this model's chat template has no tool-call syntax; 'tools' cannot be used");
         }
         boolean thinking = source.contains("<think>") || source.contains("[THINK]") || format == ToolCallFormat.GPT_OSS;
         if (format == ToolCallFormat.NONE && !thinking) {

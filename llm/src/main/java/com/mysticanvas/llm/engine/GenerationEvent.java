@@ -1,6 +1,6 @@
 package com.mysticanvas.llm.engine;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 
 /** What a running generation reports, in order: any number of {@link Text}, then {@link Done} or {@link Failed}. */
 public sealed interface GenerationEvent {
@@ -9,5 +9,5 @@ public sealed interface GenerationEvent {
 
     record Done(FinishReason reason, Usage usage) implements GenerationEvent {}
 
-    record Failed(ApiException error) implements GenerationEvent {}
+    record Failed(Problem error) implements GenerationEvent {}
 }

@@ -1,6 +1,6 @@
 package com.mysticanvas.llm.engine;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.llama.LlamaRuntime;
 import com.mysticanvas.llm.llama.NativeHeap;
 import java.lang.foreign.MemorySegment;
@@ -110,19 +110,19 @@ public final class LlamaEngine implements LlmEngine {
         return withModel(m -> {
             ModelInfo info = m.info();
             if (!info.generates()) {
-                throw ApiException.badRequest("model '" + info.file() + "' only makes embeddings; it cannot generate text");
+                throw Problem.badInput("model '" + info.file() + "' only makes embeddings; it cannot generate text");
             }
             if (scheduler.busy() + scheduler.queued() >= info.slots() + queueLimit) {
-                throw ApiException.unavailable("queue_full", "all " + info.slots() + " slots are busy and "
+                throw Problem.unavailable("queue_full", "all " + info.slots() + " slots are busy and "
                         + scheduler.queued() + " requests are waiting; try again later");
             }
             int[] tokens = prompt.tokens(m);
             if (tokens.length == 0) {
-                throw ApiException.badRequest("the prompt is empty");
+                throw Problem.badInput("the prompt is empty");
             }
             m.checkTokens(tokens, "the prompt");
             if (tokens.length >= info.slotContext()) {
-                throw new ApiException(400, "invalid_request_error", "context_length_exceeded", "the prompt has "
+                throw Problem.badInput("context_length_exceeded", "the prompt has "
                         + tokens.length + " tokens but the context holds " + info.slotContext() + " per request (n_ctx "
                         + info.contextSize() + " over " + info.slots() + " slots); shorten it or load with a larger n_ctx");
             }
@@ -138,13 +138,13 @@ public final class LlamaEngine implements LlmEngine {
     public <T> T withModel(Function<LoadedModel, T> work) {
         EngineStatus now = status;
         if (now.model() == null && now.loading() == null) {
-            throw ApiException.noModelLoaded("load one with POST /v1/llm/load");
+            throw Problem.noModelLoaded("load one with POST /v1/llm/load");
         }
         return onEngine(() -> {
             if (model == null) {
                 throw loading != null
-                        ? ApiException.unavailable("model_loading", "model '" + loading + "' is still loading; try again shortly")
-                        : ApiException.noModelLoaded("load one with POST /v1/llm/load");
+                        ? Problem.unavailable("model_loading", "model '" + loading + "' is still loading; try again shortly")
+                        : Problem.noModelLoaded("load one with POST /v1/llm/load");
             }
             return work.apply(model);
         });
@@ -204,7 +204,7 @@ public final class LlamaEngine implements LlmEngine {
         if (model == null) {
             return;
         }
-        scheduler.failAll(ApiException.unavailable("model_unloaded", why));
+        scheduler.failAll(Problem.unavailable("model_unloaded", why));
         String name = model.info().file();
         model.close();
         model = null;
@@ -234,7 +234,7 @@ public final class LlamaEngine implements LlmEngine {
             return work.get();
         }
         if (!running) {
-            throw ApiException.unavailable("shutting_down", "the LLM engine is shutting down");
+            throw Problem.unavailable("shutting_down", "the LLM engine is shutting down");
         }
         CompletableFuture<T> result = new CompletableFuture<>();
         inbox.add(() -> {
@@ -248,7 +248,7 @@ public final class LlamaEngine implements LlmEngine {
             return result.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted", "interrupted while waiting for the LLM engine");
+            throw Problem.unavailable("interrupted", "interrupted while waiting for the LLM engine");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;

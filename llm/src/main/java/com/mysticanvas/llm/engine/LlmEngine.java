@@ -6,7 +6,7 @@ import java.util.function.Function;
 /**
  * The LLM engine the worker's HTTP API talks to: one model at a time, several requests generated together.
  * Methods block the calling thread until the engine thread has done the work; errors meant for the client
- * are {@link com.mysticanvas.core.ApiException}s.
+ * are {@link com.mysticanvas.core.Problem}s.
  */
 public interface LlmEngine extends AutoCloseable {
     /** Unloads any model, then loads {@code file} (reported as {@code name}). */

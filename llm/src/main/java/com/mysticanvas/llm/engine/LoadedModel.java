@@ -4,7 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.llama.Llama;
 import com.mysticanvas.llm.llama.LlamaBatch;
 import com.mysticanvas.llm.llama.LlamaStructs;
@@ -81,7 +81,7 @@ public final class LoadedModel implements AutoCloseable {
             int n = Llama.tokenize(vocab, bytes, utf8.length, out, capacity, addSpecial, parseSpecial);
             if (n < 0) {
                 if (n == Integer.MIN_VALUE) {
-                    throw ApiException.badRequest("text too long to tokenize");
+                    throw Problem.badInput("text too long to tokenize");
                 }
                 capacity = -n;
                 out = call.allocate(JAVA_INT, capacity);
@@ -121,7 +121,7 @@ public final class LoadedModel implements AutoCloseable {
     public void checkTokens(int[] tokens, String what) {
         for (int t : tokens) {
             if (t < 0 || t >= info.vocabSize()) {
-                throw ApiException.badRequest(what + " contains token id " + t + ", outside the vocabulary (0 to "
+                throw Problem.badInput(what + " contains token id " + t + ", outside the vocabulary (0 to "
                         + (info.vocabSize() - 1) + ")");
             }
         }
@@ -224,15 +224,15 @@ public final class LoadedModel implements AutoCloseable {
      */
     public float[] embed(int[] tokens) {
         if (!info.embeds()) {
-            throw ApiException.badRequest("model '" + info.file() + "' does not make embeddings: it declares no "
+            throw Problem.badInput("model '" + info.file() + "' does not make embeddings: it declares no "
                     + "pooling (mean, cls or last); load an embedding model");
         }
         int limit = Math.min(batch.capacity(), info.slotContext());
         if (tokens.length == 0) {
-            throw ApiException.badRequest("embedding input is empty");
+            throw Problem.badInput("embedding input is empty");
         }
         if (tokens.length > limit) {
-            throw ApiException.badRequest("embedding input has " + tokens.length + " tokens; this model takes at most "
+            throw Problem.badInput("embedding input has " + tokens.length + " tokens; this model takes at most "
                     + limit + " per input");
         }
         batch.clear();
@@ -246,11 +246,11 @@ public final class LoadedModel implements AutoCloseable {
             // llama_encode only where the model has an encoder: on a decoder-only model it crashes the process.
             int rc = hasEncoder ? Llama.encode(ctx, batch.struct()) : Llama.decode(ctx, batch.struct());
             if (rc != 0) {
-                throw new ApiException(500, "server_error", "decode_failed", "llama.cpp could not compute the embedding (code " + rc + ")");
+                throw Problem.internal("decode_failed", "llama.cpp could not compute the embedding (code " + rc + ")");
             }
             MemorySegment vector = Llama.embeddingsSeq(ctx, embeddingSeq);
             if (MemorySegment.NULL.equals(vector)) {
-                throw new ApiException(500, "server_error", "no_embedding", "llama.cpp returned no pooled embedding");
+                throw Problem.internal("no_embedding", "llama.cpp returned no pooled embedding");
             }
             float[] v = vector.reinterpret((long) info.embeddingSize() * Float.BYTES).toArray(JAVA_FLOAT);
             return normalised(v);

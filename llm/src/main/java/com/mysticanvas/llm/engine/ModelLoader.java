@@ -1,6 +1,6 @@
 package com.mysticanvas.llm.engine;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.gguf.GgufFormatException;
 import com.mysticanvas.llm.gguf.GgufInfo;
 import com.mysticanvas.llm.gguf.GgufReader;
@@ -88,7 +88,7 @@ final class ModelLoader {
         int sequences = generates ? plan.parallel() + (pools ? 1 : 0) : 1;
         int contextSize = plan.contextSize();
         if (contextSize < sequences * 16) {
-            throw ApiException.badRequest("n_ctx " + contextSize + " is too small for " + sequences
+            throw Problem.badInput("n_ctx " + contextSize + " is too small for " + sequences
                     + " sequences of at least 16 tokens each");
         }
         MemorySegment params = Llama.contextDefaultParams(call);
@@ -141,7 +141,7 @@ final class ModelLoader {
         long kvWidth = embedding / heads * (kvHeads > 0 ? kvHeads : heads);
         long kvBytes = 2L * 2 * layers * kvWidth * contextSize;
         if (kvBytes > available) {
-            throw ApiException.badRequest(String.format("n_ctx %d for '%s' needs about %.1f GB of KV cache, but only "
+            throw Problem.badInput(String.format("n_ctx %d for '%s' needs about %.1f GB of KV cache, but only "
                     + "%.1f GB of memory is available; load it with a smaller n_ctx", contextSize, name,
                     kvBytes / 1e9, available / 1e9));
         }
@@ -201,8 +201,8 @@ final class ModelLoader {
         }
     }
 
-    private static ApiException loadFailed(String name, String reason) {
-        return new ApiException(400, "invalid_request_error", "model_load_failed",
+    private static Problem loadFailed(String name, String reason) {
+        return Problem.badInput("model_load_failed",
                 "cannot load model '" + name + "': " + reason);
     }
 }

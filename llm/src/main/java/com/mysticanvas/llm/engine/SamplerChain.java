@@ -1,6 +1,6 @@
 package com.mysticanvas.llm.engine;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.llama.Llama;
 import com.mysticanvas.llm.llama.LlamaLog;
 import com.mysticanvas.llm.llama.LlamaStructs;
@@ -25,7 +25,7 @@ final class SamplerChain {
                     var grammar = LlamaLog.capturingErrors(() -> Llama.samplerGrammar(model.vocab(),
                             call.allocateFrom(p.grammar()), call.allocateFrom("root")));
                     if (MemorySegment.NULL.equals(grammar.value())) {
-                        throw ApiException.badRequest("the grammar does not parse: "
+                        throw Problem.badInput("the grammar does not parse: "
                                 + grammar.reason("llama.cpp rejected it"));
                     }
                     Llama.samplerChainAdd(chain, grammar.value());

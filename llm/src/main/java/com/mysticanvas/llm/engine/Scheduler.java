@@ -1,6 +1,6 @@
 package com.mysticanvas.llm.engine;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.llama.Llama;
 import com.mysticanvas.llm.llama.LlamaBatch;
 import java.lang.foreign.MemorySegment;
@@ -168,9 +168,9 @@ final class Scheduler {
 
     /** A failed decode: the requests in it fail, and their sequences are cleared (their state is unknown). */
     private void failBatch(int rc, int[] fedCount) {
-        ApiException error = rc == 1
-                ? ApiException.unavailable("context_full", "the context has no room for this batch; try again")
-                : new ApiException(500, "server_error", "decode_failed", "llama_decode failed with code " + rc);
+        Problem error = rc == 1
+                ? Problem.unavailable("context_full", "the context has no room for this batch; try again")
+                : Problem.internal("decode_failed", "llama_decode failed with code " + rc);
         for (Slot s : slots) {
             if (s.active != null && (s.active.outputIndex >= 0 || fedCount[s.seq] > 0)) {
                 s.active.handle.emit(new GenerationEvent.Failed(error));
@@ -231,7 +231,7 @@ final class Scheduler {
     }
 
     /** Fails everything in flight and waiting (the model is being unloaded). */
-    void failAll(ApiException error) {
+    void failAll(Problem error) {
         for (Slot s : slots) {
             if (s.active != null) {
                 s.active.handle.emit(new GenerationEvent.Failed(error));

@@ -1,7 +1,7 @@
 package com.mysticanvas.llm.grammar;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 
 /**
@@ -30,11 +30,11 @@ public final class JsonSchemaGrammar {
 
     /**
      * GBNF accepting exactly the JSON documents valid under {@code schema}; root rule {@code root}.
-     * An invalid or unsupported schema throws {@code ApiException} 400 saying which part.
+     * An invalid or unsupported schema throws a bad-input {@code Problem} saying which part.
      */
     public static String fromSchema(JsonNode schema) {
         if (schema == null || schema.isNull() || schema.isMissingNode()) {
-            throw ApiException.badRequest("JSON schema is missing");
+            throw Problem.badInput("JSON schema is missing");
         }
         return checked(SchemaConverter.convert(schema));
     }

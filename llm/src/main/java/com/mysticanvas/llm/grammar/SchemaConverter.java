@@ -3,7 +3,7 @@ package com.mysticanvas.llm.grammar;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 
 import java.net.URLDecoder;
@@ -110,7 +110,7 @@ final class SchemaConverter {
         }
         rules.putIfAbsent(name, body);
         if (rules.size() > MAX_RULES) {
-            throw ApiException.badRequest("JSON schema is too large to turn into a grammar (over " + MAX_RULES
+            throw Problem.badInput("JSON schema is too large to turn into a grammar (over " + MAX_RULES
                     + " rules)");
         }
         return name;
@@ -833,7 +833,7 @@ final class SchemaConverter {
         }
     }
 
-    private static ApiException bad(String where, String problem) {
-        return ApiException.badRequest("unsupported or invalid JSON schema: " + where + " " + problem);
+    private static Problem bad(String where, String problem) {
+        return Problem.badInput("unsupported or invalid JSON schema: " + where + " " + problem);
     }
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 
 import java.nio.charset.StandardCharsets;
@@ -19,7 +19,7 @@ import java.util.Map;
 
 /**
  * Builds a chat template's variables from an OpenAI chat-completions request, validating it (bad input is an
- * {@link ApiException} 400 naming the field) and adapting it to what the template can take, as llama.cpp does:
+ * {@link Problem} (bad input) naming the field) and adapting it to what the template can take, as llama.cpp does:
  * <ul>
  *   <li>content parts become one string (text parts joined by newlines); other part types are refused;</li>
  *   <li>{@code developer} becomes {@code system} (except for gpt-oss, whose template knows developer);</li>
@@ -50,7 +50,7 @@ public final class ChatTemplateInput {
     public static ObjectNode fromRequest(ChatTemplate template, JsonNode request, String bosToken, String eosToken,
                                          Clock clock) {
         if (!(request.get("messages") instanceof ArrayNode messages) || messages.isEmpty()) {
-            throw ApiException.badRequest("'messages' must be a non-empty array");
+            throw Problem.badInput("'messages' must be a non-empty array");
         }
         TemplateCapabilities caps = template.capabilities();
         String source = template.source();
@@ -89,7 +89,7 @@ public final class ChatTemplateInput {
         JsonNode kwargs = request.get("chat_template_kwargs");
         if (kwargs != null && !kwargs.isNull()) {
             if (!(kwargs instanceof ObjectNode extra)) {
-                throw ApiException.badRequest("'chat_template_kwargs' must be an object");
+                throw Problem.badInput("'chat_template_kwargs' must be an object");
             }
             extra.properties().forEach(e -> vars.set(e.getKey(), e.getValue()));
         }
@@ -99,12 +99,12 @@ public final class ChatTemplateInput {
     private static ObjectNode message(JsonNode node, String where, TemplateCapabilities caps, String source,
                                       Map<String, String> callNames) {
         if (!(node instanceof ObjectNode m)) {
-            throw ApiException.badRequest(where + " must be an object");
+            throw Problem.badInput(where + " must be an object");
         }
         // Roles beyond OpenAI's (system, developer, user, assistant, tool) pass through: some templates know more.
         String role = m.path("role").isTextual() ? m.get("role").asText() : "";
         if (role.isBlank()) {
-            throw ApiException.badRequest(where + ".role must be a non-empty string");
+            throw Problem.badInput(where + ".role must be a non-empty string");
         }
         if (role.equals("developer") && !source.contains("<|channel|>")) {
             role = "system";
@@ -115,10 +115,10 @@ public final class ChatTemplateInput {
         JsonNode content = m.get("content");
         if (content == null || content.isNull()) {
             if (!role.equals("assistant")) {
-                throw ApiException.badRequest(where + ".content is required for role '" + role + "'");
+                throw Problem.badInput(where + ".content is required for role '" + role + "'");
             }
             if (!hasCalls) {
-                throw ApiException.badRequest(where + " has neither content nor tool_calls");
+                throw Problem.badInput(where + " has neither content nor tool_calls");
             }
             out.put("content", "");
         } else {
@@ -129,7 +129,7 @@ public final class ChatTemplateInput {
         }
         if (hasCalls) {
             if (!role.equals("assistant")) {
-                throw ApiException.badRequest(where + ".tool_calls is only allowed on assistant messages");
+                throw Problem.badInput(where + ".tool_calls is only allowed on assistant messages");
             }
             out.set("tool_calls", toolCalls(toolCalls, where + ".tool_calls", caps.objectArguments(), callNames));
         }
@@ -156,14 +156,14 @@ public final class ChatTemplateInput {
             return content.asText();
         }
         if (!content.isArray()) {
-            throw ApiException.badRequest(where + " must be a string or an array of content parts");
+            throw Problem.badInput(where + " must be a string or an array of content parts");
         }
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < content.size(); i++) {
             JsonNode part = content.get(i);
             String type = part.path("type").asText("");
             if (!type.equals("text")) {
-                throw ApiException.badRequest(where + "[" + i + "] has type '" + type
+                throw Problem.badInput(where + "[" + i + "] has type '" + type
                         + "'; this model takes text parts only");
             }
             if (!text.isEmpty()) {
@@ -176,7 +176,7 @@ public final class ChatTemplateInput {
 
     private static String string(JsonNode value, String where) {
         if (value == null || !value.isTextual()) {
-            throw ApiException.badRequest(where + " must be a string");
+            throw Problem.badInput(where + " must be a string");
         }
         return value.asText();
     }
@@ -184,7 +184,7 @@ public final class ChatTemplateInput {
     private static ArrayNode toolCalls(JsonNode calls, String where, boolean objectArguments,
                                        Map<String, String> callNames) {
         if (!calls.isArray()) {
-            throw ApiException.badRequest(where + " must be an array");
+            throw Problem.badInput(where + " must be an array");
         }
         ArrayNode out = Json.MAPPER.createArrayNode();
         for (int i = 0; i < calls.size(); i++) {
@@ -192,7 +192,7 @@ public final class ChatTemplateInput {
             JsonNode call = calls.get(i);
             JsonNode function = call.get("function");
             if (!(function instanceof ObjectNode)) {
-                throw ApiException.badRequest(at + ".function must be an object");
+                throw Problem.badInput(at + ".function must be an object");
             }
             String name = string(function.get("name"), at + ".function.name");
             ObjectNode copy = out.addObject();
@@ -212,7 +212,7 @@ public final class ChatTemplateInput {
             } else if (args.isObject() && !objectArguments) {
                 args = Json.MAPPER.getNodeFactory().textNode(Json.write(args));
             } else if (!args.isTextual() && !args.isObject()) {
-                throw ApiException.badRequest(at + ".function.arguments must be a JSON object or its text");
+                throw Problem.badInput(at + ".function.arguments must be a JSON object or its text");
             }
             fn.set("arguments", args);
         }
@@ -223,27 +223,27 @@ public final class ChatTemplateInput {
         try {
             JsonNode parsed = Json.MAPPER.readTree(text);
             if (parsed == null || !parsed.isObject()) {
-                throw ApiException.badRequest(where + " must be a JSON object");
+                throw Problem.badInput(where + " must be a JSON object");
             }
             return parsed;
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest(where + " is not valid JSON: " + e.getOriginalMessage());
+            throw Problem.badInput(where + " is not valid JSON: " + e.getOriginalMessage());
         }
     }
 
     private static ArrayNode tools(JsonNode tools) {
         if (!tools.isArray()) {
-            throw ApiException.badRequest("'tools' must be an array");
+            throw Problem.badInput("'tools' must be an array");
         }
         ArrayNode out = Json.MAPPER.createArrayNode();
         for (int i = 0; i < tools.size(); i++) {
             String at = "tools[" + i + "]";
             JsonNode tool = tools.get(i);
             if (!"function".equals(tool.path("type").asText(null))) {
-                throw ApiException.badRequest(at + ".type must be \"function\"");
+                throw Problem.badInput(at + ".type must be \"function\"");
             }
             if (!(tool.get("function") instanceof ObjectNode function)) {
-                throw ApiException.badRequest(at + ".function must be an object");
+                throw Problem.badInput(at + ".function must be an object");
             }
             ObjectNode fn = Json.object().put("name", string(function.get("name"), at + ".function.name"));
             if (function.hasNonNull("description")) {
@@ -251,7 +251,7 @@ public final class ChatTemplateInput {
             }
             JsonNode params = function.get("parameters");
             if (params != null && !params.isNull() && !params.isObject()) {
-                throw ApiException.badRequest(at + ".function.parameters must be a JSON schema object");
+                throw Problem.badInput(at + ".function.parameters must be a JSON schema object");
             }
             if (params == null || params.isNull() || params.isEmpty()) {
                 ObjectNode empty = Json.object().put("type", "object");

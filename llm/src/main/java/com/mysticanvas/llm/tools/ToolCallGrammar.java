@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.llm.grammar.JsonSchemaGrammar;
 import java.util.Map;
@@ -43,7 +43,7 @@ public final class ToolCallGrammar {
             call.putArray("required").add("name").add(argumentsKey(format));
         }
         if (alternatives.isEmpty()) {
-            throw ApiException.badRequest("tool_choice names the function '" + only + "', which is not among 'tools'");
+            throw Problem.badInput("tool_choice names the function '" + only + "', which is not among 'tools'");
         }
         ObjectNode schema = Json.object();
         schema.set("oneOf", alternatives);
@@ -51,7 +51,7 @@ public final class ToolCallGrammar {
         return switch (format) {
             case HERMES -> JsonSchemaGrammar.fromSchema(schema, HermesSyntax.OPEN + "\n", "\n" + HermesSyntax.CLOSE);
             case LLAMA3_JSON -> JsonSchemaGrammar.fromSchema(schema);
-            default -> throw ApiException.badRequest("tool_choice '" + (only.isEmpty() ? "required" : only) + "' can be"
+            default -> throw Problem.badInput("tool_choice '" + (only.isEmpty() ? "required" : only) + "' can be"
                     + " enforced for models that write Hermes/Qwen or Llama 3 tool calls; this model's template uses "
                     + format.name().toLowerCase() + ": use tool_choice 'auto'");
         };
@@ -66,13 +66,13 @@ public final class ToolCallGrammar {
             return switch (toolChoice.asText()) {
                 case "auto", "none" -> null;
                 case "required" -> "";
-                default -> throw ApiException.badRequest("tool_choice must be 'auto', 'none', 'required' or "
+                default -> throw Problem.badInput("tool_choice must be 'auto', 'none', 'required' or "
                         + "{\"type\": \"function\", \"function\": {\"name\": ...}}, got '" + toolChoice.asText() + "'");
             };
         }
         JsonNode name = toolChoice.path("function").path("name");
         if (!toolChoice.path("type").asText().equals("function") || !name.isTextual()) {
-            throw ApiException.badRequest("tool_choice must be 'auto', 'none', 'required' or "
+            throw Problem.badInput("tool_choice must be 'auto', 'none', 'required' or "
                     + "{\"type\": \"function\", \"function\": {\"name\": ...}}");
         }
         return name.asText();

@@ -1,7 +1,7 @@
 package com.mysticanvas.llm.api;
 
-import com.mysticanvas.core.Handshake;
-import com.mysticanvas.core.WorkerConfig;
+import com.mysticanvas.core.worker.Handshake;
+import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.llm.LlmWorker;
 import java.nio.file.Path;
 

@@ -1,7 +1,7 @@
 package com.mysticanvas.llm.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.Handshake;
+import com.mysticanvas.core.worker.Handshake;
 import com.mysticanvas.core.Json;
 import java.io.BufferedReader;
 import java.io.IOException;

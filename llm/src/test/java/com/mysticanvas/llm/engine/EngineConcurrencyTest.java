@@ -3,7 +3,7 @@ package com.mysticanvas.llm.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.synth.LlmSynthModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,8 +73,8 @@ class EngineConcurrencyTest {
         Generation first = engine.submit(LlamaEngineTest.text("one"), LlamaEngineTest.greedy(200, List.of()));
         Generation second = engine.submit(LlamaEngineTest.text("two"), LlamaEngineTest.greedy(5, List.of()));
         assertThatThrownBy(() -> engine.submit(LlamaEngineTest.text("three"), LlamaEngineTest.greedy(5, List.of())))
-                .isInstanceOf(ApiException.class)
-                .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(503))
+                .isInstanceOf(Problem.class)
+                .satisfies(e -> assertThat(((Problem) e).kind()).isEqualTo(Problem.Kind.UNAVAILABLE))
                 .hasMessageContaining("slots are busy");
         assertThat(engine.status().queued()).isEqualTo(2);
         engine.holdSteps(false);
@@ -125,10 +125,10 @@ class EngineConcurrencyTest {
         engine.holdSteps(true); // it may not finish before the unload, however slow this thread is
         Generation waiting = engine.submit(LlamaEngineTest.text("two"), LlamaEngineTest.greedy(5, List.of()));
         engine.unload();
-        assertThat(Collected.drain(running).failure().error().status()).isEqualTo(503);
+        assertThat(Collected.drain(running).failure().error().kind()).isEqualTo(Problem.Kind.UNAVAILABLE);
         assertThat(Collected.drain(waiting).failure().error().getMessage()).contains("unloaded");
         assertThat(engine.status().model()).isNull();
         assertThatThrownBy(() -> engine.submit(LlamaEngineTest.text("x"), LlamaEngineTest.greedy(1, List.of())))
-                .isInstanceOf(ApiException.class).hasMessageContaining("no model loaded");
+                .isInstanceOf(Problem.class).hasMessageContaining("no model loaded");
     }
 }

@@ -3,7 +3,7 @@ package com.mysticanvas.llm.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.gguf.GgufWriter;
 import com.mysticanvas.llm.synth.LlmSynthModels;
 import java.nio.file.Files;
@@ -60,7 +60,7 @@ class EngineLifecycleTest {
 
         assertLoadFails(truncated, "truncated.gguf", "(truncated?)");
         assertThatThrownBy(() -> engine.load(giant, "giant.gguf", LoadOptions.defaults()))
-                .isInstanceOf(ApiException.class).hasMessageContaining("GB of KV cache").hasMessageContaining("giant.gguf");
+                .isInstanceOf(Problem.class).hasMessageContaining("GB of KV cache").hasMessageContaining("giant.gguf");
         assertLoadFails(garbage, "garbage.gguf", "not a GGUF file");
         assertLoadFails(noTensors, "no-tensors.gguf", "tensor"); // llama.cpp's own reason, from its log
         assertLoadFails(hugeLayers, "huge-layers.gguf", "block_count"); // would be a GGML_ASSERT abort
@@ -74,8 +74,8 @@ class EngineLifecycleTest {
 
     private static void assertLoadFails(Path file, String name, String reason) {
         assertThatThrownBy(() -> engine.load(file, name, small()))
-                .isInstanceOf(ApiException.class)
-                .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(400))
+                .isInstanceOf(Problem.class)
+                .satisfies(e -> assertThat(((Problem) e).kind()).isEqualTo(Problem.Kind.BAD_INPUT))
                 .hasMessageContaining(name).hasMessageContaining(reason);
         assertThat(engine.status().model()).isNull();
     }

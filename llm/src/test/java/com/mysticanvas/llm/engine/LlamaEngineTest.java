@@ -3,7 +3,7 @@ package com.mysticanvas.llm.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.synth.LlmSynthModels;
 import java.nio.file.Path;
 import java.util.List;
@@ -92,22 +92,22 @@ class LlamaEngineTest {
     void promptLongerThanTheSlotContextIsA400WithBothNumbers() {
         String longText = "word ".repeat(3000);
         assertThatThrownBy(() -> engine.submit(text(longText), greedy(4, List.of())))
-                .isInstanceOf(ApiException.class)
-                .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(400))
+                .isInstanceOf(Problem.class)
+                .satisfies(e -> assertThat(((Problem) e).kind()).isEqualTo(Problem.Kind.BAD_INPUT))
                 .hasMessageContaining("1024").hasMessageContaining("tokens");
     }
 
     @Test
     void tokenIdsOutsideTheVocabularyAreRefusedInJava() {
         assertThatThrownBy(() -> engine.submit(m -> new int[] {1, 99999}, greedy(4, List.of())))
-                .isInstanceOf(ApiException.class).hasMessageContaining("99999");
+                .isInstanceOf(Problem.class).hasMessageContaining("99999");
     }
 
     @Test
     void badGrammarIsA400() {
         SamplingParams p = SamplingParams.DEFAULTS.withGrammar("root ::= (");
         assertThatThrownBy(() -> engine.submit(text("x"), new GenerationRequest(p, 4, List.of())))
-                .isInstanceOf(ApiException.class).hasMessageContaining("grammar");
+                .isInstanceOf(Problem.class).hasMessageContaining("grammar");
     }
 
     @Test
@@ -122,7 +122,7 @@ class LlamaEngineTest {
     @Test
     void embeddingsNeedAPoolingModel() {
         assertThatThrownBy(() -> engine.withModel(m -> m.embed(m.tokenize("hi", false, false))))
-                .isInstanceOf(ApiException.class).hasMessageContaining("pooling");
+                .isInstanceOf(Problem.class).hasMessageContaining("pooling");
     }
 
     @Test

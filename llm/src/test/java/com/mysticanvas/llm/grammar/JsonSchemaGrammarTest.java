@@ -3,7 +3,7 @@ package com.mysticanvas.llm.grammar;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.networknt.schema.InputFormat;
 import com.networknt.schema.Schema;
@@ -128,13 +128,13 @@ class JsonSchemaGrammarTest {
         expect400("{\"type\": \"object\", \"properties\": {\"a\": {}}, \"required\": [\"b\"]}", "'b'");
         expect400("{\"allOf\": [{\"type\": \"string\"}, {\"type\": \"integer\"}]}", "conflicts");
         expect400("{\"type\": \"string\", \"minLength\": 5000}", "more than 2000");
-        assertThatThrownBy(() -> JsonSchemaGrammar.fromSchema(null)).isInstanceOf(ApiException.class);
+        assertThatThrownBy(() -> JsonSchemaGrammar.fromSchema(null)).isInstanceOf(Problem.class);
     }
 
     private static void expect400(String schema, String... fragments) {
         assertThatThrownBy(() -> JsonSchemaGrammar.fromSchema(Json.parse(schema)))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(400);
+                .isInstanceOfSatisfying(Problem.class, e -> {
+                    assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT);
                     for (String f : fragments) {
                         assertThat(e.getMessage()).contains(f);
                     }
@@ -149,13 +149,13 @@ class JsonSchemaGrammarTest {
         }
         deep.append("{\"type\": \"integer\"}").append("}".repeat(200));
         assertThatThrownBy(() -> JsonSchemaGrammar.fromSchema(Json.parse(deep.toString())))
-                .isInstanceOf(ApiException.class).hasMessageContaining("deeper");
+                .isInstanceOf(Problem.class).hasMessageContaining("deeper");
         ObjectNode wide = Json.object().put("type", "object");
         ObjectNode props = wide.putObject("properties");
         for (int i = 0; i < 3000; i++) {
             props.putObject("p" + i).put("type", "string");
         }
         assertThatThrownBy(() -> JsonSchemaGrammar.fromSchema(wide))
-                .isInstanceOf(ApiException.class).hasMessageContaining("too large");
+                .isInstanceOf(Problem.class).hasMessageContaining("too large");
     }
 }

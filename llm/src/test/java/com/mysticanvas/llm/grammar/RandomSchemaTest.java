@@ -2,7 +2,7 @@ package com.mysticanvas.llm.grammar;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.networknt.schema.InputFormat;
 import com.networknt.schema.Schema;
@@ -37,8 +37,8 @@ class RandomSchemaTest {
             String grammarText;
             try {
                 grammarText = JsonSchemaGrammar.fromSchema(root);
-            } catch (ApiException refused) {
-                assertThat(refused.status()).isEqualTo(400);
+            } catch (Problem refused) {
+                assertThat(refused.kind()).isEqualTo(Problem.Kind.BAD_INPUT);
                 continue;
             }
             converted++;

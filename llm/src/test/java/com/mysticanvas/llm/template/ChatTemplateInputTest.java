@@ -2,7 +2,7 @@ package com.mysticanvas.llm.template;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import org.junit.jupiter.api.Test;
 
@@ -22,11 +22,11 @@ class ChatTemplateInputTest {
         return t.render(ChatTemplateInput.fromRequest(t, Json.parse(requestJson), "<s>", "</s>"));
     }
 
-    static ApiException badRequest(ChatTemplate t, String requestJson) {
+    static Problem badRequest(ChatTemplate t, String requestJson) {
         try {
             ChatTemplateInput.fromRequest(t, Json.parse(requestJson), "", "");
-        } catch (ApiException e) {
-            assertThat(e.status()).isEqualTo(400);
+        } catch (Problem e) {
+            assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT);
             return e;
         }
         throw new AssertionError("expected a 400 for " + requestJson);

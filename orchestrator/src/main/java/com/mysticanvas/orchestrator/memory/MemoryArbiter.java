@@ -2,9 +2,9 @@ package com.mysticanvas.orchestrator.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.WorkerClient;
 import com.mysticanvas.orchestrator.WorkerStatus;
 import java.io.IOException;
@@ -185,12 +185,12 @@ public final class MemoryArbiter {
         }
     }
 
-    private ApiException refuse(String what, long need, long available) {
+    private Problem refuse(String what, long need, long available) {
         String hint = switch (policy) {
             case KEEP_BOTH -> "unload the other model, close other programs, or start with --memory-policy auto";
             default -> "close other programs, use a smaller size, or raise --memory-budget-mb";
         };
-        return new ApiException(507, "insufficient_memory", "insufficient_memory", String.format(Locale.ROOT,
+        return new Problem(Problem.Kind.INSUFFICIENT_MEMORY, "insufficient_memory", String.format(Locale.ROOT,
                 "not enough memory for %s: it needs about %s and %s is available (memory policy %s); %s",
                 what, gb(need), gb(Math.max(0, available)), policy.id(), hint));
     }

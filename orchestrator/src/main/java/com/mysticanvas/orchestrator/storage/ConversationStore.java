@@ -1,7 +1,7 @@
 package com.mysticanvas.orchestrator.storage;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -52,7 +52,7 @@ public final class ConversationStore {
     }
 
     public Conversation get(String id) {
-        return find(id).orElseThrow(() -> ApiException.notFound("no conversation " + id));
+        return find(id).orElseThrow(() -> Problem.notFound("no conversation " + id));
     }
 
     /** Changes the fields given (null leaves a field as it is). */
@@ -92,7 +92,7 @@ public final class ConversationStore {
     public Message message(String conversationId, String messageId) {
         return db.query("SELECT * FROM messages WHERE id = ? AND conversation_id = ?", ConversationStore::message,
                 messageId, conversationId).stream().findFirst()
-                .orElseThrow(() -> ApiException.notFound("no message " + messageId + " in conversation " + conversationId));
+                .orElseThrow(() -> Problem.notFound("no message " + messageId + " in conversation " + conversationId));
     }
 
     public Message append(String conversationId, String role, String content, String status) {
@@ -103,12 +103,12 @@ public final class ConversationStore {
     public Message append(String conversationId, String role, String content, String status, String imageId) {
         get(conversationId);
         if (!ROLES.contains(role)) {
-            throw ApiException.badRequest("role must be one of " + ROLES + ", not '" + role + "'");
+            throw Problem.badInput("role must be one of " + ROLES + ", not '" + role + "'");
         }
         String id = UUID.randomUUID().toString();
         db.transaction(c -> {
             if (imageId != null && Database.query(c, "SELECT 1 FROM images WHERE id = ?", rs -> 1, imageId).isEmpty()) {
-                throw ApiException.notFound("no image " + imageId + " in the gallery");
+                throw Problem.notFound("no image " + imageId + " in the gallery");
             }
             int seq = Database.query(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?",
                     rs -> rs.getInt(1), conversationId).getFirst();
@@ -166,14 +166,14 @@ public final class ConversationStore {
 
     private static String checkTitle(String title) {
         if (title.length() > MAX_TITLE) {
-            throw ApiException.badRequest("title is " + title.length() + " characters; at most " + MAX_TITLE);
+            throw Problem.badInput("title is " + title.length() + " characters; at most " + MAX_TITLE);
         }
         return title.strip();
     }
 
     private static String checkContent(String content) {
         if (content.length() > MAX_CONTENT) {
-            throw ApiException.tooLarge("text is " + content.length() + " characters; at most " + MAX_CONTENT);
+            throw Problem.tooLarge("text is " + content.length() + " characters; at most " + MAX_CONTENT);
         }
         return content;
     }
@@ -183,7 +183,7 @@ public final class ConversationStore {
             return "{}";
         }
         if (!settings.isObject()) {
-            throw ApiException.badRequest("settings must be a JSON object");
+            throw Problem.badInput("settings must be a JSON object");
         }
         return Json.write(settings);
     }

@@ -1,7 +1,7 @@
 package com.mysticanvas.orchestrator.storage;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,7 +48,7 @@ public final class GalleryStore {
                 Files.move(tmp, target);
             }
         } catch (IOException e) {
-            throw new ApiException(507, "server_error", "storage_error",
+            throw new Problem(Problem.Kind.STORAGE_FAILED, "storage_error",
                     "could not save the image under " + imagesDir + ": " + e.getMessage());
         }
         try {
@@ -77,7 +77,7 @@ public final class GalleryStore {
     }
 
     public GalleryImage get(String id) {
-        return find(id).orElseThrow(() -> ApiException.notFound("no image " + id + " in the gallery"));
+        return find(id).orElseThrow(() -> Problem.notFound("no image " + id + " in the gallery"));
     }
 
     /** The PNG file of an image; ids are looked up, never used as paths. */

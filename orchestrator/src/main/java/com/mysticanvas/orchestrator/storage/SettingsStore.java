@@ -2,7 +2,7 @@ package com.mysticanvas.orchestrator.storage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import java.util.regex.Pattern;
 
@@ -26,14 +26,14 @@ public final class SettingsStore {
     /** Stores every key of {@code changes} in one transaction; a JSON null removes the key. */
     public ObjectNode merge(JsonNode changes) {
         if (changes == null || !changes.isObject()) {
-            throw ApiException.badRequest("settings must be a JSON object of key: value");
+            throw Problem.badInput("settings must be a JSON object of key: value");
         }
         changes.properties().forEach(e -> {
             if (!KEY.matcher(e.getKey()).matches()) {
-                throw ApiException.badRequest("bad settings key '" + e.getKey() + "': letters, digits, _ . - (max 64)");
+                throw Problem.badInput("bad settings key '" + e.getKey() + "': letters, digits, _ . - (max 64)");
             }
             if (Json.write(e.getValue()).length() > MAX_VALUE) {
-                throw ApiException.tooLarge("setting '" + e.getKey() + "' is larger than " + MAX_VALUE + " bytes");
+                throw Problem.tooLarge("setting '" + e.getKey() + "' is larger than " + MAX_VALUE + " bytes");
             }
         });
         db.transaction(c -> {

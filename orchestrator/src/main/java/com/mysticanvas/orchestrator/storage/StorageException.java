@@ -1,13 +1,12 @@
 package com.mysticanvas.orchestrator.storage;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import java.sql.SQLException;
 
 /** A database failure. A full disk or a read-only data folder is reported in words the user can act on. */
-public final class StorageException extends ApiException {
+public final class StorageException extends Problem {
     public StorageException(SQLException cause) {
-        super(507, "server_error", "storage_error", describe(cause));
-        initCause(cause);
+        super(Kind.STORAGE_FAILED, "storage_error", describe(cause), cause);
     }
 
     private static String describe(SQLException e) {

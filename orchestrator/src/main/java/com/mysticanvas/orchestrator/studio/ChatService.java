@@ -3,10 +3,10 @@ package com.mysticanvas.orchestrator.studio;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.SseWriter;
-import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.core.http.SseWriter;
+import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.WorkerClient;
 import com.mysticanvas.orchestrator.storage.Conversation;
 import com.mysticanvas.orchestrator.storage.ConversationStore;
@@ -45,7 +45,7 @@ public final class ChatService {
         JsonNode content = body.get("content");
         if (content != null && !content.isNull()) {
             if (!content.isTextual() || content.asText().isBlank()) {
-                throw ApiException.badRequest("content must be non-empty text");
+                throw Problem.badInput("content must be non-empty text");
             }
         }
         ObjectNode request = request(conversation, body.path("settings"), content == null ? null : content.asText());
@@ -87,7 +87,7 @@ public final class ChatService {
             }
         } catch (IOException e) {
             g.error = "the language model worker failed mid-reply: " + e.getMessage();
-        } catch (ApiException e) {
+        } catch (Problem e) {
             g.error = "the language model sent something unreadable: " + e.getMessage();
         } finally {
             if (clientGone && g.error == null) {
@@ -111,7 +111,7 @@ public final class ChatService {
         while (true) {
             try {
                 return workers.openStream(WorkerKind.LLM, "/v1/chat/completions", request);
-            } catch (ApiException e) {
+            } catch (Problem e) {
                 if (!"context_length_exceeded".equals(e.code()) || messages.size() - first <= 1) {
                     throw e;
                 }
@@ -147,7 +147,7 @@ public final class ChatService {
             messages.addObject().put("role", "user").put("content", newUserText);
         }
         if (messages.isEmpty() || !messages.get(messages.size() - 1).path("role").asText().equals("user")) {
-            throw ApiException.badRequest("nothing to reply to: the conversation does not end with a user message; send content");
+            throw Problem.badInput("nothing to reply to: the conversation does not end with a user message; send content");
         }
         return req;
     }

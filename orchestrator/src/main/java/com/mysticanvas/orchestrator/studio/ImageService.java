@@ -2,10 +2,10 @@ package com.mysticanvas.orchestrator.studio;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.SseWriter;
-import com.mysticanvas.core.WorkerKind;
+import com.mysticanvas.core.http.SseWriter;
+import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.WorkerClient;
 import com.mysticanvas.orchestrator.memory.MemoryArbiter;
 import com.mysticanvas.orchestrator.storage.GalleryImage;
@@ -180,7 +180,7 @@ public final class ImageService {
         String currentVae = health.path("vae").isTextual() ? health.get("vae").asText() : null;
         String wantedVae = vae == null || vae.isNull() || vae.asText().isBlank() ? null : vae.asText();
         if (wantedCheckpoint == null) {
-            throw ApiException.badRequest("no checkpoint is loaded; choose one");
+            throw Problem.badInput("no checkpoint is loaded; choose one");
         }
         if (!wantedCheckpoint.equals(current) || !Objects.equals(wantedVae, currentVae)) {
             ObjectNode load = Json.object().put("checkpoint", wantedCheckpoint);

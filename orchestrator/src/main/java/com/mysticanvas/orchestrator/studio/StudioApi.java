@@ -1,7 +1,7 @@
 package com.mysticanvas.orchestrator.studio;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.orchestrator.storage.ConversationStore;
 import com.mysticanvas.orchestrator.storage.GalleryImage;
@@ -81,7 +81,7 @@ public final class StudioApi {
             GalleryImage image = gallery.get(ctx.pathParam("id"));
             var file = gallery.file(image);
             if (!Files.isRegularFile(file)) {
-                throw ApiException.notFound("the file of image " + image.id() + " is missing from the data folder");
+                throw Problem.notFound("the file of image " + image.id() + " is missing from the data folder");
             }
             ctx.contentType("image/png").header("Cache-Control", "private, max-age=31536000, immutable");
             try (InputStream in = Files.newInputStream(file)) {
@@ -105,7 +105,7 @@ public final class StudioApi {
             return null;
         }
         if (!v.isTextual()) {
-            throw ApiException.badRequest(field + " must be a string");
+            throw Problem.badInput(field + " must be a string");
         }
         return v.asText();
     }
@@ -113,7 +113,7 @@ public final class StudioApi {
     private static String required(JsonNode body, String field) {
         String v = text(body, field);
         if (v == null) {
-            throw ApiException.badRequest(field + " is required");
+            throw Problem.badInput(field + " is required");
         }
         return v;
     }

@@ -3,7 +3,7 @@ package com.mysticanvas.orchestrator.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import java.nio.file.Path;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
@@ -32,8 +32,8 @@ class StorageFaultsTest {
                 for (int i = 0; i < 20; i++) {
                     store.append(c.id(), "assistant", big, Message.COMPLETE);
                 }
-            }).isInstanceOfSatisfying(ApiException.class, e -> {
-                assertThat(e.status()).isEqualTo(507);
+            }).isInstanceOfSatisfying(Problem.class, e -> {
+                assertThat(e.kind()).isEqualTo(Problem.Kind.STORAGE_FAILED);
                 assertThat(e.getMessage()).contains("disk is full").contains("nothing was saved");
             });
             assertThat(store.messages(c.id())).extracting(Message::id).startsWith(first.id());
@@ -53,8 +53,8 @@ class StorageFaultsTest {
                 }
                 return null;
             });
-            assertThatThrownBy(() -> store.create("new", "", null)).isInstanceOfSatisfying(ApiException.class, e -> {
-                assertThat(e.status()).isEqualTo(507);
+            assertThatThrownBy(() -> store.create("new", "", null)).isInstanceOfSatisfying(Problem.class, e -> {
+                assertThat(e.kind()).isEqualTo(Problem.Kind.STORAGE_FAILED);
                 assertThat(e.getMessage()).contains("read-only");
             });
             assertThat(store.list(null)).extracting(Conversation::title).containsExactly("kept");

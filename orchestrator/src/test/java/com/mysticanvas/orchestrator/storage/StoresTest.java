@@ -3,7 +3,7 @@ package com.mysticanvas.orchestrator.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,13 +79,13 @@ class StoresTest {
             ConversationStore store = new ConversationStore(db);
             Conversation c = store.create("t", "", null);
             assertThatThrownBy(() -> store.append(c.id(), "wizard", "x", Message.COMPLETE))
-                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
+                    .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT));
             assertThatThrownBy(() -> store.create("x".repeat(201), "", null))
-                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
+                    .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT));
             assertThatThrownBy(() -> store.get("nope"))
-                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+                    .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.NOT_FOUND));
             assertThatThrownBy(() -> store.update(c.id(), null, null, Json.parse("[1]")))
-                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
+                    .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT));
         }
     }
 
@@ -128,7 +128,7 @@ class StoresTest {
             Message shown = conversations.append(chat.id(), "assistant", "Imagined an image", Message.COMPLETE, image.id());
             assertThat(conversations.message(chat.id(), shown.id()).imageId()).isEqualTo(image.id());
             assertThatThrownBy(() -> conversations.append(chat.id(), "assistant", "x", Message.COMPLETE, "no-such-image"))
-                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+                    .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.NOT_FOUND));
             assertThat(conversations.messages(chat.id())).hasSize(1);
 
             gallery.delete(image.id()); // the message stays, without its picture
@@ -144,7 +144,7 @@ class StoresTest {
             assertThat(settings.merge(Json.parseObject("{\"theme\":null,\"llmThreads\":1}")).toString())
                     .isEqualTo("{\"chat.defaults\":{\"temperature\":0.7},\"llmThreads\":1}");
             assertThatThrownBy(() -> settings.merge(Json.parseObject("{\"../x\":1}")))
-                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
+                    .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT));
         }
     }
 }

@@ -8,7 +8,7 @@ import static com.mysticanvas.core.JsonFields.text;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.sd.ModelFiles;
 import com.mysticanvas.sd.SdEngine;
@@ -114,7 +114,7 @@ public final class A1111Api {
         }
         JsonNode inits = body.path("init_images");
         if (!inits.isArray() || inits.isEmpty() || !inits.get(0).isTextual()) {
-            throw ApiException.badRequest("img2img needs init_images: a list with one base64 image");
+            throw Problem.badInput("img2img needs init_images: a list with one base64 image");
         }
         RgbImage init = ClientImages.image(inits.get(0).asText());
         String maskData = text(body, "mask", null);
@@ -253,7 +253,7 @@ public final class A1111Api {
         }
         String wanted = checkpoint == null ? engine.model() : resolveTitle(checkpoint);
         if (wanted == null) {
-            throw ApiException.badRequest("set sd_model_checkpoint before sd_vae: no checkpoint is loaded");
+            throw Problem.badInput("set sd_model_checkpoint before sd_vae: no checkpoint is loaded");
         }
         if (!wanted.equals(engine.model()) || !Objects.equals(vae, engine.vae())) {
             engine.load(wanted, vae == null && checkpoint != null ? null : vae != null ? vae : engine.vae());
@@ -269,7 +269,7 @@ public final class A1111Api {
                 return file;
             }
         }
-        throw ApiException.badRequest("no checkpoint named '" + title + "' in models/sd/checkpoints");
+        throw Problem.badInput("no checkpoint named '" + title + "' in models/sd/checkpoints");
     }
 
     private static String stem(String file) {

@@ -1,7 +1,7 @@
 package com.mysticanvas.sd.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
@@ -148,7 +148,7 @@ public final class ImageJob implements ProgressListener {
         notifyListeners();
     }
 
-    void failed(ApiException error, boolean cancelled) {
+    void failed(RuntimeException error, boolean cancelled) {
         state = cancelled ? State.CANCELLED : State.FAILED;
         result.completeExceptionally(error);
         notifyListeners();

@@ -2,7 +2,7 @@ package com.mysticanvas.sd.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.SseWriter;
+import com.mysticanvas.core.http.SseWriter;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package com.mysticanvas.sd.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.SdEngine;
 import com.mysticanvas.sd.pipeline.GenerationCancelledException;
@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.function.Consumer;
@@ -47,12 +48,12 @@ public final class ImageJobs implements AutoCloseable {
     public ImageJob submit(GenerationRequest request) {
         request.validate(limits);
         if (engine.model() == null && engine.loading() == null) {
-            throw ApiException.noModelLoaded("load a checkpoint first (POST /v1/models/load or /sdapi/v1/options)");
+            throw Problem.noModelLoaded("load a checkpoint first (POST /v1/models/load or /sdapi/v1/options)");
         }
         ImageJob job = new ImageJob(request);
         synchronized (this) {
             if (waiting.size() >= limits.imageQueue()) {
-                throw ApiException.tooManyRequests(limits.imageQueue() + " image jobs are already waiting; try again when one is done");
+                throw Problem.busy(limits.imageQueue() + " image jobs are already waiting; try again when one is done");
             }
             recent.put(job.id(), job);
             job.addListener(j -> notifyObservers(describe(j)));
@@ -139,22 +140,22 @@ public final class ImageJobs implements AutoCloseable {
             }
             current = job;
             List<GeneratedImage> images = null;
-            ApiException error = null;
+            RuntimeException error = null;
             try {
                 job.started();
                 images = engine.generate(job.request(), job);
-            } catch (ApiException e) {
+            } catch (Problem | CancellationException e) {
                 error = e;
             } catch (RuntimeException | Error e) {
                 // Anything, even an Error, fails this job only: the dispatcher must live on for the next ones.
-                error = new ApiException(500, "server_error", "generation_failed",
+                error = Problem.internal("generation_failed",
                         "generation failed: " + e.getClass().getSimpleName() + ": " + e.getMessage());
             }
             current = null; // idle before anyone hears the outcome
             if (images != null) {
                 job.finished(images);
             } else {
-                job.failed(error, error instanceof GenerationCancelledException);
+                job.failed(error, error instanceof CancellationException);
             }
         }
     }

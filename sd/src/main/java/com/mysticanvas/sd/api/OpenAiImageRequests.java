@@ -7,7 +7,7 @@ import static com.mysticanvas.core.JsonFields.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.sd.image.ImageTensors;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import com.mysticanvas.sd.pipeline.RgbImage;
@@ -34,11 +34,11 @@ public final class OpenAiImageRequests {
     public static GenerationRequest generation(ObjectNode body) {
         String prompt = text(body, "prompt", null);
         if (prompt == null) {
-            throw ApiException.badRequest("'prompt' is required");
+            throw Problem.badInput("'prompt' is required");
         }
         String format = text(body, "response_format", "b64_json");
         if (!format.equals("b64_json")) {
-            throw ApiException.badRequest("response_format '" + format + "' is not supported; use b64_json");
+            throw Problem.badInput("response_format '" + format + "' is not supported; use b64_json");
         }
         int width = 512;
         int height = 512;
@@ -46,7 +46,7 @@ public final class OpenAiImageRequests {
         if (size != null && !size.equals("auto")) {
             Matcher m = SIZE.matcher(size);
             if (!m.matches()) {
-                throw ApiException.badRequest("size must look like 512x512, got '" + size + "'");
+                throw Problem.badInput("size must look like 512x512, got '" + size + "'");
             }
             width = Integer.parseInt(m.group(1));
             height = Integer.parseInt(m.group(2));
@@ -54,7 +54,7 @@ public final class OpenAiImageRequests {
         List<GenerationRequest.LoraWeight> loras = new ArrayList<>();
         JsonNode requested = body.path("loras");
         if (!requested.isMissingNode() && !requested.isNull() && !requested.isArray()) {
-            throw ApiException.badRequest("'loras' must be a list of {name, weight}");
+            throw Problem.badInput("'loras' must be a list of {name, weight}");
         }
         for (JsonNode l : requested) {
             loras.add(new GenerationRequest.LoraWeight(text(l, "name", null), (float) number(l, "weight", 1.0)));
@@ -71,7 +71,7 @@ public final class OpenAiImageRequests {
     public static GenerationRequest edit(ObjectNode body) {
         String image = text(body, "image", null);
         if (image == null) {
-            throw ApiException.badRequest("'image' is required (base64 PNG/JPEG, or a multipart file)");
+            throw Problem.badInput("'image' is required (base64 PNG/JPEG, or a multipart file)");
         }
         String mask = text(body, "mask", null);
         RgbImage init = ClientImages.image(image);

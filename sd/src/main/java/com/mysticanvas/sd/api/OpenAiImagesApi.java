@@ -3,10 +3,11 @@ package com.mysticanvas.sd.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.JsonFields;
-import com.mysticanvas.core.SseWriter;
+import com.mysticanvas.core.http.HttpProblems;
+import com.mysticanvas.core.http.SseWriter;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import io.javalin.config.RoutesConfig;
@@ -17,6 +18,7 @@ import java.io.InputStream;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
@@ -47,7 +49,7 @@ public final class OpenAiImagesApi {
         r.post("/v1/images/interrupt", ctx -> {
             String id = ctx.body().isBlank() ? null : JsonFields.text(Json.parseObject(ctx.body()), "job", null);
             ImageJob job = id == null ? jobs.current().orElse(null)
-                    : jobs.find(id).orElseThrow(() -> ApiException.notFound("no image job " + id));
+                    : jobs.find(id).orElseThrow(() -> Problem.notFound("no image job " + id));
             boolean stopped = job != null && jobs.cancel(job);
             ctx.json(Json.object().put("interrupted", stopped).put("job", job == null ? null : job.id()));
         });
@@ -78,8 +80,10 @@ public final class OpenAiImagesApi {
                 } else if (update != ImageJob.State.QUEUED && update != ImageJob.State.RUNNING) {
                     try {
                         sse.send("result", Json.write(result(job, await(job))));
-                    } catch (ApiException e) {
-                        sse.send("error", Json.write(e.toJson()));
+                    } catch (Problem e) {
+                        sse.send("error", Json.write(HttpProblems.body(e)));
+                    } catch (CancellationException e) {
+                        sse.send("error", Json.write(HttpProblems.body(HttpProblems.cancelled(e))));
                     }
                     return;
                 }
@@ -98,11 +102,11 @@ public final class OpenAiImagesApi {
         try {
             return job.result().get();
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof ApiException api ? api
-                    : new ApiException(500, "server_error", "generation_failed", String.valueOf(e.getCause()));
+            throw e.getCause() instanceof RuntimeException known && (known instanceof Problem || known instanceof CancellationException)
+                    ? known : Problem.internal("generation_failed", String.valueOf(e.getCause()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted", "interrupted while waiting for the image");
+            throw Problem.unavailable("interrupted", "interrupted while waiting for the image");
         }
     }
 

@@ -1,6 +1,6 @@
 package com.mysticanvas.sd.image;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -39,20 +39,20 @@ public final class ImageTensors {
     /** The bytes of a base64 image, with or without a {@code data:image/...;base64,} prefix. */
     public static byte[] fromBase64(String data) {
         if (data == null || data.isBlank()) {
-            throw ApiException.badRequest("image is empty");
+            throw Problem.badInput("image is empty");
         }
         String body = data.strip();
         if (body.startsWith("data:")) {
             int comma = body.indexOf(',');
             if (comma < 0 || !body.substring(0, comma).endsWith(";base64")) {
-                throw ApiException.badRequest("image data URL must be base64 (data:image/png;base64,...)");
+                throw Problem.badInput("image data URL must be base64 (data:image/png;base64,...)");
             }
             body = body.substring(comma + 1);
         }
         try {
             return Base64.getMimeDecoder().decode(body);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("image is not valid base64: " + e.getMessage());
+            throw Problem.badInput("image is not valid base64: " + e.getMessage());
         }
     }
 
@@ -62,7 +62,7 @@ public final class ImageTensors {
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
-                throw ApiException.badRequest("image is not a PNG, JPEG, GIF or BMP file that can be read");
+                throw Problem.badInput("image is not a PNG, JPEG, GIF or BMP file that can be read");
             }
             ImageReader reader = readers.next();
             try {
@@ -70,7 +70,7 @@ public final class ImageTensors {
                 int width = reader.getWidth(0);
                 int height = reader.getHeight(0);
                 if (width <= 0 || height <= 0 || width > MAX_SIDE || height > MAX_SIDE || (long) width * height > MAX_PIXELS) {
-                    throw ApiException.tooLarge("image is " + width + "x" + height + "; the limit is " + MAX_SIDE
+                    throw Problem.tooLarge("image is " + width + "x" + height + "; the limit is " + MAX_SIDE
                             + " pixels a side and " + (MAX_PIXELS >> 20) + " megapixels");
                 }
                 return reader.read(0);
@@ -78,10 +78,10 @@ public final class ImageTensors {
                 reader.dispose();
             }
         } catch (IOException | RuntimeException e) {
-            if (e instanceof ApiException api) {
+            if (e instanceof Problem api) {
                 throw api;
             }
-            throw ApiException.badRequest("image cannot be decoded: " + e.getMessage());
+            throw Problem.badInput("image cannot be decoded: " + e.getMessage());
         }
     }
 

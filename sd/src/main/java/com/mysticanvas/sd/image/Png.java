@@ -1,6 +1,6 @@
 package com.mysticanvas.sd.image;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharsetEncoder;
@@ -51,14 +51,14 @@ public final class Png {
     /** The tEXt (and zTXt, iTXt) chunks of a PNG file, in file order. */
     public static Map<String, String> readText(byte[] png) {
         if (png.length < SIGNATURE.length || !Arrays.equals(png, 0, SIGNATURE.length, SIGNATURE, 0, SIGNATURE.length)) {
-            throw ApiException.badRequest("not a PNG file (bad signature)");
+            throw Problem.badInput("not a PNG file (bad signature)");
         }
         Map<String, String> text = new LinkedHashMap<>();
         ByteBuffer in = ByteBuffer.wrap(png).position(SIGNATURE.length);
         while (in.remaining() >= 12) {
             int length = in.getInt();
             if (length < 0 || length > in.remaining() - 8) {
-                throw ApiException.badRequest("PNG chunk at byte " + (in.position() - 4) + " claims " + length
+                throw Problem.badInput("PNG chunk at byte " + (in.position() - 4) + " claims " + length
                         + " bytes, past the end of the file");
             }
             byte[] typeAndData = new byte[4 + length];
@@ -66,7 +66,7 @@ public final class Png {
             int crc = in.getInt();
             String type = new String(typeAndData, 0, 4, StandardCharsets.ISO_8859_1);
             if (crc != crc(typeAndData)) {
-                throw ApiException.badRequest("PNG chunk " + type + " has a wrong CRC: the file is corrupt");
+                throw Problem.badInput("PNG chunk " + type + " has a wrong CRC: the file is corrupt");
             }
             byte[] data = Arrays.copyOfRange(typeAndData, 4, typeAndData.length);
             switch (type) {
@@ -79,7 +79,7 @@ public final class Png {
                 default -> { }
             }
         }
-        throw ApiException.badRequest("PNG file is truncated (no IEND chunk)");
+        throw Problem.badInput("PNG file is truncated (no IEND chunk)");
     }
 
     private static void putText(Map<String, String> text, byte[] data, boolean compressed) {
@@ -92,7 +92,7 @@ public final class Png {
     private static void putInternationalText(Map<String, String> text, byte[] data) {
         int keyEnd = indexOf(data, 0, "iTXt keyword");
         if (keyEnd + 2 >= data.length) {
-            throw ApiException.badRequest("PNG iTXt chunk is truncated");
+            throw Problem.badInput("PNG iTXt chunk is truncated");
         }
         boolean compressed = data[keyEnd + 1] != 0;
         int languageEnd = indexOf(data, keyEnd + 3, "iTXt language tag");
@@ -108,12 +108,12 @@ public final class Png {
                 return i;
             }
         }
-        throw ApiException.badRequest("PNG text chunk: " + what + " is not terminated");
+        throw Problem.badInput("PNG text chunk: " + what + " is not terminated");
     }
 
     private static byte[] inflate(byte[] data, int from) {
         if (from > data.length) {
-            throw ApiException.badRequest("PNG compressed text chunk is truncated");
+            throw Problem.badInput("PNG compressed text chunk is truncated");
         }
         Inflater inflater = new Inflater();
         try {
@@ -123,16 +123,16 @@ public final class Png {
             while (!inflater.finished()) {
                 int n = inflater.inflate(buffer);
                 if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
-                    throw ApiException.badRequest("PNG compressed text chunk is truncated");
+                    throw Problem.badInput("PNG compressed text chunk is truncated");
                 }
                 out.write(buffer, 0, n);
                 if (out.size() > MAX_TEXT_BYTES) {
-                    throw ApiException.tooLarge("PNG text chunk inflates past " + MAX_TEXT_BYTES + " bytes");
+                    throw Problem.tooLarge("PNG text chunk inflates past " + MAX_TEXT_BYTES + " bytes");
                 }
             }
             return out.toByteArray();
         } catch (DataFormatException e) {
-            throw ApiException.badRequest("PNG compressed text chunk is corrupt: " + e.getMessage());
+            throw Problem.badInput("PNG compressed text chunk is corrupt: " + e.getMessage());
         } finally {
             inflater.end();
         }

@@ -1,10 +1,10 @@
 package com.mysticanvas.sd.pipeline;
 
-import com.mysticanvas.core.ApiException;
+import java.util.concurrent.CancellationException;
 
-/** The listener asked to stop; nothing was produced for the image in progress. */
-public final class GenerationCancelledException extends ApiException {
+/** The listener asked to stop; nothing was produced for the image in progress. A user's choice, not a problem. */
+public final class GenerationCancelledException extends CancellationException {
     public GenerationCancelledException() {
-        super(409, "invalid_request_error", "cancelled", "generation was interrupted");
+        super("generation was interrupted");
     }
 }

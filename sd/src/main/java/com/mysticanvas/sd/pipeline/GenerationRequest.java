@@ -1,6 +1,6 @@
 package com.mysticanvas.sd.pipeline;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Schedule;
@@ -60,38 +60,38 @@ public record GenerationRequest(String prompt, String negativePrompt, int width,
         side("width", width, limits.maxImageSide());
         side("height", height, limits.maxImageSide());
         if (steps < 1 || steps > limits.maxSteps()) {
-            throw ApiException.badRequest("steps must be between 1 and " + limits.maxSteps() + ", got " + steps);
+            throw Problem.badInput("steps must be between 1 and " + limits.maxSteps() + ", got " + steps);
         }
         if (!(cfgScale >= 0 && cfgScale <= 30)) {
-            throw ApiException.badRequest("cfg_scale must be between 0 and 30, got " + cfgScale);
+            throw Problem.badInput("cfg_scale must be between 0 and 30, got " + cfgScale);
         }
         if (batchCount < 1 || batchCount > limits.maxBatch()) {
-            throw ApiException.badRequest("n (batch count) must be between 1 and " + limits.maxBatch() + ", got " + batchCount);
+            throw Problem.badInput("n (batch count) must be between 1 and " + limits.maxBatch() + ", got " + batchCount);
         }
         int maxChars = limits.maxPromptChars();
         if (prompt == null || prompt.length() > maxChars || negativePrompt != null && negativePrompt.length() > maxChars) {
-            throw ApiException.badRequest("prompt is missing or longer than " + maxChars + " characters");
+            throw Problem.badInput("prompt is missing or longer than " + maxChars + " characters");
         }
         if (!(strength >= 0 && strength <= 1)) {
-            throw ApiException.badRequest("strength must be between 0 and 1, got " + strength);
+            throw Problem.badInput("strength must be between 0 and 1, got " + strength);
         }
         Sampler.named(sampler);
         Schedule.named(scheduler);
         if (clipSkip < 1 || clipSkip > 2) {
-            throw ApiException.badRequest("clip_skip must be 1 or 2, got " + clipSkip);
+            throw Problem.badInput("clip_skip must be 1 or 2, got " + clipSkip);
         }
         if (mask != null && initImage == null) {
-            throw ApiException.badRequest("a mask needs an input image");
+            throw Problem.badInput("a mask needs an input image");
         }
         if (mask != null && (mask.width() != initImage.width() || mask.height() != initImage.height())) {
-            throw ApiException.badRequest("mask is " + mask.width() + "x" + mask.height() + " but the image is "
+            throw Problem.badInput("mask is " + mask.width() + "x" + mask.height() + " but the image is "
                     + initImage.width() + "x" + initImage.height());
         }
     }
 
     private static void side(String name, int v, int max) {
         if (v < MIN_SIDE || v > max || v % 8 != 0) {
-            throw ApiException.badRequest(name + " must be a multiple of 8 between " + MIN_SIDE + " and " + max + ", got " + v);
+            throw Problem.badInput(name + " must be a multiple of 8 between " + MIN_SIDE + " and " + max + ", got " + v);
         }
     }
 }

@@ -1,7 +1,7 @@
 package com.mysticanvas.sd.pipeline;
 
 import ai.onnxruntime.OrtException;
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.image.GenerationParameters;
 import com.mysticanvas.sd.image.LatentPreview;

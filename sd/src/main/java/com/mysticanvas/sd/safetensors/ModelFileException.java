@@ -1,10 +1,10 @@
 package com.mysticanvas.sd.safetensors;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 
-/** A model file that cannot be used: the message names the file and what is wrong with it. Reaches clients as 400. */
-public final class ModelFileException extends ApiException {
+/** A model file that cannot be used: the message names the file and what is wrong with it. Bad input to its request. */
+public final class ModelFileException extends Problem {
     public ModelFileException(String file, String problem) {
-        super(400, "invalid_request_error", "invalid_model_file", file + ": " + problem);
+        super(Kind.BAD_INPUT, "invalid_model_file", file + ": " + problem);
     }
 }

@@ -1,6 +1,6 @@
 package com.mysticanvas.sd.sampling;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -129,7 +129,7 @@ public enum Sampler {
                 return s;
             }
         }
-        throw ApiException.badRequest("unknown sampler '" + name + "'; expected one of "
+        throw Problem.badInput("unknown sampler '" + name + "'; expected one of "
                 + Arrays.stream(values()).map(Sampler::id).collect(Collectors.joining(", ")));
     }
 

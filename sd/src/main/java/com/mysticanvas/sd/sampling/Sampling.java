@@ -1,6 +1,6 @@
 package com.mysticanvas.sd.sampling;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import java.util.Arrays;
 
 /**
@@ -12,7 +12,7 @@ import java.util.Arrays;
 public final class Sampling {
     private Sampling() {}
 
-    /** {@code euler}, {@code euler_a}, {@code dpmpp_2m}, {@code ddim}, {@code lcm}; else ApiException 400 listing them. */
+    /** {@code euler}, {@code euler_a}, {@code dpmpp_2m}, {@code ddim}, {@code lcm}; else Problem 400 listing them. */
     public static String[] samplerNames() {
         return Arrays.stream(Sampler.values()).map(Sampler::id).toArray(String[]::new);
     }
@@ -53,7 +53,7 @@ public final class Sampling {
      */
     public static float[] img2imgSigmas(float[] sigmas, double strength) {
         if (!(strength >= 0 && strength <= 1)) {
-            throw ApiException.badRequest("strength (denoising_strength) must be between 0 and 1, got " + strength);
+            throw Problem.badInput("strength (denoising_strength) must be between 0 and 1, got " + strength);
         }
         if (strength == 0) {
             return new float[] {0f};

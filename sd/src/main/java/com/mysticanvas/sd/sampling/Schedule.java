@@ -1,6 +1,6 @@
 package com.mysticanvas.sd.sampling;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -59,7 +59,7 @@ public enum Schedule {
     /** {@code steps} sigmas, descending, and a final 0 (length steps+1). */
     public float[] sigmas(int steps) {
         if (steps < 1 || steps > MAX_STEPS) {
-            throw ApiException.badRequest("steps must be between 1 and " + MAX_STEPS + ", got " + steps);
+            throw Problem.badInput("steps must be between 1 and " + MAX_STEPS + ", got " + steps);
         }
         float[] out = new float[steps + 1];
         for (int i = 0; i < steps; i++) {
@@ -79,7 +79,7 @@ public enum Schedule {
                 return s;
             }
         }
-        throw ApiException.badRequest("unknown scheduler '" + name + "'; expected one of "
+        throw Problem.badInput("unknown scheduler '" + name + "'; expected one of "
                 + Arrays.stream(values()).map(Schedule::id).collect(Collectors.joining(", ")));
     }
 }

@@ -1,6 +1,6 @@
 package com.mysticanvas.sd.tokenizer;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -47,14 +47,14 @@ public record LoraTags(String prompt, List<Lora> loras) {
         String[] items = arguments.split(":", -1);
         String name = items[0].strip();
         if (name.isEmpty()) {
-            throw ApiException.badRequest("LoRA tag " + tag + " has no name");
+            throw Problem.badInput("LoRA tag " + tag + " has no name");
         }
         if (items.length > 3) {
-            throw ApiException.badRequest("LoRA tag " + tag + " has too many parts; expected <lora:name:weight>");
+            throw Problem.badInput("LoRA tag " + tag + " has too many parts; expected <lora:name:weight>");
         }
         float weight = items.length > 1 ? number(items[1], tag) : 1f;
         if (items.length == 3 && number(items[2], tag) != weight) {
-            throw ApiException.badRequest("LoRA tag " + tag
+            throw Problem.badInput("LoRA tag " + tag
                     + ": separate text-encoder and UNet weights are not supported; give one weight");
         }
         return new Lora(name, weight);
@@ -69,6 +69,6 @@ public record LoraTags(String prompt, List<Lora> loras) {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw ApiException.badRequest("LoRA weight '" + text.strip() + "' in " + tag + " is not a number");
+        throw Problem.badInput("LoRA weight '" + text.strip() + "' in " + tag + " is not a number");
     }
 }

@@ -1,6 +1,6 @@
 package com.mysticanvas.sd.tokenizer;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import java.util.ArrayList;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -76,7 +76,7 @@ public final class PromptAttention {
         try {
             return Double.parseDouble(weight);
         } catch (NumberFormatException e) {
-            throw ApiException.badRequest("prompt weight '" + weight + "' in '" + token.strip() + "' is not a number");
+            throw Problem.badInput("prompt weight '" + weight + "' in '" + token.strip() + "' is not a number");
         }
     }
 

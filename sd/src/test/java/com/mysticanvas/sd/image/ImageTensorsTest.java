@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.sd.image.ImageTensors.MaskMode;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -105,18 +105,18 @@ class ImageTensorsTest {
 
     @Test
     void badOrHugeImagesAreClientErrors() {
-        assertThatThrownBy(() -> ImageTensors.fromBase64("not base64 !!")).isInstanceOf(ApiException.class)
+        assertThatThrownBy(() -> ImageTensors.fromBase64("not base64 !!")).isInstanceOf(Problem.class)
                 .hasMessageContaining("base64");
-        assertThatThrownBy(() -> ImageTensors.decode("hello".getBytes())).isInstanceOf(ApiException.class)
+        assertThatThrownBy(() -> ImageTensors.decode("hello".getBytes())).isInstanceOf(Problem.class)
                 .hasMessageContaining("image");
         byte[] noise = new byte[300];
         new java.util.Random(1).nextBytes(noise);
         byte[] truncated = java.util.Arrays.copyOf(Png.encode(noise, 10, 10, Map.of()), 100);
-        assertThatThrownBy(() -> ImageTensors.decode(truncated)).isInstanceOf(ApiException.class);
+        assertThatThrownBy(() -> ImageTensors.decode(truncated)).isInstanceOf(Problem.class);
         // A header claiming 20000x20000 pixels is refused before any pixel memory is taken.
-        ApiException e = org.junit.jupiter.api.Assertions.assertThrows(ApiException.class,
+        Problem e = org.junit.jupiter.api.Assertions.assertThrows(Problem.class,
                 () -> ImageTensors.decode(pngHeaderOnly(20000, 20000)));
-        assertThat(e.status()).isEqualTo(413);
+        assertThat(e.kind()).isEqualTo(Problem.Kind.TOO_LARGE);
         assertThat(e).hasMessageContaining("20000x20000");
     }
 

@@ -3,7 +3,7 @@ package com.mysticanvas.sd.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import com.mysticanvas.sd.testing.TinyModels;
 import java.awt.image.BufferedImage;
@@ -174,7 +174,7 @@ class SdPipelineTest {
                 GenerationRequest.txt2img("x", 100000, 100000, 4, 1), GenerationRequest.txt2img("x", 64, 64, -1, 1),
                 GenerationRequest.txt2img("x", 66, 64, 4, 1), GenerationRequest.txt2img("x", 64, 64, 4, 1).withBatchCount(0))) {
             assertThatThrownBy(() -> PIPELINE.generate(model, r, ProgressListener.NONE))
-                    .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
+                    .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT))
                     .hasMessageMatching(".*(width|height|steps|pixels|batch).*");
         }
     }

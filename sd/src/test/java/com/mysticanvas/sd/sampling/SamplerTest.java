@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -105,7 +105,7 @@ class SamplerTest {
     @Test
     void unknownSamplersAreBadRequestsNamingTheChoices() {
         assertThatThrownBy(() -> Sampling.sample("heun", HALF, START, new float[] {1, 0}, 0, null))
-                .isInstanceOf(ApiException.class)
+                .isInstanceOf(Problem.class)
                 .hasMessageContaining("euler, euler_a, dpmpp_2m, ddim, lcm");
         assertThat(Sampling.samplerNames()).containsExactly("euler", "euler_a", "dpmpp_2m", "ddim", "lcm");
         assertThat(Sampler.named("Euler a")).isEqualTo(Sampler.EULER_A);

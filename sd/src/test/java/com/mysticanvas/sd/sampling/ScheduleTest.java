@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import org.junit.jupiter.api.Test;
 
 /** Expected values from the published formulas, evaluated in float64 with numpy. */
@@ -73,15 +73,15 @@ class ScheduleTest {
         assertThat(Schedule.named("Karras")).isEqualTo(Schedule.KARRAS);
         assertThat(Schedule.named("uniform")).isEqualTo(Schedule.DISCRETE);
         assertThat(Schedule.named("Automatic")).isEqualTo(Schedule.DISCRETE);
-        assertThatThrownBy(() -> Sampling.sigmas("exponential", 20)).isInstanceOf(ApiException.class)
+        assertThatThrownBy(() -> Sampling.sigmas("exponential", 20)).isInstanceOf(Problem.class)
                 .hasMessageContaining("discrete, karras");
     }
 
     @Test
     void stepsOutOfRangeAreBadRequests() {
-        assertThatThrownBy(() -> Sampling.sigmas("karras", 0)).isInstanceOf(ApiException.class).hasMessageContaining("steps");
-        assertThatThrownBy(() -> Sampling.sigmas("discrete", -3)).isInstanceOf(ApiException.class);
-        assertThatThrownBy(() -> Sampling.sigmas("discrete", 1001)).isInstanceOf(ApiException.class);
+        assertThatThrownBy(() -> Sampling.sigmas("karras", 0)).isInstanceOf(Problem.class).hasMessageContaining("steps");
+        assertThatThrownBy(() -> Sampling.sigmas("discrete", -3)).isInstanceOf(Problem.class);
+        assertThatThrownBy(() -> Sampling.sigmas("discrete", 1001)).isInstanceOf(Problem.class);
     }
 
     @Test
@@ -92,7 +92,7 @@ class ScheduleTest {
         assertThat(Sampling.img2imgSigmas(sigmas, 0.7)).hasSize(16).startsWith(sigmas[5]);
         assertThat(Sampling.img2imgSigmas(sigmas, 0.01)).containsExactly(sigmas[19], 0f);
         assertThat(Sampling.img2imgSigmas(sigmas, 0)).containsExactly(0f);
-        assertThatThrownBy(() -> Sampling.img2imgSigmas(sigmas, 1.5)).isInstanceOf(ApiException.class);
-        assertThatThrownBy(() -> Sampling.img2imgSigmas(sigmas, Double.NaN)).isInstanceOf(ApiException.class);
+        assertThatThrownBy(() -> Sampling.img2imgSigmas(sigmas, 1.5)).isInstanceOf(Problem.class);
+        assertThatThrownBy(() -> Sampling.img2imgSigmas(sigmas, Double.NaN)).isInstanceOf(Problem.class);
     }
 }

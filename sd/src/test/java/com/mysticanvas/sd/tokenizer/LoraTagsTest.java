@@ -3,7 +3,7 @@ package com.mysticanvas.sd.tokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.sd.tokenizer.LoraTags.Lora;
 import org.junit.jupiter.api.Test;
 
@@ -31,12 +31,12 @@ class LoraTagsTest {
 
     @Test
     void badTagsAreBadRequests() {
-        assertThatThrownBy(() -> LoraTags.extract("<lora:x:strong>")).isInstanceOf(ApiException.class)
+        assertThatThrownBy(() -> LoraTags.extract("<lora:x:strong>")).isInstanceOf(Problem.class)
                 .hasMessageContaining("'strong'");
-        assertThatThrownBy(() -> LoraTags.extract("<lora: :1>")).isInstanceOf(ApiException.class)
+        assertThatThrownBy(() -> LoraTags.extract("<lora: :1>")).isInstanceOf(Problem.class)
                 .hasMessageContaining("no name");
-        assertThatThrownBy(() -> LoraTags.extract("<lora:x:1:0.5>")).isInstanceOf(ApiException.class)
+        assertThatThrownBy(() -> LoraTags.extract("<lora:x:1:0.5>")).isInstanceOf(Problem.class)
                 .hasMessageContaining("one weight");
-        assertThatThrownBy(() -> LoraTags.extract("<lora:x:NaN>")).isInstanceOf(ApiException.class);
+        assertThatThrownBy(() -> LoraTags.extract("<lora:x:NaN>")).isInstanceOf(Problem.class);
     }
 }

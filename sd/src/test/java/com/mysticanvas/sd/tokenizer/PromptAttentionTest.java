@@ -3,7 +3,7 @@ package com.mysticanvas.sd.tokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.mysticanvas.core.ApiException;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.sd.tokenizer.PromptAttention.Break;
 import com.mysticanvas.sd.tokenizer.PromptAttention.Text;
 import org.junit.jupiter.api.Test;
@@ -67,6 +67,6 @@ class PromptAttentionTest {
     @Test
     void aWeightThatIsNotANumberIsABadRequest() {
         assertThatThrownBy(() -> PromptAttention.parse("(cat:1.2.3)"))
-                .isInstanceOf(ApiException.class).hasMessageContaining("1.2.3");
+                .isInstanceOf(Problem.class).hasMessageContaining("1.2.3");
     }
 }

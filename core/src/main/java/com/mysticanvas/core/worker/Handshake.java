@@ -1,4 +1,4 @@
-package com.mysticanvas.core;
+package com.mysticanvas.core.worker;
 
 import java.util.OptionalInt;
 import java.util.regex.Matcher;

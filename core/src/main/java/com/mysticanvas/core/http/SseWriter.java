@@ -1,4 +1,4 @@
-package com.mysticanvas.core;
+package com.mysticanvas.core.http;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,5 +1,7 @@
-package com.mysticanvas.core;
+package com.mysticanvas.core.worker;
 
+import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.http.HttpServers;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +20,7 @@ public final class WorkerServer {
         Javalin app = HttpServers.create("127.0.0.1", config.port(), HttpServers.DEFAULT_MAX_BODY_BYTES, c -> {
             c.routes.before(ctx -> {
                 if (secret != null && !matches(secret, ctx.header(Handshake.SECRET_HEADER))) {
-                    throw ApiException.unauthorized(kind.mode() + " accepts requests only from its orchestrator");
+                    throw Problem.unauthorized("unauthorized", kind.mode() + " accepts requests only from its orchestrator");
                 }
             });
             routes.accept(c.routes);

@@ -1,5 +1,7 @@
-package com.mysticanvas.core;
+package com.mysticanvas.core.http;
 
+import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Problem;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.config.JavalinConfig;
@@ -7,6 +9,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import io.javalin.validation.ValidationException;
+import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,48 +41,54 @@ public final class HttpServers {
             config.http.compressionStrategy = CompressionStrategy.NONE;
             config.http.maxRequestSize = maxBodyBytes;
             config.jsonMapper(new JavalinJackson(Json.MAPPER, true));
-            config.routes.exception(ApiException.class, (e, ctx) -> respond(ctx, e));
+            config.routes.exception(Problem.class, (e, ctx) -> respond(ctx, e));
+            config.routes.exception(CancellationException.class, (e, ctx) -> respond(ctx, HttpProblems.cancelled(e)));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> respond(ctx, fromJavalin(e)));
-            config.routes.exception(ValidationException.class, (e, ctx) -> respond(ctx, ApiException.badRequest(
+            config.routes.exception(ValidationException.class, (e, ctx) -> respond(ctx, Problem.badInput(
                     "invalid parameter: " + e.getErrors().entrySet().stream()
                             .map(v -> v.getKey() + " " + v.getValue().getFirst().getMessage())
                             .reduce((a, b) -> a + "; " + b).orElse("?"))));
             config.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("request {} {} failed", ctx.method(), ctx.path(), e);
-                respond(ctx, new ApiException(500, "server_error", "internal_error",
+                respond(ctx, Problem.internal("internal_error",
                         "internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage()));
             });
             config.routes.error(404, ctx -> {
                 if (!ctx.res().isCommitted() && isBlank(ctx.result())) {
-                    respond(ctx, ApiException.notFound("no route for " + ctx.method() + " " + ctx.path()));
+                    respond(ctx, Problem.notFound("no route for " + ctx.method() + " " + ctx.path()));
                 }
             });
             config.routes.error(405, ctx -> {
                 if (!ctx.res().isCommitted() && isBlank(ctx.result())) {
-                    respond(ctx, new ApiException(405, "invalid_request_error", "method_not_allowed",
-                            "method " + ctx.method() + " not allowed on " + ctx.path()));
+                    // Not a problem of the request's content, so no kind: only HTTP knows this answer.
+                    respond(ctx, 405, HttpProblems.body("method " + ctx.method() + " not allowed on " + ctx.path(),
+                            "invalid_request_error", "method_not_allowed"));
                 }
             });
             setup.accept(config);
         });
     }
 
-    public static void respond(Context ctx, ApiException e) {
+    /** Answers with the problem's status and JSON body, unless a streamed answer has started (it reports its own). */
+    public static void respond(Context ctx, Problem p) {
+        respond(ctx, HttpProblems.status(p.kind()), HttpProblems.body(p));
+    }
+
+    private static void respond(Context ctx, int status, Object body) {
         if (ctx.res().isCommitted()) {
             return; // a streamed response already started; the stream reports its own errors
         }
-        ctx.status(e.status()).contentType("application/json").result(Json.write(e.toJson()));
+        ctx.status(status).contentType("application/json").result(Json.write(body));
     }
 
-    private static ApiException fromJavalin(HttpResponseException e) {
+    private static Problem fromJavalin(HttpResponseException e) {
         int status = e.getStatus();
         String message = e.getMessage() == null || e.getMessage().isBlank() ? "HTTP " + status : e.getMessage();
         return switch (status) {
-            case 413 -> ApiException.tooLarge("request body too large: " + message);
-            case 401 -> ApiException.unauthorized(message);
-            case 404 -> ApiException.notFound(message);
-            default -> new ApiException(status, status < 500 ? "invalid_request_error" : "server_error",
-                    "http_" + status, message);
+            case 413 -> Problem.tooLarge("request body too large: " + message);
+            case 401 -> Problem.unauthorized("unauthorized", message);
+            case 404 -> Problem.notFound(message);
+            default -> new Problem(HttpProblems.kindOf(status, "", ""), "http_" + status, message);
         };
     }
 

@@ -1,5 +1,6 @@
-package com.mysticanvas.core;
+package com.mysticanvas.core.worker;
 
+import com.mysticanvas.core.Limits;
 import java.nio.file.Path;
 
 /**

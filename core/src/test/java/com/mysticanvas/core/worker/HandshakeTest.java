@@ -1,4 +1,4 @@
-package com.mysticanvas.core;
+package com.mysticanvas.core.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package com.mysticanvas.core;
+package com.mysticanvas.core.worker;
 
 import java.io.IOException;
 import java.io.InputStream;

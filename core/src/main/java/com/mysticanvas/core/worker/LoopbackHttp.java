@@ -1,4 +1,4 @@
-package com.mysticanvas.core;
+package com.mysticanvas.core.worker;
 
 import java.net.http.HttpClient;
 import java.time.Duration;

@@ -1,4 +1,6 @@
-package com.mysticanvas.core;
+package com.mysticanvas.core.worker;
+
+import com.mysticanvas.core.Problem;
 
 /** The two worker processes the orchestrator runs; {@link #id()} is the name used in routes, logs and JSON. */
 public enum WorkerKind {
@@ -28,6 +30,6 @@ public enum WorkerKind {
                 return kind;
             }
         }
-        throw ApiException.notFound("unknown worker '" + id + "'; expected llm or sd");
+        throw Problem.notFound("unknown worker '" + id + "'; expected llm or sd");
     }
 }
