@@ -19,4 +19,7 @@ done
 # SdBench writes the synthetic checkpoint (about 2 GB) the first time.
 CKPT="$MODELS/sd/checkpoints/sd15-synth.safetensors"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (figures are only comparable on an idle machine)"
-exec "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$JAR" com.mysticanvas.sd.bench.SdBench "$CKPT" "$SIZE" "$STEPS" "$THREADS" "$RUNS" "$MEMORY"
+out=bench/target/sd-classes
+mkdir -p "$out"
+"$JAVA_HOME/bin/javac" -d "$out" -cp "$JAR" bench/java/SdBench.java
+exec "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$JAR:$out" SdBench "$CKPT" "$SIZE" "$STEPS" "$THREADS" "$RUNS" "$MEMORY"

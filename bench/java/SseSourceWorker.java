@@ -1,5 +1,6 @@
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.worker.WorkerCommandLine;
 import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.core.worker.WorkerKind;
 import java.io.OutputStream;
@@ -8,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 /** Benchmark stand-in for the LLM worker: streams N SSE events of a given size as fast as it can, each flushed. */
 public final class SseSourceWorker {
     public static void main(String[] args) {
-        WorkerConfig config = WorkerConfig.standIn(args);
+        WorkerConfig config = WorkerCommandLine.parse(args).orElseThrow();
         com.mysticanvas.core.worker.WorkerServer.start(WorkerKind.LLM, config, routes -> {
             routes.get("/health", ctx -> ctx.json(Json.object().put("status", "ok").putNull("model")));
             routes.post("/v1/chat/completions", ctx -> {

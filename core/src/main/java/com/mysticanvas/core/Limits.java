@@ -1,7 +1,5 @@
 package com.mysticanvas.core;
 
-import java.util.List;
-
 /**
  * Bounds on what one request may ask for, set on the command line and passed to the workers. Every limit
  * answers with a clear 4xx/429 when exceeded; none can be set beyond {@link #HARD}, the sizes the engines
@@ -37,13 +35,5 @@ public record Limits(int maxImageSide, int maxSteps, int maxBatch, int maxPrompt
         if (value < min || value > max) {
             throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + value);
         }
-    }
-
-    /** The command-line options that give a worker these limits. */
-    public List<String> args() {
-        return List.of("--max-image-side", Integer.toString(maxImageSide), "--max-steps", Integer.toString(maxSteps),
-                "--max-batch", Integer.toString(maxBatch), "--max-prompt-chars", Integer.toString(maxPromptChars),
-                "--image-queue", Integer.toString(imageQueue), "--max-tokens", Integer.toString(maxTokens),
-                "--llm-queue", Integer.toString(llmQueue), "--max-streams", Integer.toString(maxStreams));
     }
 }

@@ -12,7 +12,7 @@ import io.javalin.http.staticfiles.Location;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.orchestrator.memory.MemoryArbiter;
-import com.mysticanvas.orchestrator.memory.SystemMemory;
+import com.mysticanvas.core.system.SystemMemory;
 import com.mysticanvas.orchestrator.storage.ConversationStore;
 import com.mysticanvas.orchestrator.storage.Database;
 import com.mysticanvas.orchestrator.storage.GalleryStore;

@@ -1,5 +1,7 @@
 package com.mysticanvas.orchestrator;
 
+import com.mysticanvas.core.worker.WorkerCommandLine;
+import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.core.worker.WorkerKind;
 import java.io.PrintStream;
 import java.security.SecureRandom;
@@ -76,25 +78,10 @@ public final class ProcessManager implements AutoCloseable {
     }
 
     static List<String> workerArgs(OrchestratorConfig config, WorkerKind kind, String model) {
-        List<String> args = new ArrayList<>(List.of(
-                "--mode", kind.mode(),
-                "--port", "0",
-                "--parent-pid", Long.toString(ProcessHandle.current().pid()),
-                "--models-dir", config.modelsDir().toAbsolutePath().toString(),
-                "--data-dir", config.dataDir().toAbsolutePath().toString(),
-                "--log-level", config.logLevel()));
-        args.addAll(config.limits().args());
         int threads = kind == WorkerKind.LLM ? config.llmThreads() : config.sdThreads();
-        if (threads > 0) {
-            args.addAll(List.of("--" + kind.id() + "-threads", Integer.toString(threads)));
-        }
-        if (kind == WorkerKind.SD && config.sdLowMemory()) {
-            args.add("--sd-low-memory");
-        }
-        if (model != null) {
-            args.addAll(List.of("--" + kind.id() + "-model", model));
-        }
-        return args;
+        return WorkerCommandLine.write(new WorkerConfig(kind, 0, ProcessHandle.current().pid(), config.modelsDir(),
+                config.dataDir(), model, threads > 0 ? threads : WorkerCommandLine.defaultThreads(kind), config.logLevel(),
+                kind == WorkerKind.SD && config.sdLowMemory(), config.limits(), null));
     }
 
     private static String newSecret() {

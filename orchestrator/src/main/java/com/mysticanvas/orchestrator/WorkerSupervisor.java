@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.worker.Handshake;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.worker.LoopbackHttp;
+import com.mysticanvas.core.system.ProcessMemory;
 import com.mysticanvas.core.worker.WorkerKind;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -144,7 +145,7 @@ final class WorkerSupervisor {
                 s == State.READY ? port : null,
                 restarts.get(),
                 s == State.READY ? System.currentTimeMillis() - readySinceMs : null,
-                alive ? ProcessMemory.rssBytes(p.pid()) : null,
+                alive ? ProcessMemory.of(p.pid()).map(ProcessMemory::rssBytes).orElse(null) : null,
                 model, loading, lastError);
     }
 

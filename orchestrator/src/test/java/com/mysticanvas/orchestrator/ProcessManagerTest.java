@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.worker.WorkerCommandLine;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import java.nio.file.Path;
@@ -39,7 +40,9 @@ class ProcessManagerTest {
         assertThat(List.of(saved.llmThreads(), saved.sdThreads())).containsExactly(2, 3);
         OrchestratorConfig junk = open.withThreads(0, 0).withSavedThreads(Json.parse("{\"llm\":-1,\"sd\":\"four\"}"));
         assertThat(List.of(junk.llmThreads(), junk.sdThreads())).containsExactly(0, 0);
-        assertThat(String.join(" ", ProcessManager.workerArgs(junk, WorkerKind.LLM, null))).doesNotContain("--llm-threads");
+        // What neither sets is the split a worker would make itself.
+        assertThat(String.join(" ", ProcessManager.workerArgs(junk, WorkerKind.LLM, null)))
+                .contains("--llm-threads " + WorkerCommandLine.defaultThreads(WorkerKind.LLM) + " ");
     }
 
     @Test

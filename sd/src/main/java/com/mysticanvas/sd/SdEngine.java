@@ -1,5 +1,6 @@
 package com.mysticanvas.sd;
 
+import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
@@ -27,7 +28,7 @@ public final class SdEngine implements AutoCloseable {
     /** Jobs waiting or running at most; more are refused with 429 rather than queued without bound. */
     static final int MAX_PENDING = 4;
 
-    private final ModelFiles files;
+    private final ModelFolders files;
     private final int threads;
     private final SdModel.Memory memory;
     private final SdPipeline pipeline;
@@ -37,11 +38,11 @@ public final class SdEngine implements AutoCloseable {
     private volatile SdModel model;
     private volatile String loading;
 
-    public SdEngine(ModelFiles files, int threads, SdModel.Memory memory, Supplier<ClipTokenizer> tokenizer) {
+    public SdEngine(ModelFolders files, int threads, SdModel.Memory memory, Supplier<ClipTokenizer> tokenizer) {
         this.files = files;
         this.threads = threads;
         this.memory = memory;
-        this.pipeline = new SdPipeline(tokenizer, name -> files.resolve(ModelFiles.Kind.LORA, name));
+        this.pipeline = new SdPipeline(tokenizer, name -> files.resolve(ModelFolders.Kind.LORA, name));
     }
 
     /** The loaded checkpoint's file name, or null. */
@@ -67,8 +68,8 @@ public final class SdEngine implements AutoCloseable {
 
     /** Loads a checkpoint (and VAE), replacing the current one; the old one is freed first so both never share memory. */
     public SdModel load(String checkpoint, String vae) {
-        Path ck = files.resolve(ModelFiles.Kind.CHECKPOINT, checkpoint);
-        Path vf = vae == null || vae.isBlank() ? null : files.resolve(ModelFiles.Kind.VAE, vae);
+        Path ck = files.resolve(ModelFolders.Kind.CHECKPOINT, checkpoint);
+        Path vf = vae == null || vae.isBlank() ? null : files.resolve(ModelFolders.Kind.VAE, vae);
         return run(() -> {
             loading = ck.getFileName().toString();
             try {

@@ -1,5 +1,6 @@
 package com.mysticanvas.sd;
 
+import com.mysticanvas.core.models.ModelFolders;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,8 +31,9 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class SdWorker {
     private SdWorker() {}
 
-    public static void run(WorkerConfig config, SdModel.Memory memory) {
-        ModelFiles files = new ModelFiles(config.modelsDir());
+    public static void run(WorkerConfig config) {
+        SdModel.Memory memory = config.lowMemory() ? SdModel.Memory.LOW : SdModel.Memory.BALANCED;
+        ModelFolders files = new ModelFolders(config.modelsDir());
         SdEngine engine = new SdEngine(files, config.threads(), memory, () -> tokenizer(files));
         AtomicReference<ImageJobs> jobs = new AtomicReference<>();
         WorkerServer.start(WorkerKind.SD, config, routes -> jobs.set(routes(routes, engine, files, config.limits())));
@@ -54,12 +56,12 @@ public final class SdWorker {
     }
 
     /** The worker's routes over an engine (tests mount them on a plain server). */
-    public static ImageJobs routes(RoutesConfig routes, SdEngine engine, ModelFiles files, Limits limits) {
+    public static ImageJobs routes(RoutesConfig routes, SdEngine engine, ModelFolders files, Limits limits) {
         routes.get("/health", ctx -> ctx.json(Json.object().put("status", "ok").put("model", engine.model())
                 .put("loading", engine.loading()).put("vae", engine.vae()).put("memory", engine.memory())));
-        routes.get("/v1/models/checkpoints", ctx -> list(ctx, files, ModelFiles.Kind.CHECKPOINT, engine.model()));
-        routes.get("/v1/models/loras", ctx -> list(ctx, files, ModelFiles.Kind.LORA, null));
-        routes.get("/v1/models/vaes", ctx -> list(ctx, files, ModelFiles.Kind.VAE, engine.vae()));
+        routes.get("/v1/models/checkpoints", ctx -> list(ctx, files, ModelFolders.Kind.CHECKPOINT, engine.model()));
+        routes.get("/v1/models/loras", ctx -> list(ctx, files, ModelFolders.Kind.LORA, null));
+        routes.get("/v1/models/vaes", ctx -> list(ctx, files, ModelFolders.Kind.VAE, engine.vae()));
         routes.post("/v1/models/load", ctx -> {
             ObjectNode body = Json.parseObject(ctx.body());
             JsonNode vae = body.path("vae");
@@ -80,7 +82,7 @@ public final class SdWorker {
         return jobs;
     }
 
-    private static void list(Context ctx, ModelFiles files, ModelFiles.Kind kind, String active) throws IOException {
+    private static void list(Context ctx, ModelFolders files, ModelFolders.Kind kind, String active) throws IOException {
         ObjectNode out = Json.object().put("object", "list");
         ArrayNode data = out.putArray("data");
         for (Path p : files.list(kind)) {
@@ -92,8 +94,8 @@ public final class SdWorker {
     }
 
     /** models/sd/tokenizers overrides the bundled CLIP merges file. */
-    private static ClipTokenizer tokenizer(ModelFiles files) {
-        Path dir = files.folder(ModelFiles.Kind.CHECKPOINT).resolveSibling("tokenizers");
+    private static ClipTokenizer tokenizer(ModelFolders files) {
+        Path dir = files.tokenizers();
         try (var entries = Files.isDirectory(dir) ? Files.list(dir) : java.util.stream.Stream.<Path>empty()) {
             if (entries.findAny().isPresent()) {
                 return ClipTokenizer.load(dir);

@@ -1,5 +1,6 @@
 package com.mysticanvas.sd;
 
+import com.mysticanvas.core.models.ModelFolders;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -52,7 +53,7 @@ class SdImageApiTest {
         Files.copy(TinyModels.checkpoint(), models.resolve("sd/checkpoints/tiny-sd.safetensors"));
         Files.copy(TinyModels.checkpoint(), models.resolve("sd/checkpoints/tiny-copy.safetensors"));
         Files.copy(TinyModels.lora(), models.resolve("sd/loras/tiny-lora.safetensors"));
-        ModelFiles files = new ModelFiles(models);
+        ModelFolders files = new ModelFolders(models);
         engine = new SdEngine(files, 1, SdModel.Memory.BALANCED, ClipTokenizer::bundled);
         server = HttpServers.create("127.0.0.1", 0, HttpServers.DEFAULT_MAX_BODY_BYTES,
                 c -> SdWorker.routes(c.routes, engine, files, Limits.DEFAULTS)).start();

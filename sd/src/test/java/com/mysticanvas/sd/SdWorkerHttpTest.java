@@ -1,5 +1,6 @@
 package com.mysticanvas.sd;
 
+import com.mysticanvas.core.models.ModelFolders;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,7 +31,7 @@ class SdWorkerHttpTest {
 
     @BeforeAll
     static void start() {
-        ModelFiles files = new ModelFiles(TinyModels.root());
+        ModelFolders files = new ModelFolders(TinyModels.root());
         engine = new SdEngine(files, 1, SdModel.Memory.BALANCED, ClipTokenizer::bundled);
         server = HttpServers.create("127.0.0.1", 0, HttpServers.DEFAULT_MAX_BODY_BYTES,
                 c -> SdWorker.routes(c.routes, engine, files, Limits.DEFAULTS)).start();

@@ -1,6 +1,7 @@
 package com.mysticanvas.app.it;
 
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.worker.WorkerCommandLine;
 import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.core.worker.WorkerServer;
@@ -10,7 +11,7 @@ public final class LoadingWorker {
     public static final String LOADING = "slow.safetensors";
 
     public static void main(String[] args) {
-        WorkerConfig config = WorkerConfig.standIn(args);
+        WorkerConfig config = WorkerCommandLine.parse(args).orElseThrow();
         WorkerServer.start(WorkerKind.SD, config, routes -> routes.get("/health",
                 ctx -> ctx.json(Json.object().put("status", "ok").putNull("model").put("loading", LOADING))));
     }

@@ -3,6 +3,7 @@ package com.mysticanvas.app.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.http.SseWriter;
+import com.mysticanvas.core.worker.WorkerCommandLine;
 import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.core.worker.WorkerServer;
@@ -20,7 +21,7 @@ public final class PausingStreamWorker {
     private static final AtomicInteger COMPLETED = new AtomicInteger();
 
     public static void main(String[] args) {
-        WorkerConfig config = WorkerConfig.standIn(args);
+        WorkerConfig config = WorkerCommandLine.parse(args).orElseThrow();
         System.out.println("pausing stream worker starting");
         WorkerServer.start(WorkerKind.LLM, config, routes -> {
             routes.get("/health", ctx -> ctx.json(Json.object().put("status", "ok").putNull("model")));

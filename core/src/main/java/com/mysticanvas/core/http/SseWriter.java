@@ -1,22 +1,54 @@
 package com.mysticanvas.core.http;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Problem;
+import io.javalin.http.Context;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
- * Writes Server-Sent Events to a response stream, flushing each one so it leaves at once.
- * Not thread-safe on its own: callers that write from several threads synchronise on it.
+ * Writes Server-Sent Events, flushing each one so it leaves at once: the one writer of every stream MystiCanvas
+ * sends (chat completions, image progress, job events, the studio's streams, {@code /api/events}). Every stream
+ * starts with {@link #open}, reports a failure with the one {@link #error} frame, and keeps to the one keep-alive
+ * policy: a comment after {@link #KEEP_ALIVE} of silence. Thread-safe: each event is written whole.
  */
 public final class SseWriter {
+    /**
+     * How long a stream may stay silent before it gets a comment. Short, because a write is the only way to learn
+     * that a client went away while nothing else is sent (a long prompt being read, a queued image): the failed
+     * write then cancels the work. Relays pass their source's comments on, so the policy holds end to end.
+     */
+    public static final Duration KEEP_ALIVE = Duration.ofSeconds(2);
+
     private final OutputStream out;
 
     public SseWriter(OutputStream out) {
         this.out = out;
     }
 
+    /** Answers {@code 200 text/event-stream} and sends the headers at once, before the first event. */
+    public static SseWriter open(Context ctx) throws IOException {
+        HttpServletResponse res = ctx.res();
+        res.setStatus(200);
+        res.setContentType("text/event-stream; charset=utf-8");
+        streamHeaders(res);
+        OutputStream out = res.getOutputStream();
+        out.flush();
+        return new SseWriter(out);
+    }
+
+    /** The headers every event stream needs besides its type: no caching, and no buffering by a reverse proxy. */
+    public static void streamHeaders(HttpServletResponse res) {
+        res.setHeader("Cache-Control", "no-cache");
+        res.setHeader("X-Accel-Buffering", "no");
+    }
+
     /** {@code data: ...} with an optional {@code event:} name; multi-line data is split as the spec wants. */
-    public synchronized void send(String event, String data) throws IOException {
+    public void send(String event, String data) throws IOException {
         StringBuilder sb = new StringBuilder();
         if (event != null) {
             sb.append("event: ").append(event).append('\n');
@@ -24,20 +56,39 @@ public final class SseWriter {
         for (String line : data.split("\n", -1)) {
             sb.append("data: ").append(line).append('\n');
         }
-        sb.append('\n');
-        write(sb.toString());
+        write(sb.append('\n').toString());
     }
 
     public void data(String data) throws IOException {
         send(null, data);
     }
 
-    /** A comment line; clients ignore it, so it serves as a keep-alive that also detects a gone client. */
-    public synchronized void comment(String text) throws IOException {
-        write(": " + text + "\n\n");
+    /** The comment of the keep-alive policy; clients ignore it, and a client that left makes it fail. */
+    public void keepAlive() throws IOException {
+        write(": keep-alive\n\n");
     }
 
-    private void write(String s) throws IOException {
+    /** A comment line, ignored by clients. */
+    public void comment(String text) throws IOException {
+        write(": " + text.replace('\n', ' ') + "\n\n");
+    }
+
+    /**
+     * The one error frame: {@code event: error} with the JSON error body every MystiCanvas error has
+     * ({@code {"error":{"message","type","code"}}}). OpenAI's clients read it as a failed stream either way.
+     */
+    public void error(Problem problem) throws IOException {
+        error(problem, Json.object());
+    }
+
+    /** The error frame with fields that say what failed besides the error (the image job, the saved message). */
+    public void error(Problem problem, ObjectNode context) throws IOException {
+        ObjectNode body = HttpProblems.body(problem);
+        context.properties().forEach(e -> body.set(e.getKey(), e.getValue()));
+        send("error", Json.write(body));
+    }
+
+    private synchronized void write(String s) throws IOException {
         out.write(s.getBytes(StandardCharsets.UTF_8));
         out.flush();
     }

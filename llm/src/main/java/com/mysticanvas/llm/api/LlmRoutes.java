@@ -1,6 +1,7 @@
 package com.mysticanvas.llm.api;
 
 import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.llm.engine.LlmEngine;
 import com.mysticanvas.llm.engine.LoadOptions;
 import io.javalin.config.RoutesConfig;
@@ -21,7 +22,7 @@ public final class LlmRoutes {
 
     public LlmRoutes(LlmEngine engine, Path modelsDir) {
         this.engine = engine;
-        this.files = new ModelFiles(modelsDir);
+        this.files = new ModelFiles(new ModelFolders(modelsDir));
         this.admin = new AdminRoutes(engine, files);
         this.chat = new ChatCompletions(engine);
         this.completions = new Completions(engine);

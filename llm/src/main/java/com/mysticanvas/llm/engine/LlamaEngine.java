@@ -2,7 +2,7 @@ package com.mysticanvas.llm.engine;
 
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.llama.LlamaRuntime;
-import com.mysticanvas.llm.llama.NativeHeap;
+import com.mysticanvas.core.system.NativeHeap;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;

@@ -8,10 +8,10 @@ import com.mysticanvas.llm.llama.Llama;
 import com.mysticanvas.llm.llama.LlamaLog;
 import com.mysticanvas.llm.llama.LlamaStructs;
 import com.mysticanvas.llm.llama.LoadProgress;
+import com.mysticanvas.core.system.SystemMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,7 +134,7 @@ final class ModelLoader {
         long embedding = number(header, arch + ".embedding_length");
         long heads = number(header, arch + ".attention.head_count");
         long kvHeads = number(header, arch + ".attention.head_count_kv");
-        long available = memAvailableBytes();
+        long available = SystemMemory.ram().available();
         if (layers <= 0 || embedding <= 0 || heads <= 0 || available <= 0) {
             return; // not a layout we can estimate: let llama.cpp decide
         }
@@ -149,20 +149,6 @@ final class ModelLoader {
 
     private static long number(GgufInfo header, String key) {
         return header.metadata().get(key) instanceof Number n ? n.longValue() : -1;
-    }
-
-    /** MemAvailable from /proc/meminfo, or -1 where there is none. */
-    private static long memAvailableBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemAvailable:")) {
-                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux: no estimate
-        }
-        return -1;
     }
 
     private static void set(MemorySegment params, String field, int value) {

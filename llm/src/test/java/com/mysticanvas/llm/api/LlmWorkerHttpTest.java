@@ -255,8 +255,8 @@ class LlmWorkerHttpTest {
         WorkerProcess.Answer tooLong = worker.post("/v1/chat/completions", huge);
         assertError(tooLong, 400, "4096");
         assertThat(tooLong.json().path("error").path("message").asText()).containsPattern("\\d{4,} tokens");
-        assertError(worker.post("/v1/llm/load", "{\"model\": \"../etc/passwd.gguf\"}"), 400, "not a path");
-        assertError(worker.post("/v1/llm/load", "{\"model\": \"/abs/x.gguf\"}"), 400, "not a path");
+        assertError(worker.post("/v1/llm/load", "{\"model\": \"../etc/passwd.gguf\"}"), 400, "not a file name");
+        assertError(worker.post("/v1/llm/load", "{\"model\": \"/abs/x.gguf\"}"), 400, "not a file name");
         assertError(worker.post("/v1/llm/load", "{\"model\": \"missing.gguf\"}"), 404, "not found");
         assertError(worker.post("/v1/llm/load", "{\"model\": \"" + TINY + "\", \"n_ctx\": \"big\"}"), 400, "n_ctx");
         assertError(worker.get("/v1/nothing/here"), 404, "not found");

@@ -1,7 +1,9 @@
 package com.mysticanvas.llm.api;
 
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.worker.Handshake;
 import com.mysticanvas.core.worker.WorkerConfig;
+import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.llm.LlmWorker;
 import java.nio.file.Path;
 
@@ -13,7 +15,7 @@ public final class TestWorkerMain {
         Path models = Path.of(args[0]);
         String startup = args[1].equals("-") ? null : args[1];
         long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L);
-        LlmWorker.run(new WorkerConfig(0, parent, models, models.resolveSibling("data"), startup, 1, args[2],
-                System.getenv(Handshake.SECRET_ENV)));
+        LlmWorker.run(new WorkerConfig(WorkerKind.LLM, 0, parent, models, models.resolveSibling("data"), startup, 1, args[2],
+                false, Limits.DEFAULTS, System.getenv(Handshake.SECRET_ENV)));
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.system.SystemMemory;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.WorkerClient;
 import com.mysticanvas.orchestrator.WorkerStatus;

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.sd.ModelFiles;
+import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.sd.SdEngine;
 import com.mysticanvas.sd.image.ImageTensors;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
@@ -40,10 +40,10 @@ public final class A1111Api {
 
     private final ImageJobs jobs;
     private final SdEngine engine;
-    private final ModelFiles files;
+    private final ModelFolders files;
     private final OpenAiImagesApi openAi;
 
-    public A1111Api(ImageJobs jobs, SdEngine engine, ModelFiles files, OpenAiImagesApi openAi) {
+    public A1111Api(ImageJobs jobs, SdEngine engine, ModelFolders files, OpenAiImagesApi openAi) {
         this.jobs = jobs;
         this.engine = engine;
         this.files = files;
@@ -189,7 +189,7 @@ public final class A1111Api {
 
     private ArrayNode models() {
         ArrayNode out = Json.MAPPER.createArrayNode();
-        for (Path p : files.list(ModelFiles.Kind.CHECKPOINT)) {
+        for (Path p : files.list(ModelFolders.Kind.CHECKPOINT)) {
             String name = p.getFileName().toString();
             out.addObject().put("title", name).put("model_name", stem(name)).putNull("hash").putNull("sha256")
                     .put("filename", p.toAbsolutePath().toString()).putNull("config");
@@ -199,7 +199,7 @@ public final class A1111Api {
 
     private ArrayNode loras() {
         ArrayNode out = Json.MAPPER.createArrayNode();
-        for (Path p : files.list(ModelFiles.Kind.LORA)) {
+        for (Path p : files.list(ModelFolders.Kind.LORA)) {
             String name = stem(p.getFileName().toString());
             out.addObject().put("name", name).put("alias", name).put("path", p.toAbsolutePath().toString())
                     .putObject("metadata");
@@ -209,7 +209,7 @@ public final class A1111Api {
 
     private ArrayNode vaes() {
         ArrayNode out = Json.MAPPER.createArrayNode();
-        for (Path p : files.list(ModelFiles.Kind.VAE)) {
+        for (Path p : files.list(ModelFolders.Kind.VAE)) {
             out.addObject().put("model_name", p.getFileName().toString()).put("filename", p.toAbsolutePath().toString());
         }
         return out;
@@ -263,7 +263,7 @@ public final class A1111Api {
     /** A1111 names checkpoints "file.safetensors [hash]" or by stem; we accept all three. */
     private String resolveTitle(String title) {
         String name = title.replaceAll("\\s*\\[[0-9a-fA-F]+]$", "").strip();
-        for (Path p : files.list(ModelFiles.Kind.CHECKPOINT)) {
+        for (Path p : files.list(ModelFolders.Kind.CHECKPOINT)) {
             String file = p.getFileName().toString();
             if (file.equals(name) || stem(file).equals(name)) {
                 return file;

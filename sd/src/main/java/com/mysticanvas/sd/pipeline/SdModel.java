@@ -1,5 +1,6 @@
 package com.mysticanvas.sd.pipeline;
 
+import com.mysticanvas.core.system.NativeHeap;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;

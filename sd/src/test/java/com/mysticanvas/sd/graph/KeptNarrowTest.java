@@ -9,13 +9,13 @@ import com.mysticanvas.sd.model.CheckpointInspector;
 import com.mysticanvas.sd.model.SdModelSpec;
 import com.mysticanvas.sd.model.UNetConfig;
 import com.mysticanvas.sd.onnx.OnnxGraph;
-import com.mysticanvas.sd.pipeline.NativeHeap;
+import com.mysticanvas.core.system.NativeHeap;
+import com.mysticanvas.core.system.ProcessMemory;
 import com.mysticanvas.sd.pipeline.Sessions;
 import com.mysticanvas.sd.safetensors.DType;
 import com.mysticanvas.sd.safetensors.SafeTensors;
 import com.mysticanvas.sd.safetensors.SafeTensorsWriter;
 import com.mysticanvas.sd.safetensors.TensorInfo;
-import com.mysticanvas.sd.testing.ProcessRss;
 import com.mysticanvas.sd.testing.TinyModels;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -73,17 +73,17 @@ class KeptNarrowTest {
         SafeTensorsWriter.write(file, List.of(new SafeTensorsWriter.Entry("fc.weight", DType.F16, new long[] {n, n},
                 b -> b.put(new byte[b.remaining()]))), Map.of());
         try (SafeTensors st = SafeTensors.open(file)) {
-            ProcessMemory start = ProcessMemory.now();
+            ProcessMemory start = now();
             try (OrtSession folded = linearSession(st, name -> false, n)) {
-                assertThat(ProcessMemory.now().anonMb() - start.anonMb()).as("MB of anonymous memory, folded").isGreaterThan(48);
+                assertThat(now().anonMb() - start.anonMb()).as("MB of anonymous memory, folded").isGreaterThan(48);
             }
-            start = ProcessMemory.now();
+            start = now();
             try (OrtSession narrow = linearSession(st, name -> true, n)) {
-                assertThat(ProcessMemory.now().anonMb() - start.anonMb()).as("MB of anonymous memory, narrow").isLessThan(16);
+                assertThat(now().anonMb() - start.anonMb()).as("MB of anonymous memory, narrow").isLessThan(16);
                 try (OnnxTensor x = OnnxTensor.createTensor(Sessions.env(), FloatBuffer.wrap(new float[n]), new long[] {1, n});
                      OrtSession.Result r = narrow.run(Map.of("x", x))) {
                     // the run read the weight where ORT mapped it (its f32 widening is the run's scratch)
-                    assertThat(ProcessMemory.now().fileMb() - start.fileMb()).as("MB mapped from the file").isGreaterThan(24);
+                    assertThat(now().fileMb() - start.fileMb()).as("MB mapped from the file").isGreaterThan(24);
                 }
             }
         }
@@ -97,12 +97,10 @@ class KeptNarrowTest {
         return Sessions.create(g, st.path().toAbsolutePath().getParent(), Map.of(), 1);
     }
 
-    /** This process's anonymous and file-backed resident memory, the C heap trimmed first. */
-    private record ProcessMemory(long anonMb, long fileMb) {
-        static ProcessMemory now() {
-            NativeHeap.trim();
-            return new ProcessMemory(ProcessRss.anonMb(), ProcessRss.fileMb());
-        }
+    /** This process's resident memory, the C heap trimmed first. */
+    private static ProcessMemory now() {
+        NativeHeap.trim();
+        return ProcessMemory.self().orElseThrow();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package com.mysticanvas.sd.pipeline;
 
+import com.mysticanvas.core.system.NativeHeap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.onnxruntime.OnnxTensor;
@@ -7,7 +8,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.mysticanvas.sd.onnx.Attr;
 import com.mysticanvas.sd.onnx.OnnxGraph;
-import com.mysticanvas.sd.testing.ProcessRss;
+import com.mysticanvas.core.system.ProcessMemory;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
@@ -55,6 +56,6 @@ class SessionsTest {
 
     private static long rssAnonMb() {
         NativeHeap.trim(); // count what is held, not what glibc has yet to hand back
-        return ProcessRss.anonMb();
+        return ProcessMemory.self().orElseThrow().anonMb();
     }
 }

@@ -1,4 +1,4 @@
-package com.mysticanvas.sd.pipeline;
+package com.mysticanvas.core.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package com.mysticanvas.orchestrator.memory;
+package com.mysticanvas.core.system;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,7 +13,18 @@ public final class SystemMemory {
 
     private SystemMemory() {}
 
+    /** RAM in bytes: what there is, and what the kernel says can be had without swapping. */
+    public record Ram(long total, long available) {}
+
+    /** RAM and VRAM now (VRAM asks nvidia-smi: a process start, so not for hot paths). */
     public static Snapshot read() {
+        Ram ram = ram();
+        long[] vram = nvidiaSmi();
+        return new Snapshot(ram.total(), ram.available(), vram == null ? null : vram[0], vram == null ? null : vram[1]);
+    }
+
+    /** RAM from /proc/meminfo (cheap); outside Linux the JVM's own heap limit stands in, a poor but safe figure. */
+    public static Ram ram() {
         long total = 0;
         long available = 0;
         try {
@@ -25,12 +36,11 @@ public final class SystemMemory {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            Runtime rt = Runtime.getRuntime(); // not Linux: a poor but safe stand-in
+            Runtime rt = Runtime.getRuntime();
             total = rt.maxMemory();
             available = rt.maxMemory() - rt.totalMemory() + rt.freeMemory();
         }
-        long[] vram = nvidiaSmi();
-        return new Snapshot(total, available, vram == null ? null : vram[0], vram == null ? null : vram[1]);
+        return new Ram(total, available);
     }
 
     private static long kib(String line) {

@@ -1,5 +1,4 @@
-package com.mysticanvas.sd.bench;
-
+import com.mysticanvas.core.system.ProcessMemory;
 import com.mysticanvas.sd.pipeline.SdModel;
 import com.mysticanvas.sd.synth.SdSynthModels;
 import java.nio.file.Files;
@@ -125,8 +124,8 @@ public final class SdBench {
         }
 
         void end(String phase) {
-            ProcessMemory m = ProcessMemory.now();
-            peaks.merge(phase, m.peakKb(), Math::max);
+            ProcessMemory m = ProcessMemory.self().orElse(new ProcessMemory(-1, -1, -1, -1)); // not Linux: no figures
+            peaks.merge(phase, m.peakBytes(), Math::max);
             after.put(phase, m);
         }
 
@@ -135,11 +134,11 @@ public final class SdBench {
                     : "memory (MB)      peak so far  after: RSS   anon   file   (peak reset not allowed here)");
             for (Map.Entry<String, Long> e : peaks.entrySet()) {
                 ProcessMemory m = after.get(e.getKey());
-                System.out.printf(Locale.ROOT, "  %-14s %8d %13d %6d %6d%n", e.getKey(), e.getValue() / 1024,
-                        m.rssKb() / 1024, m.anonKb() / 1024, m.fileKb() / 1024);
+                System.out.printf(Locale.ROOT, "  %-14s %8d %13d %6d %6d%n", e.getKey(), e.getValue() >> 20,
+                        m.rssBytes() >> 20, m.anonBytes() >> 20, m.fileBytes() >> 20);
             }
             long peak = peaks.values().stream().mapToLong(Long::longValue).max().orElse(-1);
-            System.out.printf(Locale.ROOT, "peak RSS                  %d MB%n", peak / 1024);
+            System.out.printf(Locale.ROOT, "peak RSS                  %d MB%n", peak >> 20);
         }
     }
 

@@ -1,4 +1,4 @@
-package com.mysticanvas.sd.pipeline;
+package com.mysticanvas.core.system;
 
 import java.io.IOException;
 import java.lang.foreign.FunctionDescriptor;
@@ -12,10 +12,10 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Gives the C heap's free memory back to the system. ONNX Runtime frees gigabytes when it finishes building a
- * session (the f16 bytes it read, the intermediate copies of folded weights) and when a session closes, but glibc
- * keeps most of it (medium blocks in the main heap and in per-thread arenas) until {@code malloc_trim} is called:
- * without it an unloaded SD 1.5 model left 2.6 GB resident. A no-op where the C library has no {@code malloc_trim}.
+ * Gives the C heap's free memory back to the system. Native engines free gigabytes that glibc keeps for reuse
+ * (medium blocks in the main heap and in per-thread arenas) until {@code malloc_trim} is called: ONNX Runtime when it
+ * finishes building a session and when one closes (without a trim an unloaded SD 1.5 model left 2.6 GB resident),
+ * llama.cpp when a model's context is freed. A no-op where the C library has no {@code malloc_trim} (musl, macOS).
  */
 public final class NativeHeap {
     private static final Optional<MethodHandle> MALLOC_TRIM = Linker.nativeLinker().defaultLookup().find("malloc_trim")

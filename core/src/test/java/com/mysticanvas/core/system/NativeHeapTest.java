@@ -1,9 +1,8 @@
-package com.mysticanvas.sd.pipeline;
+package com.mysticanvas.core.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.mysticanvas.sd.testing.ProcessRss;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -32,9 +31,9 @@ class NativeHeapTest {
         for (int i = 0; i < blocks - 1; i++) { // the last block stays: free() alone cannot shrink the heap's top
             FREE.invokeExact(allocated[i]);
         }
-        long before = ProcessRss.anonMb();
+        long before = ProcessMemory.self().orElseThrow().anonMb();
         NativeHeap.trim();
-        long after = ProcessRss.anonMb();
+        long after = ProcessMemory.self().orElseThrow().anonMb();
         FREE.invokeExact(allocated[blocks - 1]);
         assertThat(before - after).as("MB released by trim (before %d MB, after %d MB)", before, after)
                 .isGreaterThan(blocks * size / 1024 / 1024 / 2);

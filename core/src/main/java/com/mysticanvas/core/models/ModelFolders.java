@@ -1,0 +1,124 @@
+package com.mysticanvas.core.models;
+
+import com.mysticanvas.core.Problem;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * The models folder as every process sees it: where each kind of model file lives ({@code llm/*.gguf},
+ * {@code sd/checkpoints}, {@code sd/loras}, {@code sd/vae}, {@code sd/tokenizers}), and the one rule for naming
+ * them in a request: a file name inside its folder, never a path. A name that looks like a path is bad input
+ * wherever it appears, even where no file is opened (a chat request's {@code model}).
+ */
+public record ModelFolders(Path root) {
+    /** The kinds of model file a request can name. */
+    public enum Kind {
+        LLM("llm", ".gguf", "GGUF model"),
+        CHECKPOINT("sd/checkpoints", ".safetensors", "checkpoint"),
+        LORA("sd/loras", ".safetensors", "LoRA"),
+        VAE("sd/vae", ".safetensors", "VAE");
+
+        private final String folder;
+        private final String extension;
+        private final String title;
+
+        Kind(String folder, String extension, String title) {
+            this.folder = folder;
+            this.extension = extension;
+            this.title = title;
+        }
+
+        /** The folder below the models folder, as users see it ({@code sd/checkpoints}). */
+        public String folder() {
+            return folder;
+        }
+
+        /** The extension its files have; a name without one gets it ({@code <lora:name:0.8>}). */
+        public String extension() {
+            return extension;
+        }
+
+        public String title() {
+            return title;
+        }
+    }
+
+    /** Longest file name the rule accepts (the common file-system limit). */
+    public static final int MAX_NAME_LENGTH = 255;
+
+    public Path folder(Kind kind) {
+        return root.resolve(kind.folder);
+    }
+
+    /** {@code sd/tokenizers}: CLIP vocabulary files that override the bundled ones. */
+    public Path tokenizers() {
+        return root.resolve("sd").resolve("tokenizers");
+    }
+
+    /** True for a name that is not a plain file name: a separator, a NUL, a leading dot, or too long. */
+    public static boolean isPathLike(String name) {
+        return name.contains("/") || name.contains("\\") || name.indexOf('\0') >= 0 || name.startsWith(".")
+                || name.length() > MAX_NAME_LENGTH;
+    }
+
+    /** Refuses, as bad input, a model name given in {@code field} that looks like a path. Null passes. */
+    public static void requirePlainName(String field, String name) {
+        if (name != null && isPathLike(name)) {
+            throw Problem.badInput("'" + field + "' must be a model's file name, not a path: '" + name + "'");
+        }
+    }
+
+    /**
+     * The file of {@code kind} that {@code name} names: a plain file name (400 otherwise), with the kind's
+     * extension (added when the name has none), that exists in its folder (404 otherwise) and does not lead
+     * outside it through a link (400).
+     */
+    public Path resolve(Kind kind, String name) {
+        String where = "models/" + kind.folder;
+        if (name == null || name.isBlank()) {
+            throw Problem.badInput("a " + kind.title + " is required: the file name of one in " + where);
+        }
+        if (isPathLike(name)) {
+            throw Problem.badInput("'" + name + "' is not a file name: models are named by their file name inside "
+                    + where + ", not by a path");
+        }
+        String file = name.contains(".") ? name : name + kind.extension;
+        if (!file.toLowerCase(Locale.ROOT).endsWith(kind.extension)) {
+            throw Problem.badInput("'" + name + "' is not a " + kind.extension + " file; " + where + " holds "
+                    + kind.extension + " files");
+        }
+        Path folder = folder(kind);
+        Path path = folder.resolve(file);
+        if (!Files.isRegularFile(path)) {
+            throw Problem.notFound(kind.title + " '" + name + "' not found in " + where);
+        }
+        try {
+            if (!path.toRealPath().startsWith(folder.toRealPath())) {
+                throw Problem.badInput("'" + name + "' is a link to a file outside " + where);
+            }
+        } catch (IOException e) {
+            throw Problem.badInput("'" + name + "' cannot be read: " + e.getMessage());
+        }
+        return path;
+    }
+
+    /** The files of a kind's folder (its extension, not hidden), sorted by name; empty when the folder is missing. */
+    public List<Path> list(Kind kind) {
+        Path folder = folder(kind);
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(p -> {
+                String name = p.getFileName().toString();
+                return !name.startsWith(".") && name.toLowerCase(Locale.ROOT).endsWith(kind.extension);
+            }).filter(Files::isRegularFile).sorted().toList();
+        } catch (IOException e) {
+            throw Problem.internal("models_unreadable", "cannot list " + folder + ": " + e.getMessage());
+        }
+    }
+}
