@@ -8,7 +8,7 @@ import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.llm.LlmWorker;
 import com.mysticanvas.orchestrator.Orchestrator;
 import com.mysticanvas.orchestrator.OrchestratorConfig;
-import com.mysticanvas.orchestrator.WorkerLauncher;
+import com.mysticanvas.orchestrator.workers.WorkerLauncher;
 import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import com.mysticanvas.sd.SdWorker;
 import java.nio.file.Path;

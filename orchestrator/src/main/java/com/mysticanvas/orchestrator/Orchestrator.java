@@ -1,50 +1,47 @@
 package com.mysticanvas.orchestrator;
 
-import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.http.HttpServers;
-import com.mysticanvas.core.worker.WorkerKind;
-import com.mysticanvas.core.worker.WorkerServer;
-import io.javalin.Javalin;
-import io.javalin.config.RoutesConfig;
-import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
-import io.javalin.http.staticfiles.Location;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.Json;
-import com.mysticanvas.orchestrator.memory.MemoryArbiter;
+import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.system.SystemMemory;
+import com.mysticanvas.core.worker.WorkerConfig;
+import com.mysticanvas.core.worker.WorkerKind;
+import com.mysticanvas.orchestrator.events.EventHub;
+import com.mysticanvas.orchestrator.events.ImageJobRelay;
+import com.mysticanvas.orchestrator.http.ApiKeyAuth;
+import com.mysticanvas.orchestrator.http.InFlight;
+import com.mysticanvas.orchestrator.memory.MemoryArbiter;
+import com.mysticanvas.orchestrator.memory.MemoryGate;
 import com.mysticanvas.orchestrator.storage.ConversationStore;
 import com.mysticanvas.orchestrator.storage.Database;
 import com.mysticanvas.orchestrator.storage.GalleryStore;
 import com.mysticanvas.orchestrator.storage.SettingsStore;
+import com.mysticanvas.orchestrator.studio.Capabilities;
 import com.mysticanvas.orchestrator.studio.ChatService;
 import com.mysticanvas.orchestrator.studio.ImageService;
 import com.mysticanvas.orchestrator.studio.StudioApi;
+import com.mysticanvas.orchestrator.workers.ModelCatalog;
+import com.mysticanvas.orchestrator.workers.ProcessManager;
+import com.mysticanvas.orchestrator.workers.ReverseProxy;
+import com.mysticanvas.orchestrator.workers.SupervisorTiming;
+import com.mysticanvas.orchestrator.workers.WorkerLauncher;
+import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.staticfiles.Location;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
+import java.util.EnumMap;
 import java.util.Map;
 
 /**
  * The default mode: serves the web UI and {@code /api}, supervises the two workers and proxies
- * {@code /v1} and {@code /sdapi} to them. It loads no engine code and no model weights.
+ * {@code /v1} and {@code /sdapi} to them. It loads no engine code and no model weights. This class only wires
+ * the rooms together: {@code workers/} (supervision, the pipe to each worker, the proxy), {@code events/},
+ * {@code http/} (auth, work in flight), {@code memory/}, {@code studio/} and {@code storage/}.
  */
 public final class Orchestrator implements AutoCloseable {
-    /** Which worker serves which path (design, section 2). Exact {@code GET /v1/models} is ours. */
-    static final Map<WorkerKind, List<String>> ROUTES = Map.of(
-            WorkerKind.LLM, List.of("/v1/chat/*", "/v1/completions", "/v1/embeddings", "/v1/llm/*"),
-            WorkerKind.SD, List.of("/v1/models/*", "/v1/images/*", "/sdapi/v1/*"));
-    /** Requests that start an image job on the SD worker. */
-    private static final List<String> IMAGE_JOB_PATHS =
-            List.of("/v1/images/generations", "/v1/images/edits", "/sdapi/v1/txt2img", "/sdapi/v1/img2img");
-    private static final List<HandlerType> PROXIED_METHODS =
-            List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.DELETE, HandlerType.PATCH);
-
-    private final OrchestratorConfig config;
     private final ProcessManager processes;
     private final EventHub events;
     private final ImageJobRelay imageJobs;
@@ -62,14 +59,16 @@ public final class Orchestrator implements AutoCloseable {
         this.database = openDatabase(requested.dataDir());
         SettingsStore settings = new SettingsStore(database);
         OrchestratorConfig config = requested.withSavedThreads(settings.all().path("threads"));
-        this.config = config;
         this.inFlight = new InFlight(config.limits().maxStreams());
-        this.processes = new ProcessManager(config, launcher, timing, console);
+        Map<WorkerKind, WorkerConfig> workers = new EnumMap<>(WorkerKind.class);
+        for (WorkerKind kind : WorkerKind.values()) {
+            workers.put(kind, config.worker(kind));
+        }
+        this.processes = new ProcessManager(workers, launcher, timing, console, inFlight);
         this.events = new EventHub();
         events.snapshotOnConnect("workers", processes::statuses);
         processes.addListener(status -> events.publish("worker", status));
-        WorkerClient workerClient = new WorkerClient(processes, inFlight);
-        this.imageJobs = new ImageJobRelay(workerClient, events::publish);
+        this.imageJobs = new ImageJobRelay(processes.sd(), events::publish);
         processes.addListener(imageJobs::onWorker);
         events.snapshotOnConnect("image-jobs", imageJobs::active);
         ConversationStore conversations = new ConversationStore(database);
@@ -78,15 +77,17 @@ public final class Orchestrator implements AutoCloseable {
             console.println("kept " + interrupted + " reply(ies) that were being generated when MystiCanvas stopped, marked incomplete");
         }
         MemoryArbiter memory = new MemoryArbiter(config.memoryPolicy(), config.memoryBudgetBytes(),
-                config.limits().maxImageSide(), config.modelsDir(),
-                processes::statuses, SystemMemory::read, workerClient, events::publish);
+                config.limits().maxImageSide(), new ModelFolders(config.modelsDir()),
+                processes::statuses, SystemMemory::read, processes.llm(), events::publish);
         GalleryStore gallery = new GalleryStore(database, config.dataDir().resolve("images"));
         StudioApi studio = new StudioApi(conversations, gallery, settings,
-                new ChatService(conversations, workerClient),
-                new ImageService(workerClient, gallery, memory, () -> processes.statuses().get(WorkerKind.SD.id()).model(),
-                        events::publish), events::publish);
-        ReverseProxy proxy = new ReverseProxy(processes, inFlight);
-        ModelCatalog models = new ModelCatalog(workerClient);
+                new ChatService(conversations, processes.llm()),
+                new ImageService(processes.sd(), gallery, memory, () -> processes.status(WorkerKind.SD).model(), events::publish),
+                new Capabilities(config.limits(), config.maxBodyBytes(), processes.sd()), events::publish);
+        ReverseProxy proxy = new ReverseProxy(processes);
+        MemoryGate gate = new MemoryGate(memory, proxy);
+        ModelCatalog models = new ModelCatalog(processes.llm(), processes.sd());
+        ApiKeyAuth auth = new ApiKeyAuth(config.apiKey());
         this.http = HttpServers.create(config.host(), config.port(), config.maxBodyBytes(), c -> {
             if (Orchestrator.class.getResource("/webui/index.html") != null) {
                 c.staticFiles.add(files -> {
@@ -101,8 +102,23 @@ public final class Orchestrator implements AutoCloseable {
             if (config.corsOrigin() != null && !config.corsOrigin().isBlank()) {
                 c.bundledPlugins.enableCors(cors -> cors.addRule(rule -> rule.allowHost(config.corsOrigin())));
             }
-            routes(c.routes, proxy, models, memory);
-            studio.routes(c.routes);
+            RoutesConfig r = c.routes;
+            r.before(auth::check);
+            r.before(inFlight::enter);
+            r.after(inFlight::exit);
+            r.get("/health", ctx -> ctx.json(Map.of("status", "ok", "workers", processes.statuses())));
+            r.get("/api/workers", ctx -> ctx.json(Map.of("workers", processes.statuses())));
+            r.post("/api/workers/{name}/restart", ctx -> {
+                WorkerKind kind = WorkerKind.fromId(ctx.pathParam("name"));
+                processes.restart(kind);
+                ctx.status(202).json(Map.of("restarting", kind.id()));
+            });
+            r.get("/api/events", events::serve);
+            r.get("/v1/models", ctx -> ctx.json(models.list()));
+            r.get("/api/memory", ctx -> ctx.json(memory.describe()));
+            gate.routes(r); // before the proxy's catch-all routes, which would take the same paths
+            proxy.routes(r);
+            studio.routes(r);
         });
     }
 
@@ -111,7 +127,7 @@ public final class Orchestrator implements AutoCloseable {
     }
 
     public static Orchestrator start(OrchestratorConfig config, WorkerLauncher launcher, SupervisorTiming timing,
-                              PrintStream console) {
+                                     PrintStream console) {
         Orchestrator o = new Orchestrator(config, launcher, timing, console);
         try {
             o.http.start();
@@ -133,75 +149,6 @@ public final class Orchestrator implements AutoCloseable {
         return processes;
     }
 
-    private void routes(RoutesConfig r, ReverseProxy proxy, ModelCatalog models, MemoryArbiter memory) {
-        r.before(this::authenticate);
-        r.before(inFlight::enter);
-        r.after(inFlight::exit);
-        r.get("/health", ctx -> ctx.json(Map.of("status", "ok", "workers", processes.statuses())));
-        r.get("/api/workers", ctx -> ctx.json(Map.of("workers", processes.statuses())));
-        r.post("/api/workers/{name}/restart", ctx -> {
-            WorkerKind kind = WorkerKind.fromId(ctx.pathParam("name"));
-            processes.restart(kind);
-            ctx.status(202).json(Map.of("restarting", kind.id()));
-        });
-        r.sse("/api/events", events::connect);
-        r.get("/v1/models", ctx -> ctx.json(models.list()));
-        r.get("/api/memory", ctx -> ctx.json(memory.describe()));
-        // Image jobs and model loads pass the memory arbiter first; registered before the catch-all proxy routes.
-        for (String path : IMAGE_JOB_PATHS) {
-            r.post(path, ctx -> {
-                int[] size = MemoryArbiter.imageSize(lenientJson(ctx));
-                try (MemoryArbiter.Permit ignored = memory.beforeImageJob(size[0], size[1])) {
-                    proxy.forward(ctx, WorkerKind.SD);
-                }
-            });
-        }
-        r.post("/v1/llm/load", ctx -> {
-            memory.beforeModelLoad(WorkerKind.LLM, lenientJson(ctx).path("model").asText(null));
-            proxy.forward(ctx, WorkerKind.LLM);
-        });
-        r.post("/v1/models/load", ctx -> {
-            memory.beforeModelLoad(WorkerKind.SD, lenientJson(ctx).path("checkpoint").asText(null));
-            proxy.forward(ctx, WorkerKind.SD);
-        });
-        r.post("/sdapi/v1/options", ctx -> {
-            memory.beforeModelLoad(WorkerKind.SD, lenientJson(ctx).path("sd_model_checkpoint").asText("")
-                    .replaceAll("\\s*\\[[0-9a-fA-F]+]$", ""));
-            proxy.forward(ctx, WorkerKind.SD);
-        });
-        ROUTES.forEach((kind, paths) -> {
-            for (String path : paths) {
-                for (HandlerType method : PROXIED_METHODS) {
-                    r.addHttpHandler(method, path, ctx -> proxy.forward(ctx, kind));
-                }
-            }
-        });
-    }
-
-    /** With an API key set, every API path needs {@code Authorization: Bearer KEY}; the UI's files do not. */
-    private void authenticate(Context ctx) {
-        String key = config.apiKey();
-        if (key == null || key.isBlank() || !isApiPath(ctx.path())) {
-            return;
-        }
-        String header = ctx.header("Authorization");
-        String given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
-        if (!WorkerServer.matches(key.getBytes(StandardCharsets.UTF_8), given)) {
-            ctx.header("WWW-Authenticate", "Bearer");
-            throw Problem.unauthorized("invalid_api_key",
-                    "missing or wrong API key: send Authorization: Bearer KEY");
-        }
-    }
-
-    /** The body as JSON when it is JSON (the worker answers malformed bodies itself), else an empty object. */
-    private static JsonNode lenientJson(Context ctx) {
-        try {
-            return Json.MAPPER.readTree(ctx.bodyAsBytes());
-        } catch (IOException | RuntimeException e) {
-            return Json.object();
-        }
-    }
-
     private static Database openDatabase(Path dataDir) {
         Path file = dataDir.resolve("mysticanvas.db");
         try {
@@ -211,10 +158,6 @@ public final class Orchestrator implements AutoCloseable {
         }
     }
 
-    private static boolean isApiPath(String path) {
-        return path.startsWith("/v1/") || path.equals("/v1") || path.startsWith("/sdapi/") || path.startsWith("/api/");
-    }
-
     /**
      * Graceful stop within a bound: refuse new requests, end the streams in flight (their replies are
      * saved, marked incomplete) and give handlers up to 5 s, then stop the server, the workers and the database.
@@ -222,9 +165,9 @@ public final class Orchestrator implements AutoCloseable {
     @Override
     public void close() {
         inFlight.drain(Duration.ofSeconds(5));
+        events.close();
         http.stop();
         imageJobs.close();
-        events.close();
         processes.close();
         database.close();
     }

@@ -2,6 +2,9 @@ package com.mysticanvas.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Limits;
+import com.mysticanvas.core.worker.WorkerCommandLine;
+import com.mysticanvas.core.worker.WorkerConfig;
+import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import java.nio.file.Path;
 
@@ -60,6 +63,14 @@ public record OrchestratorConfig(
 
     private static int positive(JsonNode n) {
         return n.canConvertToInt() && n.isIntegralNumber() && n.asInt() > 0 ? Math.min(n.asInt(), 1024) : 0;
+    }
+
+    /** What {@code kind}'s worker starts with: this run's folders, limits, log level, its threads and startup model. */
+    public WorkerConfig worker(WorkerKind kind) {
+        int threads = kind == WorkerKind.LLM ? llmThreads : sdThreads;
+        return new WorkerConfig(kind, 0, ProcessHandle.current().pid(), modelsDir, dataDir,
+                kind == WorkerKind.LLM ? llmModel : sdModel, threads > 0 ? threads : WorkerCommandLine.defaultThreads(kind),
+                logLevel, kind == WorkerKind.SD && sdLowMemory, limits, null);
     }
 
     public boolean isLoopback() {

@@ -158,7 +158,7 @@ class ImagesIT {
             return false;
         });
         assertThat(events.getLast()[0]).isEqualTo("error");
-        assertThat(Json.parse(events.getLast()[1]).path("message").asText()).contains("stopped mid-job");
+        assertThat(Json.parse(events.getLast()[1]).path("error").path("message").asText()).contains("stopped mid-job");
         o.awaitWorker(WorkerKind.SD, w -> w.path("pid").asLong() != pid && w.path("state").asText().equals("ready")
                 && w.path("model").asText().equals("tiny-sd.safetensors"), Duration.ofSeconds(60));
     }

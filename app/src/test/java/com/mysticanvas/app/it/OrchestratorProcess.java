@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.app.Main;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.worker.WorkerKind;
-import com.mysticanvas.orchestrator.WorkerLauncher;
+import com.mysticanvas.orchestrator.workers.WorkerLauncher;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;

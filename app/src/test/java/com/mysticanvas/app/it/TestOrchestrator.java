@@ -3,12 +3,13 @@ package com.mysticanvas.app.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.app.Main;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.http.SseReader;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.Orchestrator;
 import com.mysticanvas.orchestrator.OrchestratorConfig;
-import com.mysticanvas.orchestrator.SupervisorTiming;
-import com.mysticanvas.orchestrator.WorkerLauncher;
+import com.mysticanvas.orchestrator.workers.SupervisorTiming;
+import com.mysticanvas.orchestrator.workers.WorkerLauncher;
 import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -175,18 +176,13 @@ public final class TestOrchestrator implements AutoCloseable {
         return events;
     }
 
-    /** Reads named SSE events as [event, data] until the stream ends or {@code stop} says so. */
+    /** Reads SSE events (not comments) as [event, data] until the stream ends or {@code stop} says so. */
     public static void readEvents(InputStream in, List<String[]> into, Predicate<String[]> stop) throws IOException {
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String event = "message";
-            String line;
-            while ((line = lines.readLine()) != null) {
-                if (line.startsWith("event: ")) {
-                    event = line.substring(7);
-                } else if (line.startsWith("data: ")) {
-                    String[] e = {event, line.substring(6)};
+        try (SseReader events = new SseReader(in)) {
+            for (SseReader.Event next = events.next(); next != null; next = events.next()) {
+                if (!next.isComment()) {
+                    String[] e = {next.name(), next.data()};
                     into.add(e);
-                    event = "message";
                     if (stop.test(e)) {
                         return;
                     }

@@ -77,6 +77,39 @@ public final class HttpProblems {
         return new Problem(kindOf(status, code, error.path("type").asText("")), code, error.path("message").asText());
     }
 
+    /**
+     * A stream's error frame ({@code {"error":{...}}}, no status to go by) as the Problem it stands for: the kind
+     * read back from the error's type, and its code where one type serves several kinds.
+     */
+    public static Problem fromFrame(String who, String data) {
+        JsonNode error;
+        try {
+            error = Json.MAPPER.readTree(data).path("error");
+        } catch (Exception e) {
+            error = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        }
+        String message = error.isTextual() ? error.asText() : error.path("message").asText(who + " failed mid-stream");
+        String code = error.path("code").asText("worker_error");
+        Kind kind = switch (error.path("type").asText("")) {
+            case "invalid_request_error" -> switch (code) {
+                case "not_found" -> Kind.NOT_FOUND;
+                case "cancelled" -> Kind.CANCELLED;
+                case "payload_too_large" -> Kind.TOO_LARGE;
+                default -> Kind.BAD_INPUT;
+            };
+            case "authentication_error" -> Kind.UNAUTHORIZED;
+            case "rate_limit_error" -> Kind.BUSY;
+            case "unavailable_error" -> code.equals("no_model_loaded") ? Kind.NO_MODEL : Kind.UNAVAILABLE;
+            case "insufficient_memory" -> Kind.INSUFFICIENT_MEMORY;
+            default -> switch (code) {
+                case "worker_failed" -> Kind.UPSTREAM_FAILED;
+                case "storage_error" -> Kind.STORAGE_FAILED;
+                default -> Kind.INTERNAL;
+            };
+        };
+        return new Problem(kind, code, message);
+    }
+
     static Kind kindOf(int status, String code, String type) {
         return switch (status) {
             case 400, 405, 422 -> Kind.BAD_INPUT;

@@ -1,8 +1,9 @@
 package com.mysticanvas.core.worker;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import com.mysticanvas.core.Problem;
 
-/** The two worker processes the orchestrator runs; {@link #id()} is the name used in routes, logs and JSON. */
+/** The two worker processes the orchestrator runs; {@link #id()} is the name used in routes, logs and JSON (its JSON value). */
 public enum WorkerKind {
     LLM("llm", "llm-worker"),
     SD("sd", "sd-worker");
@@ -15,6 +16,7 @@ public enum WorkerKind {
         this.mode = mode;
     }
 
+    @JsonValue
     public String id() {
         return id;
     }

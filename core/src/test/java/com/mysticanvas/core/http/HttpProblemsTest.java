@@ -45,6 +45,26 @@ class HttpProblemsTest {
     }
 
     @Test
+    void everyProblemReadBackFromItsStreamErrorFrameIsTheSameProblem() {
+        for (Kind kind : Kind.values()) {
+            String code = switch (kind) {
+                case NO_MODEL -> "no_model_loaded";
+                case CANCELLED -> "cancelled";
+                case NOT_FOUND -> "not_found";
+                case TOO_LARGE -> "payload_too_large";
+                case UPSTREAM_FAILED -> "worker_failed";
+                case STORAGE_FAILED -> "storage_error";
+                default -> "some_code";
+            };
+            Problem read = HttpProblems.fromFrame("llm-worker", Json.write(HttpProblems.body(new Problem(kind, code, "gone"))));
+            assertThat(read.kind()).as(kind.name()).isEqualTo(kind);
+            assertThat(read.code()).isEqualTo(code);
+            assertThat(read.getMessage()).isEqualTo("gone");
+        }
+        assertThat(HttpProblems.fromFrame("llm-worker", "{}").kind()).isEqualTo(Kind.INTERNAL);
+    }
+
+    @Test
     void anAnswerThatIsNoJsonErrorIsTheServersFailureAndSaysWho() {
         for (String body : new String[] {"<html>Bad Gateway</html>", "", "{\"error\":\"flat\"}", "[1]"}) {
             Problem p = HttpProblems.fromAnswer("llm-worker", 500, body);

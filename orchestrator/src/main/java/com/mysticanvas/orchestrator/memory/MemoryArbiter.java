@@ -1,16 +1,16 @@
 package com.mysticanvas.orchestrator.memory;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.ImageSize;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.system.SystemMemory;
 import com.mysticanvas.core.worker.WorkerKind;
-import com.mysticanvas.orchestrator.WorkerClient;
-import com.mysticanvas.orchestrator.WorkerStatus;
+import com.mysticanvas.orchestrator.workers.LlmWorkerApi;
+import com.mysticanvas.orchestrator.workers.WorkerStatus;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -34,24 +34,29 @@ public final class MemoryArbiter {
     private final MemoryPolicy policy;
     private final long budgetBytes;
     private final int maxImageSide;
-    private final Path modelsDir;
+    private final ModelFolders models;
     private final Supplier<Map<String, WorkerStatus>> workers;
     private final Supplier<SystemMemory.Snapshot> system;
-    private final WorkerClient client;
+    private final LlmWorkerApi llm;
     private final BiConsumer<String, Object> publish;
     private int imageJobs;
     private String unloadedLlmModel;
 
-    public MemoryArbiter(MemoryPolicy policy, long budgetBytes, int maxImageSide, Path modelsDir,
+    /**
+     * @param workers both workers' statuses by id (what is loaded, resident memory)
+     * @param system  the machine's memory now
+     * @param llm     the language model backend the policy may unload and load again
+     */
+    public MemoryArbiter(MemoryPolicy policy, long budgetBytes, int maxImageSide, ModelFolders models,
                          Supplier<Map<String, WorkerStatus>> workers, Supplier<SystemMemory.Snapshot> system,
-                         WorkerClient client, BiConsumer<String, Object> publish) {
+                         LlmWorkerApi llm, BiConsumer<String, Object> publish) {
         this.policy = policy;
         this.budgetBytes = budgetBytes;
         this.maxImageSide = maxImageSide;
-        this.modelsDir = modelsDir;
+        this.models = models;
         this.workers = workers;
         this.system = system;
-        this.client = client;
+        this.llm = llm;
         this.publish = publish;
     }
 
@@ -61,8 +66,10 @@ public final class MemoryArbiter {
         void close();
     }
 
-    /** Before an image job of {@code width x height}: makes room if the policy allows, or refuses with 507. */
-    public Permit beforeImageJob(int width, int height) {
+    /** Before an image job of {@code size}: makes room if the policy allows, or refuses it as insufficient memory. */
+    public Permit beforeImageJob(ImageSize size) {
+        int width = size.width();
+        int height = size.height();
         if (width > maxImageSide || height > maxImageSide) {
             return () -> { }; // an invalid size: the worker answers the 400 that says so
         }
@@ -79,7 +86,7 @@ public final class MemoryArbiter {
                 throw refuse("a " + width + "x" + height + " image", need, available() + freed);
             }
             if (unload) {
-                client.post(WorkerKind.LLM, "/v1/llm/unload", Json.object());
+                llm.unload();
                 unloadedLlmModel = llmModel;
                 publish.accept("memory", event("llm-unloaded", "the language model " + llmModel
                         + " was unloaded to make room for an image; it comes back when the image is done"));
@@ -105,7 +112,7 @@ public final class MemoryArbiter {
             String llmModel = llmModel();
             boolean canUnloadLlm = kind == WorkerKind.SD && llmModel != null && policy != MemoryPolicy.KEEP_BOTH;
             if (need > available && canUnloadLlm && need <= available + llmModelBytes(llmModel)) {
-                client.post(WorkerKind.LLM, "/v1/llm/unload", Json.object());
+                llm.unload();
                 publish.accept("memory", event("llm-unloaded", "the language model " + llmModel
                         + " was unloaded to make room for the image model " + model));
                 return;
@@ -142,7 +149,7 @@ public final class MemoryArbiter {
         }
         Thread.ofVirtual().name("llm-reload").start(() -> {
             try {
-                client.post(WorkerKind.LLM, "/v1/llm/load", Json.object().put("model", reload));
+                llm.load(reload);
                 publish.accept("memory", event("llm-reloaded", "the language model " + reload + " is loaded again"));
             } catch (RuntimeException e) {
                 publish.accept("memory", event("llm-reload-failed", "could not load " + reload + " again: " + e.getMessage()));
@@ -163,25 +170,20 @@ public final class MemoryArbiter {
     }
 
     private String llmModel() {
-        WorkerStatus llm = workers.get().get(WorkerKind.LLM.id());
-        return llm == null ? null : llm.model();
+        WorkerStatus status = workers.get().get(WorkerKind.LLM.id());
+        return status == null ? null : status.model();
     }
 
     private long llmModelBytes(String model) {
         return modelBytes(WorkerKind.LLM, model);
     }
 
+    /** What loading {@code model} takes, from its file's size; 0 for a name that is no file (the worker answers why). */
     private long modelBytes(WorkerKind kind, String model) {
-        Path file = kind == WorkerKind.LLM ? modelsDir.resolve("llm") : modelsDir.resolve("sd").resolve("checkpoints");
-        String name = Path.of(model).getFileName().toString();
-        if (!name.equals(model)) {
-            return 0; // not a plain file name: the worker refuses it
-        }
         try {
-            Path f = file.resolve(kind == WorkerKind.SD && !name.contains(".") ? name + ".safetensors" : name);
-            long size = Files.isRegularFile(f) ? Files.size(f) : 0;
+            long size = Files.size(models.resolve(kind == WorkerKind.LLM ? ModelFolders.Kind.LLM : ModelFolders.Kind.CHECKPOINT, model));
             return (long) (size * (kind == WorkerKind.LLM ? LLM_LOAD_FACTOR : SD_LOAD_FACTOR));
-        } catch (IOException e) {
+        } catch (Problem | IOException e) {
             return 0;
         }
     }
@@ -203,17 +205,5 @@ public final class MemoryArbiter {
 
     private static ObjectNode event(String kind, String message) {
         return Json.object().put("kind", kind).put("message", message);
-    }
-
-    /** Reads width and height from an image request body in any of our APIs' shapes. */
-    public static int[] imageSize(JsonNode body) {
-        int width = body.path("width").asInt(512);
-        int height = body.path("height").asInt(512);
-        String size = body.path("size").asText("");
-        if (size.matches("\\d{1,5}x\\d{1,5}") && !body.has("width")) {
-            width = Integer.parseInt(size.substring(0, size.indexOf('x')));
-            height = Integer.parseInt(size.substring(size.indexOf('x') + 1));
-        }
-        return new int[] {width, height};
     }
 }

@@ -3,20 +3,17 @@ package com.mysticanvas.orchestrator.studio;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.http.HttpProblems;
+import com.mysticanvas.core.http.SseReader;
 import com.mysticanvas.core.http.SseWriter;
-import com.mysticanvas.core.worker.WorkerKind;
-import com.mysticanvas.orchestrator.WorkerClient;
 import com.mysticanvas.orchestrator.storage.Conversation;
 import com.mysticanvas.orchestrator.storage.ConversationStore;
 import com.mysticanvas.orchestrator.storage.Message;
+import com.mysticanvas.orchestrator.workers.LlmWorkerApi;
 import io.javalin.http.Context;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,11 +30,11 @@ public final class ChatService {
     private static final long SAVE_EVERY_MS = 250;
 
     private final ConversationStore store;
-    private final WorkerClient workers;
+    private final LlmWorkerApi llm;
 
-    public ChatService(ConversationStore store, WorkerClient workers) {
+    public ChatService(ConversationStore store, LlmWorkerApi llm) {
         this.store = store;
-        this.workers = workers;
+        this.llm = llm;
     }
 
     public void chat(Context ctx, String conversationId, JsonNode body) throws IOException {
@@ -50,33 +47,28 @@ public final class ChatService {
         }
         ObjectNode request = request(conversation, body.path("settings"), content == null ? null : content.asText());
         int[] leftOut = {0};
-        InputStream upstream = openFitting(request, leftOut);
+        SseReader upstream = openFitting(request, leftOut);
         Message user = content == null || content.isNull() ? null
                 : store.append(conversationId, "user", content.asText(), Message.COMPLETE);
         Message assistant = store.append(conversationId, "assistant", "", Message.STREAMING);
 
-        ctx.res().setStatus(200);
-        ctx.res().setContentType("text/event-stream");
-        ctx.res().setHeader("Cache-Control", "no-cache");
-        SseWriter client = new SseWriter(ctx.res().getOutputStream());
+        SseWriter client = SseWriter.open(ctx);
         Generation g = new Generation(assistant.id());
         boolean clientGone = !send(client, "start", Map.of("user", user == null ? Map.of() : user, "assistant", assistant,
                 "leftOut", leftOut[0]));
-        try (InputStream in = upstream;
-             BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String line;
-            while (!clientGone && (line = lines.readLine()) != null) {
-                if (!line.startsWith("data:")) {
+        try (SseReader in = upstream) {
+            for (SseReader.Event e = in.next(); !clientGone && e != null; e = in.next()) {
+                if (e.isComment()) {
+                    clientGone = !keepAlive(client); // the worker's keep-alive, passed on: finds a closed tab early
                     continue;
                 }
-                String data = line.substring(5).strip();
-                if (data.equals("[DONE]")) {
+                if (e.data().equals("[DONE]")) {
                     g.done = true;
                     break;
                 }
-                JsonNode chunk = Json.parse(data);
+                JsonNode chunk = Json.parse(e.data());
                 if (chunk.has("error")) {
-                    g.error = chunk.path("error").path("message").asText("the model failed");
+                    g.error = HttpProblems.fromFrame("llm-worker", e.data());
                     break;
                 }
                 ObjectNode delta = g.absorb(chunk);
@@ -86,18 +78,28 @@ public final class ChatService {
                 g.saveIfDue(false);
             }
         } catch (IOException e) {
-            g.error = "the language model worker failed mid-reply: " + e.getMessage();
+            g.error = new Problem(Problem.Kind.UPSTREAM_FAILED, "worker_failed",
+                    "the language model worker failed mid-reply: " + e.getMessage(), e);
         } catch (Problem e) {
-            g.error = "the language model sent something unreadable: " + e.getMessage();
+            g.error = new Problem(Problem.Kind.UPSTREAM_FAILED, "worker_failed",
+                    "the language model sent something unreadable: " + e.getMessage(), e);
         } finally {
             if (clientGone && g.error == null) {
-                g.error = "stopped";
+                g.error = new Problem(Problem.Kind.CANCELLED, "cancelled", "stopped");
             }
             g.saveIfDue(true);
         }
         if (!clientGone) {
-            send(client, g.error == null ? "done" : "error",
-                    Map.of("message", store.message(conversationId, assistant.id()), "error", String.valueOf(g.error)));
+            Message saved = store.message(conversationId, assistant.id());
+            if (g.error == null) {
+                send(client, "done", Map.of("message", saved));
+            } else {
+                try {
+                    client.error(g.error, Json.object().set("message", Json.MAPPER.valueToTree(saved)));
+                } catch (IOException gone) {
+                    // the reply is saved; nobody is left to tell
+                }
+            }
         }
     }
 
@@ -105,12 +107,12 @@ public final class ChatService {
      * Starts the reply; when the conversation has outgrown the model's context, the oldest turns are left
      * out (the system prompt and the newest message stay) until it fits, as chat apps do with long chats.
      */
-    private InputStream openFitting(ObjectNode request, int[] leftOut) {
+    private SseReader openFitting(ObjectNode request, int[] leftOut) {
         ArrayNode messages = (ArrayNode) request.get("messages");
         int first = messages.get(0).path("role").asText().equals("system") ? 1 : 0;
         while (true) {
             try {
-                return workers.openStream(WorkerKind.LLM, "/v1/chat/completions", request);
+                return llm.chat(request);
             } catch (Problem e) {
                 if (!"context_length_exceeded".equals(e.code()) || messages.size() - first <= 1) {
                     throw e;
@@ -123,7 +125,7 @@ public final class ChatService {
 
     /** The OpenAI request for the conversation so far, plus the new user text if any. */
     private ObjectNode request(Conversation conversation, JsonNode overrides, String newUserText) {
-        ObjectNode req = Json.object().put("stream", true);
+        ObjectNode req = Json.object();
         req.putObject("stream_options").put("include_usage", true);
         for (JsonNode settings : List.of(conversation.settings(), overrides)) {
             settings.properties().forEach(e -> {
@@ -161,6 +163,15 @@ public final class ChatService {
         }
     }
 
+    private static boolean keepAlive(SseWriter client) {
+        try {
+            client.keepAlive();
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The reply as it grows, and when it was last saved. */
     private final class Generation {
         final String messageId;
@@ -172,7 +183,7 @@ public final class ChatService {
         Integer promptTokens;
         Integer completionTokens;
         boolean done;
-        String error;
+        Problem error;
 
         Generation(String messageId) {
             this.messageId = messageId;
@@ -208,7 +219,7 @@ public final class ChatService {
             String status = !last ? Message.STREAMING
                     : error == null && done ? Message.COMPLETE
                     : Message.INCOMPLETE;
-            String why = last && error == null && !done ? "the reply ended early" : error;
+            String why = last && error == null && !done ? "the reply ended early" : error == null ? null : error.getMessage();
             int tokens = completionTokens != null ? completionTokens : pieces;
             double seconds = firstTokenNanos == 0 ? 0 : (System.nanoTime() - firstTokenNanos) / 1e9;
             Double rate = last && tokens > 1 && seconds > 0 ? (tokens - 1) / seconds : null;

@@ -2,21 +2,19 @@ package com.mysticanvas.orchestrator.studio;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.ImageSize;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.http.HttpProblems;
+import com.mysticanvas.core.http.SseReader;
 import com.mysticanvas.core.http.SseWriter;
 import com.mysticanvas.core.worker.WorkerKind;
-import com.mysticanvas.orchestrator.WorkerClient;
 import com.mysticanvas.orchestrator.memory.MemoryArbiter;
 import com.mysticanvas.orchestrator.storage.GalleryImage;
 import com.mysticanvas.orchestrator.storage.GalleryStore;
+import com.mysticanvas.orchestrator.workers.SdWorkerApi;
 import io.javalin.http.Context;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -36,15 +34,15 @@ public final class ImageService {
     private static final Set<String> GENERATION_FIELDS = Set.of("prompt", "negative_prompt", "width", "height", "steps",
             "cfg_scale", "sampler", "scheduler", "seed", "n", "loras", "clip_skip", "strength");
 
-    private final WorkerClient workers;
+    private final SdWorkerApi sd;
     private final GalleryStore gallery;
     private final MemoryArbiter memory;
     private final Supplier<String> loadedCheckpoint;
     private final BiConsumer<String, Object> publish;
 
-    public ImageService(WorkerClient workers, GalleryStore gallery, MemoryArbiter memory, Supplier<String> loadedCheckpoint,
+    public ImageService(SdWorkerApi sd, GalleryStore gallery, MemoryArbiter memory, Supplier<String> loadedCheckpoint,
                         BiConsumer<String, Object> publish) {
-        this.workers = workers;
+        this.sd = sd;
         this.gallery = gallery;
         this.memory = memory;
         this.loadedCheckpoint = loadedCheckpoint;
@@ -52,8 +50,7 @@ public final class ImageService {
     }
 
     public void generate(Context ctx, ObjectNode body) throws IOException {
-        int[] size = MemoryArbiter.imageSize(body);
-        try (MemoryArbiter.Permit ignored = memory.beforeImageJob(size[0], size[1])) {
+        try (MemoryArbiter.Permit ignored = memory.beforeImageJob(ImageSize.of(body))) {
             run(ctx, body);
         }
     }
@@ -61,7 +58,7 @@ public final class ImageService {
     private void run(Context ctx, ObjectNode body) throws IOException {
         String conversationId = body.path("conversation_id").isTextual() ? body.get("conversation_id").asText() : null;
         switchModelIfAsked(body);
-        ObjectNode request = Json.object().put("stream", true);
+        ObjectNode request = Json.object();
         GENERATION_FIELDS.forEach(f -> {
             if (body.hasNonNull(f)) {
                 request.set(f, body.get(f));
@@ -74,41 +71,30 @@ public final class ImageService {
                 request.set("mask", body.get("mask"));
             }
         }
-        InputStream upstream = workers.openStream(WorkerKind.SD,
-                edit ? "/v1/images/edits" : "/v1/images/generations", request);
+        SseReader upstream = sd.generate(request, edit);
         ObjectNode params = request.deepCopy();
         params.remove(List.of("stream", "image", "mask"));
         params.put("mode", edit ? (body.hasNonNull("mask") ? "inpaint" : "img2img") : "txt2img");
 
-        ctx.res().setStatus(200);
-        ctx.res().setContentType("text/event-stream");
-        ctx.res().setHeader("Cache-Control", "no-cache");
-        SseWriter client = new SseWriter(ctx.res().getOutputStream());
+        SseWriter client = SseWriter.open(ctx);
         String job = null;
         String outcome = null;
-        try (InputStream in = upstream;
-             BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String event = "message";
-            String line;
-            while (outcome == null && (line = lines.readLine()) != null) {
-                if (line.startsWith("event:")) {
-                    event = line.substring(6).strip();
+        try (SseReader in = upstream) {
+            for (SseReader.Event e = in.next(); outcome == null && e != null; e = in.next()) {
+                if (e.isComment()) {
+                    outcome = keepAlive(client) ? null : "cancelled"; // the worker's keep-alive, passed on
                     continue;
                 }
-                if (!line.startsWith("data:")) {
-                    continue;
-                }
-                JsonNode data = Json.parse(line.substring(5).strip());
+                JsonNode data = Json.parse(e.data());
                 job = data.path("job").asText(job);
-                outcome = relay(client, data.has("error") ? "error" : event, data, job, params, body, conversationId);
-                event = "message";
+                outcome = relay(client, data.has("error") ? "error" : e.name(), data, job, params, body, conversationId);
             }
         } catch (IOException e) {
             // reading failed: the worker died mid-job (our own writes never throw, see send)
         }
         if (outcome == null) {
-            String message = "the image worker stopped mid-job; it is being restarted";
-            send(client, "error", Json.object().put("message", message).put("job", job));
+            sendError(client, new Problem(Problem.Kind.UPSTREAM_FAILED, "worker_failed",
+                    "the image worker stopped mid-job; it is being restarted"), job);
         }
     }
 
@@ -130,8 +116,7 @@ public final class ImageService {
                 return "done";
             }
             case "error" -> {
-                String message = data.path("error").path("message").asText("image generation failed");
-                send(client, "error", Json.object().put("message", message).put("job", job));
+                sendError(client, HttpProblems.fromFrame("sd-worker", Json.write(data)), job);
                 return "failed";
             }
             default -> { }
@@ -149,9 +134,26 @@ public final class ImageService {
         }
     }
 
+    private static boolean keepAlive(SseWriter client) {
+        try {
+            client.keepAlive();
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void sendError(SseWriter client, Problem problem, String job) {
+        try {
+            client.error(problem, Json.object().put("job", job));
+        } catch (IOException gone) {
+            // the browser left; the job's outcome is on /api/events
+        }
+    }
+
     /** Cancels a job by id through the worker. */
     public JsonNode cancel(String job) {
-        return workers.post(WorkerKind.SD, "/v1/images/interrupt", Json.object().put("job", job));
+        return sd.interrupt(job);
     }
 
     private List<GalleryImage> save(JsonNode result, ObjectNode params, ObjectNode body, String conversationId) {
@@ -174,21 +176,17 @@ public final class ImageService {
         if (checkpoint == null && vae == null) {
             return;
         }
-        JsonNode health = workers.get(WorkerKind.SD, "/health", Duration.ofSeconds(5));
-        String current = health.path("model").asText(null);
+        SdWorkerApi.Loaded loaded = sd.loaded();
+        String current = loaded.checkpoint();
         String wantedCheckpoint = checkpoint != null ? checkpoint : current;
-        String currentVae = health.path("vae").isTextual() ? health.get("vae").asText() : null;
+        String currentVae = loaded.vae();
         String wantedVae = vae == null || vae.isNull() || vae.asText().isBlank() ? null : vae.asText();
         if (wantedCheckpoint == null) {
             throw Problem.badInput("no checkpoint is loaded; choose one");
         }
         if (!wantedCheckpoint.equals(current) || !Objects.equals(wantedVae, currentVae)) {
-            ObjectNode load = Json.object().put("checkpoint", wantedCheckpoint);
-            if (wantedVae != null) {
-                load.put("vae", wantedVae);
-            }
             memory.beforeModelLoad(WorkerKind.SD, wantedCheckpoint);
-            workers.post(WorkerKind.SD, "/v1/models/load", load);
+            sd.load(wantedCheckpoint, wantedVae);
         }
     }
 }

@@ -3,6 +3,7 @@ package com.mysticanvas.orchestrator.studio;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.JsonFields;
 import com.mysticanvas.orchestrator.storage.ConversationStore;
 import com.mysticanvas.orchestrator.storage.GalleryImage;
 import com.mysticanvas.orchestrator.storage.GalleryStore;
@@ -14,7 +15,8 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
- * {@code /api/conversations/**}, {@code /api/gallery/**} and {@code /api/settings}: the studio's storage, over HTTP.
+ * {@code /api/conversations/**}, {@code /api/gallery/**}, {@code /api/settings} (the studio's storage, over HTTP),
+ * {@code /api/images} and {@code /api/capabilities}.
  * Deletions are announced on {@code /api/events} ({@code conversation-deleted}, {@code gallery-image-deleted}) so
  * that other open pages drop what is gone.
  */
@@ -24,15 +26,17 @@ public final class StudioApi {
     private final SettingsStore settings;
     private final ChatService chat;
     private final ImageService images;
+    private final Capabilities capabilities;
     private final BiConsumer<String, Object> publish;
 
     public StudioApi(ConversationStore conversations, GalleryStore gallery, SettingsStore settings, ChatService chat,
-                     ImageService images, BiConsumer<String, Object> publish) {
+                     ImageService images, Capabilities capabilities, BiConsumer<String, Object> publish) {
         this.conversations = conversations;
         this.gallery = gallery;
         this.settings = settings;
         this.chat = chat;
         this.images = images;
+        this.capabilities = capabilities;
         this.publish = publish;
     }
 
@@ -95,19 +99,13 @@ public final class StudioApi {
             ctx.status(204);
         });
 
+        r.get("/api/capabilities", ctx -> ctx.json(capabilities.describe()));
         r.get("/api/settings", ctx -> ctx.json(settings.all()));
         r.put("/api/settings", ctx -> ctx.json(settings.merge(Json.parseObject(ctx.body()))));
     }
 
     private static String text(JsonNode body, String field) {
-        JsonNode v = body.get(field);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isTextual()) {
-            throw Problem.badInput(field + " must be a string");
-        }
-        return v.asText();
+        return JsonFields.text(body, field, null);
     }
 
     private static String required(JsonNode body, String field) {

@@ -1,4 +1,4 @@
-package com.mysticanvas.orchestrator;
+package com.mysticanvas.orchestrator.http;
 
 import com.mysticanvas.core.Problem;
 import io.javalin.http.Context;
@@ -49,7 +49,7 @@ public final class InFlight {
         };
     }
 
-    void enter(Context ctx) {
+    public void enter(Context ctx) {
         if (closing) {
             throw Problem.unavailable("shutting_down", "MystiCanvas is shutting down");
         }
@@ -59,19 +59,14 @@ public final class InFlight {
         }
     }
 
-    void exit(Context ctx) {
+    public void exit(Context ctx) {
         if (ctx.attribute("mysti.inflight") != null) {
             requests.decrementAndGet();
         }
     }
 
-    /** Registers a worker stream until it is closed. */
-    public InputStream track(InputStream in) {
-        return track(in, () -> { });
-    }
-
     /** Registers a worker stream until it is closed, and frees {@code slot} then. */
-    InputStream track(InputStream in, StreamSlot slot) {
+    public InputStream track(InputStream in, StreamSlot slot) {
         InputStream tracked = new FilterInputStream(in) {
             @Override
             public void close() throws IOException {
@@ -88,7 +83,7 @@ public final class InFlight {
     }
 
     /** Refuses new work, ends the streams in flight and waits up to {@code bound} for handlers to finish. */
-    void drain(Duration bound) {
+    public void drain(Duration bound) {
         closing = true;
         streams.forEach(InFlight::closeQuietly);
         long deadline = System.nanoTime() + bound.toNanos();

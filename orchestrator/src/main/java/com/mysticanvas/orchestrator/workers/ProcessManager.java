@@ -1,9 +1,11 @@
-package com.mysticanvas.orchestrator;
+package com.mysticanvas.orchestrator.workers;
 
-import com.mysticanvas.core.worker.WorkerCommandLine;
+import com.mysticanvas.core.worker.LoopbackHttp;
 import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.core.worker.WorkerKind;
+import com.mysticanvas.orchestrator.http.InFlight;
 import java.io.PrintStream;
+import java.net.http.HttpClient;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -14,49 +16,70 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
-/** Starts, watches and stops both workers; hands each a per-run secret so only we can reach them. */
+/**
+ * Starts, watches and stops both workers; hands each a per-run secret so only we can reach them, and gives the
+ * rest of the orchestrator its pipe to each ({@link #endpoint}) and the typed APIs over them.
+ */
 public final class ProcessManager implements AutoCloseable {
     private final Map<WorkerKind, WorkerSupervisor> supervisors = new EnumMap<>(WorkerKind.class);
     private final List<Consumer<WorkerStatus>> listeners = new CopyOnWriteArrayList<>();
     private final String secret = newSecret();
+    private final LlmWorkerApi llm;
+    private final SdWorkerApi sd;
 
-    public ProcessManager(OrchestratorConfig config, WorkerLauncher launcher, SupervisorTiming timing,
-                          PrintStream console) {
-        for (WorkerKind kind : WorkerKind.values()) {
-            String startupModel = kind == WorkerKind.LLM ? config.llmModel() : config.sdModel();
-            supervisors.put(kind, new WorkerSupervisor(kind, launcher, model -> workerArgs(config, kind, model),
-                    startupModel, secret, timing, console, this::publish));
-        }
+    /**
+     * @param workers what each worker starts with (its startup model too)
+     * @param inFlight where the workers' streams are counted and closed at shutdown
+     */
+    public ProcessManager(Map<WorkerKind, WorkerConfig> workers, WorkerLauncher launcher, SupervisorTiming timing,
+                          PrintStream console, InFlight inFlight) {
+        HttpClient http = LoopbackHttp.client();
+        workers.forEach((kind, config) -> supervisors.put(kind,
+                new WorkerSupervisor(config, launcher, secret, timing, console, this::publish, http, inFlight)));
+        this.llm = LlmWorkerApi.over(endpoint(WorkerKind.LLM));
+        this.sd = SdWorkerApi.over(endpoint(WorkerKind.SD));
     }
 
     public void start() {
         supervisors.values().forEach(WorkerSupervisor::start);
     }
 
+    /** The per-run secret the workers require (benchmarks and tests call workers directly with it). */
     public String secret() {
         return secret;
     }
 
-    WorkerSupervisor supervisor(WorkerKind kind) {
-        return supervisors.get(kind);
+    /** The pipe to a worker, for the reverse proxy. */
+    public WorkerEndpoint endpoint(WorkerKind kind) {
+        return supervisors.get(kind).endpoint();
+    }
+
+    public LlmWorkerApi llm() {
+        return llm;
+    }
+
+    public SdWorkerApi sd() {
+        return sd;
     }
 
     public void restart(WorkerKind kind) {
         Thread.ofVirtual().start(supervisors.get(kind)::restart);
     }
 
+    public WorkerStatus status(WorkerKind kind) {
+        return supervisors.get(kind).status();
+    }
+
+    /** Every worker's status by its id ({@code llm}, {@code sd}), as JSON shows them. */
     public Map<String, WorkerStatus> statuses() {
         Map<String, WorkerStatus> out = new LinkedHashMap<>();
         supervisors.forEach((kind, s) -> out.put(kind.id(), s.status()));
         return out;
     }
 
+    /** Hears every status change and every health check of every worker. */
     public void addListener(Consumer<WorkerStatus> listener) {
         listeners.add(listener);
-    }
-
-    public void removeListener(Consumer<WorkerStatus> listener) {
-        listeners.remove(listener);
     }
 
     private void publish(WorkerStatus status) {
@@ -75,13 +98,6 @@ public final class ProcessManager implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-    }
-
-    static List<String> workerArgs(OrchestratorConfig config, WorkerKind kind, String model) {
-        int threads = kind == WorkerKind.LLM ? config.llmThreads() : config.sdThreads();
-        return WorkerCommandLine.write(new WorkerConfig(kind, 0, ProcessHandle.current().pid(), config.modelsDir(),
-                config.dataDir(), model, threads > 0 ? threads : WorkerCommandLine.defaultThreads(kind), config.logLevel(),
-                kind == WorkerKind.SD && config.sdLowMemory(), config.limits(), null));
     }
 
     private static String newSecret() {

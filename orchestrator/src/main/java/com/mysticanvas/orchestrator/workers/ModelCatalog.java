@@ -1,35 +1,36 @@
-package com.mysticanvas.orchestrator;
+package com.mysticanvas.orchestrator.workers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.worker.WorkerKind;
-import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * {@code GET /v1/models}: the OpenAI model list, merged from both workers' file lists, each entry
  * tagged {@code type: llm|image}. A worker that is down contributes nothing instead of failing the list.
  */
-final class ModelCatalog {
-    private final WorkerClient workers;
+public final class ModelCatalog {
+    private final LlmWorkerApi llm;
+    private final SdWorkerApi sd;
 
-    ModelCatalog(WorkerClient workers) {
-        this.workers = workers;
+    public ModelCatalog(LlmWorkerApi llm, SdWorkerApi sd) {
+        this.llm = llm;
+        this.sd = sd;
     }
 
-    ObjectNode list() {
+    public ObjectNode list() {
         ObjectNode out = Json.object().put("object", "list");
         ArrayNode data = out.putArray("data");
-        addFrom(WorkerKind.LLM, "/v1/llm/models", "llm", data);
-        addFrom(WorkerKind.SD, "/v1/models/checkpoints", "image", data);
+        addFrom(llm::models, "llm", data);
+        addFrom(sd::checkpoints, "image", data);
         return out;
     }
 
-    private void addFrom(WorkerKind kind, String path, String type, ArrayNode into) {
+    private static void addFrom(Supplier<JsonNode> list, String type, ArrayNode into) {
         JsonNode models;
         try {
-            models = workers.get(kind, path, Duration.ofSeconds(5)).path("data");
+            models = list.get();
         } catch (RuntimeException e) {
             return; // listed as absent; the worker's own state says why
         }

@@ -1,14 +1,13 @@
-package com.mysticanvas.orchestrator;
+package com.mysticanvas.orchestrator.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.http.SseReader;
 import com.mysticanvas.core.worker.WorkerKind;
-import java.io.BufferedReader;
+import com.mysticanvas.orchestrator.workers.SdWorkerApi;
+import com.mysticanvas.orchestrator.workers.WorkerStatus;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,24 +21,24 @@ import java.util.function.BiConsumer;
  * {@code /v1/images/jobs/events} from the moment that worker is ready, and again after each restart, and
  * keeps the jobs not yet ended so that a UI connecting later is told them first ({@code image-jobs}).
  */
-final class ImageJobRelay implements AutoCloseable {
+public final class ImageJobRelay implements AutoCloseable {
     private static final Set<String> ENDED = Set.of("done", "failed", "cancelled");
 
-    private final WorkerClient workers;
+    private final SdWorkerApi sd;
     private final BiConsumer<String, Object> publish;
     private final Map<String, JsonNode> active = new ConcurrentHashMap<>(); // job id -> its latest event, until it ends
     private Long listeningTo; // the worker pid whose events are being read; guarded by this
-    private InputStream open; // guarded by this
+    private SseReader open; // guarded by this
     private boolean closed; // guarded by this
 
-    ImageJobRelay(WorkerClient workers, BiConsumer<String, Object> publish) {
-        this.workers = workers;
+    public ImageJobRelay(SdWorkerApi sd, BiConsumer<String, Object> publish) {
+        this.sd = sd;
         this.publish = publish;
     }
 
     /** Hears every worker status; a ready SD worker that nobody listens to yet gets a listener. */
-    void onWorker(WorkerStatus status) {
-        if (!status.name().equals(WorkerKind.SD.id()) || !status.state().equals("ready") || status.pid() == null) {
+    public void onWorker(WorkerStatus status) {
+        if (status.kind() != WorkerKind.SD || !status.ready() || status.pid() == null) {
             return;
         }
         synchronized (this) {
@@ -53,18 +52,16 @@ final class ImageJobRelay implements AutoCloseable {
     }
 
     private void relay(Long pid) {
-        try (InputStream in = workers.openEvents(WorkerKind.SD, "/v1/images/jobs/events");
-             BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        try (SseReader events = sd.jobEvents()) {
             synchronized (this) {
                 if (closed) {
                     return;
                 }
-                open = in;
+                open = events;
             }
-            String line;
-            while ((line = lines.readLine()) != null) {
-                if (line.startsWith("data:")) {
-                    JsonNode job = Json.parse(line.substring(5).strip());
+            for (SseReader.Event e = events.next(); e != null; e = events.next()) {
+                if (!e.isComment()) {
+                    JsonNode job = Json.parse(e.data());
                     String id = job.path("job").asText();
                     if (ENDED.contains(job.path("state").asText())) {
                         active.remove(id);
@@ -90,7 +87,7 @@ final class ImageJobRelay implements AutoCloseable {
     }
 
     /** The jobs queued or running now, as their latest {@code image-job} events. */
-    List<JsonNode> active() {
+    public List<JsonNode> active() {
         return List.copyOf(active.values());
     }
 

@@ -8,11 +8,12 @@ import com.mysticanvas.core.Json;
 import com.mysticanvas.core.worker.WorkerCommandLine;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.memory.MemoryPolicy;
+import com.mysticanvas.orchestrator.workers.WorkerLauncher;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class ProcessManagerTest {
+class OrchestratorConfigTest {
     private static OrchestratorConfig config(String host, String key) {
         return new OrchestratorConfig(host, 0, Path.of("m"), Path.of("d"), key, "a.gguf", null, 1, 3, true, "warn", 1024,
                 MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS);
@@ -20,7 +21,7 @@ class ProcessManagerTest {
 
     @Test
     void workerArgumentsCarryModeParentFoldersThreadsAndModel() {
-        List<String> args = ProcessManager.workerArgs(config("127.0.0.1", null), WorkerKind.LLM, "a.gguf");
+        List<String> args = WorkerCommandLine.write(config("127.0.0.1", null).worker(WorkerKind.LLM));
         assertThat(String.join(" ", args))
                 .startsWith("--mode llm-worker --port 0 --parent-pid " + ProcessHandle.current().pid())
                 .contains("--models-dir " + Path.of("m").toAbsolutePath())
@@ -28,7 +29,7 @@ class ProcessManagerTest {
                 .contains("--llm-threads 1")
                 .contains("--max-image-side 2048 --max-steps 150")
                 .endsWith("--llm-model a.gguf");
-        assertThat(String.join(" ", ProcessManager.workerArgs(config("127.0.0.1", null), WorkerKind.SD, null)))
+        assertThat(String.join(" ", WorkerCommandLine.write(config("127.0.0.1", null).worker(WorkerKind.SD))))
                 .contains("--mode sd-worker").contains("--sd-threads 3").contains("--sd-low-memory").doesNotContain("--sd-model");
         assertThat(args).doesNotContain("--sd-low-memory");
     }
@@ -41,7 +42,7 @@ class ProcessManagerTest {
         OrchestratorConfig junk = open.withThreads(0, 0).withSavedThreads(Json.parse("{\"llm\":-1,\"sd\":\"four\"}"));
         assertThat(List.of(junk.llmThreads(), junk.sdThreads())).containsExactly(0, 0);
         // What neither sets is the split a worker would make itself.
-        assertThat(String.join(" ", ProcessManager.workerArgs(junk, WorkerKind.LLM, null)))
+        assertThat(String.join(" ", WorkerCommandLine.write(junk.worker(WorkerKind.LLM))))
                 .contains("--llm-threads " + WorkerCommandLine.defaultThreads(WorkerKind.LLM) + " ");
     }
 

@@ -1,4 +1,4 @@
-package com.mysticanvas.orchestrator;
+package com.mysticanvas.orchestrator.workers;
 
 import com.mysticanvas.core.worker.WorkerKind;
 import java.lang.management.ManagementFactory;

@@ -1,37 +1,38 @@
-package com.mysticanvas.orchestrator;
+package com.mysticanvas.orchestrator.workers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.worker.Handshake;
-import com.mysticanvas.core.Json;
-import com.mysticanvas.core.worker.LoopbackHttp;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.system.ProcessMemory;
+import com.mysticanvas.core.worker.Handshake;
+import com.mysticanvas.core.worker.WorkerCommandLine;
+import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.core.worker.WorkerKind;
+import com.mysticanvas.core.worker.WorkerPaths;
+import com.mysticanvas.orchestrator.http.InFlight;
+import com.mysticanvas.orchestrator.workers.WorkerStatus.State;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * Keeps one worker process alive: starts it, waits for its handshake, forwards its output with a
  * {@code [llm]}/{@code [sd]} prefix, checks {@code /health}, and restarts it with exponential back-off
- * (0.5 s doubling to 30 s) when it exits or stops answering, reloading the model it had.
+ * (0.5 s doubling to 30 s) when it exits or stops answering, reloading the model it had. It is the worker's
+ * {@link WorkerAddress}: its port while it is ready, a clear "not ready" otherwise.
  */
-final class WorkerSupervisor {
-    enum State { STARTING, READY, RESTARTING, STOPPED }
+final class WorkerSupervisor implements WorkerAddress {
 
     private static final long FIRST_BACKOFF_MS = 500;
     private static final long MAX_BACKOFF_MS = 30_000;
@@ -39,12 +40,12 @@ final class WorkerSupervisor {
 
     private final WorkerKind kind;
     private final WorkerLauncher launcher;
-    private final Function<String, List<String>> workerArgs;
+    private final WorkerConfig config;
     private final String secret;
     private final SupervisorTiming timing;
     private final PrintStream console;
     private final Consumer<WorkerStatus> onChange;
-    private final HttpClient http = LoopbackHttp.client();
+    private final WorkerEndpoint endpoint;
     private final AtomicInteger restarts = new AtomicInteger();
     private final Object wakeUp = new Object();
 
@@ -62,19 +63,39 @@ final class WorkerSupervisor {
     private Thread loop;
 
     /**
-     * @param workerArgs builds the worker's arguments from the model it should load at start (or null)
+     * @param config what the worker starts with; its startup model is replaced by the one it had when restarted
      */
-    WorkerSupervisor(WorkerKind kind, WorkerLauncher launcher, Function<String, List<String>> workerArgs,
-                     String startupModel, String secret, SupervisorTiming timing, PrintStream console,
-                     Consumer<WorkerStatus> onChange) {
-        this.kind = kind;
+    WorkerSupervisor(WorkerConfig config, WorkerLauncher launcher, String secret, SupervisorTiming timing,
+                     PrintStream console, Consumer<WorkerStatus> onChange, HttpClient http, InFlight inFlight) {
+        this.kind = config.kind();
+        this.config = config;
         this.launcher = launcher;
-        this.workerArgs = workerArgs;
-        this.wantedModel = startupModel;
+        this.wantedModel = config.startupModel();
         this.secret = secret;
         this.timing = timing;
         this.console = console;
         this.onChange = onChange;
+        this.endpoint = new WorkerEndpoint(kind, this, http, inFlight);
+    }
+
+    WorkerEndpoint endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public URI base() {
+        int ready = port;
+        if (state != State.READY || ready == 0) {
+            String why = lastError == null ? "" : " (last error: " + lastError + ")";
+            throw Problem.unavailable("worker_unavailable", "the " + kind.mode() + " is " + state.id() + why
+                    + "; try again in a moment");
+        }
+        return URI.create("http://127.0.0.1:" + ready);
+    }
+
+    @Override
+    public Map<String, String> credentials() {
+        return Map.of(Handshake.SECRET_HEADER, secret);
     }
 
     WorkerKind kind() {
@@ -85,19 +106,6 @@ final class WorkerSupervisor {
         if (loop == null) {
             loop = Thread.ofPlatform().daemon().name(kind.id() + "-supervisor").start(this::superviseLoop);
         }
-    }
-
-    /** Port of a ready worker, or 0 when it cannot take requests now. */
-    int readyPort() {
-        return state == State.READY ? port : 0;
-    }
-
-    State state() {
-        return state;
-    }
-
-    String lastError() {
-        return lastError;
     }
 
     /** Restarts now, without back-off (user request). */
@@ -140,7 +148,7 @@ final class WorkerSupervisor {
         Process p = process;
         boolean alive = p != null && p.isAlive();
         State s = state;
-        return new WorkerStatus(kind.id(), s.name().toLowerCase(),
+        return new WorkerStatus(kind, s,
                 alive ? p.pid() : null,
                 s == State.READY ? port : null,
                 restarts.get(),
@@ -190,7 +198,8 @@ final class WorkerSupervisor {
         setState(State.STARTING);
         Process p;
         try {
-            ProcessBuilder pb = new ProcessBuilder(launcher.command(kind, workerArgs.apply(wantedModel)))
+            ProcessBuilder pb = new ProcessBuilder(launcher.command(kind,
+                    WorkerCommandLine.write(config.withStartupModel(wantedModel))))
                     .redirectErrorStream(true);
             pb.environment().put(Handshake.SECRET_ENV, secret);
             p = pb.start();
@@ -284,17 +293,9 @@ final class WorkerSupervisor {
 
     private JsonNode checkHealth() {
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
-                    .timeout(timing.healthTimeout())
-                    .header(Handshake.SECRET_HEADER, secret)
-                    .GET().build();
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            return response.statusCode() == 200 ? Json.parse(response.body()) : null;
-        } catch (IOException | RuntimeException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
+            return endpoint.get(WorkerPaths.HEALTH, timing.healthTimeout());
+        } catch (Problem e) {
+            return null; // not answering, or not well: counted towards a restart
         }
     }
 

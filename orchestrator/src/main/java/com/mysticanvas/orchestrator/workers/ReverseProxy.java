@@ -1,21 +1,19 @@
-package com.mysticanvas.orchestrator;
+package com.mysticanvas.orchestrator.workers;
 
 import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.http.SseWriter;
 import com.mysticanvas.core.worker.Handshake;
-import com.mysticanvas.core.Json;
-import com.mysticanvas.core.http.HttpProblems;
-import com.mysticanvas.core.worker.LoopbackHttp;
 import com.mysticanvas.core.worker.WorkerKind;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -23,69 +21,67 @@ import java.util.Set;
  * Forwards a request to a worker and pipes the answer back as it arrives: status, headers and body
  * unchanged, Server-Sent Events flushed event by event. A client that goes away closes the upstream
  * connection, which the worker sees as a cancel; a worker that dies mid-stream ends the stream with
- * an SSE error event; a worker that is not ready gets a 503 at once.
+ * the error frame; a worker that is not ready gets a 503 at once.
  */
-final class ReverseProxy {
+public final class ReverseProxy {
+    /** Which worker serves which paths (docs/architecture.md, "Routes"). Exact {@code GET /v1/models} is the orchestrator's. */
+    static final Map<WorkerKind, List<String>> ROUTES = Map.of(
+            WorkerKind.LLM, List.of("/v1/chat/*", "/v1/completions", "/v1/embeddings", "/v1/llm/*"),
+            WorkerKind.SD, List.of("/v1/models/*", "/v1/images/*", "/sdapi/v1/*"));
+    private static final List<HandlerType> PROXIED_METHODS =
+            List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.DELETE, HandlerType.PATCH);
     /** Hop-by-hop headers (RFC 9110 7.6.1) and ones the HTTP client sets itself. */
     private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
             "transfer-encoding", "te", "trailer", "upgrade", "host", "content-length", "expect",
             "authorization", "http2-settings", Handshake.SECRET_HEADER.toLowerCase());
 
-    private final ProcessManager processes;
-    private final InFlight inFlight;
-    private final HttpClient http = LoopbackHttp.client();
+    private final ProcessManager workers;
 
-    ReverseProxy(ProcessManager processes, InFlight inFlight) {
-        this.processes = processes;
-        this.inFlight = inFlight;
+    public ReverseProxy(ProcessManager workers) {
+        this.workers = workers;
     }
 
-    void forward(Context ctx, WorkerKind kind) throws IOException {
-        WorkerSupervisor worker = processes.supervisor(kind);
-        int port = worker.readyPort();
-        if (port == 0) {
-            throw notReady(worker);
-        }
-        HttpResponse<InputStream> upstream = send(ctx, kind, port);
+    /** Every proxied path and method; register routes that must come first (the memory gate) before these. */
+    public void routes(RoutesConfig r) {
+        ROUTES.forEach((kind, paths) -> {
+            for (String path : paths) {
+                for (HandlerType method : PROXIED_METHODS) {
+                    r.addHttpHandler(method, path, ctx -> forward(ctx, kind));
+                }
+            }
+        });
+    }
+
+    public void forward(Context ctx, WorkerKind kind) throws IOException {
+        WorkerEndpoint worker = workers.endpoint(kind);
+        HttpResponse<InputStream> upstream = worker.send(request(ctx, worker), HttpResponse.BodyHandlers.ofInputStream());
         boolean eventStream = upstream.headers().firstValue("content-type")
                 .map(t -> t.startsWith("text/event-stream")).orElse(false);
-        try (InputStream body = inFlight.track(upstream.body());
-             InFlight.StreamSlot slot = eventStream ? inFlight.streamSlot() : null) {
+        try (InputStream body = worker.track(upstream, eventStream)) {
             HttpServletResponse res = ctx.res();
             res.setStatus(upstream.statusCode());
             copyHeaders(upstream, res);
             OutputStream out = res.getOutputStream();
             if (eventStream) {
-                res.setHeader("Cache-Control", "no-cache");
-                res.setHeader("X-Accel-Buffering", "no");
+                SseWriter.streamHeaders(res);
                 out.flush(); // headers leave now, before the first event
             }
-            pipe(body, out, eventStream, kind);
+            pipe(body, out, eventStream, worker);
         }
     }
 
-    private HttpResponse<InputStream> send(Context ctx, WorkerKind kind, int port) {
+    private static HttpRequest.Builder request(Context ctx, WorkerEndpoint worker) {
         String query = ctx.queryString();
-        URI uri = URI.create("http://127.0.0.1:" + port + ctx.path() + (query == null ? "" : "?" + query));
         byte[] body = ctx.bodyAsBytes();
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+        HttpRequest.Builder request = worker.request(ctx.path() + (query == null ? "" : "?" + query))
                 .method(ctx.method().name(), body.length == 0
-                        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
-                .header(Handshake.SECRET_HEADER, processes.secret());
+                        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         for (Map.Entry<String, String> h : ctx.headerMap().entrySet()) {
             if (!NOT_FORWARDED.contains(h.getKey().toLowerCase())) {
                 request.header(h.getKey(), h.getValue());
             }
         }
-        try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new Problem(Problem.Kind.UPSTREAM_FAILED, "worker_failed",
-                    kind.mode() + " failed before answering: " + describe(e));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Problem.unavailable("shutting_down", "the orchestrator is shutting down");
-        }
+        return request;
     }
 
     private static void copyHeaders(HttpResponse<?> upstream, HttpServletResponse res) {
@@ -103,7 +99,7 @@ final class ReverseProxy {
      * Copies until the worker ends its answer. A failed read is the worker's fault (reported in-band on
      * event streams); a failed write is the client's disconnect, and closing {@code body} cancels upstream.
      */
-    private static void pipe(InputStream body, OutputStream out, boolean eventStream, WorkerKind kind)
+    private static void pipe(InputStream body, OutputStream out, boolean eventStream, WorkerEndpoint worker)
             throws IOException {
         byte[] buffer = new byte[16 * 1024];
         while (true) {
@@ -112,11 +108,8 @@ final class ReverseProxy {
                 n = body.read(buffer);
             } catch (IOException e) {
                 if (eventStream) {
-                    String event = "data: " + Json.write(HttpProblems.body(
-                            kind.mode() + " failed mid-stream: " + describe(e), "server_error", "worker_failed"))
-                            + "\n\n";
-                    out.write(event.getBytes(StandardCharsets.UTF_8));
-                    out.flush();
+                    Problem failed = worker.failedMidStream(e);
+                    new SseWriter(out).error(failed);
                     return;
                 }
                 throw e; // a plain body cannot report it; the client sees a cut connection
@@ -132,16 +125,5 @@ final class ReverseProxy {
                 out.flush();
             }
         }
-    }
-
-    static Problem notReady(WorkerSupervisor worker) {
-        String why = worker.lastError() == null ? "" : " (last error: " + worker.lastError() + ")";
-        return Problem.unavailable("worker_unavailable",
-                "the " + worker.kind().mode() + " is " + worker.state().name().toLowerCase() + why
-                        + "; try again in a moment");
-    }
-
-    private static String describe(IOException e) {
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 }

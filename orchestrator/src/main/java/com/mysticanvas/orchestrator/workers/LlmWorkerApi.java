@@ -1,0 +1,50 @@
+package com.mysticanvas.orchestrator.workers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.core.http.SseReader;
+import com.mysticanvas.core.worker.WorkerPaths;
+import java.time.Duration;
+
+/**
+ * What the orchestrator asks of a language-model backend. Today that is the local LLM worker, through
+ * {@link #over(WorkerEndpoint)}; a worker on another machine or an OpenAI-compatible server is another
+ * implementation of the same questions. Failures are {@link com.mysticanvas.core.Problem}s.
+ */
+public interface LlmWorkerApi {
+    /** The model files it can load, as its {@code GET /v1/llm/models} lists them ({@code data}). */
+    JsonNode models();
+
+    /** A chat completion streamed as OpenAI chunks ({@code stream} is set); a refused request throws before anything streams. */
+    SseReader chat(ObjectNode request);
+
+    void load(String model);
+
+    void unload();
+
+    /** The local LLM worker's HTTP API. */
+    static LlmWorkerApi over(WorkerEndpoint worker) {
+        return new LlmWorkerApi() {
+            @Override
+            public JsonNode models() {
+                return worker.get(WorkerPaths.LLM_MODELS, Duration.ofSeconds(5)).path("data");
+            }
+
+            @Override
+            public SseReader chat(ObjectNode request) {
+                return worker.openStream(WorkerPaths.CHAT_COMPLETIONS, request.put("stream", true));
+            }
+
+            @Override
+            public void load(String model) {
+                worker.post(WorkerPaths.LLM_LOAD, Json.object().put("model", model));
+            }
+
+            @Override
+            public void unload() {
+                worker.post(WorkerPaths.LLM_UNLOAD, Json.object());
+            }
+        };
+    }
+}

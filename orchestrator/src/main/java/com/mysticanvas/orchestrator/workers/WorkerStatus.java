@@ -1,0 +1,33 @@
+package com.mysticanvas.orchestrator.workers;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.mysticanvas.core.worker.WorkerKind;
+import java.util.Locale;
+
+/**
+ * A worker as the UI and {@code /api/workers} see it.
+ *
+ * @param kind      which worker (JSON {@code name}: {@code llm} or {@code sd})
+ * @param uptimeMs  time since it became ready, or null
+ * @param rssBytes  resident memory of the worker process, or null when not running
+ * @param model     the model it reports loaded, or null
+ * @param loading   the model it is loading now, or null
+ * @param lastError why it last stopped or failed, or null
+ */
+public record WorkerStatus(@JsonProperty("name") WorkerKind kind, State state, Long pid, Integer port, int restarts,
+                           Long uptimeMs, Long rssBytes, String model, String loading, String lastError) {
+    /** Where a worker is in its life; JSON has the lower-case name. */
+    public enum State {
+        STARTING, READY, RESTARTING, STOPPED;
+
+        @JsonValue
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public boolean ready() {
+        return state == State.READY;
+    }
+}
