@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.models.ModelFolders;
+import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.sd.SdEngine;
 import com.mysticanvas.sd.image.ImageTensors;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
@@ -51,8 +52,8 @@ public final class A1111Api {
     }
 
     public void routes(RoutesConfig r) {
-        r.post("/sdapi/v1/txt2img", ctx -> ctx.json(generate(Json.parseObject(ctx.body()), false)));
-        r.post("/sdapi/v1/img2img", ctx -> ctx.json(generate(Json.parseObject(ctx.body()), true)));
+        r.post(WorkerPaths.A1111_TXT2IMG, ctx -> ctx.json(generate(Json.parseObject(ctx.body()), false)));
+        r.post(WorkerPaths.A1111_IMG2IMG, ctx -> ctx.json(generate(Json.parseObject(ctx.body()), true)));
         r.get("/sdapi/v1/progress", ctx -> ctx.json(progress(!"true".equals(ctx.queryParam("skip_current_image")))));
         // As in A1111, the image being made is finished from where it stands and returned; skip goes on with the batch.
         r.post("/sdapi/v1/interrupt", ctx -> {
@@ -68,8 +69,8 @@ public final class A1111Api {
         r.get("/sdapi/v1/sd-vae", ctx -> ctx.json(vaes()));
         r.get("/sdapi/v1/samplers", ctx -> ctx.json(samplers()));
         r.get("/sdapi/v1/schedulers", ctx -> ctx.json(schedulers()));
-        r.get("/sdapi/v1/options", ctx -> ctx.json(options()));
-        r.post("/sdapi/v1/options", ctx -> {
+        r.get(WorkerPaths.A1111_OPTIONS, ctx -> ctx.json(options()));
+        r.post(WorkerPaths.A1111_OPTIONS, ctx -> {
             setOptions(Json.parseObject(ctx.body()));
             ctx.json(Json.object());
         });

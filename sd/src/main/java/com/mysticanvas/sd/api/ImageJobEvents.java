@@ -3,6 +3,7 @@ package com.mysticanvas.sd.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.http.SseWriter;
+import com.mysticanvas.core.worker.WorkerPaths;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -26,7 +27,7 @@ public final class ImageJobEvents {
     }
 
     public void routes(RoutesConfig r) {
-        r.get("/v1/images/jobs/events", this::stream);
+        r.get(WorkerPaths.IMAGE_JOB_EVENTS, this::stream);
     }
 
     private void stream(Context ctx) {

@@ -8,6 +8,7 @@ import com.mysticanvas.core.Json;
 import com.mysticanvas.core.JsonFields;
 import com.mysticanvas.core.http.HttpProblems;
 import com.mysticanvas.core.http.SseWriter;
+import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import io.javalin.config.RoutesConfig;
@@ -38,17 +39,17 @@ public final class OpenAiImagesApi {
     }
 
     public void routes(RoutesConfig r) {
-        r.post("/v1/images/generations", ctx -> {
+        r.post(WorkerPaths.IMAGE_GENERATIONS, ctx -> {
             ObjectNode body = Json.parseObject(ctx.body());
             run(ctx, OpenAiImageRequests.generation(body), JsonFields.bool(body, "stream", false));
         });
-        r.post("/v1/images/edits", ctx -> {
+        r.post(WorkerPaths.IMAGE_EDITS, ctx -> {
             ObjectNode body = isMultipart(ctx) ? fromMultipart(ctx) : Json.parseObject(ctx.body());
             run(ctx, OpenAiImageRequests.edit(body), JsonFields.bool(body, "stream", false));
         });
         r.get("/v1/images/progress", ctx -> ctx.json(progress(jobs.current().orElse(null),
                 !"false".equals(ctx.queryParam("preview")))));
-        r.post("/v1/images/interrupt", ctx -> {
+        r.post(WorkerPaths.IMAGE_INTERRUPT, ctx -> {
             String id = ctx.body().isBlank() ? null : JsonFields.text(Json.parseObject(ctx.body()), "job", null);
             ImageJob job = id == null ? jobs.current().orElse(null)
                     : jobs.find(id).orElseThrow(() -> Problem.notFound("no image job " + id));
