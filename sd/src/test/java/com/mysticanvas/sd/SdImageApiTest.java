@@ -273,6 +273,9 @@ class SdImageApiTest {
         assertError(post("/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"sampler_name\":\"Nope\"}"), 400, "sampler");
         assertError(post("/sdapi/v1/img2img", "{\"prompt\":\"x\"}"), 400, "init_images");
         assertError(post("/v1/images/generations", "{\"prompt\":\"x\",\"loras\":[{\"name\":\"../x\"}]}"), 400, "name");
+        assertError(post("/v1/images/generations", "{\"prompt\":\"x\",\"model\":\"../models/x.safetensors\"}"), 400, "'model'");
+        assertThat(post("/v1/images/generations", "{\"prompt\":\"x\",\"model\":\"tiny-sd.safetensors\",\"size\":\"64x64\",\"steps\":1}")
+                .statusCode()).isEqualTo(200);
     }
 
     @Test

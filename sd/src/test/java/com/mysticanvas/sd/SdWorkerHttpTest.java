@@ -95,7 +95,16 @@ class SdWorkerHttpTest {
         assertError(call("POST", "/v1/images/generations", "{\"prompt\":\"x\",\"size\":\"0x0\"}"), 400, "width");
         assertError(call("POST", "/v1/images/generations", "{\"prompt\":\"x\",\"steps\":-3}"), 400, "steps");
         assertError(call("POST", "/v1/images/generations", "{\"prompt\":\"x\",\"response_format\":\"url\"}"), 400, "b64_json");
+        // A path where a model's file name belongs is refused, even though the worker uses its loaded checkpoint.
+        assertError(call("POST", "/v1/images/generations", "{\"prompt\":\"x\",\"model\":\"../../etc/passwd\"}"), 400,
+                "'model' must be a model's file name, not a path");
+        assertError(call("POST", "/v1/images/edits", "{\"prompt\":\"x\",\"model\":\"/etc/passwd\",\"image\":\"" + PNG_1X1 + "\"}"),
+                400, "'model' must be a model's file name");
     }
+
+    /** A 1x1 PNG, base64. */
+    private static final String PNG_1X1 =
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC";
 
     private static void assertError(HttpResponse<String> r, int status, String text) {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(status);

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.ImageSize;
 import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.sd.image.ImageTensors;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import com.mysticanvas.sd.pipeline.RgbImage;
@@ -22,7 +23,8 @@ import java.util.List;
  * where transparent mask pixels are the ones to edit) plus MystiCanvas's fields ({@code negative_prompt},
  * {@code steps}, {@code cfg_scale}, {@code sampler}, {@code scheduler}, {@code seed}, {@code width},
  * {@code height}, {@code loras} [{name, weight}], {@code strength}, {@code clip_skip}) and A1111
- * {@code <lora:name:w>} tags in the prompt. Images come as base64 or data URLs. Bounds are checked when the job is submitted.
+ * {@code <lora:name:w>} tags in the prompt. Images come as base64 or data URLs. {@code model} is accepted (the
+ * loaded checkpoint makes the image) but must be a plain file name. Bounds are checked when the job is submitted.
  */
 public final class OpenAiImageRequests {
     private OpenAiImageRequests() {}
@@ -55,6 +57,8 @@ public final class OpenAiImageRequests {
         if (!format.equals("b64_json")) {
             throw Problem.badInput("response_format '" + format + "' is not supported; use b64_json");
         }
+        // The worker generates with the loaded checkpoint whatever "model" says, but a path is refused everywhere.
+        ModelFolders.requirePlainName("model", text(body, "model", null));
         List<GenerationRequest.LoraWeight> loras = new ArrayList<>();
         JsonNode requested = body.path("loras");
         if (!requested.isMissingNode() && !requested.isNull() && !requested.isArray()) {

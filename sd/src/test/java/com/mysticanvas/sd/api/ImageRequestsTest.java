@@ -90,6 +90,18 @@ class ImageRequestsTest {
     }
 
     @Test
+    void anOpenAiModelThatLooksLikeAPathIsBadInput() {
+        for (String model : new String[] {"../v1-5.safetensors", "/etc/passwd", "sub\\\\dir.safetensors", ".hidden"}) {
+            assertThatThrownBy(() -> OpenAiImageRequests.generation(body("{\"prompt\":\"x\",\"model\":\"" + model + "\"}")))
+                    .as(model)
+                    .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT))
+                    .hasMessageContaining("'model' must be a model's file name, not a path");
+        }
+        assertThat(OpenAiImageRequests.generation(body("{\"prompt\":\"x\",\"model\":\"v1-5.safetensors\"}")).prompt())
+                .isEqualTo("x");
+    }
+
+    @Test
     void submitChecksTheConfiguredLimitsOnceBeforeAnythingElse() {
         Limits tight = new Limits(256, 10, 2, 100, 1, 0, 16, 64);
         try (SdEngine engine = new SdEngine(new ModelFolders(models), 1, SdModel.Memory.BALANCED, ClipTokenizer::bundled);
