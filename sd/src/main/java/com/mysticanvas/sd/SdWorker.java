@@ -11,6 +11,7 @@ import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.core.worker.WorkerServer;
 import com.mysticanvas.sd.api.A1111Api;
+import com.mysticanvas.sd.api.ImageCapabilities;
 import com.mysticanvas.sd.api.ImageJobEvents;
 import com.mysticanvas.sd.api.ImageJobs;
 import com.mysticanvas.sd.api.OpenAiImagesApi;
@@ -80,6 +81,7 @@ public final class SdWorker {
         openAi.routes(routes);
         new A1111Api(jobs, engine, files, openAi).routes(routes);
         new ImageJobEvents(jobs).routes(routes);
+        new ImageCapabilities(limits).routes(routes);
         return jobs;
     }
 

@@ -3,6 +3,7 @@ package com.mysticanvas.sd.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.ImageSize;
 import com.mysticanvas.core.Json;
@@ -124,6 +125,33 @@ class ImageRequestsTest {
         assertThatThrownBy(() -> jobs.submit(r))
                 .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT))
                 .hasMessageContaining(message);
+    }
+
+    @Test
+    void capabilitiesDescribeTheEnumsTheDefaultsAndTheGivenLimits() {
+        JsonNode caps = ImageCapabilities.describe(new Limits(1024, 60, 4, 5000, 3, 0, 16, 64));
+        assertThat(caps.path("samplers")).extracting(s -> s.path("id").asText())
+                .containsExactly("euler", "euler_a", "dpmpp_2m", "ddim", "lcm");
+        assertThat(caps.path("samplers").get(1).path("title").asText()).isEqualTo(Sampler.EULER_A.a1111Label());
+        assertThat(caps.path("samplers").get(1).path("aliases")).extracting(JsonNode::asText)
+                .containsExactlyElementsOf(Sampler.EULER_A.aliases());
+        assertThat(caps.path("schedules")).extracting(s -> s.path("id").asText() + "=" + s.path("title").asText())
+                .containsExactly("discrete=Uniform", "karras=Karras");
+        assertThat(caps.path("families")).extracting(f -> f.path("id").asText()).containsExactly("sd1");
+        JsonNode defaults = caps.path("defaults");
+        GenerationRequest plain = OpenAiImageRequests.generation(body("{\"prompt\":\"x\"}"));
+        assertThat(defaults.path("width").asInt()).isEqualTo(plain.width());
+        assertThat(defaults.path("height").asInt()).isEqualTo(plain.height());
+        assertThat(defaults.path("steps").asInt()).isEqualTo(plain.steps());
+        assertThat(defaults.path("cfg_scale").asDouble()).isEqualTo(plain.cfgScale());
+        assertThat(defaults.path("sampler").asText()).isEqualTo(plain.sampler().id());
+        assertThat(defaults.path("scheduler").asText()).isEqualTo(plain.schedule().id());
+        assertThat(defaults.path("n").asInt()).isEqualTo(plain.batchCount());
+        assertThat(defaults.path("clip_skip").asInt()).isEqualTo(plain.clipSkip());
+        assertThat(defaults.path("strength").asDouble()).isEqualTo(GenerationRequest.DEFAULTS.strength());
+        assertThat(caps.path("limits")).isEqualTo(Json.parse("""
+                {"minImageSide":64,"maxImageSide":1024,"sideMultiple":8,"maxSteps":60,"maxBatch":4,
+                 "maxPromptChars":5000,"imageQueue":3}"""));
     }
 
     private static String png(int w, int h) throws Exception {
