@@ -2,7 +2,6 @@ package com.mysticanvas.sd;
 
 import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.Problem;
-import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import com.mysticanvas.sd.pipeline.ProgressListener;
@@ -109,8 +108,8 @@ public final class SdEngine implements AutoCloseable {
         }
     }
 
+    /** Makes a request's images; its bounds were checked when its job was submitted ({@code ImageJobs.submit}). */
     public List<GeneratedImage> generate(GenerationRequest request, ProgressListener progress) {
-        request.validate(Limits.HARD);
         return run(() -> {
             SdModel m = model;
             if (m == null) {

@@ -8,8 +8,10 @@ import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.core.worker.WorkerKind;
+import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.core.worker.WorkerServer;
 import com.mysticanvas.sd.api.A1111Api;
+import com.mysticanvas.sd.api.ImageCapabilities;
 import com.mysticanvas.sd.api.ImageJobEvents;
 import com.mysticanvas.sd.api.ImageJobs;
 import com.mysticanvas.sd.api.OpenAiImagesApi;
@@ -57,12 +59,12 @@ public final class SdWorker {
 
     /** The worker's routes over an engine (tests mount them on a plain server). */
     public static ImageJobs routes(RoutesConfig routes, SdEngine engine, ModelFolders files, Limits limits) {
-        routes.get("/health", ctx -> ctx.json(Json.object().put("status", "ok").put("model", engine.model())
+        routes.get(WorkerPaths.HEALTH, ctx -> ctx.json(Json.object().put("status", "ok").put("model", engine.model())
                 .put("loading", engine.loading()).put("vae", engine.vae()).put("memory", engine.memory())));
-        routes.get("/v1/models/checkpoints", ctx -> list(ctx, files, ModelFolders.Kind.CHECKPOINT, engine.model()));
+        routes.get(WorkerPaths.SD_CHECKPOINTS, ctx -> list(ctx, files, ModelFolders.Kind.CHECKPOINT, engine.model()));
         routes.get("/v1/models/loras", ctx -> list(ctx, files, ModelFolders.Kind.LORA, null));
         routes.get("/v1/models/vaes", ctx -> list(ctx, files, ModelFolders.Kind.VAE, engine.vae()));
-        routes.post("/v1/models/load", ctx -> {
+        routes.post(WorkerPaths.SD_LOAD, ctx -> {
             ObjectNode body = Json.parseObject(ctx.body());
             JsonNode vae = body.path("vae");
             SdModel m = engine.load(body.path("checkpoint").asText(null), vae.isTextual() ? vae.asText() : null);
@@ -70,7 +72,7 @@ public final class SdWorker {
                     .put("family", m.spec().family().title() + (m.inpainting() ? " (inpainting)" : "")).put("memory", engine.memory());
             ctx.json(out);
         });
-        routes.post("/v1/models/unload", ctx -> {
+        routes.post(WorkerPaths.SD_UNLOAD, ctx -> {
             engine.unload();
             ctx.json(Json.object().put("model", (String) null));
         });
@@ -79,6 +81,7 @@ public final class SdWorker {
         openAi.routes(routes);
         new A1111Api(jobs, engine, files, openAi).routes(routes);
         new ImageJobEvents(jobs).routes(routes);
+        new ImageCapabilities(limits).routes(routes);
         return jobs;
     }
 

@@ -7,6 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.http.HttpServers;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Limits;
+import com.mysticanvas.core.http.SseWriter;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mysticanvas.sd.api.ImageJob;
+import com.mysticanvas.sd.api.ImageJobs;
+import com.mysticanvas.sd.api.OpenAiImageRequests;
 import com.mysticanvas.sd.image.Png;
 import com.mysticanvas.sd.pipeline.SdModel;
 import com.mysticanvas.sd.testing.TinyModels;
@@ -17,7 +22,9 @@ import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +36,13 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,6 +55,7 @@ class SdImageApiTest {
     static Path models;
     private static SdEngine engine;
     private static Javalin server;
+    private static ImageJobs jobs;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -56,7 +70,7 @@ class SdImageApiTest {
         ModelFolders files = new ModelFolders(models);
         engine = new SdEngine(files, 1, SdModel.Memory.BALANCED, ClipTokenizer::bundled);
         server = HttpServers.create("127.0.0.1", 0, HttpServers.DEFAULT_MAX_BODY_BYTES,
-                c -> SdWorker.routes(c.routes, engine, files, Limits.DEFAULTS)).start();
+                c -> jobs = SdWorker.routes(c.routes, engine, files, Limits.DEFAULTS)).start();
         engine.load("tiny-sd.safetensors", null);
     }
 
@@ -259,9 +273,138 @@ class SdImageApiTest {
         assertError(post("/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"sampler_name\":\"Nope\"}"), 400, "sampler");
         assertError(post("/sdapi/v1/img2img", "{\"prompt\":\"x\"}"), 400, "init_images");
         assertError(post("/v1/images/generations", "{\"prompt\":\"x\",\"loras\":[{\"name\":\"../x\"}]}"), 400, "name");
+        assertError(post("/v1/images/generations", "{\"prompt\":\"x\",\"model\":\"../models/x.safetensors\"}"), 400, "'model'");
+        assertThat(post("/v1/images/generations", "{\"prompt\":\"x\",\"model\":\"tiny-sd.safetensors\",\"size\":\"64x64\",\"steps\":1}")
+                .statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void streamsStartWithTheOnePreambleAndFailuresEndWithTheOneErrorFrame() throws Exception {
+        // A job that fails: its LoRA is only looked for when it runs.
+        HttpResponse<InputStream> failing = stream("/v1/images/generations",
+                "{\"prompt\":\"x\",\"size\":\"64x64\",\"steps\":1,\"stream\":true,\"loras\":[{\"name\":\"missing\"}]}");
+        assertThat(failing.headers().firstValue("x-accel-buffering")).as("SseWriter.open's headers").hasValue("no");
+        List<String[]> events = events(failing);
+        String job = Json.parse(events.getFirst()[1]).path("job").asText();
+        assertThat(events.getLast()[0]).isEqualTo("error");
+        JsonNode error = Json.parse(events.getLast()[1]);
+        assertThat(error.path("error").path("code").asText()).isEqualTo("not_found");
+        assertThat(error.path("error").path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.path("error").path("message").asText()).contains("missing");
+        assertThat(error.path("job").asText()).isEqualTo(job);
+
+        // A job cancelled while it runs: the cancel is told as HttpProblems.cancelled says.
+        HttpResponse<InputStream> cancelled = stream("/v1/images/generations",
+                "{\"prompt\":\"x\",\"size\":\"256x256\",\"steps\":150,\"stream\":true}");
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(cancelled.body(), StandardCharsets.UTF_8))) {
+            String id = Json.parse(awaitLine(in, l -> l.startsWith("data: "), Duration.ofSeconds(30)).substring(6))
+                    .path("job").asText();
+            awaitLine(in, l -> l.equals("event: progress"), Duration.ofSeconds(30));
+            assertThat(post("/v1/images/interrupt", Json.write(Json.object().put("job", id))).statusCode()).isEqualTo(200);
+            awaitLine(in, l -> l.equals("event: error"), Duration.ofSeconds(30));
+            JsonNode frame = Json.parse(awaitLine(in, l -> l.startsWith("data: "), Duration.ofSeconds(5)).substring(6));
+            assertThat(frame.path("error").path("code").asText()).isEqualTo("cancelled");
+            assertThat(frame.path("error").path("type").asText()).isEqualTo("invalid_request_error");
+            assertThat(frame.path("job").asText()).isEqualTo(id);
+        }
+    }
+
+    @Test
+    void aStreamedJobWhoseClientLeftWhileItWaitedIsCancelledBeforeItRuns() throws Exception {
+        // Hold the engine inside a job's first step, so the next job waits for as long as this test wants.
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Consumer<ObjectNode> hold = e -> {
+            if (e.path("state").asText().equals("running") && e.path("step").asInt() == 1 && held.getCount() > 0) {
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        jobs.addObserver(hold);
+        ImageJob running = null;
+        try {
+            running = jobs.submit(OpenAiImageRequests.generation(Json.parseObject(
+                    "{\"prompt\":\"hold\",\"size\":\"64x64\",\"steps\":3}")));
+            assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
+
+            HttpResponse<InputStream> waiting = stream("/v1/images/generations",
+                    "{\"prompt\":\"left\",\"size\":\"64x64\",\"steps\":2,\"stream\":true}");
+            BufferedReader in = new BufferedReader(new InputStreamReader(waiting.body(), StandardCharsets.UTF_8));
+            JsonNode queued = Json.parse(awaitLine(in, l -> l.startsWith("data: "), Duration.ofSeconds(30)).substring(6));
+            assertThat(queued.path("position").asInt()).isEqualTo(1);
+            // Nothing happens to a waiting job, yet its stream hears the keep-alive comment.
+            awaitLine(in, l -> l.equals(": keep-alive"), SseWriter.KEEP_ALIVE.multipliedBy(3));
+            waiting.body().close(); // the client leaves
+
+            ImageJob left = jobs.find(queued.path("job").asText()).orElseThrow();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (left.state() != ImageJob.State.CANCELLED) {
+                assertThat(System.nanoTime()).as("the left job is still %s", left.state()).isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            assertThat(running.state()).as("noticed while it waited, not when it ran").isEqualTo(ImageJob.State.RUNNING);
+            assertThat(jobs.waiting()).doesNotContain(left);
+        } finally {
+            jobs.removeObserver(hold);
+            release.countDown();
+            if (running != null) {
+                jobs.cancel(running);
+                running.result().handle((images, error) -> null).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void anIdleJobEventStreamHearsTheKeepAliveComment() throws Exception {
+        HttpResponse<InputStream> events = HTTP.send(HttpRequest.newBuilder(uri("/v1/images/jobs/events")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(events.statusCode()).isEqualTo(200);
+        assertThat(events.headers().firstValue("x-accel-buffering")).as("SseWriter.open's headers").hasValue("no");
+        try (InputStream body = events.body()) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
+            assertThat(awaitLine(in, l -> !l.isEmpty(), Duration.ofSeconds(10))).isEqualTo(": image jobs");
+            assertThat(awaitLine(in, l -> !l.isEmpty(), SseWriter.KEEP_ALIVE.multipliedBy(3))).isEqualTo(": keep-alive");
+        }
     }
 
     // ---- helpers
+
+    /** The next line of {@code in} that {@code wanted} accepts, read within {@code timeout}; fails the test otherwise. */
+    private static String awaitLine(BufferedReader in, Predicate<String> wanted, Duration timeout) throws Exception {
+        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+            try {
+                String l;
+                while ((l = in.readLine()) != null) {
+                    if (wanted.test(l)) {
+                        return l;
+                    }
+                }
+                return null;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        String found;
+        try {
+            found = line.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("no such line within " + timeout);
+        }
+        assertThat(found).as("the stream ended first").isNotNull();
+        return found;
+    }
+
+    private static HttpResponse<InputStream> stream(String path, String body) throws Exception {
+        HttpResponse<InputStream> r = HTTP.send(HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+        return r;
+    }
 
     private static String generate(String body) throws Exception {
         HttpResponse<String> r = post("/v1/images/generations", body);
@@ -270,10 +413,11 @@ class SdImageApiTest {
     }
 
     private static List<String[]> sse(String path, String body) throws Exception {
-        HttpResponse<InputStream> r = HTTP.send(HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofInputStream());
-        assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+        return events(stream(path, body));
+    }
+
+    /** Every event of a stream to its end, as {name, data}. */
+    private static List<String[]> events(HttpResponse<InputStream> r) throws Exception {
         List<String[]> events = new ArrayList<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
             String event = "message";

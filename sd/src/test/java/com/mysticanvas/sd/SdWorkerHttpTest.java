@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.http.HttpServers;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Limits;
+import com.mysticanvas.core.worker.WorkerPaths;
+import com.mysticanvas.sd.api.ImageJobs;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import com.mysticanvas.sd.pipeline.SdModel;
 import com.mysticanvas.sd.testing.TinyModels;
@@ -18,6 +20,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Base64;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,7 +98,64 @@ class SdWorkerHttpTest {
         assertError(call("POST", "/v1/images/generations", "{\"prompt\":\"x\",\"size\":\"0x0\"}"), 400, "width");
         assertError(call("POST", "/v1/images/generations", "{\"prompt\":\"x\",\"steps\":-3}"), 400, "steps");
         assertError(call("POST", "/v1/images/generations", "{\"prompt\":\"x\",\"response_format\":\"url\"}"), 400, "b64_json");
+        // A path where a model's file name belongs is refused, even though the worker uses its loaded checkpoint.
+        assertError(call("POST", "/v1/images/generations", "{\"prompt\":\"x\",\"model\":\"../../etc/passwd\"}"), 400,
+                "'model' must be a model's file name, not a path");
+        assertError(call("POST", "/v1/images/edits", "{\"prompt\":\"x\",\"model\":\"/etc/passwd\",\"image\":\"" + PNG_1X1 + "\"}"),
+                400, "'model' must be a model's file name");
     }
+
+    @Test
+    void capabilitiesListWhatTheUiMayOfferFromTheirOwners() throws Exception {
+        HttpResponse<String> r = call("GET", WorkerPaths.IMAGE_CAPABILITIES, null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("application/json");
+        assertThat(Json.parse(r.body())).isEqualTo(Json.parse(DEFAULT_CAPABILITIES));
+    }
+
+    /** {@code /v1/images/capabilities} for {@link Limits#DEFAULTS}. */
+    static final String DEFAULT_CAPABILITIES = """
+            {"samplers":[{"id":"euler","title":"Euler","aliases":["k_euler"]},
+                         {"id":"euler_a","title":"Euler a","aliases":["k_euler_a","k_euler_ancestral"]},
+                         {"id":"dpmpp_2m","title":"DPM++ 2M","aliases":["k_dpmpp_2m"]},
+                         {"id":"ddim","title":"DDIM","aliases":["ddim"]},
+                         {"id":"lcm","title":"LCM","aliases":["k_lcm"]}],
+             "schedules":[{"id":"discrete","title":"Uniform"},{"id":"karras","title":"Karras"}],
+             "families":[{"id":"sd1","title":"Stable Diffusion 1.x"}],
+             "defaults":{"width":512,"height":512,"steps":20,"cfg_scale":7.0,"sampler":"euler_a","scheduler":"discrete",
+                         "n":1,"strength":0.75,"clip_skip":1},
+             "limits":{"minImageSide":64,"maxImageSide":2048,"sideMultiple":8,"maxSteps":150,"maxBatch":16,
+                       "maxPromptChars":20000,"imageQueue":8}}""";
+
+    @Test
+    void capabilitiesFollowTheWorkersLimits() throws Exception {
+        Limits custom = new Limits(768, 40, 3, 1000, 2, 0, 16, 64);
+        ModelFolders files = new ModelFolders(TinyModels.root());
+        AtomicReference<ImageJobs> jobs = new AtomicReference<>();
+        Javalin other = HttpServers.create("127.0.0.1", 0, HttpServers.DEFAULT_MAX_BODY_BYTES,
+                c -> jobs.set(SdWorker.routes(c.routes, engine, files, custom))).start();
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + other.port() + WorkerPaths.IMAGE_CAPABILITIES)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            JsonNode caps = Json.parse(r.body());
+            assertThat(caps.path("limits")).isEqualTo(Json.parse("""
+                    {"minImageSide":64,"maxImageSide":768,"sideMultiple":8,"maxSteps":40,"maxBatch":3,
+                     "maxPromptChars":1000,"imageQueue":2}"""));
+            JsonNode expected = Json.parse(DEFAULT_CAPABILITIES);
+            for (String same : new String[] {"samplers", "schedules", "families", "defaults"}) {
+                assertThat(caps.path(same)).as(same).isEqualTo(expected.path(same));
+            }
+        } finally {
+            other.stop();
+            jobs.get().close();
+        }
+    }
+
+    /** A 1x1 PNG, base64. */
+    private static final String PNG_1X1 =
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC";
 
     private static void assertError(HttpResponse<String> r, int status, String text) {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(status);

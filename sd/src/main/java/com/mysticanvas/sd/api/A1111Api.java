@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.models.ModelFolders;
+import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.sd.SdEngine;
 import com.mysticanvas.sd.image.ImageTensors;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
@@ -51,8 +52,8 @@ public final class A1111Api {
     }
 
     public void routes(RoutesConfig r) {
-        r.post("/sdapi/v1/txt2img", ctx -> ctx.json(generate(Json.parseObject(ctx.body()), false)));
-        r.post("/sdapi/v1/img2img", ctx -> ctx.json(generate(Json.parseObject(ctx.body()), true)));
+        r.post(WorkerPaths.A1111_TXT2IMG, ctx -> ctx.json(generate(Json.parseObject(ctx.body()), false)));
+        r.post(WorkerPaths.A1111_IMG2IMG, ctx -> ctx.json(generate(Json.parseObject(ctx.body()), true)));
         r.get("/sdapi/v1/progress", ctx -> ctx.json(progress(!"true".equals(ctx.queryParam("skip_current_image")))));
         // As in A1111, the image being made is finished from where it stands and returned; skip goes on with the batch.
         r.post("/sdapi/v1/interrupt", ctx -> {
@@ -68,8 +69,8 @@ public final class A1111Api {
         r.get("/sdapi/v1/sd-vae", ctx -> ctx.json(vaes()));
         r.get("/sdapi/v1/samplers", ctx -> ctx.json(samplers()));
         r.get("/sdapi/v1/schedulers", ctx -> ctx.json(schedulers()));
-        r.get("/sdapi/v1/options", ctx -> ctx.json(options()));
-        r.post("/sdapi/v1/options", ctx -> {
+        r.get(WorkerPaths.A1111_OPTIONS, ctx -> ctx.json(options()));
+        r.post(WorkerPaths.A1111_OPTIONS, ctx -> {
             setOptions(Json.parseObject(ctx.body()));
             ctx.json(Json.object());
         });
@@ -101,16 +102,18 @@ public final class A1111Api {
         LoraTags tags = LoraTags.extract(prompt);
         List<GenerationRequest.LoraWeight> loras = new ArrayList<>();
         tags.loras().forEach(t -> loras.add(new GenerationRequest.LoraWeight(t.name(), t.weight())));
-        String sampler = text(body, "sampler_name", text(body, "sampler_index", "Euler a"));
-        String scheduler = text(body, "scheduler", "Automatic");
+        GenerationRequest.Defaults defaults = GenerationRequest.DEFAULTS;
         int batch = Math.max(1, integer(body, "batch_size", 1)) * Math.max(1, integer(body, "n_iter", 1));
-        int clipSkip = integer(body.path("override_settings"), "CLIP_stop_at_last_layers", 1);
-        GenerationRequest r = new GenerationRequest(tags.prompt(), text(body, "negative_prompt", ""),
-                integer(body, "width", 512), integer(body, "height", 512), integer(body, "steps", 20),
-                (float) number(body, "cfg_scale", 7.0), Sampler.named(sampler).id(), Schedule.named(scheduler).id(),
-                OpenAiImageRequests.seed(longInteger(body, "seed", -1)), batch, loras, null, 1f, null, clipSkip);
+        GenerationRequest.Builder r = GenerationRequest.builder().prompt(tags.prompt())
+                .negativePrompt(text(body, "negative_prompt", ""))
+                .size(integer(body, "width", defaults.size().width()), integer(body, "height", defaults.size().height()))
+                .steps(integer(body, "steps", defaults.steps())).cfgScale(number(body, "cfg_scale", defaults.cfgScale()))
+                .sampler(text(body, "sampler_name", text(body, "sampler_index", null)))
+                .schedule(text(body, "scheduler", null)) // A1111's "Automatic" is the default schedule too
+                .seed(longInteger(body, "seed", -1)).batchCount(batch).loras(loras)
+                .clipSkip(integer(body.path("override_settings"), "CLIP_stop_at_last_layers", defaults.clipSkip()));
         if (!img2img) {
-            return r;
+            return r.build();
         }
         JsonNode inits = body.path("init_images");
         if (!inits.isArray() || inits.isEmpty() || !inits.get(0).isTextual()) {
@@ -122,7 +125,7 @@ public final class A1111Api {
         if (mask != null && integer(body, "inpainting_mask_invert", 0) == 1) {
             mask = inverted(mask);
         }
-        return r.withInit(init, number(body, "denoising_strength", 0.75), mask);
+        return r.init(init, number(body, "denoising_strength", defaults.strength()), mask).build();
     }
 
     private static RgbImage inverted(RgbImage mask) {
@@ -150,15 +153,15 @@ public final class A1111Api {
             infotexts.add(image.parameters());
         }
         info.put("subseed", -1).put("width", r.width()).put("height", r.height())
-                .put("sampler_name", Sampler.named(r.sampler()).a1111Label())
-                .put("scheduler", Schedule.named(r.scheduler()).a1111Label())
+                .put("sampler_name", r.sampler().a1111Label())
+                .put("scheduler", r.schedule().a1111Label())
                 .put("cfg_scale", r.cfgScale()).put("steps", r.steps()).put("batch_size", r.batchCount())
                 .put("restore_faces", false).put("sd_model_name", stem(engine.model()))
                 .put("sd_vae_name", engine.vae()).put("clip_skip", r.clipSkip())
                 .put("job_timestamp", LocalDateTime.now().format(JOB_TIMESTAMP))
                 .put("version", "MystiCanvas");
-        if (r.initImage() != null) {
-            info.put("denoising_strength", r.strength());
+        if (r.init() != null) {
+            info.put("denoising_strength", r.init().strength());
         }
         return info;
     }
@@ -237,7 +240,7 @@ public final class A1111Api {
     private ObjectNode options() {
         return Json.object().put("sd_model_checkpoint", engine.model())
                 .put("sd_vae", engine.vae() == null ? "Automatic" : engine.vae())
-                .put("CLIP_stop_at_last_layers", 1)
+                .put("CLIP_stop_at_last_layers", GenerationRequest.DEFAULTS.clipSkip())
                 .put("samples_format", "png");
     }
 

@@ -44,7 +44,10 @@ public final class ImageJobs implements AutoCloseable {
         this.dispatcher = Thread.ofVirtual().name("sd-jobs").start(this::dispatch);
     }
 
-    /** Queues a job (validated first, so bad input is a 400 now, not a failed job later). */
+    /**
+     * Queues a job. Its request is checked against the configured limits first, here and nowhere else: bad input is
+     * a 400 now, not a failed job later, and nothing past the queue checks a bound again.
+     */
     public ImageJob submit(GenerationRequest request) {
         request.validate(limits);
         if (engine.model() == null && engine.loading() == null) {

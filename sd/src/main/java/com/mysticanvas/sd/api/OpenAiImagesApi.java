@@ -8,6 +8,7 @@ import com.mysticanvas.core.Json;
 import com.mysticanvas.core.JsonFields;
 import com.mysticanvas.core.http.HttpProblems;
 import com.mysticanvas.core.http.SseWriter;
+import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import io.javalin.config.RoutesConfig;
@@ -21,12 +22,14 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * OpenAI's image routes over the job queue: {@code /v1/images/generations} and {@code /v1/images/edits}
  * (JSON or multipart), with {@code "stream": true} for SSE events {@code queued}, {@code progress} (with a
- * small preview PNG) and {@code result}; {@code /v1/images/progress} and {@code /v1/images/interrupt}.
+ * small preview PNG) and {@code result}, or the one error frame ({@code event: error}, with the {@code job});
+ * {@code /v1/images/progress} and {@code /v1/images/interrupt}.
  */
 public final class OpenAiImagesApi {
     private final ImageJobs jobs;
@@ -36,17 +39,17 @@ public final class OpenAiImagesApi {
     }
 
     public void routes(RoutesConfig r) {
-        r.post("/v1/images/generations", ctx -> {
+        r.post(WorkerPaths.IMAGE_GENERATIONS, ctx -> {
             ObjectNode body = Json.parseObject(ctx.body());
             run(ctx, OpenAiImageRequests.generation(body), JsonFields.bool(body, "stream", false));
         });
-        r.post("/v1/images/edits", ctx -> {
+        r.post(WorkerPaths.IMAGE_EDITS, ctx -> {
             ObjectNode body = isMultipart(ctx) ? fromMultipart(ctx) : Json.parseObject(ctx.body());
             run(ctx, OpenAiImageRequests.edit(body), JsonFields.bool(body, "stream", false));
         });
         r.get("/v1/images/progress", ctx -> ctx.json(progress(jobs.current().orElse(null),
                 !"false".equals(ctx.queryParam("preview")))));
-        r.post("/v1/images/interrupt", ctx -> {
+        r.post(WorkerPaths.IMAGE_INTERRUPT, ctx -> {
             String id = ctx.body().isBlank() ? null : JsonFields.text(Json.parseObject(ctx.body()), "job", null);
             ImageJob job = id == null ? jobs.current().orElse(null)
                     : jobs.find(id).orElseThrow(() -> Problem.notFound("no image job " + id));
@@ -55,7 +58,11 @@ public final class OpenAiImagesApi {
         });
     }
 
-    /** Runs a job and answers with the OpenAI shape, at the end or as an event stream. */
+    /**
+     * Runs a job and answers with the OpenAI shape, at the end or as an event stream. While nothing happens (a
+     * queued job) the stream gets the keep-alive comment, so a client that left is noticed and its job cancelled
+     * before it runs.
+     */
     private void run(Context ctx, GenerationRequest request, boolean stream) throws IOException {
         ImageJob job = jobs.submit(request);
         if (!stream) {
@@ -67,23 +74,23 @@ public final class OpenAiImagesApi {
                 ? progress(j, true) : j.state());
         job.addListener(listener);
         listener.accept(job); // where it stands now: it may have started, or even ended, before we listened
-        ctx.res().setStatus(200);
-        ctx.res().setContentType("text/event-stream");
-        ctx.res().setHeader("Cache-Control", "no-cache");
-        SseWriter sse = new SseWriter(ctx.res().getOutputStream());
         try {
+            SseWriter sse = SseWriter.open(ctx);
             sse.send("queued", Json.write(Json.object().put("job", job.id()).put("position", jobs.position(job))));
             while (true) {
-                Object update = updates.take();
-                if (update instanceof ObjectNode progress) {
+                Object update = updates.poll(SseWriter.KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
+                if (update == null) {
+                    sse.keepAlive();
+                } else if (update instanceof ObjectNode progress) {
                     sse.send("progress", Json.write(progress));
                 } else if (update != ImageJob.State.QUEUED && update != ImageJob.State.RUNNING) {
+                    ObjectNode which = Json.object().put("job", job.id());
                     try {
                         sse.send("result", Json.write(result(job, await(job))));
                     } catch (Problem e) {
-                        sse.send("error", Json.write(HttpProblems.body(e)));
+                        sse.error(e, which);
                     } catch (CancellationException e) {
-                        sse.send("error", Json.write(HttpProblems.body(HttpProblems.cancelled(e))));
+                        sse.error(HttpProblems.cancelled(e), which);
                     }
                     return;
                 }

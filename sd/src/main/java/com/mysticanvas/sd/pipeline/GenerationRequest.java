@@ -1,64 +1,95 @@
 package com.mysticanvas.sd.pipeline;
 
-import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.ImageSize;
 import com.mysticanvas.core.Limits;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Schedule;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * One image request, already parsed from whatever API it came through. Bounds are checked by {@link #validate}
- * before anything is allocated, so a 100000x100000 request costs nothing.
+ * One image request, already parsed from whatever API it came through, made with {@link #builder()} (whose
+ * defaults are {@link #DEFAULTS}, written nowhere else). The sampler and schedule are parsed once, when the request
+ * is built. User-facing bounds are checked once, by {@link #validate} when the job is submitted, before anything
+ * is allocated, so a 100000x100000 request costs nothing; code past the queue trusts them.
  *
  * @param prompt         A1111 syntax (weights, but LoRA tags already taken out into {@code loras})
  * @param negativePrompt likewise, may be empty
- * @param width          pixels, multiple of 8
- * @param height         pixels, multiple of 8
+ * @param size           pixels, sides multiples of 8
  * @param steps          sampler steps
  * @param cfgScale       classifier-free guidance scale (1 = no unconditional pass)
- * @param sampler        sampler name
- * @param scheduler      {@code discrete} or {@code karras}
+ * @param sampler        the update rule
+ * @param schedule       how the sigmas are spread
  * @param seed           image i of the batch uses seed + i
  * @param batchCount     images to make, one after another
  * @param loras          LoRA file names in models/sd/loras with weights
- * @param initImage      img2img / inpainting source (null for txt2img)
- * @param strength       img2img denoising strength 0..1 (0 returns the input)
- * @param mask           inpainting mask (white = repaint), same size as the init image, or null
+ * @param init           img2img / inpainting source, or null for txt2img
  * @param clipSkip       1 = last text-encoder layer, 2 = the one before it
  */
-public record GenerationRequest(String prompt, String negativePrompt, int width, int height, int steps, float cfgScale,
-                                String sampler, String scheduler, long seed, int batchCount, List<LoraWeight> loras,
-                                RgbImage initImage, double strength, RgbImage mask, int clipSkip) {
-    public static final int MIN_SIDE = 64;
+public record GenerationRequest(String prompt, String negativePrompt, ImageSize size, int steps, float cfgScale,
+                                Sampler sampler, Schedule schedule, long seed, int batchCount, List<LoraWeight> loras,
+                                Init init, int clipSkip) {
+    /** What every image API uses for a field its request leaves out; {@code /v1/images/capabilities} shows them. */
+    public static final Defaults DEFAULTS = new Defaults(ImageSize.DEFAULT, 20, 7f, Sampler.EULER_A, Schedule.DISCRETE,
+            1, 0.75, 1);
+
+    /** The defaults of a request ({@code strength}: of an edit, img2img or inpainting). */
+    public record Defaults(ImageSize size, int steps, float cfgScale, Sampler sampler, Schedule schedule,
+                           int batchCount, double strength, int clipSkip) {}
 
     /** A LoRA by file name and its strength. */
     public record LoraWeight(String name, float weight) {}
 
-    /** A txt2img request with the usual defaults. */
-    public static GenerationRequest txt2img(String prompt, int width, int height, int steps, long seed) {
-        return new GenerationRequest(prompt, "", width, height, steps, 7f, "euler_a", "discrete", seed, 1, List.of(),
-                null, 1f, null, 1);
+    /**
+     * The image an img2img or inpainting request starts from.
+     *
+     * @param strength denoising strength 0..1 (0 returns the input)
+     * @param mask     inpainting mask (white = repaint), the image's size, or null
+     */
+    public record Init(RgbImage image, double strength, RgbImage mask) {
+        public Init {
+            Objects.requireNonNull(image, "an init needs its image");
+        }
     }
 
-    public GenerationRequest withLoras(List<LoraWeight> l) {
-        return new GenerationRequest(prompt, negativePrompt, width, height, steps, cfgScale, sampler, scheduler, seed,
-                batchCount, l, initImage, strength, mask, clipSkip);
+    public GenerationRequest {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(size, "size");
+        Objects.requireNonNull(sampler, "sampler");
+        Objects.requireNonNull(schedule, "schedule");
+        negativePrompt = negativePrompt == null ? "" : negativePrompt;
+        loras = List.copyOf(loras);
     }
 
-    public GenerationRequest withInit(RgbImage image, double s, RgbImage m) {
-        return new GenerationRequest(prompt, negativePrompt, width, height, steps, cfgScale, sampler, scheduler, seed,
-                batchCount, loras, image, s, m, clipSkip);
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public GenerationRequest withBatchCount(int n) {
-        return new GenerationRequest(prompt, negativePrompt, width, height, steps, cfgScale, sampler, scheduler, seed,
-                n, loras, initImage, strength, mask, clipSkip);
+    /** A builder holding this request's values, to make a variant of it. */
+    public Builder toBuilder() {
+        Builder b = new Builder().prompt(prompt).negativePrompt(negativePrompt).size(size).steps(steps)
+                .cfgScale(cfgScale).sampler(sampler).schedule(schedule).seed(seed).batchCount(batchCount).loras(loras)
+                .clipSkip(clipSkip);
+        b.init = init;
+        return b;
     }
 
-    /** Throws a 400 naming the first field outside {@code limits}. */
+    public int width() {
+        return size.width();
+    }
+
+    public int height() {
+        return size.height();
+    }
+
+    /**
+     * Throws bad input naming the first field outside {@code limits}: the one check of a request's bounds, made
+     * when its job is submitted.
+     */
     public void validate(Limits limits) {
-        side("width", width, limits.maxImageSide());
-        side("height", height, limits.maxImageSide());
+        size.checked(limits.maxImageSide());
         if (steps < 1 || steps > limits.maxSteps()) {
             throw Problem.badInput("steps must be between 1 and " + limits.maxSteps() + ", got " + steps);
         }
@@ -69,29 +100,125 @@ public record GenerationRequest(String prompt, String negativePrompt, int width,
             throw Problem.badInput("n (batch count) must be between 1 and " + limits.maxBatch() + ", got " + batchCount);
         }
         int maxChars = limits.maxPromptChars();
-        if (prompt == null || prompt.length() > maxChars || negativePrompt != null && negativePrompt.length() > maxChars) {
-            throw Problem.badInput("prompt is missing or longer than " + maxChars + " characters");
+        if (prompt.length() > maxChars) {
+            throw Problem.badInput("prompt is longer than " + maxChars + " characters");
         }
-        if (!(strength >= 0 && strength <= 1)) {
-            throw Problem.badInput("strength must be between 0 and 1, got " + strength);
+        if (negativePrompt.length() > maxChars) {
+            throw Problem.badInput("negative_prompt is longer than " + maxChars + " characters");
         }
-        Sampler.named(sampler);
-        Schedule.named(scheduler);
         if (clipSkip < 1 || clipSkip > 2) {
             throw Problem.badInput("clip_skip must be 1 or 2, got " + clipSkip);
         }
-        if (mask != null && initImage == null) {
-            throw Problem.badInput("a mask needs an input image");
-        }
-        if (mask != null && (mask.width() != initImage.width() || mask.height() != initImage.height())) {
-            throw Problem.badInput("mask is " + mask.width() + "x" + mask.height() + " but the image is "
-                    + initImage.width() + "x" + initImage.height());
+        if (init != null) {
+            if (!(init.strength() >= 0 && init.strength() <= 1)) {
+                throw Problem.badInput("strength must be between 0 and 1, got " + init.strength());
+            }
+            RgbImage image = init.image();
+            RgbImage mask = init.mask();
+            if (mask != null && (mask.width() != image.width() || mask.height() != image.height())) {
+                throw Problem.badInput("mask is " + mask.width() + "x" + mask.height() + " but the image is "
+                        + image.width() + "x" + image.height());
+            }
         }
     }
 
-    private static void side(String name, int v, int max) {
-        if (v < MIN_SIDE || v > max || v % 8 != 0) {
-            throw Problem.badInput(name + " must be a multiple of 8 between " + MIN_SIDE + " and " + max + ", got " + v);
+    /** Makes requests; every field starts at its {@link #DEFAULTS default}, the seed at random. */
+    public static final class Builder {
+        private String prompt = "";
+        private String negativePrompt = "";
+        private ImageSize size = DEFAULTS.size();
+        private int steps = DEFAULTS.steps();
+        private float cfgScale = DEFAULTS.cfgScale();
+        private Sampler sampler = DEFAULTS.sampler();
+        private Schedule schedule = DEFAULTS.schedule();
+        private long seed = -1;
+        private int batchCount = DEFAULTS.batchCount();
+        private List<LoraWeight> loras = List.of();
+        private Init init;
+        private int clipSkip = DEFAULTS.clipSkip();
+
+        private Builder() {}
+
+        public Builder prompt(String prompt) {
+            this.prompt = prompt;
+            return this;
+        }
+
+        public Builder negativePrompt(String negativePrompt) {
+            this.negativePrompt = negativePrompt;
+            return this;
+        }
+
+        public Builder size(ImageSize size) {
+            this.size = size;
+            return this;
+        }
+
+        public Builder size(int width, int height) {
+            return size(new ImageSize(width, height));
+        }
+
+        public Builder steps(int steps) {
+            this.steps = steps;
+            return this;
+        }
+
+        public Builder cfgScale(double cfgScale) {
+            this.cfgScale = (float) cfgScale;
+            return this;
+        }
+
+        public Builder sampler(Sampler sampler) {
+            this.sampler = sampler;
+            return this;
+        }
+
+        /** By any name {@link Sampler#named} takes (an unknown one is bad input); null keeps the current one. */
+        public Builder sampler(String name) {
+            return name == null ? this : sampler(Sampler.named(name));
+        }
+
+        public Builder schedule(Schedule schedule) {
+            this.schedule = schedule;
+            return this;
+        }
+
+        /** By any name {@link Schedule#named} takes (an unknown one is bad input); null keeps the current one. */
+        public Builder schedule(String name) {
+            return name == null ? this : schedule(Schedule.named(name));
+        }
+
+        /** The seed of the first image; a negative one (A1111's -1) means a random one, drawn when built. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder batchCount(int batchCount) {
+            this.batchCount = batchCount;
+            return this;
+        }
+
+        public Builder loras(List<LoraWeight> loras) {
+            this.loras = loras;
+            return this;
+        }
+
+        /** Starts from {@code image} (img2img), repainting only where {@code mask} (may be null) is white. */
+        public Builder init(RgbImage image, double strength, RgbImage mask) {
+            this.init = new Init(image, strength, mask);
+            return this;
+        }
+
+        public Builder clipSkip(int clipSkip) {
+            this.clipSkip = clipSkip;
+            return this;
+        }
+
+        public GenerationRequest build() {
+            long s = seed >= 0 ? seed : ThreadLocalRandom.current().nextLong(1L << 32);
+            return new GenerationRequest(prompt, negativePrompt, size, steps, cfgScale, sampler, schedule, s,
+                    batchCount, loras, init, clipSkip);
         }
     }
 }

@@ -1,12 +1,8 @@
 package com.mysticanvas.sd.pipeline;
 
 import ai.onnxruntime.OrtException;
-import com.mysticanvas.core.Problem;
-import com.mysticanvas.core.Limits;
 import com.mysticanvas.sd.image.GenerationParameters;
 import com.mysticanvas.sd.image.LatentPreview;
-import com.mysticanvas.sd.sampling.Sampler;
-import com.mysticanvas.sd.sampling.Schedule;
 import com.mysticanvas.sd.image.Png;
 import com.mysticanvas.sd.sampling.Denoiser;
 import com.mysticanvas.sd.sampling.Sampling;
@@ -45,7 +41,7 @@ public final class SdPipeline {
 
     public List<GeneratedImage> generate(SdModel model, GenerationRequest r, ProgressListener progress)
             throws IOException, OrtException {
-        r.validate(Limits.HARD); // the configured limits were checked when the job was queued
+        // The request's bounds were checked when its job was submitted (GenerationRequest.validate).
         List<SdModel.Lora> loras = new ArrayList<>();
         for (GenerationRequest.LoraWeight l : r.loras()) {
             loras.add(new SdModel.Lora(loraFiles.apply(l.name()), l.weight()));
@@ -53,6 +49,9 @@ public final class SdPipeline {
         model.useLoras(loras);
 
         int factor = model.vae().factor();
+        if (r.width() <= 0 || r.height() <= 0 || r.width() % factor != 0 || r.height() % factor != 0) {
+            throw new IllegalArgumentException("image size " + r.size() + " is not a multiple of the VAE's " + factor);
+        }
         int h = r.height() / factor;
         int w = r.width() / factor;
         int channels = model.vae().latentChannels();
@@ -60,12 +59,13 @@ public final class SdPipeline {
         boolean guided = r.cfgScale() != 1f;
         Conditioning cond = conditioning(model, r, guided);
 
-        RgbImage init = r.initImage() == null ? null : r.initImage().resized(r.width(), r.height());
-        RgbImage mask = r.mask() == null ? null : r.mask().resized(r.width(), r.height());
+        GenerationRequest.Init start = r.init();
+        RgbImage init = start == null ? null : start.image().resized(r.width(), r.height());
+        RgbImage mask = start == null || start.mask() == null ? null : start.mask().resized(r.width(), r.height());
         float[] initLatent = null;
         float[] latentMask = null;
         if (init != null) {
-            if (r.strength() == 0 && mask == null) {
+            if (start.strength() == 0 && mask == null) {
                 return repeat(init, r, model); // nothing to denoise: the input is the answer
             }
             initLatent = model.encode(init.toPlanar(), r.height(), r.width());
@@ -73,9 +73,9 @@ public final class SdPipeline {
         }
 
         float[] inpaintingInput = model.inpainting() ? inpaintingInput(model, init, mask, r.width(), r.height()) : null;
-        float[] sigmas = Sampling.sigmas(r.scheduler(), r.steps());
+        float[] sigmas = r.schedule().sigmas(r.steps());
         if (init != null) {
-            sigmas = Sampling.img2imgSigmas(sigmas, r.strength());
+            sigmas = Sampling.img2imgSigmas(sigmas, start.strength());
         }
         List<GeneratedImage> images = new ArrayList<>();
         for (int i = 0; i < r.batchCount(); i++) {
@@ -96,7 +96,7 @@ public final class SdPipeline {
                 int image = i;
                 ProgressListener.Stop[] stopped = {null};
                 float[][] stoppedAt = {null};
-                latent = Sampling.sample(r.sampler(), denoiser, x, sigmas, seed, (step, steps, xs, denoised) -> {
+                latent = r.sampler().run(denoiser, x, sigmas, seed, (step, steps, xs, denoised) -> {
                     if (progress.onStep(image, r.batchCount(), step, steps, () -> LatentPreview.png(denoised, 0, w, h))) {
                         return true;
                     }
@@ -352,13 +352,13 @@ public final class SdPipeline {
             prompt.append(" <lora:").append(stripExtension(l.name())).append(':').append(l.weight()).append('>');
         }
         GenerationParameters p = new GenerationParameters(prompt.toString(), r.negativePrompt(), r.steps(),
-                Sampler.named(r.sampler()), Schedule.named(r.scheduler()), r.cfgScale(), seed, r.width(), r.height(),
+                r.sampler(), r.schedule(), r.cfgScale(), seed, r.width(), r.height(),
                 stripExtension(model.checkpointName()));
         if (model.vaeName() != null) {
             p = p.with("VAE", model.vaeName());
         }
-        if (r.initImage() != null) {
-            p = p.with("Denoising strength", r.strength());
+        if (r.init() != null) {
+            p = p.with("Denoising strength", r.init().strength());
         }
         if (r.clipSkip() != 1) {
             p = p.with("Clip skip", r.clipSkip());

@@ -1,6 +1,5 @@
 package com.mysticanvas.sd.sampling;
 
-import com.mysticanvas.core.Problem;
 import java.util.Arrays;
 
 /**
@@ -12,17 +11,14 @@ import java.util.Arrays;
 public final class Sampling {
     private Sampling() {}
 
-    /** {@code euler}, {@code euler_a}, {@code dpmpp_2m}, {@code ddim}, {@code lcm}; else Problem 400 listing them. */
+    /** The samplers' ids: {@code euler}, {@code euler_a}, {@code dpmpp_2m}, {@code ddim}, {@code lcm}. */
     public static String[] samplerNames() {
         return Arrays.stream(Sampler.values()).map(Sampler::id).toArray(String[]::new);
     }
 
-    /**
-     * Sigmas for {@code steps} steps, descending, with a final 0 (length steps+1).
-     * {@code schedule}: {@code discrete} or {@code karras}.
-     */
-    public static float[] sigmas(String schedule, int steps) {
-        return Schedule.named(schedule).sigmas(steps);
+    /** Sigmas for {@code steps} steps, descending, with a final 0 (length steps+1). */
+    public static float[] sigmas(Schedule schedule, int steps) {
+        return schedule.sigmas(steps);
     }
 
     /** The UNet timestep (0..999, fractional) for a sigma, by interpolating log-sigmas. */
@@ -35,9 +31,9 @@ public final class Sampling {
      * through {@code sigmas}. Ancestral noise comes from {@code seed}. Returns the final latent, or null
      * when the listener cancelled.
      */
-    public static float[] sample(String sampler, Denoiser model, float[] x, float[] sigmas, long seed,
+    public static float[] sample(Sampler sampler, Denoiser model, float[] x, float[] sigmas, long seed,
                                  StepListener listener) {
-        return Sampler.named(sampler).run(model, x, sigmas, seed, listener);
+        return sampler.run(model, x, sigmas, seed, listener);
     }
 
     /** Deterministic standard-normal noise of length n for a seed (same seed, same noise, on any machine). */
@@ -49,11 +45,12 @@ public final class Sampling {
      * The tail of a run's sigmas that img2img denoises for a {@code strength} in [0, 1], as A1111 cuts it:
      * {@code int(min(strength, 0.999) * steps) + 1} steps, ending at 0. Strength 0 gives just {@code {0}}:
      * no step, the input comes back as it went in. Start from {@code input + noise * tail[0]}. Pass the
-     * strength as the request's double: 0.7 as a float is 0.69999999, which would cut one step fewer.
+     * strength as the request's double: 0.7 as a float is 0.69999999, which would cut one step fewer. A request's
+     * strength was checked when its job was submitted; one outside [0, 1] here is a programming error.
      */
     public static float[] img2imgSigmas(float[] sigmas, double strength) {
         if (!(strength >= 0 && strength <= 1)) {
-            throw Problem.badInput("strength (denoising_strength) must be between 0 and 1, got " + strength);
+            throw new IllegalArgumentException("strength must be between 0 and 1, got " + strength);
         }
         if (strength == 0) {
             return new float[] {0f};

@@ -56,10 +56,13 @@ public enum Schedule {
 
     abstract double sigma(NoiseSchedule schedule, int i, int steps);
 
-    /** {@code steps} sigmas, descending, and a final 0 (length steps+1). */
+    /**
+     * {@code steps} sigmas, descending, and a final 0 (length steps+1). A request's steps were checked when its
+     * job was submitted; a count outside 1..{@link #MAX_STEPS} here is a programming error.
+     */
     public float[] sigmas(int steps) {
         if (steps < 1 || steps > MAX_STEPS) {
-            throw Problem.badInput("steps must be between 1 and " + MAX_STEPS + ", got " + steps);
+            throw new IllegalArgumentException("steps must be between 1 and " + MAX_STEPS + ", got " + steps);
         }
         float[] out = new float[steps + 1];
         for (int i = 0; i < steps; i++) {

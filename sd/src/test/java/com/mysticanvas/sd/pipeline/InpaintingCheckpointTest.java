@@ -38,7 +38,7 @@ class InpaintingCheckpointTest {
     }
 
     private static GenerationRequest request(long seed) {
-        return GenerationRequest.txt2img("a red door", 64, 64, 3, seed);
+        return GenerationRequest.builder().prompt("a red door").size(64, 64).steps(3).seed(seed).build();
     }
 
     @Test
@@ -49,12 +49,12 @@ class InpaintingCheckpointTest {
             assertThat(PIPELINE.generate(model, request(1), ProgressListener.NONE).getFirst().pixels().rgb()).isEqualTo(made.rgb());
             assertThat(made.width()).isEqualTo(64);
 
-            RgbImage changed = PIPELINE.generate(model, request(2).withInit(made, 0.7, null), ProgressListener.NONE).getFirst().pixels();
+            RgbImage changed = PIPELINE.generate(model, request(2).toBuilder().init(made, 0.7, null).build(), ProgressListener.NONE).getFirst().pixels();
             assertThat(changed.rgb()).isNotEqualTo(made.rgb());
 
             byte[] mask = new byte[64 * 64 * 3];
             Arrays.fill(mask, 0, 32 * 64 * 3, (byte) 255); // repaint the top half
-            RgbImage inpainted = PIPELINE.generate(model, request(3).withInit(made, 1, new RgbImage(mask, 64, 64)),
+            RgbImage inpainted = PIPELINE.generate(model, request(3).toBuilder().init(made, 1, new RgbImage(mask, 64, 64)).build(),
                     ProgressListener.NONE).getFirst().pixels();
             int half = 32 * 64 * 3;
             assertThat(Arrays.copyOfRange(inpainted.rgb(), half, inpainted.rgb().length))

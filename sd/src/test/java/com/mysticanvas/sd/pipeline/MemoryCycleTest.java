@@ -30,8 +30,8 @@ class MemoryCycleTest {
 
     private static void cycle() throws Exception {
         try (SdModel model = SdModel.load(TinyModels.checkpoint(), TinyModels.vae(), 1)) {
-            PIPELINE.generate(model, GenerationRequest.txt2img("a cat", 64, 64, 2, 1)
-                    .withLoras(List.of(new GenerationRequest.LoraWeight("tiny-lora.safetensors", 1f))), ProgressListener.NONE);
+            PIPELINE.generate(model, GenerationRequest.builder().prompt("a cat").size(64, 64).steps(2).seed(1)
+                    .loras(List.of(new GenerationRequest.LoraWeight("tiny-lora.safetensors", 1f))).build(), ProgressListener.NONE);
         }
     }
 

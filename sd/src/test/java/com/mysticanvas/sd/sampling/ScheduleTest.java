@@ -22,14 +22,14 @@ class ScheduleTest {
 
     @Test
     void discreteSpacesTimestepsEvenlyFrom999To0() {
-        assertThat(Sampling.sigmas("discrete", 4)).containsExactly(
+        assertThat(Sampling.sigmas(Schedule.DISCRETE, 4)).containsExactly(
                 new float[] {14.614641f, 2.9183071f, 0.93235797f, 0.029167158f, 0f}, within(2e-6f));
-        assertThat(Sampling.sigmas("discrete", 4)[1]).isEqualTo((float) sd.sigma(666));
+        assertThat(Sampling.sigmas(Schedule.DISCRETE, 4)[1]).isEqualTo((float) sd.sigma(666));
     }
 
     @Test
     void karrasSpacesSigmaToTheOneSeventhEvenly() {
-        float[] sigmas = Sampling.sigmas("karras", 4);
+        float[] sigmas = Sampling.sigmas(Schedule.KARRAS, 4);
         assertThat(sigmas).containsExactly(
                 new float[] {14.614641f, 3.1686031f, 0.44691821f, 0.029167158f, 0f}, within(2e-6f));
         double third = Math.pow(sigmas[0], 1 / 7.0) + (Math.pow(sigmas[3], 1 / 7.0) - Math.pow(sigmas[0], 1 / 7.0)) / 3;
@@ -38,8 +38,8 @@ class ScheduleTest {
 
     @Test
     void oneStepStartsAtSigmaMax() {
-        assertThat(Sampling.sigmas("discrete", 1)).containsExactly((float) sd.sigmaMax(), 0f);
-        assertThat(Sampling.sigmas("karras", 1)).containsExactly((float) sd.sigmaMax(), 0f);
+        assertThat(Sampling.sigmas(Schedule.DISCRETE, 1)).containsExactly((float) sd.sigmaMax(), 0f);
+        assertThat(Sampling.sigmas(Schedule.KARRAS, 1)).containsExactly((float) sd.sigmaMax(), 0f);
     }
 
     @Test
@@ -73,26 +73,29 @@ class ScheduleTest {
         assertThat(Schedule.named("Karras")).isEqualTo(Schedule.KARRAS);
         assertThat(Schedule.named("uniform")).isEqualTo(Schedule.DISCRETE);
         assertThat(Schedule.named("Automatic")).isEqualTo(Schedule.DISCRETE);
-        assertThatThrownBy(() -> Sampling.sigmas("exponential", 20)).isInstanceOf(Problem.class)
+        assertThatThrownBy(() -> Schedule.named("exponential"))
+                .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT))
                 .hasMessageContaining("discrete, karras");
     }
 
     @Test
-    void stepsOutOfRangeAreBadRequests() {
-        assertThatThrownBy(() -> Sampling.sigmas("karras", 0)).isInstanceOf(Problem.class).hasMessageContaining("steps");
-        assertThatThrownBy(() -> Sampling.sigmas("discrete", -3)).isInstanceOf(Problem.class);
-        assertThatThrownBy(() -> Sampling.sigmas("discrete", 1001)).isInstanceOf(Problem.class);
+    void stepsOutOfRangeAreProgrammingErrorsNotASecondCheckOfRequests() {
+        // A request's steps are checked once, when its job is submitted (GenerationRequest.validate).
+        assertThatThrownBy(() -> Sampling.sigmas(Schedule.KARRAS, 0)).isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("steps");
+        assertThatThrownBy(() -> Sampling.sigmas(Schedule.DISCRETE, -3)).isExactlyInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Sampling.sigmas(Schedule.DISCRETE, 1001)).isExactlyInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void img2imgKeepsTheTailA1111Keeps() {
-        float[] sigmas = Sampling.sigmas("discrete", 20);
+        float[] sigmas = Sampling.sigmas(Schedule.DISCRETE, 20);
         assertThat(Sampling.img2imgSigmas(sigmas, 1.0)).containsExactly(sigmas);
         assertThat(Sampling.img2imgSigmas(sigmas, 0.75)).hasSize(17).startsWith(sigmas[4]);
         assertThat(Sampling.img2imgSigmas(sigmas, 0.7)).hasSize(16).startsWith(sigmas[5]);
         assertThat(Sampling.img2imgSigmas(sigmas, 0.01)).containsExactly(sigmas[19], 0f);
         assertThat(Sampling.img2imgSigmas(sigmas, 0)).containsExactly(0f);
-        assertThatThrownBy(() -> Sampling.img2imgSigmas(sigmas, 1.5)).isInstanceOf(Problem.class);
-        assertThatThrownBy(() -> Sampling.img2imgSigmas(sigmas, Double.NaN)).isInstanceOf(Problem.class);
+        assertThatThrownBy(() -> Sampling.img2imgSigmas(sigmas, 1.5)).isExactlyInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Sampling.img2imgSigmas(sigmas, Double.NaN)).isExactlyInstanceOf(IllegalArgumentException.class);
     }
 }

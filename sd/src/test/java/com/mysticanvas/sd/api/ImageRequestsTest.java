@@ -1,0 +1,162 @@
+package com.mysticanvas.sd.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mysticanvas.core.ImageSize;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Limits;
+import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.models.ModelFolders;
+import com.mysticanvas.sd.SdEngine;
+import com.mysticanvas.sd.pipeline.GenerationRequest;
+import com.mysticanvas.sd.pipeline.SdModel;
+import com.mysticanvas.sd.sampling.Sampler;
+import com.mysticanvas.sd.sampling.Schedule;
+import com.mysticanvas.sd.tokenizer.ClipTokenizer;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.function.Function;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Both APIs' bodies become the same typed request through the one builder, and a request's bounds are checked once,
+ * against the worker's configured limits, when its job is submitted.
+ */
+class ImageRequestsTest {
+    @TempDir
+    Path models;
+
+    private static ObjectNode body(String json) {
+        return Json.parseObject(json);
+    }
+
+    @Test
+    void bodiesThatSayNothingGetTheBuildersDefaultsThroughEitherApi() throws Exception {
+        for (GenerationRequest r : new GenerationRequest[] {OpenAiImageRequests.generation(body("{\"prompt\":\"x\"}")),
+                A1111Api.request(body("{\"prompt\":\"x\"}"), false)}) {
+            GenerationRequest.Defaults d = GenerationRequest.DEFAULTS;
+            assertThat(r.size()).isEqualTo(d.size());
+            assertThat(r.steps()).isEqualTo(d.steps());
+            assertThat(r.cfgScale()).isEqualTo(d.cfgScale());
+            assertThat(r.sampler()).isEqualTo(d.sampler());
+            assertThat(r.schedule()).isEqualTo(d.schedule());
+            assertThat(r.batchCount()).isEqualTo(d.batchCount());
+            assertThat(r.clipSkip()).isEqualTo(d.clipSkip());
+            assertThat(r.init()).isNull();
+            assertThat(r.seed()).as("-1 or none: random").isNotNegative();
+        }
+        String png = png(64, 64);
+        assertThat(OpenAiImageRequests.edit(body("{\"prompt\":\"x\",\"image\":\"" + png + "\"}")).init().strength())
+                .isEqualTo(GenerationRequest.DEFAULTS.strength());
+        assertThat(A1111Api.request(body("{\"init_images\":[\"" + png + "\"]}"), true).init().strength())
+                .isEqualTo(GenerationRequest.DEFAULTS.strength());
+    }
+
+    @Test
+    void openAiBodiesReadTheirSizeAsImageSizeDoesAndA1111BodiesTheirWidthAndHeight() {
+        assertThat(OpenAiImageRequests.generation(body("{\"prompt\":\"x\",\"size\":\"64x80\"}")).size())
+                .isEqualTo(new ImageSize(64, 80));
+        assertThat(OpenAiImageRequests.generation(body("{\"prompt\":\"x\",\"size\":\"64x80\",\"width\":96}")).size())
+                .isEqualTo(new ImageSize(96, 80));
+        assertThat(A1111Api.request(body("{\"width\":96,\"height\":128}"), false).size()).isEqualTo(new ImageSize(96, 128));
+        assertThat(A1111Api.request(body("{\"size\":\"64x64\"}"), false).size()).isEqualTo(ImageSize.DEFAULT);
+        assertThatThrownBy(() -> OpenAiImageRequests.generation(body("{\"prompt\":\"x\",\"size\":\"big\"}")))
+                .isInstanceOf(Problem.class).hasMessageContaining("size must look like 512x512");
+    }
+
+    @Test
+    void samplerAndScheduleComeTypedFromEitherApi() {
+        GenerationRequest openAi = OpenAiImageRequests.generation(body(
+                "{\"prompt\":\"x\",\"sampler\":\"dpmpp_2m\",\"scheduler\":\"karras\",\"seed\":7,\"n\":2}"));
+        assertThat(openAi).extracting(GenerationRequest::sampler, GenerationRequest::schedule, GenerationRequest::seed,
+                GenerationRequest::batchCount).containsExactly(Sampler.DPMPP_2M, Schedule.KARRAS, 7L, 2);
+        GenerationRequest a1111 = A1111Api.request(body(
+                "{\"sampler_name\":\"DPM++ 2M\",\"scheduler\":\"Karras\",\"batch_size\":2,\"n_iter\":3}"), false);
+        assertThat(a1111).extracting(GenerationRequest::sampler, GenerationRequest::schedule, GenerationRequest::batchCount)
+                .containsExactly(Sampler.DPMPP_2M, Schedule.KARRAS, 6);
+        assertThat(A1111Api.request(body("{\"sampler_index\":\"Euler\",\"scheduler\":\"Automatic\"}"), false))
+                .extracting(GenerationRequest::sampler, GenerationRequest::schedule)
+                .containsExactly(Sampler.EULER, Schedule.DISCRETE);
+        assertThatThrownBy(() -> OpenAiImageRequests.generation(body("{\"prompt\":\"x\",\"sampler\":\"heun++\"}")))
+                .isInstanceOf(Problem.class).hasMessageContaining("unknown sampler");
+        assertThatThrownBy(() -> A1111Api.request(body("{\"scheduler\":\"exponential\"}"), false))
+                .isInstanceOf(Problem.class).hasMessageContaining("unknown scheduler");
+    }
+
+    @Test
+    void anOpenAiModelThatLooksLikeAPathIsBadInput() {
+        for (String model : new String[] {"../v1-5.safetensors", "/etc/passwd", "sub\\\\dir.safetensors", ".hidden"}) {
+            assertThatThrownBy(() -> OpenAiImageRequests.generation(body("{\"prompt\":\"x\",\"model\":\"" + model + "\"}")))
+                    .as(model)
+                    .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT))
+                    .hasMessageContaining("'model' must be a model's file name, not a path");
+        }
+        assertThat(OpenAiImageRequests.generation(body("{\"prompt\":\"x\",\"model\":\"v1-5.safetensors\"}")).prompt())
+                .isEqualTo("x");
+    }
+
+    @Test
+    void submitChecksTheConfiguredLimitsOnceBeforeAnythingElse() {
+        Limits tight = new Limits(256, 10, 2, 100, 1, 0, 16, 64);
+        try (SdEngine engine = new SdEngine(new ModelFolders(models), 1, SdModel.Memory.BALANCED, ClipTokenizer::bundled);
+             ImageJobs jobs = new ImageJobs(engine, tight)) {
+            Function<String, GenerationRequest> request = json -> OpenAiImageRequests.generation(body(json));
+            assertBadInput(jobs, request.apply("{\"prompt\":\"x\",\"size\":\"264x64\",\"steps\":4}"), "between 64 and 256, got 264");
+            assertBadInput(jobs, request.apply("{\"prompt\":\"x\",\"size\":\"64x64\",\"steps\":11}"),
+                    "steps must be between 1 and 10, got 11");
+            assertBadInput(jobs, request.apply("{\"prompt\":\"x\",\"size\":\"64x64\",\"steps\":4,\"n\":3}"), "between 1 and 2, got 3");
+            assertBadInput(jobs, request.apply("{\"prompt\":\"" + "x".repeat(101) + "\",\"size\":\"64x64\",\"steps\":4}"),
+                    "longer than 100");
+            // Within the limits it gets as far as the next check: there is no model to make it with.
+            assertThatThrownBy(() -> jobs.submit(request.apply("{\"prompt\":\"x\",\"size\":\"256x256\",\"steps\":10,\"n\":2}")))
+                    .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.NO_MODEL));
+            assertThat(jobs.waiting()).isEmpty();
+        }
+    }
+
+    private static void assertBadInput(ImageJobs jobs, GenerationRequest r, String message) {
+        assertThatThrownBy(() -> jobs.submit(r))
+                .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT))
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void capabilitiesDescribeTheEnumsTheDefaultsAndTheGivenLimits() {
+        JsonNode caps = ImageCapabilities.describe(new Limits(1024, 60, 4, 5000, 3, 0, 16, 64));
+        assertThat(caps.path("samplers")).extracting(s -> s.path("id").asText())
+                .containsExactly("euler", "euler_a", "dpmpp_2m", "ddim", "lcm");
+        assertThat(caps.path("samplers").get(1).path("title").asText()).isEqualTo(Sampler.EULER_A.a1111Label());
+        assertThat(caps.path("samplers").get(1).path("aliases")).extracting(JsonNode::asText)
+                .containsExactlyElementsOf(Sampler.EULER_A.aliases());
+        assertThat(caps.path("schedules")).extracting(s -> s.path("id").asText() + "=" + s.path("title").asText())
+                .containsExactly("discrete=Uniform", "karras=Karras");
+        assertThat(caps.path("families")).extracting(f -> f.path("id").asText()).containsExactly("sd1");
+        JsonNode defaults = caps.path("defaults");
+        GenerationRequest plain = OpenAiImageRequests.generation(body("{\"prompt\":\"x\"}"));
+        assertThat(defaults.path("width").asInt()).isEqualTo(plain.width());
+        assertThat(defaults.path("height").asInt()).isEqualTo(plain.height());
+        assertThat(defaults.path("steps").asInt()).isEqualTo(plain.steps());
+        assertThat(defaults.path("cfg_scale").asDouble()).isEqualTo(plain.cfgScale());
+        assertThat(defaults.path("sampler").asText()).isEqualTo(plain.sampler().id());
+        assertThat(defaults.path("scheduler").asText()).isEqualTo(plain.schedule().id());
+        assertThat(defaults.path("n").asInt()).isEqualTo(plain.batchCount());
+        assertThat(defaults.path("clip_skip").asInt()).isEqualTo(plain.clipSkip());
+        assertThat(defaults.path("strength").asDouble()).isEqualTo(GenerationRequest.DEFAULTS.strength());
+        assertThat(caps.path("limits")).isEqualTo(Json.parse("""
+                {"minImageSide":64,"maxImageSide":1024,"sideMultiple":8,"maxSteps":60,"maxBatch":4,
+                 "maxPromptChars":5000,"imageQueue":3}"""));
+    }
+
+    private static String png(int w, int h) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB), "png", out);
+        return Base64.getEncoder().encodeToString(out.toByteArray());
+    }
+}
