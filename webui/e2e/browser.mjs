@@ -1,10 +1,17 @@
 // Shared by the browser tests: Debian's Chromium, headless, with the flags this sandboxed machine needs.
 import { chromium } from 'playwright-core'
 import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 
 export const BASE = process.env.MYSTI_URL || 'http://127.0.0.1:1234'
-export const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname
+/**
+ * Where screenshots go: a temp folder, so a test run changes no tracked file. To refresh the ones in the docs, run
+ * with MYSTI_SCREENSHOTS=docs/screenshots (a relative folder is taken from the repository's root).
+ */
+export const SCREENSHOTS = process.env.MYSTI_SCREENSHOTS
+  ? resolve(new URL('../../', import.meta.url).pathname, process.env.MYSTI_SCREENSHOTS)
+  : join(tmpdir(), 'mysticanvas-e2e-screenshots')
 export const TINY = { llm: 'tiny-llama.gguf', sd: 'tiny-sd.safetensors', lora: 'tiny-lora.safetensors', vae: 'tiny-vae.safetensors' }
 
 export async function openBrowser() {

@@ -10,6 +10,8 @@ import ImageJobPanel from '../src/components/images/ImageJobPanel.vue'
 import { useWorkersStore } from '../src/stores/workers.js'
 import { useImagesStore } from '../src/stores/images.js'
 import { useSettingsStore } from '../src/stores/settings.js'
+import { useCapabilitiesStore } from '../src/stores/capabilities.js'
+import { CAPABILITIES } from './fakeServer.js'
 
 const message = (extra) => ({ id: 'm1', role: 'assistant', content: 'Use `ls`:\n\n```sh\nls -la\n```', reasoning: '', status: 'complete', ...extra })
 
@@ -108,17 +110,26 @@ describe('LoraPicker', () => {
 describe('ImagesView', () => {
   beforeEach(() => setActivePinia(createPinia()))
 
-  it('shows the form only once the saved defaults are known, so they cannot overwrite what was typed', async () => {
+  it('shows the form only once the saved and the server\'s defaults are known, so they cannot overwrite what was typed', async () => {
     const images = useImagesStore()
     images.loadLists = async () => {} // the lists are not what this is about
+    const capabilities = useCapabilitiesStore()
+    capabilities.load = async () => {} // the test says what the server answered, and when
     const w = mount(ImagesView)
     expect(w.find('[data-testid=img-steps]').exists()).toBe(false)
     expect(w.find('[data-testid=form-loading]').exists()).toBe(true)
     const settings = useSettingsStore()
     settings.values = { 'images.defaults': { steps: 7 } }
     settings.loaded = true
+    capabilities.limits = CAPABILITIES.limits
+    await w.vm.$nextTick()
+    expect(w.get('[data-testid=form-loading]').text()).toContain('image worker')
+    capabilities.images = { ...CAPABILITIES.images, defaults: { ...CAPABILITIES.images.defaults, cfg_scale: 4.5 } }
     await w.vm.$nextTick()
     expect(w.get('[data-testid=img-steps]').element.value).toBe('7')
+    expect(w.get('[data-testid=img-steps]').attributes('max')).toBe('150')
+    expect(w.get('[data-testid=img-cfg]').element.value).toBe('4.5') // the server's default where Settings say nothing
+    expect(w.findAll('[data-testid=img-sampler] option').map((o) => o.text())).toEqual(['Euler', 'Euler a'])
   })
 })
 

@@ -2,6 +2,17 @@
 // records every request. SSE answers stream their events in separate chunks, and honour aborts.
 import { vi } from 'vitest'
 
+/** GET /api/capabilities as the server answers it with its default limits (docs/api.md). */
+export const CAPABILITIES = {
+  limits: { minImageSide: 64, maxImageSide: 2048, sideMultiple: 8, maxSteps: 150, maxBatch: 16, maxPromptChars: 20000, imageQueue: 8, maxTokens: 0, maxBodyBytes: 67108864 },
+  images: {
+    samplers: [{ id: 'euler', title: 'Euler', aliases: ['k_euler'] }, { id: 'euler_a', title: 'Euler a', aliases: ['k_euler_a'] }],
+    schedules: [{ id: 'discrete', title: 'Uniform' }, { id: 'karras', title: 'Karras' }],
+    families: [{ id: 'sd1', title: 'Stable Diffusion 1.x' }],
+    defaults: { width: 512, height: 512, steps: 20, cfg_scale: 7, sampler: 'euler_a', scheduler: 'discrete', n: 1, strength: 0.75, clip_skip: 1 },
+  },
+}
+
 export function json(body, status = 200) {
   return new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 }

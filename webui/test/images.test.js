@@ -3,15 +3,17 @@ import { createPinia, setActivePinia } from 'pinia'
 import { useImagesStore } from '../src/stores/images.js'
 import { useGalleryStore } from '../src/stores/gallery.js'
 import { formFromImage, formProblems, imageRequest, defaultForm, snapSize } from '../src/lib/imageParams.js'
-import { fakeServer, json, sse } from './fakeServer.js'
+import { CAPABILITIES, fakeServer, json, sse } from './fakeServer.js'
+
+const { limits, images: { defaults } } = CAPABILITIES
 
 const image = (id, seed) => ({ id, seed, prompt: 'a boat', negativePrompt: 'fog', width: 64, height: 64, model: 'tiny-sd.safetensors',
   params: { prompt: 'a boat', negative_prompt: 'fog', width: 64, height: 64, steps: 3, cfg_scale: 5, sampler: 'euler', scheduler: 'karras', seed, loras: [{ name: 'tiny-lora.safetensors', weight: 0.5 }] } })
 
 describe('image form', () => {
   it('sends multiples of 8, the LoRAs with weights, and img2img fields only with an init image', () => {
-    const form = { ...defaultForm(), prompt: ' a boat ', width: 64, height: 72, steps: '3', loras: [{ name: 'l.safetensors', weight: '0.8' }, { name: '', weight: 1 }] }
-    expect(formProblems(form)).toEqual([])
+    const form = { ...defaultForm(defaults), prompt: ' a boat ', width: 64, height: 72, steps: '3', loras: [{ name: 'l.safetensors', weight: '0.8' }, { name: '', weight: 1 }] }
+    expect(formProblems(form, limits)).toEqual([])
     const req = imageRequest(form, 'c1')
     expect(req).toMatchObject({ prompt: 'a boat', width: 64, height: 72, steps: 3, seed: -1, n: 1, conversation_id: 'c1',
       loras: [{ name: 'l.safetensors', weight: 0.8 }] })
@@ -22,10 +24,17 @@ describe('image form', () => {
   })
 
   it('names what to fix before sending', () => {
-    const problems = formProblems({ ...defaultForm(), prompt: '', width: 100, steps: 0, mask: 'x' })
-    expect(problems.join(' ')).toMatch(/Write a prompt.*width must be a multiple of 8.*Steps must be.*mask needs an init image/)
-    expect(snapSize(100)).toBe(104)
-    expect(snapSize(3)).toBe(64)
+    const problems = formProblems({ ...defaultForm(defaults), prompt: '', width: 100, steps: 0, mask: 'x' }, limits)
+    expect(problems.join(' ')).toMatch(/Write a prompt.*width must be a multiple of 8.*Steps must be 1 to 150.*mask needs an init image/)
+    expect(snapSize(100, limits)).toBe(104)
+    expect(snapSize(3, limits)).toBe(64)
+    // The server's limits, not a copy: started with --max-steps 300 the form allows 300.
+    expect(formProblems({ ...defaultForm(defaults), prompt: 'x', steps: 300 }, { ...limits, maxSteps: 300 })).toEqual([])
+  })
+
+  it('leaves out what the form has no value for, so the server fills in its own defaults', () => {
+    const req = imageRequest({ ...defaultForm({}), prompt: 'x' })
+    expect(JSON.parse(JSON.stringify(req))).toEqual({ prompt: 'x', negative_prompt: '', seed: -1, loras: [] })
   })
 
   it('"reuse settings" gives back the form an image was made with, seed included', () => {
@@ -82,7 +91,7 @@ describe('images store', () => {
     expect(images.running).toBe(false)
     expect(images.error).toBeNull() // a cancel is not an error
 
-    fakeServer({ 'POST /api/images': sse([['queued', { job: 'job-3' }], ['error', { message: 'no model loaded: load a checkpoint' }]]) })
+    fakeServer({ 'POST /api/images': sse([['queued', { job: 'job-3' }], ['error', { error: { message: 'no model loaded: load a checkpoint', type: 'unavailable_error', code: 'no_model_loaded' }, job: 'job-3' }]]) })
     await images.generate()
     expect(images.error).toBe('no model loaded: load a checkpoint')
   })

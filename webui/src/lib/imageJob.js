@@ -22,7 +22,7 @@ export async function runImageJob(request, on = {}, signal) {
       on.progress?.(data)
     } else if (event === 'image') on.image?.(data.image)
     else if (event === 'done') images = data.images || []
-    else if (event === 'error') failure = data.message || 'the image job failed'
+    else if (event === 'error') failure = data.error?.message || 'the image job failed'
   }, signal)
   if (failure) {
     const error = new Error(failure)

@@ -1,67 +1,61 @@
-// The Images form: its defaults, the choices it offers, the /api/images request it becomes, and the
-// reverse ("reuse settings" from a gallery image).
+// The Images form: the /api/images request it becomes, what it may hold, and the reverse ("reuse settings"
+// from a gallery image). Defaults and bounds are the server's (GET /api/capabilities), never a copy here:
+// `defaults` are its image request defaults, `limits` its limits.
 
-export const SAMPLERS = [
-  { id: 'euler_a', title: 'Euler a' },
-  { id: 'euler', title: 'Euler' },
-  { id: 'dpmpp_2m', title: 'DPM++ 2M' },
-  { id: 'ddim', title: 'DDIM' },
-  { id: 'lcm', title: 'LCM' },
-]
-export const SCHEDULERS = [
-  { id: 'discrete', title: 'Discrete' },
-  { id: 'karras', title: 'Karras' },
-]
 /** Sizes are multiples of 8 (the VAE's factor); 64x64 is for the tiny test models. */
 export const SIZE_PRESETS = [
   [512, 512], [512, 768], [768, 512], [768, 768], [1024, 1024], [256, 256], [64, 64],
 ]
-export const LIMITS = { minSize: 64, maxSize: 2048, maxSteps: 150, maxBatch: 16 }
+/** Keys of the server's defaults the form takes. */
+const DEFAULTED = ['width', 'height', 'steps', 'cfg_scale', 'sampler', 'scheduler', 'n', 'strength']
 
-export function defaultForm() {
-  return {
+/** A form with the server's request defaults (any it does not give stay empty: the server fills them in). */
+export function defaultForm(defaults = {}) {
+  const form = {
     prompt: '',
     negative_prompt: '',
-    width: 512,
-    height: 512,
-    steps: 20,
-    cfg_scale: 7,
-    sampler: 'euler_a',
-    scheduler: 'discrete',
     seed: -1,
-    n: 1,
     loras: [],
     checkpoint: '',
     vae: '',
     init_image: null,
-    strength: 0.75,
     mask: null,
   }
+  for (const key of DEFAULTED) form[key] = defaults[key] ?? null
+  return form
 }
 
-/** The defaults a user saved in Settings (only the keys the form knows). */
-export function withDefaults(saved) {
-  const form = defaultForm()
+/** The server's defaults, then the ones a user saved in Settings (only the keys the form knows). */
+export function withDefaults(saved, defaults = {}) {
+  const form = defaultForm(defaults)
   for (const key of ['negative_prompt', 'width', 'height', 'steps', 'cfg_scale', 'sampler', 'scheduler', 'n']) {
     if (saved?.[key] != null) form[key] = saved[key]
   }
   return form
 }
 
-/** Problems a user can fix before sending, in words; empty when the form is fine. */
-export function formProblems(form) {
+/** Problems a user can fix before sending, in words; empty when the form is fine. Bounds only once known. */
+export function formProblems(form, limits) {
   const problems = []
   if (!form.prompt.trim()) problems.push('Write a prompt.')
-  for (const side of ['width', 'height']) {
-    const v = Number(form[side])
-    if (!Number.isInteger(v) || v % 8 || v < LIMITS.minSize || v > LIMITS.maxSize) {
-      problems.push(`The ${side} must be a multiple of 8 between ${LIMITS.minSize} and ${LIMITS.maxSize}.`)
+  if (limits) {
+    const { minImageSide: min, maxImageSide: max, sideMultiple: step, maxSteps, maxBatch } = limits
+    for (const side of ['width', 'height']) {
+      const v = Number(form[side])
+      if (!Number.isInteger(v) || v % step || v < min || v > max) {
+        problems.push(`The ${side} must be a multiple of ${step} between ${min} and ${max}.`)
+      }
     }
+    if (!(form.steps >= 1 && form.steps <= maxSteps)) problems.push(`Steps must be 1 to ${maxSteps}.`)
+    if (!(form.n >= 1 && form.n <= maxBatch)) problems.push(`Batch count must be 1 to ${maxBatch}.`)
   }
-  if (!(form.steps >= 1 && form.steps <= LIMITS.maxSteps)) problems.push(`Steps must be 1 to ${LIMITS.maxSteps}.`)
-  if (!(form.n >= 1 && form.n <= LIMITS.maxBatch)) problems.push(`Batch count must be 1 to ${LIMITS.maxBatch}.`)
   if (form.mask && !form.init_image) problems.push('A mask needs an init image.')
   return problems
+}
+
+/** A number the form holds, or undefined (left out of the request, so the server's default applies) when empty. */
+function numberOrUnset(v) {
+  return v === '' || v == null || Number.isNaN(Number(v)) ? undefined : Number(v)
 }
 
 /** The body of POST /api/images. */
@@ -69,21 +63,21 @@ export function imageRequest(form, conversationId) {
   const req = {
     prompt: form.prompt.trim(),
     negative_prompt: form.negative_prompt.trim(),
-    width: Number(form.width),
-    height: Number(form.height),
-    steps: Number(form.steps),
-    cfg_scale: Number(form.cfg_scale),
-    sampler: form.sampler,
-    scheduler: form.scheduler,
-    seed: form.seed === '' || form.seed == null ? -1 : Number(form.seed),
-    n: Number(form.n),
+    width: numberOrUnset(form.width),
+    height: numberOrUnset(form.height),
+    steps: numberOrUnset(form.steps),
+    cfg_scale: numberOrUnset(form.cfg_scale),
+    sampler: form.sampler || undefined,
+    scheduler: form.scheduler || undefined,
+    seed: numberOrUnset(form.seed) ?? -1,
+    n: numberOrUnset(form.n),
     loras: form.loras.filter((l) => l.name).map((l) => ({ name: l.name, weight: Number(l.weight) })),
   }
   if (form.checkpoint) req.checkpoint = form.checkpoint // the server switches to it first
   if (form.vae) req.vae = form.vae
   if (form.init_image) {
     req.init_image = form.init_image
-    req.strength = Number(form.strength)
+    req.strength = numberOrUnset(form.strength)
     if (form.mask) req.mask = form.mask
   }
   if (conversationId) req.conversation_id = conversationId
@@ -115,8 +109,9 @@ export function formFromImage(image, base = defaultForm()) {
   }
 }
 
-/** Rounds a side to the nearest allowed multiple of 8. */
-export function snapSize(v) {
-  const n = Math.round(Number(v) / 8) * 8
-  return Math.min(LIMITS.maxSize, Math.max(LIMITS.minSize, n || LIMITS.minSize))
+/** Rounds a side to the nearest multiple the server allows, within its bounds. */
+export function snapSize(v, limits) {
+  const { minImageSide: min, maxImageSide: max, sideMultiple: step } = limits
+  const n = Math.round(Number(v) / step) * step
+  return Math.min(max, Math.max(min, n || min))
 }

@@ -4,6 +4,7 @@ import { isAbort } from '../lib/sse.js'
 import { EMPTY_FOLDER, describeError } from '../lib/advice.js'
 import { cancelImageJob, runImageJob } from '../lib/imageJob.js'
 import { formFromImage, formProblems, imageRequest, withDefaults } from '../lib/imageParams.js'
+import { useCapabilitiesStore } from './capabilities.js'
 import { useGalleryStore } from './gallery.js'
 import { useSettingsStore } from './settings.js'
 import { useWorkersStore } from './workers.js'
@@ -23,7 +24,7 @@ export const useImagesStore = defineStore('images', {
     error: null,
   }),
   getters: {
-    problems: (s) => formProblems(s.form),
+    problems: (s) => formProblems(s.form, useCapabilitiesStore().limits),
     loadedCheckpoint: () => useWorkersStore().workers.sd?.model ?? null,
     /** Why Generate would fail for want of a checkpoint, in words; null when one is there. */
     checkpointHint(s) {
@@ -52,10 +53,11 @@ export const useImagesStore = defineStore('images', {
       this.form.init_image = await blobToDataUrl(file)
     },
 
-    /** Once: the form starts from the defaults saved in Settings. */
+    /** Once: the form starts from the server's defaults and the ones saved in Settings. */
     applyDefaults() {
       if (this.defaultsApplied) return
-      this.form = { ...withDefaults(useSettingsStore().imageDefaults), prompt: this.form.prompt }
+      const form = withDefaults(useSettingsStore().imageDefaults, useCapabilitiesStore().imageDefaults)
+      this.form = { ...form, prompt: this.form.prompt }
       this.defaultsApplied = true
     },
 

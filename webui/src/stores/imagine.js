@@ -5,6 +5,7 @@ import { cancelImageJob, runImageJob } from '../lib/imageJob.js'
 import { imageRequest, withDefaults } from '../lib/imageParams.js'
 import { cleanPrompt, imagineMessage, promptRequest } from '../lib/imagine.js'
 import { useChatStore } from './chat.js'
+import { useCapabilitiesStore } from './capabilities.js'
 import { useGalleryStore } from './gallery.js'
 import { useSettingsStore } from './settings.js'
 
@@ -61,7 +62,8 @@ export const useImagineStore = defineStore('imagine', {
     },
 
     async draw(conversationId, signal) {
-      const form = { ...withDefaults(useSettingsStore().imageDefaults), prompt: this.run.prompt, n: 1 }
+      const server = await useCapabilitiesStore().whenImagesKnown() // unknown: the server's own defaults apply
+      const form = { ...withDefaults(useSettingsStore().imageDefaults, server?.defaults), prompt: this.run.prompt, n: 1 }
       const gallery = useGalleryStore()
       const images = await runImageJob(imageRequest(form, conversationId), {
         job: (id) => { this.run.job = id },
