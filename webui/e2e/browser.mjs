@@ -54,6 +54,17 @@ export async function api(path, options = {}) {
   return { status: response.status, body: await response.json().catch(() => null) }
 }
 
+/** Waits until the image worker has no job running or queued: the end of a job, whoever started it. */
+export async function imageWorkerIdle(timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const { body } = await api('/v1/images/progress?preview=false')
+    if (body?.state === 'idle' && !body.queued) return
+    if (Date.now() > deadline) throw new Error(`the image worker is still busy: ${JSON.stringify(body)}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
 /** Waits until a worker is ready (after a start or a crash). */
 export async function workerReady(name, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { BASE, TINY, api, loadModels, openBrowser, openPage, recordTexts, screenshot } from './browser.mjs'
+import { BASE, TINY, api, imageWorkerIdle, loadModels, openBrowser, openPage, recordTexts, screenshot } from './browser.mjs'
 
 let browser
 before(async () => {
@@ -126,12 +126,13 @@ test('cancel stops a long job: no image, no error', async () => {
   await page.getByTestId('generate').waitFor({ timeout: 10_000 })
   assert.equal(await page.getByTestId('images-error').count(), 0)
   assert.equal(await page.getByTestId('result').count(), 0)
-  await new Promise((r) => setTimeout(r, 500))
+  await imageWorkerIdle() // the job's end on the worker: after it, nothing can still be saved
   assert.equal((await api('/api/gallery?limit=500')).body.data.length, before)
   assert.deepEqual(page.problems(), [])
 })
 
 test("another client's job (an A1111 script) shows on the Images page and in the header while it runs", async () => {
+  await imageWorkerIdle() // the job seen below must be the script's, not one an earlier test left finishing
   const page = await openPage(browser, '/#/images')
   await page.getByTestId('img-prompt').waitFor()
   const script = api('/sdapi/v1/txt2img', { method: 'POST', body: { prompt: 'from a script', steps: 150, width: 512, height: 512 } })

@@ -52,7 +52,7 @@ class OrchestratorKillIT {
                 assertThat(line).as("the story ended before 40 tokens").isNotNull();
                 deltas += "event: delta".equals(line) ? 1 : 0;
             }
-            Thread.sleep(600); // the reply is saved as it grows, every 250 ms; the client is still reading
+            awaitSavedText(first, conversation); // the reply is saved as it grows; the client is still reading
             first.kill();
             streaming.close();
             OrphanIT.awaitGone(workers, Duration.ofSeconds(5));
@@ -78,6 +78,19 @@ class OrchestratorKillIT {
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(png.statusCode()).isEqualTo(200);
             assertThat(second.get("/api/gallery/" + imageId).path("prompt").asText()).isEqualTo("a kept image");
+        }
+    }
+
+    /** Waits until the conversation's last message (the reply being generated) has text saved. */
+    private static void awaitSavedText(OrchestratorProcess o, String conversation) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (true) {
+            JsonNode messages = o.get("/api/conversations/" + conversation).path("messages");
+            if (messages.size() == 4 && !messages.get(3).path("content").asText().isEmpty()) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("no text of the reply was saved: %s", messages).isLessThan(deadline);
+            Thread.sleep(50);
         }
     }
 
