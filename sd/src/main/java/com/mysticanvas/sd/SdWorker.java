@@ -15,6 +15,7 @@ import com.mysticanvas.sd.api.ImageCapabilities;
 import com.mysticanvas.sd.api.ImageJobEvents;
 import com.mysticanvas.sd.api.ImageJobs;
 import com.mysticanvas.sd.api.OpenAiImagesApi;
+import com.mysticanvas.sd.pipeline.SdEngine;
 import com.mysticanvas.sd.pipeline.SdModel;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import io.javalin.config.RoutesConfig;

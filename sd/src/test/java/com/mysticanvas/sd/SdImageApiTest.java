@@ -13,6 +13,7 @@ import com.mysticanvas.sd.api.ImageJob;
 import com.mysticanvas.sd.api.ImageJobs;
 import com.mysticanvas.sd.api.OpenAiImageRequests;
 import com.mysticanvas.sd.image.Png;
+import com.mysticanvas.sd.pipeline.SdEngine;
 import com.mysticanvas.sd.pipeline.SdModel;
 import com.mysticanvas.sd.testing.TinyModels;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;

@@ -10,6 +10,7 @@ import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.sd.api.ImageJobs;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
+import com.mysticanvas.sd.pipeline.SdEngine;
 import com.mysticanvas.sd.pipeline.SdModel;
 import com.mysticanvas.sd.testing.TinyModels;
 import io.javalin.Javalin;

@@ -5,7 +5,7 @@ import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.grammar.JsonSchemaGrammar;
 import com.mysticanvas.llm.template.ChatTemplate;
 import com.mysticanvas.llm.template.ChatTemplateInput;
-import com.mysticanvas.llm.template.TemplateException;
+import com.mysticanvas.llm.template.jinja.TemplateException;
 import com.mysticanvas.llm.tools.ReplySplitter;
 import com.mysticanvas.llm.tools.ToolCallFormat;
 import java.util.Map;

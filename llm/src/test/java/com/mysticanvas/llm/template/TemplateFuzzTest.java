@@ -1,5 +1,6 @@
 package com.mysticanvas.llm.template;
 
+import com.mysticanvas.llm.template.jinja.TemplateException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
 import org.junit.jupiter.api.Test;

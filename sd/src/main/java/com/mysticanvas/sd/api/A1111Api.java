@@ -12,7 +12,7 @@ import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.worker.WorkerPaths;
-import com.mysticanvas.sd.SdEngine;
+import com.mysticanvas.sd.pipeline.SdEngine;
 import com.mysticanvas.sd.image.ImageTensors;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;

@@ -3,7 +3,7 @@ package com.mysticanvas.sd.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Limits;
-import com.mysticanvas.sd.SdEngine;
+import com.mysticanvas.sd.pipeline.SdEngine;
 import com.mysticanvas.sd.pipeline.GenerationCancelledException;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import com.mysticanvas.sd.pipeline.GeneratedImage;

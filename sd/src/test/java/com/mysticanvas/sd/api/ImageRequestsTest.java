@@ -10,7 +10,7 @@ import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.models.ModelFolders;
-import com.mysticanvas.sd.SdEngine;
+import com.mysticanvas.sd.pipeline.SdEngine;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import com.mysticanvas.sd.pipeline.SdModel;
 import com.mysticanvas.sd.sampling.Sampler;

@@ -1,6 +1,5 @@
 package com.mysticanvas.llm.template.jinja;
 
-import com.mysticanvas.llm.template.TemplateException;
 
 import java.time.ZonedDateTime;
 import java.util.ArrayList;

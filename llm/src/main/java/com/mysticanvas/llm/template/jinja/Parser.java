@@ -1,6 +1,5 @@
 package com.mysticanvas.llm.template.jinja;
 
-import com.mysticanvas.llm.template.TemplateException;
 import com.mysticanvas.llm.template.jinja.Expr.Arith;
 import com.mysticanvas.llm.template.jinja.Expr.CompareOp;
 import com.mysticanvas.llm.template.jinja.Lexer.Kind;

@@ -3,7 +3,6 @@ package com.mysticanvas.llm.template.jinja;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.llm.template.TemplateException;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 

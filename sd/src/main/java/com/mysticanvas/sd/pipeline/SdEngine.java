@@ -1,12 +1,7 @@
-package com.mysticanvas.sd;
+package com.mysticanvas.sd.pipeline;
 
 import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.Problem;
-import com.mysticanvas.sd.pipeline.GeneratedImage;
-import com.mysticanvas.sd.pipeline.GenerationRequest;
-import com.mysticanvas.sd.pipeline.ProgressListener;
-import com.mysticanvas.sd.pipeline.SdModel;
-import com.mysticanvas.sd.pipeline.SdPipeline;
 import java.nio.file.Path;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import java.util.List;

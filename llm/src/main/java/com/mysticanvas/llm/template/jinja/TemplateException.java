@@ -1,4 +1,4 @@
-package com.mysticanvas.llm.template;
+package com.mysticanvas.llm.template.jinja;
 
 /** A chat template that does not compile or refuses the messages (raise_exception). */
 public class TemplateException extends RuntimeException {
