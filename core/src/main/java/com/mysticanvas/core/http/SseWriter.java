@@ -88,6 +88,38 @@ public final class SseWriter {
         send("error", Json.write(body));
     }
 
+    // For relays whose client may leave at any time: false instead of an exception once it has.
+
+    /** {@link #send} of {@code data} as JSON; false when the client went away. */
+    public boolean trySend(String event, Object data) {
+        try {
+            send(event, Json.write(data));
+            return true;
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+
+    /** {@link #keepAlive}; false when the client went away. */
+    public boolean tryKeepAlive() {
+        try {
+            keepAlive();
+            return true;
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+
+    /** {@link #error(Problem, ObjectNode)}; false when the client went away. */
+    public boolean tryError(Problem problem, ObjectNode context) {
+        try {
+            error(problem, context);
+            return true;
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+
     private synchronized void write(String s) throws IOException {
         out.write(s.getBytes(StandardCharsets.UTF_8));
         out.flush();

@@ -54,12 +54,12 @@ public final class ChatService {
 
         SseWriter client = SseWriter.open(ctx);
         Generation g = new Generation(assistant.id());
-        boolean clientGone = !send(client, "start", Map.of("user", user == null ? Map.of() : user, "assistant", assistant,
+        boolean clientGone = !client.trySend("start", Map.of("user", user == null ? Map.of() : user, "assistant", assistant,
                 "leftOut", leftOut[0]));
         try (SseReader in = upstream) {
             for (SseReader.Event e = in.next(); !clientGone && e != null; e = in.next()) {
                 if (e.isComment()) {
-                    clientGone = !keepAlive(client); // the worker's keep-alive, passed on: finds a closed tab early
+                    clientGone = !client.tryKeepAlive(); // the worker's keep-alive, passed on: finds a closed tab early
                     continue;
                 }
                 if (e.data().equals("[DONE]")) {
@@ -73,7 +73,7 @@ public final class ChatService {
                 }
                 ObjectNode delta = g.absorb(chunk);
                 if (delta != null) {
-                    clientGone = !send(client, "delta", delta);
+                    clientGone = !client.trySend("delta", delta);
                 }
                 g.saveIfDue(false);
             }
@@ -92,13 +92,9 @@ public final class ChatService {
         if (!clientGone) {
             Message saved = store.message(conversationId, assistant.id());
             if (g.error == null) {
-                send(client, "done", Map.of("message", saved));
+                client.trySend("done", Map.of("message", saved));
             } else {
-                try {
-                    client.error(g.error, Json.object().set("message", Json.MAPPER.valueToTree(saved)));
-                } catch (IOException gone) {
-                    // the reply is saved; nobody is left to tell
-                }
+                client.tryError(g.error, Json.object().set("message", Json.MAPPER.valueToTree(saved))); // saved either way
             }
         }
     }
@@ -152,24 +148,6 @@ public final class ChatService {
             throw Problem.badInput("nothing to reply to: the conversation does not end with a user message; send content");
         }
         return req;
-    }
-
-    private static boolean send(SseWriter client, String event, Object data) {
-        try {
-            client.send(event, Json.write(data));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static boolean keepAlive(SseWriter client) {
-        try {
-            client.keepAlive();
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /** The reply as it grows, and when it was last saved. */

@@ -82,7 +82,7 @@ public final class ImageService {
         try (SseReader in = upstream) {
             for (SseReader.Event e = in.next(); outcome == null && e != null; e = in.next()) {
                 if (e.isComment()) {
-                    outcome = keepAlive(client) ? null : "cancelled"; // the worker's keep-alive, passed on
+                    outcome = client.tryKeepAlive() ? null : "cancelled"; // the worker's keep-alive, passed on
                     continue;
                 }
                 JsonNode data = Json.parse(e.data());
@@ -93,8 +93,8 @@ public final class ImageService {
             // reading failed: the worker died mid-job (our own writes never throw, see send)
         }
         if (outcome == null) {
-            sendError(client, new Problem(Problem.Kind.UPSTREAM_FAILED, "worker_failed",
-                    "the image worker stopped mid-job; it is being restarted"), job);
+            client.tryError(new Problem(Problem.Kind.UPSTREAM_FAILED, "worker_failed",
+                    "the image worker stopped mid-job; it is being restarted"), Json.object().put("job", job));
         }
     }
 
@@ -103,52 +103,26 @@ public final class ImageService {
                          String conversationId) {
         boolean clientThere = true;
         switch (event) {
-            case "queued" -> clientThere = send(client, "queued", data);
-            case "progress" -> clientThere = send(client, "progress", ((ObjectNode) data).put("index", data.path("image").asInt()));
+            case "queued" -> clientThere = client.trySend("queued", data);
+            case "progress" -> clientThere = client.trySend("progress", ((ObjectNode) data).put("index", data.path("image").asInt()));
             case "result" -> {
                 List<GalleryImage> saved = save(data, params, body, conversationId);
                 for (GalleryImage image : saved) {
                     ObjectNode announcement = Json.object().set("image", Json.MAPPER.valueToTree(image));
                     publish.accept("gallery-image", announcement);
-                    send(client, "image", announcement);
+                    client.trySend("image", announcement);
                 }
-                send(client, "done", Json.object().set("images", Json.MAPPER.valueToTree(saved)));
+                client.trySend("done", Json.object().set("images", Json.MAPPER.valueToTree(saved)));
                 return "done";
             }
             case "error" -> {
-                sendError(client, HttpProblems.fromFrame("sd-worker", Json.write(data)), job);
+                client.tryError(HttpProblems.fromFrame("sd-worker", Json.write(data)), Json.object().put("job", job));
                 return "failed";
             }
             default -> { }
         }
         // A browser that went away cancels the job: closing the worker's stream makes it stop.
         return clientThere ? null : "cancelled";
-    }
-
-    private static boolean send(SseWriter client, String event, JsonNode data) {
-        try {
-            client.send(event, Json.write(data));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static boolean keepAlive(SseWriter client) {
-        try {
-            client.keepAlive();
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static void sendError(SseWriter client, Problem problem, String job) {
-        try {
-            client.error(problem, Json.object().put("job", job));
-        } catch (IOException gone) {
-            // the browser left; the job's outcome is on /api/events
-        }
     }
 
     /** Cancels a job by id through the worker. */
