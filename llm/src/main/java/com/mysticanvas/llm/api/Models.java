@@ -5,12 +5,13 @@ import com.mysticanvas.llm.engine.EngineStatus;
 import com.mysticanvas.llm.engine.LlmEngine;
 import com.mysticanvas.llm.engine.ModelInfo;
 
-/** The loaded model, or the 503 that says why there is none. */
+/** The loaded model, or the 503 that says why there is none (a failed engine, a model still loading, none). */
 final class Models {
     private Models() {}
 
     static ModelInfo loaded(LlmEngine engine) {
         EngineStatus s = engine.status();
+        s.requireRunning();
         if (s.model() != null) {
             return s.model();
         }
