@@ -113,11 +113,16 @@ final class ModelLoader {
         int vocabSize = Llama.vocabNTokens(vocab);
         ModelInfo info = new ModelInfo(name, Llama.modelDesc(model, call), Llama.modelNParams(model),
                 Llama.modelSize(model), Llama.modelNCtxTrain(model), Llama.nCtx(ctx), Llama.nCtxSeq(ctx),
-                generates ? plan.parallel() : 0, plan.threads(), vocabSize, Llama.modelNEmbd(model),
+                generates ? plan.parallel() : 0, plan.threads(), vocabSize, embeddingSize(model, pooling),
                 Math.max(pooling, 0), generates, Llama.modelChatTemplate(model),
                 textOf(vocab, Llama.vocabBos(vocab), vocabSize), textOf(vocab, Llama.vocabEos(vocab), vocabSize),
                 (System.nanoTime() - started) / 1_000_000);
         return new LoadedModel(model, ctx, info, hasEncoder, pooling > 0 ? sequences - 1 : -1);
+    }
+
+    /** Floats in one pooled embedding, as llama.cpp fills them: the classifier's outputs for rank pooling. */
+    private static int embeddingSize(MemorySegment model, int pooling) {
+        return pooling == Llama.POOLING_RANK ? Llama.modelNClsOut(model) : Llama.modelNEmbdOut(model);
     }
 
     private static String textOf(MemorySegment vocab, int token, int vocabSize) {

@@ -89,6 +89,8 @@ public final class Llama {
     private static final MethodHandle MODEL_VOCAB = fn("llama_model_get_vocab", ADDRESS, ADDRESS);
     private static final MethodHandle MODEL_N_CTX_TRAIN = fn("llama_model_n_ctx_train", JAVA_INT, ADDRESS);
     private static final MethodHandle MODEL_N_EMBD = fn("llama_model_n_embd", JAVA_INT, ADDRESS);
+    private static final MethodHandle MODEL_N_EMBD_OUT = fn("llama_model_n_embd_out", JAVA_INT, ADDRESS);
+    private static final MethodHandle MODEL_N_CLS_OUT = fn("llama_model_n_cls_out", JAVA_INT, ADDRESS);
     private static final MethodHandle MODEL_N_PARAMS = fn("llama_model_n_params", JAVA_LONG, ADDRESS);
     private static final MethodHandle MODEL_SIZE = fn("llama_model_size", JAVA_LONG, ADDRESS);
     private static final MethodHandle MODEL_DESC = fn("llama_model_desc", JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG);
@@ -132,6 +134,28 @@ public final class Llama {
     public static int modelNEmbd(MemorySegment model) {
         try {
             return (int) MODEL_N_EMBD.invokeExact(model);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /**
+     * Width of the model's output embeddings: what {@code llama_get_embeddings_seq} holds per sequence for mean,
+     * cls and last pooling. {@code n_embd} unless the model says otherwise ({@code <arch>.embedding_length_out}:
+     * output projections, deepstack models).
+     */
+    public static int modelNEmbdOut(MemorySegment model) {
+        try {
+            return (int) MODEL_N_EMBD_OUT.invokeExact(model);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** Outputs of the classifier head: what {@code llama_get_embeddings_seq} holds per sequence for rank pooling. */
+    public static int modelNClsOut(MemorySegment model) {
+        try {
+            return (int) MODEL_N_CLS_OUT.invokeExact(model);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -305,7 +329,10 @@ public final class Llama {
         }
     }
 
-    /** Pooled embedding of a sequence ({@code n_embd} floats, not normalised) or NULL. */
+    /**
+     * Pooled embedding of a sequence, not normalised, or NULL: {@link #modelNEmbdOut} floats, or
+     * {@link #modelNClsOut} for rank pooling (src/llama-context.cpp, where decode extracts them).
+     */
     public static MemorySegment embeddingsSeq(MemorySegment ctx, int seq) {
         try {
             return (MemorySegment) GET_EMBEDDINGS_SEQ.invokeExact(ctx, seq);
