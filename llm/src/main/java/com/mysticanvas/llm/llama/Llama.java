@@ -12,6 +12,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.invoke.MethodHandle;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Downcalls into the part of {@code llama.h} MystiCanvas uses, one typed static method per C function.
@@ -225,10 +226,17 @@ public final class Llama {
     private static final MethodHandle POOLING_TYPE = fn("llama_pooling_type", JAVA_INT, ADDRESS);
     private static final MethodHandle MEMORY_SEQ_RM = fn("llama_memory_seq_rm", JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT);
 
+    /** Contexts made by {@link #initFromModel} and not yet given to {@link #free}. */
+    private static final AtomicInteger LIVE_CONTEXTS = new AtomicInteger();
+
     /** Returns the context or {@code NULL} (reason in the log). */
     public static MemorySegment initFromModel(MemorySegment model, MemorySegment params) {
         try {
-            return (MemorySegment) INIT_FROM_MODEL.invokeExact(model, params);
+            MemorySegment ctx = (MemorySegment) INIT_FROM_MODEL.invokeExact(model, params);
+            if (!MemorySegment.NULL.equals(ctx)) {
+                LIVE_CONTEXTS.incrementAndGet();
+            }
+            return ctx;
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -237,9 +245,15 @@ public final class Llama {
     public static void free(MemorySegment ctx) {
         try {
             FREE.invokeExact(ctx);
+            LIVE_CONTEXTS.decrementAndGet();
         } catch (Throwable t) {
             throw fail(t);
         }
+    }
+
+    /** How many contexts this process holds (each has its KV cache and compute buffers): a leak shows here. */
+    public static int liveContexts() {
+        return LIVE_CONTEXTS.get();
     }
 
     public static int nCtx(MemorySegment ctx) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.gguf.GgufWriter;
+import com.mysticanvas.llm.llama.Llama;
 import com.mysticanvas.llm.synth.LlmSynthModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +71,21 @@ class EngineLifecycleTest {
         Collected c = Collected.drain(engine.submit(LlamaEngineTest.text("still"), LlamaEngineTest.greedy(3, List.of())));
         assertThat(c.usage().completionTokens()).isEqualTo(3);
         engine.unload();
+    }
+
+    @Test
+    void aLoadThatFailsOnceItsContextExistsFreesTheContext() throws Exception {
+        // llama.cpp makes a context for a pooling type it does not know; the loader refuses it after that.
+        Path unknownPooling = dir.resolve("tiny-pooling-7.gguf");
+        LlmSynthModels.tiny().u32("llama.pooling_type", 7).write(unknownPooling);
+        int before = Llama.liveContexts();
+        assertLoadFails(unknownPooling, "tiny-pooling-7.gguf", "pooling_type is 7");
+        assertThat(Llama.liveContexts()).isEqualTo(before);
+
+        engine.load(tiny, "tiny-llama.gguf", small()); // the count counts: one context per loaded model
+        assertThat(Llama.liveContexts()).isEqualTo(before + 1);
+        engine.unload();
+        assertThat(Llama.liveContexts()).isEqualTo(before);
     }
 
     private static void assertLoadFails(Path file, String name, String reason) {
