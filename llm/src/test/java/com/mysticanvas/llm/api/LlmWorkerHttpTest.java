@@ -260,6 +260,21 @@ class LlmWorkerHttpTest {
         assertError(worker.post("/v1/llm/load", "{\"model\": \"missing.gguf\"}"), 404, "not found");
         assertError(worker.post("/v1/llm/load", "{\"model\": \"" + TINY + "\", \"n_ctx\": \"big\"}"), 400, "n_ctx");
         assertError(worker.get("/v1/nothing/here"), 404, "not found");
+        // The model field is not used (the loaded model answers), but a path in it is refused like anywhere else.
+        ObjectNode pathModel = chat("x", 1);
+        pathModel.put("model", "../../etc/passwd");
+        assertError(worker.post("/v1/chat/completions", pathModel), 400, "not a path");
+        assertError(worker.post("/v1/completions", "{\"model\": \"/etc/passwd\", \"prompt\": \"x\", \"max_tokens\": 1}"),
+                400, "not a path");
+        assertError(worker.post("/v1/embeddings", "{\"model\": \"..\\\\models\\\\x.gguf\", \"input\": \"hi\"}"),
+                400, "not a path");
+        assertError(worker.post("/v1/chat/completions", "{\"model\": 5, \"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"),
+                400, "'model' must be a string");
+        ObjectNode namedModel = chat("x", 1);
+        namedModel.put("model", "gpt-4o");
+        WorkerProcess.Answer named = worker.post("/v1/chat/completions", namedModel);
+        assertThat(named.status()).as(named.body()).isEqualTo(200);
+        assertThat(named.json().path("model").asText()).isEqualTo(TINY);
         assertThat(worker.post("/v1/chat/completions", chat("still there?", 2)).status()).isEqualTo(200);
         assertThat(worker.isAlive()).isTrue();
     }
