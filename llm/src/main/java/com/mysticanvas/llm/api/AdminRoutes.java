@@ -27,9 +27,13 @@ final class AdminRoutes {
         this.files = files;
     }
 
-    /** {@code GET /health}: answers at once, whatever the engine is doing. */
+    /**
+     * {@code GET /health}: answers at once, whatever the engine is doing; 503 ({@code engine_failed}) once the engine
+     * failed, so that the orchestrator's supervisor, which restarts a worker after a few failed checks, restarts it.
+     */
     void health(Context ctx) {
         EngineStatus s = engine.status();
+        s.requireRunning();
         ObjectNode health = Json.object().put("status", "ok");
         health.put("model", s.model() == null ? null : s.model().file());
         health.put("loading", s.loading());
@@ -95,6 +99,7 @@ final class AdminRoutes {
         out.put("loading", s.loading());
         out.put("load_progress", s.loading() == null ? null : Math.round(s.loadProgress() * 1000) / 1000.0);
         out.put("last_error", s.lastError());
+        out.put("failure", s.failure());
         if (s.model() != null) {
             ModelInfo m = s.model();
             out.set("model_info", describe(m));

@@ -27,6 +27,7 @@ final class ChatCompletions {
 
     void handle(Context ctx) throws IOException {
         ObjectNode body = Json.parseObject(ctx.body());
+        Models.checkRequested(body);
         ModelInfo model = Models.loaded(engine);
         boolean toolsOffered = toolsOffered(body);
         ChatPrompt prompt = ChatPrompt.of(body, model, toolsOffered);

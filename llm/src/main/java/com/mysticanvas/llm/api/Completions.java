@@ -27,6 +27,7 @@ final class Completions {
 
     void handle(Context ctx) throws IOException {
         ObjectNode body = Json.parseObject(ctx.body());
+        Models.checkRequested(body);
         ModelInfo model = Models.loaded(engine);
         PromptSource prompt = prompt(body.get("prompt"));
         SamplingRequest request = SamplingRequest.parse(body, TextFeatures.grammar(body.get("response_format")));

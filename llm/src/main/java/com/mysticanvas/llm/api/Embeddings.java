@@ -29,6 +29,7 @@ final class Embeddings {
 
     void handle(Context ctx) {
         ObjectNode body = Json.parseObject(ctx.body());
+        Models.checkRequested(body);
         ModelInfo model = Models.loaded(engine);
         List<Object> inputs = inputs(body.get("input"));
         String format = Fields.text(body, "encoding_format", "float");

@@ -3,24 +3,21 @@ package com.mysticanvas.llm.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
-import com.mysticanvas.core.http.HttpProblems;
 import com.mysticanvas.core.http.SseWriter;
 import com.mysticanvas.llm.engine.Generation;
 import com.mysticanvas.llm.engine.GenerationEvent;
 import io.javalin.http.Context;
-import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A streamed answer: {@code 200 text/event-stream} sent (and flushed) at once, then one {@code data:} event
- * per piece of text. A write that fails means the client went away: the generation is cancelled, which frees
- * its slot at the next decode step. While nothing happens (a long prompt), comments keep the connection
- * checked.
+ * A streamed answer: {@code 200 text/event-stream} sent (and flushed) at once ({@link SseWriter#open}), then one
+ * {@code data:} event per piece of text; a failure ends it with the one error frame ({@link SseWriter#error}). A
+ * write that fails means the client went away: the generation is cancelled, which frees its slot at the next decode
+ * step. While nothing happens (a long prompt), keep-alive comments ({@link SseWriter#KEEP_ALIVE}) keep the
+ * connection checked.
  */
 final class EventStream {
-    static final long KEEP_ALIVE_MILLIS = 2000;
-
     /** What to send for each event of a generation. */
     interface Events {
         void text(String text) throws IOException;
@@ -34,15 +31,9 @@ final class EventStream {
         this.sse = sse;
     }
 
+    /** Answers 200 with the stream's headers, sent now, before the prompt is processed. */
     static EventStream open(Context ctx) throws IOException {
-        HttpServletResponse res = ctx.res();
-        res.setStatus(200);
-        res.setContentType("text/event-stream; charset=utf-8");
-        res.setHeader("Cache-Control", "no-cache");
-        res.setHeader("X-Accel-Buffering", "no");
-        var out = res.getOutputStream();
-        out.flush(); // the headers leave now, before the prompt is processed
-        return new EventStream(new SseWriter(out));
+        return new EventStream(SseWriter.open(ctx));
     }
 
     void data(JsonNode json) throws IOException {
@@ -57,16 +48,16 @@ final class EventStream {
     void pump(Generation generation, Events events) {
         try {
             while (true) {
-                GenerationEvent e = generation.next(KEEP_ALIVE_MILLIS, TimeUnit.MILLISECONDS);
+                GenerationEvent e = generation.next(SseWriter.KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
                 switch (e) {
-                    case null -> sse.comment("keep-alive");
+                    case null -> sse.keepAlive();
                     case GenerationEvent.Text t -> events.text(t.text());
                     case GenerationEvent.Done d -> {
                         events.done(d);
                         return;
                     }
                     case GenerationEvent.Failed f -> {
-                        data(HttpProblems.body(f.error()));
+                        sse.error(f.error());
                         return;
                     }
                 }

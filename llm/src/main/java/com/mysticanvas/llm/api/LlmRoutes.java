@@ -2,6 +2,7 @@ package com.mysticanvas.llm.api;
 
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.models.ModelFolders;
+import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.llm.engine.LlmEngine;
 import com.mysticanvas.llm.engine.LoadOptions;
 import io.javalin.config.RoutesConfig;
@@ -9,7 +10,11 @@ import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The LLM worker's routes (design, section 3). */
+/**
+ * The LLM worker's routes, as docs/api.md lists them: {@code /health}, OpenAI's chat completions, completions and
+ * embeddings, and the worker's own {@code /v1/llm/*} (model files, load, unload, status, tokenizer). Those the
+ * orchestrator calls itself are spelled once, in {@link WorkerPaths}; it proxies the rest as they are.
+ */
 public final class LlmRoutes {
     private static final Logger LOG = LoggerFactory.getLogger(LlmRoutes.class);
 
@@ -30,13 +35,13 @@ public final class LlmRoutes {
     }
 
     public void register(RoutesConfig routes) {
-        routes.get("/health", admin::health);
-        routes.post("/v1/chat/completions", chat::handle);
-        routes.post("/v1/completions", completions::handle);
-        routes.post("/v1/embeddings", embeddings::handle);
-        routes.get("/v1/llm/models", admin::models);
-        routes.post("/v1/llm/load", admin::load);
-        routes.post("/v1/llm/unload", admin::unload);
+        routes.get(WorkerPaths.HEALTH, admin::health);
+        routes.post(WorkerPaths.CHAT_COMPLETIONS, chat::handle);
+        routes.post(WorkerPaths.COMPLETIONS, completions::handle);
+        routes.post(WorkerPaths.EMBEDDINGS, embeddings::handle);
+        routes.get(WorkerPaths.LLM_MODELS, admin::models);
+        routes.post(WorkerPaths.LLM_LOAD, admin::load);
+        routes.post(WorkerPaths.LLM_UNLOAD, admin::unload);
         routes.get("/v1/llm/status", admin::status);
         routes.post("/v1/llm/tokenize", admin::tokenize);
         routes.post("/v1/llm/detokenize", admin::detokenize);

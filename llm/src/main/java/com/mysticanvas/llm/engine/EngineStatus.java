@@ -1,5 +1,7 @@
 package com.mysticanvas.llm.engine;
 
+import com.mysticanvas.core.Problem;
+
 /**
  * A snapshot of the engine for {@code GET /v1/llm/status} and {@code /health}.
  *
@@ -11,10 +13,22 @@ package com.mysticanvas.llm.engine;
  * @param queued          requests waiting for a slot
  * @param lastPromptPerSecond     prompt tokens/s of the last finished request
  * @param lastGenerationPerSecond generated tokens/s of the last finished request
+ * @param failure         why the engine failed and stopped (naming the cause), or null while it runs; a failed
+ *                        engine runs nothing again, only a new worker process does
  */
 public record EngineStatus(ModelInfo model, String loading, double loadProgress, String lastError, int busySlots,
-                           int queued, double lastPromptPerSecond, double lastGenerationPerSecond) {
+                           int queued, double lastPromptPerSecond, double lastGenerationPerSecond, String failure) {
+    /** The code of the problem every call gets from a failed engine. */
+    public static final String ENGINE_FAILED = "engine_failed";
+
     public int freeSlots() {
         return model == null ? 0 : model.slots() - busySlots;
+    }
+
+    /** Throws the problem (unavailable, {@code engine_failed}) every call gets once the engine failed. */
+    public void requireRunning() {
+        if (failure != null) {
+            throw Problem.unavailable(ENGINE_FAILED, failure);
+        }
     }
 }

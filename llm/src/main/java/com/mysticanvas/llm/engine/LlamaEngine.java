@@ -17,18 +17,26 @@ import org.slf4j.LoggerFactory;
  * {@link LlmEngine} on llama.cpp. All native work runs on ONE dedicated platform thread: the decode loop,
  * which between two decode steps also runs queued tasks (load, unload, tokenize, embed, admitting requests).
  * Callers (Javalin's virtual threads) only wait for results, so no carrier thread is ever pinned by a downcall.
+ *
+ * <p>A throwable that escapes a decode step ends the thread for good: the engine is then failed, and says so
+ * ({@link EngineStatus#failure()}); requests in flight and waiting fail, and every call after it fails at once
+ * (unavailable, {@code engine_failed}) instead of waiting for a thread that is gone.
  */
 public final class LlamaEngine implements LlmEngine {
     private static final Logger LOG = LoggerFactory.getLogger(LlamaEngine.class);
 
     private final int defaultThreads;
     private final int queueLimit;
-    private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Task> inbox = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean running = true;
+    /** What ended the engine thread while it was meant to run (it escaped a decode step or a task), or null. */
+    private volatile Throwable died;
+    /** Set by the engine thread as it ends, before it refuses the tasks left in the inbox. */
+    private volatile boolean ended;
     private volatile boolean abortLoad;
     private volatile boolean held;
-    private volatile EngineStatus status = new EngineStatus(null, null, 0, null, 0, 0, 0, 0);
+    private volatile EngineStatus status = new EngineStatus(null, null, 0, null, 0, 0, 0, 0, null);
 
     // Engine thread only.
     private LoadedModel model;
@@ -136,6 +144,10 @@ public final class LlamaEngine implements LlmEngine {
 
     @Override
     public <T> T withModel(Function<LoadedModel, T> work) {
+        Problem stopped = stopped();
+        if (stopped != null) {
+            throw stopped;
+        }
         EngineStatus now = status;
         if (now.model() == null && now.loading() == null) {
             throw Problem.noModelLoaded("load one with POST /v1/llm/load");
@@ -159,7 +171,7 @@ public final class LlamaEngine implements LlmEngine {
     public void close() {
         running = false;
         abortLoad = true;
-        inbox.add(() -> { });
+        inbox.add(() -> { }); // wakes the loop
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {
@@ -175,13 +187,21 @@ public final class LlamaEngine implements LlmEngine {
         onEngine(() -> held = hold);
     }
 
+    /**
+     * Tests: runs {@code step} on the engine thread the way a decode step runs, outside the guard every task has,
+     * so that what it throws ends the engine thread (nothing else can make that happen on purpose). Returns at once.
+     */
+    void runAsStep(Runnable step) {
+        inbox.add(step::run);
+    }
+
     // ---- engine thread ----------------------------------------------------------------------------
 
     private void loop() {
         try {
             while (running) {
                 boolean busy = !held && scheduler != null && scheduler.hasWork();
-                Runnable task = busy ? inbox.poll() : inbox.take();
+                Task task = busy ? inbox.poll() : inbox.take();
                 while (task != null) {
                     task.run();
                     task = inbox.poll();
@@ -191,20 +211,60 @@ public final class LlamaEngine implements LlmEngine {
                     publish();
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Throwable t) {
-            LOG.error("the decode loop failed; the engine stops", t);
+        } catch (Throwable t) { // an interrupt too: nothing interrupts this thread on purpose, close() clears running
+            died = t;
+            LOG.error("the engine thread failed; every request fails until the LLM worker is restarted", t);
         } finally {
-            unloadNow("the engine is shutting down");
+            end();
+        }
+    }
+
+    /**
+     * The engine thread's last work: the status says why it stopped (first, so whoever sees a failure below finds
+     * it there), requests in flight and waiting fail, the model is freed, and calls still in the inbox are refused.
+     */
+    private void end() {
+        ended = true;
+        Problem why = stopped();
+        publish();
+        try {
+            unloadNow(why);
+        } catch (Throwable t) {
+            LOG.error("could not free the model after the engine stopped", t);
+            model = null;
+            scheduler = null;
+        }
+        refusePending();
+        publish();
+    }
+
+    /** The problem a call gets from an engine that no longer runs, or null while it runs. */
+    private Problem stopped() {
+        Throwable cause = died;
+        if (cause != null) {
+            return new Problem(Problem.Kind.UNAVAILABLE, EngineStatus.ENGINE_FAILED,
+                    "the LLM engine failed and stopped (" + cause + "); the LLM worker must be restarted", cause);
+        }
+        return running && !ended ? null : Problem.unavailable("shutting_down", "the LLM engine is shutting down");
+    }
+
+    /** Refuses every task in the inbox: the engine thread will never run them. */
+    private void refusePending() {
+        for (Task task = inbox.poll(); task != null; task = inbox.poll()) {
+            task.refuse(stopped());
         }
     }
 
     private void unloadNow(String why) {
+        unloadNow(Problem.unavailable("model_unloaded", why));
+    }
+
+    /** Frees the model; requests in flight and waiting fail with {@code why}. */
+    private void unloadNow(Problem why) {
         if (model == null) {
             return;
         }
-        scheduler.failAll(Problem.unavailable("model_unloaded", why));
+        scheduler.failAll(why);
         String name = model.info().file();
         model.close();
         model = null;
@@ -223,29 +283,36 @@ public final class LlamaEngine implements LlmEngine {
     }
 
     private void publish() {
+        Problem stopped = died == null ? null : stopped();
+        if (stopped != null) {
+            status = new EngineStatus(null, null, 0, lastError, 0, 0, lastPromptPerSecond, lastGenerationPerSecond,
+                    stopped.getMessage());
+            return;
+        }
         status = new EngineStatus(model == null ? null : model.info(), loading, loadProgress, lastError,
                 scheduler == null ? 0 : scheduler.busy(), scheduler == null ? 0 : scheduler.queued(),
-                lastPromptPerSecond, lastGenerationPerSecond);
+                lastPromptPerSecond, lastGenerationPerSecond, null);
     }
 
-    /** Runs {@code work} on the engine thread and waits for it; its exceptions reach the caller unchanged. */
+    /**
+     * Runs {@code work} on the engine thread and waits for it; its exceptions reach the caller unchanged. An engine
+     * that no longer runs refuses it at once ({@link #stopped}), also when it ends while the work waits in the inbox.
+     */
     private <T> T onEngine(Supplier<T> work) {
         if (Thread.currentThread() == thread) {
             return work.get();
         }
-        if (!running) {
-            throw Problem.unavailable("shutting_down", "the LLM engine is shutting down");
+        Problem stopped = stopped();
+        if (stopped != null) {
+            throw stopped;
         }
-        CompletableFuture<T> result = new CompletableFuture<>();
-        inbox.add(() -> {
-            try {
-                result.complete(work.get());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        });
+        Call<T> call = new Call<>(work);
+        inbox.add(call);
+        if (ended) {
+            refusePending(); // the engine thread ended after the check above and may have emptied the inbox before the add
+        }
         try {
-            return result.get();
+            return call.result.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw Problem.unavailable("interrupted", "interrupted while waiting for the LLM engine");
@@ -257,6 +324,38 @@ public final class LlamaEngine implements LlmEngine {
                 throw err;
             }
             throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Work for the engine thread; what escapes {@link #run} ends the thread. */
+    private interface Task {
+        void run();
+
+        /** The engine thread ended before running it. */
+        default void refuse(Problem why) { }
+    }
+
+    /** A caller's work: whatever it throws goes to the caller, never to the engine thread. */
+    private static final class Call<T> implements Task {
+        final Supplier<T> work;
+        final CompletableFuture<T> result = new CompletableFuture<>();
+
+        Call(Supplier<T> work) {
+            this.work = work;
+        }
+
+        @Override
+        public void run() {
+            try {
+                result.complete(work.get());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        }
+
+        @Override
+        public void refuse(Problem why) {
+            result.completeExceptionally(why);
         }
     }
 }

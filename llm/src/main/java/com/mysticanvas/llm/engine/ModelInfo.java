@@ -13,7 +13,8 @@ package com.mysticanvas.llm.engine;
  * @param slots          parallel slots
  * @param threads        threads llama.cpp uses
  * @param vocabSize      tokens in the vocabulary
- * @param embeddingSize  n_embd
+ * @param embeddingSize  floats in one embedding of {@code /v1/embeddings}: {@code n_embd_out} (n_embd unless the
+ *                       model projects its output), or {@code n_cls_out} for rank pooling (rerankers)
  * @param pooling        llama_pooling_type of the context (0 none: no embeddings endpoint)
  * @param generates      false for encoder-only models (embeddings only)
  * @param chatTemplate   the GGUF's chat template, or null

@@ -55,7 +55,7 @@ final class ModelLoader {
             }
             try {
                 return withContext(model, name, header, plan, started, call);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 Llama.modelFree(model);
                 throw e;
             }
@@ -79,6 +79,7 @@ final class ModelLoader {
         }
     }
 
+    /** Creates {@code model}'s context and checks it; a failure once the context exists frees it (the caller frees the model). */
     private static LoadedModel withContext(MemorySegment model, String name, GgufInfo header, Plan plan, long started,
                                            Arena call) {
         boolean hasEncoder = Llama.modelHasEncoder(model);
@@ -108,16 +109,31 @@ final class ModelLoader {
             throw loadFailed(name, "cannot create a context of " + contextSize + " tokens: "
                     + created.reason("llama.cpp gave no reason"));
         }
-        int pooling = Llama.poolingType(ctx);
-        MemorySegment vocab = Llama.modelVocab(model);
-        int vocabSize = Llama.vocabNTokens(vocab);
-        ModelInfo info = new ModelInfo(name, Llama.modelDesc(model, call), Llama.modelNParams(model),
-                Llama.modelSize(model), Llama.modelNCtxTrain(model), Llama.nCtx(ctx), Llama.nCtxSeq(ctx),
-                generates ? plan.parallel() : 0, plan.threads(), vocabSize, Llama.modelNEmbd(model),
-                Math.max(pooling, 0), generates, Llama.modelChatTemplate(model),
-                textOf(vocab, Llama.vocabBos(vocab), vocabSize), textOf(vocab, Llama.vocabEos(vocab), vocabSize),
-                (System.nanoTime() - started) / 1_000_000);
-        return new LoadedModel(model, ctx, info, hasEncoder, pooling > 0 ? sequences - 1 : -1);
+        try {
+            int pooling = Llama.poolingType(ctx);
+            if (pooling < Llama.POOLING_NONE || pooling > Llama.POOLING_RANK) {
+                // llama.cpp makes the context, then GGML_ABORTs the process at the first embedding it computes.
+                throw loadFailed(name, header.architecture() + ".pooling_type is " + pooling + ", a pooling llama.cpp "
+                        + "does not know (0 none, 1 mean, 2 cls, 3 last, 4 rank)");
+            }
+            MemorySegment vocab = Llama.modelVocab(model);
+            int vocabSize = Llama.vocabNTokens(vocab);
+            ModelInfo info = new ModelInfo(name, Llama.modelDesc(model, call), Llama.modelNParams(model),
+                    Llama.modelSize(model), Llama.modelNCtxTrain(model), Llama.nCtx(ctx), Llama.nCtxSeq(ctx),
+                    generates ? plan.parallel() : 0, plan.threads(), vocabSize, embeddingSize(model, pooling),
+                    Math.max(pooling, 0), generates, Llama.modelChatTemplate(model),
+                    textOf(vocab, Llama.vocabBos(vocab), vocabSize), textOf(vocab, Llama.vocabEos(vocab), vocabSize),
+                    (System.nanoTime() - started) / 1_000_000);
+            return new LoadedModel(model, ctx, info, hasEncoder, pooling > 0 ? sequences - 1 : -1);
+        } catch (Throwable e) {
+            Llama.free(ctx); // the caller frees the model
+            throw e;
+        }
+    }
+
+    /** Floats in one pooled embedding, as llama.cpp fills them: the classifier's outputs for rank pooling. */
+    private static int embeddingSize(MemorySegment model, int pooling) {
+        return pooling == Llama.POOLING_RANK ? Llama.modelNClsOut(model) : Llama.modelNEmbdOut(model);
     }
 
     private static String textOf(MemorySegment vocab, int token, int vocabSize) {

@@ -9,7 +9,8 @@ import java.util.function.BiFunction;
  * every count from min to max and nothing more.
  */
 final class Repetition {
-    static final int LIMIT = Gbnf.MAX_REPETITION;
+    /** llama.cpp's MAX_REPETITION_THRESHOLD (src/llama-grammar.cpp). */
+    static final int LIMIT = 2000;
 
     private Repetition() {}
 

@@ -12,6 +12,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.invoke.MethodHandle;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Downcalls into the part of {@code llama.h} MystiCanvas uses, one typed static method per C function.
@@ -89,6 +90,8 @@ public final class Llama {
     private static final MethodHandle MODEL_VOCAB = fn("llama_model_get_vocab", ADDRESS, ADDRESS);
     private static final MethodHandle MODEL_N_CTX_TRAIN = fn("llama_model_n_ctx_train", JAVA_INT, ADDRESS);
     private static final MethodHandle MODEL_N_EMBD = fn("llama_model_n_embd", JAVA_INT, ADDRESS);
+    private static final MethodHandle MODEL_N_EMBD_OUT = fn("llama_model_n_embd_out", JAVA_INT, ADDRESS);
+    private static final MethodHandle MODEL_N_CLS_OUT = fn("llama_model_n_cls_out", JAVA_INT, ADDRESS);
     private static final MethodHandle MODEL_N_PARAMS = fn("llama_model_n_params", JAVA_LONG, ADDRESS);
     private static final MethodHandle MODEL_SIZE = fn("llama_model_size", JAVA_LONG, ADDRESS);
     private static final MethodHandle MODEL_DESC = fn("llama_model_desc", JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG);
@@ -132,6 +135,28 @@ public final class Llama {
     public static int modelNEmbd(MemorySegment model) {
         try {
             return (int) MODEL_N_EMBD.invokeExact(model);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /**
+     * Width of the model's output embeddings: what {@code llama_get_embeddings_seq} holds per sequence for mean,
+     * cls and last pooling. {@code n_embd} unless the model says otherwise ({@code <arch>.embedding_length_out}:
+     * output projections, deepstack models).
+     */
+    public static int modelNEmbdOut(MemorySegment model) {
+        try {
+            return (int) MODEL_N_EMBD_OUT.invokeExact(model);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** Outputs of the classifier head: what {@code llama_get_embeddings_seq} holds per sequence for rank pooling. */
+    public static int modelNClsOut(MemorySegment model) {
+        try {
+            return (int) MODEL_N_CLS_OUT.invokeExact(model);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -201,10 +226,17 @@ public final class Llama {
     private static final MethodHandle POOLING_TYPE = fn("llama_pooling_type", JAVA_INT, ADDRESS);
     private static final MethodHandle MEMORY_SEQ_RM = fn("llama_memory_seq_rm", JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT);
 
+    /** Contexts made by {@link #initFromModel} and not yet given to {@link #free}. */
+    private static final AtomicInteger LIVE_CONTEXTS = new AtomicInteger();
+
     /** Returns the context or {@code NULL} (reason in the log). */
     public static MemorySegment initFromModel(MemorySegment model, MemorySegment params) {
         try {
-            return (MemorySegment) INIT_FROM_MODEL.invokeExact(model, params);
+            MemorySegment ctx = (MemorySegment) INIT_FROM_MODEL.invokeExact(model, params);
+            if (!MemorySegment.NULL.equals(ctx)) {
+                LIVE_CONTEXTS.incrementAndGet();
+            }
+            return ctx;
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -213,9 +245,15 @@ public final class Llama {
     public static void free(MemorySegment ctx) {
         try {
             FREE.invokeExact(ctx);
+            LIVE_CONTEXTS.decrementAndGet();
         } catch (Throwable t) {
             throw fail(t);
         }
+    }
+
+    /** How many contexts this process holds (each has its KV cache and compute buffers): a leak shows here. */
+    public static int liveContexts() {
+        return LIVE_CONTEXTS.get();
     }
 
     public static int nCtx(MemorySegment ctx) {
@@ -305,7 +343,10 @@ public final class Llama {
         }
     }
 
-    /** Pooled embedding of a sequence ({@code n_embd} floats, not normalised) or NULL. */
+    /**
+     * Pooled embedding of a sequence, not normalised, or NULL: {@link #modelNEmbdOut} floats, or
+     * {@link #modelNClsOut} for rank pooling (src/llama-context.cpp, where decode extracts them).
+     */
     public static MemorySegment embeddingsSeq(MemorySegment ctx, int seq) {
         try {
             return (MemorySegment) GET_EMBEDDINGS_SEQ.invokeExact(ctx, seq);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.http.SseReader;
 import com.mysticanvas.llm.synth.LlmSynthModels;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
@@ -260,6 +261,21 @@ class LlmWorkerHttpTest {
         assertError(worker.post("/v1/llm/load", "{\"model\": \"missing.gguf\"}"), 404, "not found");
         assertError(worker.post("/v1/llm/load", "{\"model\": \"" + TINY + "\", \"n_ctx\": \"big\"}"), 400, "n_ctx");
         assertError(worker.get("/v1/nothing/here"), 404, "not found");
+        // The model field is not used (the loaded model answers), but a path in it is refused like anywhere else.
+        ObjectNode pathModel = chat("x", 1);
+        pathModel.put("model", "../../etc/passwd");
+        assertError(worker.post("/v1/chat/completions", pathModel), 400, "not a path");
+        assertError(worker.post("/v1/completions", "{\"model\": \"/etc/passwd\", \"prompt\": \"x\", \"max_tokens\": 1}"),
+                400, "not a path");
+        assertError(worker.post("/v1/embeddings", "{\"model\": \"..\\\\models\\\\x.gguf\", \"input\": \"hi\"}"),
+                400, "not a path");
+        assertError(worker.post("/v1/chat/completions", "{\"model\": 5, \"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"),
+                400, "'model' must be a string");
+        ObjectNode namedModel = chat("x", 1);
+        namedModel.put("model", "gpt-4o");
+        WorkerProcess.Answer named = worker.post("/v1/chat/completions", namedModel);
+        assertThat(named.status()).as(named.body()).isEqualTo(200);
+        assertThat(named.json().path("model").asText()).isEqualTo(TINY);
         assertThat(worker.post("/v1/chat/completions", chat("still there?", 2)).status()).isEqualTo(200);
         assertThat(worker.isAlive()).isTrue();
     }
@@ -318,6 +334,46 @@ class LlmWorkerHttpTest {
         assertThat(busySlotsOnceSettled(0)).isZero();
     }
 
+    @Test
+    @Order(11)
+    void aStreamThatFailsEndsWithTheOneErrorFrame() throws Exception {
+        // The model loaded by the test before: one slot, a context the tiny model needs seconds to fill.
+        ObjectNode body = chat("Go on forever.", 100_000);
+        body.put("stream", true);
+        try {
+            try (SseReader events = new SseReader(worker.stream("/v1/chat/completions", body).body())) {
+                assertThat(nextData(events)).contains("\"role\":\"assistant\"");
+                assertThat(nextData(events)).contains("\"content\"");
+                assertThat(worker.post("/v1/llm/unload", "{}").status()).isEqualTo(200); // fails the reply in flight
+                SseReader.Event last = null;
+                for (SseReader.Event e = events.next(); e != null; e = events.next()) {
+                    if (!e.isComment()) {
+                        assertThat(e.data()).isNotEqualTo("[DONE]");
+                        last = e;
+                    }
+                }
+                assertThat(last).isNotNull();
+                assertThat(last.name()).isEqualTo("error");
+                JsonNode error = Json.parse(last.data()).path("error");
+                assertThat(error.path("code").asText()).isEqualTo("model_unloaded");
+                assertThat(error.path("type").asText()).isEqualTo("unavailable_error");
+                assertThat(error.path("message").asText()).contains("unloaded");
+            }
+        } finally { // the tests after this one want the model back, whatever happened here
+            assertThat(worker.post("/v1/llm/load", Json.object().put("model", TINY)).status()).isEqualTo(200);
+        }
+    }
+
+    /** The data of the next event that is not a comment. */
+    private static String nextData(SseReader events) throws Exception {
+        for (SseReader.Event e = events.next(); e != null; e = events.next()) {
+            if (!e.isComment()) {
+                return e.data();
+            }
+        }
+        throw new AssertionError("the stream ended");
+    }
+
     /** Polls the worker's busy-slot count until it equals {@code expected} or 5 s pass; returns the last count. */
     private static int busySlotsOnceSettled(int expected) throws Exception {
         long deadline = System.currentTimeMillis() + 5_000;
@@ -330,7 +386,7 @@ class LlmWorkerHttpTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void unloadThenLoadAgainAndCorruptFilesAreRefused() throws Exception {
         assertThat(worker.post("/v1/llm/unload", "{}").json().path("model").asText()).isEqualTo(TINY);
         assertError(worker.post("/v1/chat/completions", chat("x", 1)), 503, "no model loaded");
@@ -345,7 +401,7 @@ class LlmWorkerHttpTest {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void fiftyLoadUnloadCyclesKeepTheWorkersMemoryWithinTenPercent() throws Exception {
         // 16k tokens of KV cache and buffers per load: a context not freed would add megabytes per cycle.
         String load = "{\"model\": \"" + TINY + "\", \"n_ctx\": 16384, \"threads\": 1, \"parallel\": 2}";

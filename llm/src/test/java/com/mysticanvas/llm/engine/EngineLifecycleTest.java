@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.gguf.GgufWriter;
+import com.mysticanvas.llm.llama.Llama;
 import com.mysticanvas.llm.synth.LlmSynthModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,6 +73,21 @@ class EngineLifecycleTest {
         engine.unload();
     }
 
+    @Test
+    void aLoadThatFailsOnceItsContextExistsFreesTheContext() throws Exception {
+        // llama.cpp makes a context for a pooling type it does not know; the loader refuses it after that.
+        Path unknownPooling = dir.resolve("tiny-pooling-7.gguf");
+        LlmSynthModels.tiny().u32("llama.pooling_type", 7).write(unknownPooling);
+        int before = Llama.liveContexts();
+        assertLoadFails(unknownPooling, "tiny-pooling-7.gguf", "pooling_type is 7");
+        assertThat(Llama.liveContexts()).isEqualTo(before);
+
+        engine.load(tiny, "tiny-llama.gguf", small()); // the count counts: one context per loaded model
+        assertThat(Llama.liveContexts()).isEqualTo(before + 1);
+        engine.unload();
+        assertThat(Llama.liveContexts()).isEqualTo(before);
+    }
+
     private static void assertLoadFails(Path file, String name, String reason) {
         assertThatThrownBy(() -> engine.load(file, name, small()))
                 .isInstanceOf(Problem.class)
@@ -103,5 +119,53 @@ class EngineLifecycleTest {
         } finally {
             engine.unload();
         }
+    }
+
+    @Test
+    void anEmbeddingHasTheModelsOutputWidthNotItsHiddenWidth() throws Exception {
+        // The same weights, once with n_embd_out = n_embd (64) and once declaring a 32-wide output: llama.cpp then
+        // fills 32 floats per pooled embedding (the first 32 of the pooled hidden state), and so must we read 32.
+        Path wide = dir.resolve("tiny-embed-64.gguf");
+        LlmSynthModels.tiny().u32("llama.pooling_type", 1).write(wide);
+        Path narrow = dir.resolve("tiny-embed-32.gguf");
+        LlmSynthModels.tiny().u32("llama.pooling_type", 1).u32("llama.embedding_length_out", 32).write(narrow);
+        String text = "a quiet garden";
+        float[] full = embedWith(wide, text);
+        float[] out = embedWith(narrow, text);
+        assertThat(full).hasSize(64);
+        assertThat(out).hasSize(32);
+        assertThat(out).containsExactly(normalised(Arrays.copyOf(full, 32)), org.assertj.core.data.Offset.offset(1e-5f));
+    }
+
+    @Test
+    void aRankingModelsEmbeddingHasOneFloatPerClassifierOutput() throws Exception {
+        Path ranker = dir.resolve("tiny-rank.gguf");
+        LlmSynthModels.tiny().u32("llama.pooling_type", 4)
+                .strings("llama.classifier.output_labels", List.of("no", "maybe", "yes")).write(ranker);
+        float[] scores = embedWith(ranker, "is the sky blue?");
+        assertThat(scores).hasSize(3);
+    }
+
+    private static float[] embedWith(Path file, String text) {
+        engine.load(file, file.getFileName().toString(), new LoadOptions(1024, 1, 0, 1));
+        try {
+            float[] v = engine.withModel(m -> m.embed(m.tokenize(text, false, false)));
+            assertThat(engine.status().model().embeddingSize()).isEqualTo(v.length);
+            return v;
+        } finally {
+            engine.unload();
+        }
+    }
+
+    private static float[] normalised(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += (double) x * x;
+        }
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (float) (v[i] / Math.sqrt(sum));
+        }
+        return out;
     }
 }

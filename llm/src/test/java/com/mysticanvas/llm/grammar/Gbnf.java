@@ -15,6 +15,7 @@ import java.util.Set;
  * on repetitions, undefined rules and left recursion refused, a {@code root} rule required. It can also tell
  * whether a text matches, by the same stack-set walk llama.cpp's sampler does, which lets tests prove what a
  * grammar allows without loading a model. Token elements ({@code <...>}) need a vocabulary and are refused.
+ * Tests only: it checks the grammars main code writes ({@link JsonSchemaGrammar}, {@link Repetition}).
  */
 public final class Gbnf {
     /** llama.cpp's MAX_REPETITION_THRESHOLD. */
