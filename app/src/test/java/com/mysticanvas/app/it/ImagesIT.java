@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.sd.image.Png;
 import com.mysticanvas.sd.synth.SdSynthModels;
@@ -37,7 +38,9 @@ class ImagesIT {
     static void start() throws Exception {
         SdSynthModels.write("tiny", dir.resolve("models"));
         // Low-memory mode here, so every image route runs on it; the other tests use the default.
-        o = TestOrchestrator.builder(dir).sdModel("tiny-sd.safetensors").sdLowMemory().start();
+        // --max-steps 300: the UI must learn it from /api/capabilities, not from a copy of the default.
+        o = TestOrchestrator.builder(dir).sdModel("tiny-sd.safetensors").sdLowMemory()
+                .limits(new Limits(2048, 300, 16, 20_000, 8, 0, 16, 64)).start();
         awaitSdModel();
     }
 
@@ -54,6 +57,24 @@ class ImagesIT {
     static void awaitSdModel() throws Exception {
         o.awaitWorker(WorkerKind.SD, w -> w.path("state").asText().equals("ready")
                 && w.path("model").asText().equals("tiny-sd.safetensors"), Duration.ofSeconds(60));
+    }
+
+    @Test
+    void capabilitiesGiveTheLimitsInForceAndTheImageWorkersChoicesAndDefaults() throws Exception {
+        JsonNode caps = Json.parse(o.get("/api/capabilities").body());
+        assertThat(caps.path("limits").path("maxSteps").asInt()).isEqualTo(300);
+        assertThat(caps.path("limits").path("maxImageSide").asInt()).isEqualTo(2048);
+        assertThat(caps.path("limits").path("sideMultiple").asInt()).isEqualTo(8);
+        JsonNode images = caps.path("images");
+        assertThat(images.path("samplers").findValuesAsText("id")).contains("euler_a", "dpmpp_2m");
+        assertThat(images.path("schedules").findValuesAsText("id")).contains("discrete", "karras");
+        assertThat(images.path("families").findValuesAsText("id")).contains("sd1");
+        assertThat(images.path("defaults").path("steps").asInt()).isEqualTo(20);
+        assertThat(images.has("limits")).as("the orchestrator's limits are the ones in force").isFalse();
+        // The SD worker took the same limits: a 300-step request is no 400.
+        HttpResponse<String> tooMany = o.post("/v1/images/generations", "{\"prompt\":\"x\",\"size\":\"64x64\",\"steps\":301}");
+        assertThat(tooMany.statusCode()).isEqualTo(400);
+        assertThat(tooMany.body()).contains("between 1 and 300");
     }
 
     @Test

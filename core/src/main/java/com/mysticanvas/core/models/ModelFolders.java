@@ -3,6 +3,7 @@ package com.mysticanvas.core.models;
 import com.mysticanvas.core.Problem;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -92,7 +93,13 @@ public record ModelFolders(Path root) {
                     + kind.extension + " files");
         }
         Path folder = folder(kind);
-        Path path = folder.resolve(file);
+        Path path;
+        try {
+            path = folder.resolve(file);
+        } catch (InvalidPathException e) {
+            // a character this system's file names cannot hold (any non-ASCII one under a C locale)
+            throw Problem.badInput("'" + name + "' cannot be a file name here: " + e.getReason());
+        }
         if (!Files.isRegularFile(path)) {
             throw Problem.notFound(kind.title + " '" + name + "' not found in " + where);
         }

@@ -39,7 +39,7 @@ class ModelFoldersTest {
     void pathsAreBadInputAndMissingFilesNotFound() throws Exception {
         ModelFolders f = folders();
         for (String name : new String[] {"../../secret.gguf", "/etc/passwd", "a\\b.gguf", ".hidden.gguf", "x\0.gguf",
-                "a".repeat(300) + ".gguf", ""}) {
+                "a".repeat(300) + ".gguf", "", "\uD800.gguf"}) {
             assertThatThrownBy(() -> f.resolve(Kind.LLM, name)).as(name)
                     .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT));
         }

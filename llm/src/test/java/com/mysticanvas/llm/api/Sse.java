@@ -2,35 +2,32 @@ package com.mysticanvas.llm.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Json;
-import java.io.BufferedReader;
+import com.mysticanvas.core.http.SseReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads Server-Sent Events: the {@code data:} payloads, in order, up to {@code [DONE]} or the end. */
+/** An OpenAI stream read with core's SSE reader: the events' JSON, in order, up to {@code [DONE]} or the end. */
 final class Sse {
-    private final BufferedReader reader;
+    private final SseReader reader;
     boolean sawDone;
 
     Sse(InputStream in) {
-        reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        reader = new SseReader(in);
     }
 
-    /** The next event's JSON, or null at [DONE] or the end of the stream. */
+    /** The next event's JSON (an error frame's too), or null at [DONE] or the end of the stream. */
     JsonNode next() throws IOException {
-        String line;
-        while ((line = reader.readLine()) != null) {
-            if (line.startsWith("data: ")) {
-                String data = line.substring(6);
-                if (data.equals("[DONE]")) {
-                    sawDone = true;
-                    return null;
-                }
-                return Json.parse(data);
+        for (SseReader.Event e = reader.next(); e != null; e = reader.next()) {
+            if (e.isComment()) {
+                continue;
             }
+            if (e.data().equals("[DONE]")) {
+                sawDone = true;
+                return null;
+            }
+            return Json.parse(e.data());
         }
         return null;
     }
