@@ -1,10 +1,8 @@
 package com.mysticanvas.llm.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Problem;
-import com.mysticanvas.core.Json;
 import com.mysticanvas.llm.engine.LoadedModel;
 import com.mysticanvas.llm.engine.LoadedModel.Segment;
 import com.mysticanvas.llm.engine.ModelInfo;

@@ -1,7 +1,6 @@
 package com.mysticanvas.sd.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;

@@ -16,7 +16,6 @@ import com.mysticanvas.sd.model.CheckpointInspector;
 import com.mysticanvas.sd.model.SdModelSpec;
 import com.mysticanvas.sd.model.VaeConfig;
 import com.mysticanvas.sd.onnx.OnnxGraph;
-import com.mysticanvas.sd.safetensors.DType;
 import com.mysticanvas.sd.safetensors.ModelFileException;
 import com.mysticanvas.sd.safetensors.SafeTensors;
 import com.mysticanvas.sd.safetensors.SafeTensorsWriter;
