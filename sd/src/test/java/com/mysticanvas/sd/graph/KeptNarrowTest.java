@@ -75,7 +75,9 @@ class KeptNarrowTest {
         try (SafeTensors st = SafeTensors.open(file)) {
             ProcessMemory start = now();
             try (OrtSession folded = linearSession(st, name -> false, n)) {
-                assertThat(now().anonMb() - start.anonMb()).as("MB of anonymous memory, folded").isGreaterThan(48);
+                // 64 MB is the f32 copy; a CI host once measured 47 (ORT's arena reuses pages freed before the
+                // start), so the bound is the f16 size: anything above it is a copy, not the file's mapping
+                assertThat(now().anonMb() - start.anonMb()).as("MB of anonymous memory, folded").isGreaterThan(32);
             }
             start = now();
             try (OrtSession narrow = linearSession(st, name -> true, n)) {
