@@ -1,10 +1,12 @@
 import com.mysticanvas.core.system.ProcessMemory;
 import com.mysticanvas.sd.pipeline.SdModel;
 import com.mysticanvas.sd.synth.SdSynthModels;
+import com.mysticanvas.sd.tokenizer.PromptChunks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -13,13 +15,15 @@ import java.util.SplittableRandom;
  * Times the SD networks of a checkpoint as one generation uses them: load (graphs + sessions), the text encoder
  * (cond + uncond windows), one UNet step with classifier-free guidance (batch 2), a last step (which releases the
  * UNet's scratch memory, as a generation's last step does), the VAE decode, and the total for
- * N steps; prints the peak RSS of each phase and what each leaves resident. Writes the sd15 synthetic checkpoint
- * first when that is the one named and it is missing.
+ * N steps; prints the peak RSS of each phase and what each leaves resident. Writes a synthetic checkpoint
+ * ({@code sd15-synth}, {@code sd21-synth}, {@code sdxl-synth}) first when that is the one named and it is missing.
  * Usage: {@code SdBench CHECKPOINT [size=512] [steps=20] [threads=cores] [runs=3] [memory=balanced|low]}.
  * The UNet is fed random latents: the sampler's own arithmetic is negligible next to it.
  */
 public final class SdBench {
-    private static final String SD15_FILE = "sd15-synth.safetensors";
+    /** {@code <preset>-synth.safetensors} under models/sd/checkpoints is written when missing. */
+    private static final String SYNTH_SUFFIX = "-synth.safetensors";
+    private static final List<String> SYNTH_PRESETS = List.of("sd15", "sd21", "sdxl");
 
     private SdBench() {}
 
@@ -44,9 +48,10 @@ public final class SdBench {
 
     private static void run(Path checkpoint, int size, int steps, int threads, int runs, SdModel.Memory memory)
             throws Exception {
-        if (!Files.exists(checkpoint) && checkpoint.getFileName().toString().equals(SD15_FILE)) {
+        String preset = checkpoint.getFileName().toString().replace(SYNTH_SUFFIX, "");
+        if (!Files.exists(checkpoint) && SYNTH_PRESETS.contains(preset)) {
             long w = System.nanoTime();
-            SdSynthModels.write("sd15", checkpoint.toAbsolutePath().getParent().getParent().getParent());
+            SdSynthModels.write(preset, checkpoint.toAbsolutePath().getParent().getParent().getParent());
             System.out.printf(Locale.ROOT, "wrote %s in %.1f s%n", checkpoint, seconds(w));
         }
         PhaseMemory phases = new PhaseMemory();
@@ -56,7 +61,7 @@ public final class SdBench {
         phases.end("load");
         try {
             double load = seconds(t0);
-            int positions = model.spec().clip().positions();
+            int positions = PromptChunks.WINDOW_TOKENS;
             long[] ids = new long[2 * positions];
             Arrays.fill(ids, 49407);
             ids[0] = 49406;
@@ -67,7 +72,10 @@ public final class SdBench {
             float[] sample = new float[2 * latent.length];
             System.arraycopy(latent, 0, sample, 0, latent.length);
             System.arraycopy(latent, 0, sample, latent.length, latent.length);
-            float[] context = null;
+            int encoders = model.spec().textEncoders().size();
+            float[] context = random(2 * positions * model.spec().contextWidth());
+            int adm = model.spec().unet().admChannels();
+            float[] y = adm == 0 ? null : random(2 * adm);
             double[] text = new double[runs];
             double[] unet = new double[runs];
             double[] lastUnet = new double[runs];
@@ -75,17 +83,19 @@ public final class SdBench {
             for (int r = 0; r < runs; r++) {
                 long s = System.nanoTime();
                 phases.begin();
-                context = model.encodeText(ids, 2, false);
+                for (int e = 0; e < encoders; e++) {
+                    model.encodeText(e, ids, 2, "penultimate_raw");
+                }
                 phases.end("text encoder");
                 text[r] = seconds(s);
                 s = System.nanoTime();
                 phases.begin();
-                model.unet(sample, 2, h, h, new float[] {500, 500}, context, positions, false);
+                model.unet(sample, 2, h, h, new float[] {500, 500}, context, positions, y, false);
                 phases.end("UNet step");
                 unet[r] = seconds(s);
                 s = System.nanoTime();
                 phases.begin();
-                model.unet(sample, 2, h, h, new float[] {1, 1}, context, positions, true);
+                model.unet(sample, 2, h, h, new float[] {1, 1}, context, positions, y, true);
                 phases.end("UNet last step");
                 lastUnet[r] = seconds(s);
                 s = System.nanoTime();
@@ -100,7 +110,7 @@ public final class SdBench {
             System.out.printf(Locale.ROOT, "checkpoint %s, %dx%d, %d threads, memory %s, medians of %d runs%n",
                     checkpoint.getFileName(), size, size, threads, memory.name().toLowerCase(Locale.ROOT), runs);
             System.out.printf(Locale.ROOT, "load (graphs + sessions)  %.2f s%n", load);
-            System.out.printf(Locale.ROOT, "text encoder (2 windows)  %.3f s%n", textMedian);
+            System.out.printf(Locale.ROOT, "text encoders (2 windows) %.3f s%n", textMedian);
             System.out.printf(Locale.ROOT, "UNet step, CFG batch 2    %.2f s   (runs: %s)%n", unetMedian, Arrays.toString(unet));
             System.out.printf(Locale.ROOT, "UNet last step            %.2f s   (gives its scratch memory back)%n", median(lastUnet));
             System.out.printf(Locale.ROOT, "VAE decode                %.2f s%n", vaeMedian);

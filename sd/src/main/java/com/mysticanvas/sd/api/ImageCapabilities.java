@@ -7,6 +7,7 @@ import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.sd.model.Family;
+import com.mysticanvas.sd.model.Prediction;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Schedule;
@@ -42,9 +43,12 @@ public final class ImageCapabilities {
         }
         ArrayNode families = out.putArray("families");
         for (Family f : Family.values()) {
-            if (f.supported()) {
-                families.addObject().put("id", f.id()).put("title", f.title());
-            }
+            ArrayNode sizes = families.addObject().put("id", f.id()).put("title", f.title()).putArray("sizes");
+            f.sizes().forEach(sizes::add);
+        }
+        ArrayNode predictions = out.putArray("predictions").add("auto");
+        for (Prediction p : Prediction.values()) {
+            predictions.add(p.id());
         }
         GenerationRequest.Defaults d = GenerationRequest.DEFAULTS;
         out.putObject("defaults").put("width", d.size().width()).put("height", d.size().height())

@@ -7,10 +7,15 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * CLIP's text transformer (HF {@code CLIPTextModel}, quick-GELU, causal) as an ONNX graph. Input
- * {@code input_ids} int64 [B, positions]; outputs {@code hidden} (after the final layer norm) and
- * {@code penultimate} (the second-to-last layer's output through the final layer norm: A1111's "clip skip 2").
- * Tensor names are HF's ({@code text_model.encoder.layers.N...}) without the checkpoint's prefix.
+ * A CLIP text transformer (causal, pre-norm) as an ONNX graph, in either of the two namings checkpoints use: OpenAI's
+ * CLIP as Hugging Face names it ({@code text_model.encoder.layers.N…}, quick-GELU; SD 1.x, SDXL's first encoder) or
+ * OpenCLIP's ({@code transformer.resblocks.N…} with one fused in-projection, exact GELU; SD 2.x's ViT-H, SDXL's bigG).
+ * Input {@code input_ids} int64 [B, positions]. Outputs, each [B, positions, width]: {@code hidden} (the last layer
+ * through the final layer norm), {@code penultimate} (the second-to-last layer's output through the final layer norm:
+ * A1111's "clip skip 2", SD 2.x's conditioning) and {@code penultimate_raw} (the same without the norm: what SDXL
+ * takes from both encoders); with a text projection also {@code pooled} [B, projection]: the final-normed last layer
+ * at the end token (the highest id, first occurrence) times {@code text_projection}. Tensor names are without the
+ * checkpoint's prefix.
  */
 public final class ClipGraph {
     private ClipGraph() {}
@@ -24,44 +29,81 @@ public final class ClipGraph {
         return name -> true;
     }
 
+    /** Where each part's weights are called in one of the two namings. */
+    private record Names(String tokens, String positions, String layer, String norm1, String norm2, String out,
+                         String fc1, String fc2, String finalNorm) {
+        static Names of(ClipConfig.Kind kind) {
+            return switch (kind) {
+                case OPENAI -> new Names("text_model.embeddings.token_embedding.weight",
+                        "text_model.embeddings.position_embedding.weight", "text_model.encoder.layers.",
+                        ".layer_norm1", ".layer_norm2", ".self_attn.out_proj", ".mlp.fc1", ".mlp.fc2",
+                        "text_model.final_layer_norm");
+                case OPEN_CLIP -> new Names("token_embedding.weight", "positional_embedding", "transformer.resblocks.",
+                        ".ln_1", ".ln_2", ".attn.out_proj", ".mlp.c_fc", ".mlp.c_proj", "ln_final");
+            };
+        }
+    }
+
     public static OnnxGraph build(ClipConfig c, Weights w) {
         OnnxGraph g = new OnnxGraph("clip_text");
         Nn nn = new Nn(g, w);
+        Names names = Names.of(c.kind());
         long width = c.width();
         String ids = g.input("input_ids", OnnxGraph.INT64, "batch", (long) c.positions());
-        String tokens = g.op("Gather", List.of(w.weight(g, "text_model.embeddings.token_embedding.weight", c.vocab(), width), ids),
-                Attr.i("axis", 0));
-        String h = g.op("Add", tokens, w.weight(g, "text_model.embeddings.position_embedding.weight", c.positions(), width));
+        String tokens = g.op("Gather", List.of(w.weight(g, names.tokens(), c.vocab(), width), ids), Attr.i("axis", 0));
+        String h = g.op("Add", tokens, w.weight(g, names.positions(), c.positions(), width));
         String mask = causalMask(g, c.positions());
         String penultimate = h;
         for (int l = 0; l < c.layers(); l++) {
-            String p = "text_model.encoder.layers." + l;
+            String p = names.layer() + l;
             penultimate = h;
-            h = nn.add(h, selfAttention(nn, nn.layerNorm(h, p + ".layer_norm1", width), p + ".self_attn", c, mask));
-            String m = nn.linear(nn.layerNorm(h, p + ".layer_norm2", width), p + ".mlp.fc1", width, c.ffWidth(), true);
-            m = g.op("Mul", m, g.op("Sigmoid", g.op("Mul", m, g.scalar(1.702f)))); // quick GELU
-            h = nn.add(h, nn.linear(m, p + ".mlp.fc2", c.ffWidth(), width, true));
+            h = nn.add(h, selfAttention(nn, nn.layerNorm(h, p + names.norm1(), width), p, names, c, mask));
+            String m = nn.linear(nn.layerNorm(h, p + names.norm2(), width), p + names.fc1(), width, c.ffWidth(), true);
+            m = c.kind() == ClipConfig.Kind.OPENAI
+                    ? g.op("Mul", m, g.op("Sigmoid", g.op("Mul", m, g.scalar(1.702f)))) // quick GELU
+                    : g.op("Gelu", m);
+            h = nn.add(h, nn.linear(m, p + names.fc2(), c.ffWidth(), width, true));
         }
-        String finalNorm = "text_model.final_layer_norm";
-        g.output(nn.layerNorm(h, finalNorm, width), "hidden", OnnxGraph.FLOAT, "batch", (long) c.positions(), width);
-        g.output(nn.layerNorm(penultimate, finalNorm, width), "penultimate", OnnxGraph.FLOAT, "batch",
+        String last = nn.layerNorm(h, names.finalNorm(), width);
+        g.output(last, "hidden", OnnxGraph.FLOAT, "batch", (long) c.positions(), width);
+        g.output(nn.layerNorm(penultimate, names.finalNorm(), width), "penultimate", OnnxGraph.FLOAT, "batch",
                 (long) c.positions(), width);
+        g.output(penultimate, "penultimate_raw", OnnxGraph.FLOAT, "batch", (long) c.positions(), width);
+        if (c.projection()) {
+            String end = g.op("ArgMax", g.op("Cast", ids, Attr.i("to", OnnxGraph.INT32)), Attr.i("axis", 1),
+                    Attr.i("keepdims", 1));
+            String atEnd = g.op("GatherND", List.of(last, end), Attr.i("batch_dims", 1));
+            g.output(g.op("MatMul", atEnd, w.weight(g, "text_projection", width, width)), "pooled", OnnxGraph.FLOAT,
+                    "batch", width);
+        }
         return g;
     }
 
     /** Attention with an additive causal mask, spelled out: 77 tokens make the score matrix tiny. */
-    private static String selfAttention(Nn nn, String x, String p, ClipConfig c, String mask) {
+    private static String selfAttention(Nn nn, String x, String p, Names names, ClipConfig c, String mask) {
         OnnxGraph g = nn.g;
         long width = c.width();
         long headDim = width / c.heads();
-        String q = heads(g, nn.linear(x, p + ".q_proj", width, width, true), c.heads(), headDim);
-        String k = heads(g, nn.linear(x, p + ".k_proj", width, width, true), c.heads(), headDim);
-        String v = heads(g, nn.linear(x, p + ".v_proj", width, width, true), c.heads(), headDim);
-        String scores = g.op("MatMul", q, g.op("Transpose", k, Attr.ints("perm", 0, 1, 3, 2)));
+        String q;
+        String k;
+        String v;
+        if (c.kind() == ClipConfig.Kind.OPENAI) {
+            q = nn.linear(x, p + ".self_attn.q_proj", width, width, true);
+            k = nn.linear(x, p + ".self_attn.k_proj", width, width, true);
+            v = nn.linear(x, p + ".self_attn.v_proj", width, width, true);
+        } else {
+            String qkv = nn.linear(x, p + ".attn.in_proj_weight", p + ".attn.in_proj_bias", width, 3 * width);
+            String[] parts = g.op("", "Split", List.of(qkv, g.longs(width, width, width)), 3, Attr.i("axis", -1));
+            q = parts[0];
+            k = parts[1];
+            v = parts[2];
+        }
+        String scores = g.op("MatMul", heads(g, q, c.heads(), headDim),
+                g.op("Transpose", heads(g, k, c.heads(), headDim), Attr.ints("perm", 0, 1, 3, 2)));
         scores = g.op("Add", g.op("Mul", scores, g.scalar((float) (1 / Math.sqrt(headDim)))), mask);
-        String o = g.op("MatMul", g.op("Softmax", scores, Attr.i("axis", -1)), v);
+        String o = g.op("MatMul", g.op("Softmax", scores, Attr.i("axis", -1)), heads(g, v, c.heads(), headDim));
         o = g.op("Reshape", g.op("Transpose", o, Attr.ints("perm", 0, 2, 1, 3)), g.longs(0, 0, width));
-        return nn.linear(o, p + ".out_proj", width, width, true);
+        return nn.linear(o, p + names.out(), width, width, true);
     }
 
     /** [B,T,W] to [B,heads,T,headDim]. */

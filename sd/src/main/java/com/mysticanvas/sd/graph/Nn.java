@@ -29,9 +29,14 @@ final class Nn {
 
     /** PyTorch's Linear on the last axis: x W^T (+ b); the transpose of the constant weight is folded at load. */
     String linear(String x, String prefix, long in, long out, boolean bias) {
-        String wt = g.op("Transpose", w.weight(g, prefix + ".weight", out, in), Attr.ints("perm", 1, 0));
+        return linear(x, prefix + ".weight", bias ? prefix + ".bias" : null, in, out);
+    }
+
+    /** A linear layer whose weight and bias (null: none) have names of their own (OpenCLIP's {@code in_proj_weight}). */
+    String linear(String x, String weight, String bias, long in, long out) {
+        String wt = g.op("Transpose", w.weight(g, weight, out, in), Attr.ints("perm", 1, 0));
         String y = g.op("MatMul", x, wt);
-        return bias ? g.op("Add", y, w.weight(g, prefix + ".bias", out)) : y;
+        return bias != null ? g.op("Add", y, w.weight(g, bias, out)) : y;
     }
 
     String groupNorm(String x, String prefix, long channels, float eps) {

@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * SD's UNet (ldm {@code UNetModel}, eps prediction) as an ONNX graph. Inputs: {@code sample} [B,C,h,w],
- * {@code timestep} [B], {@code context} [B,L,W]; output {@code eps} [B,C,h,w]. Tensor names are ldm's
+ * SD's UNet (ldm's and sgm's {@code UNetModel}) as an ONNX graph. Inputs: {@code sample} [B,C,h,w],
+ * {@code timestep} [B], {@code context} [B,L,W] and, for SDXL, {@code y} [B,adm]; output {@code prediction} [B,C,h,w]
+ * (the model's prediction, eps or v as it was trained). Tensor names are ldm's
  * ({@code input_blocks.N.M...}) without the {@code model.diffusion_model.} prefix.
  */
 public final class UNetGraph {
@@ -43,14 +44,15 @@ public final class UNetGraph {
      * no longer folds and reorders them (its peak). Widening them costs about 2% of a step at 512x512.
      */
     public static Predicate<String> keptNarrow(UNetConfig c) {
-        Predicate<String> light = name -> name.startsWith("time_embed.") || name.contains(".emb_layers.")
+        Predicate<String> light = name -> name.startsWith("time_embed.") || name.startsWith("label_emb.")
+                || name.contains(".emb_layers.")
                 || name.contains(".attn2.to_k.") || name.contains(".attn2.to_v.");
         if (c.levels() < 2) {
             return light;
         }
         int perLevel = c.resBlocks() + 1; // res blocks, then the downsampling block (the up path: one more res block)
         int firstDeep = 1 + (c.levels() - 1) * perLevel; // input_blocks.0 is conv_in
-        int upsample = c.attention()[c.levels() - 1] ? 2 : 1; // output_blocks.{resBlocks}.{this}.conv
+        int upsample = c.attention(c.levels() - 1) ? 2 : 1; // output_blocks.{resBlocks}.{this}.conv
         String upsampleConv = "output_blocks." + c.resBlocks() + "." + upsample + ".conv.";
         return light.or(name -> {
             if (name.startsWith("middle_block.")) {
@@ -78,6 +80,11 @@ public final class UNetGraph {
         context = g.input("context", OnnxGraph.FLOAT, "batch", "tokens", (long) c.contextWidth());
 
         String emb = timeEmbedding(t);
+        if (c.admChannels() > 0) { // SDXL's vector conditioning (pooled text, sizes, crop, aesthetic score)
+            String y = g.input("y", OnnxGraph.FLOAT, "batch", (long) c.admChannels());
+            String label = nn.linear(y, "label_emb.0.0", c.admChannels(), c.timeWidth(), true);
+            emb = nn.add(emb, nn.linear(nn.silu(label), "label_emb.0.2", c.timeWidth(), c.timeWidth(), true));
+        }
         embSilu = nn.silu(emb);
 
         Deque<String> skips = new ArrayDeque<>();
@@ -93,8 +100,8 @@ public final class UNetGraph {
                 String p = "input_blocks." + ++block;
                 h = resBlock(h, p + ".0", ch, out);
                 ch = out;
-                if (c.attention()[level]) {
-                    h = transformer(h, p + ".1", ch);
+                if (c.attention(level)) {
+                    h = transformer(h, p + ".1", ch, c.depth()[level]);
                 }
                 skips.push(h);
                 skipChannels.push(ch);
@@ -106,7 +113,7 @@ public final class UNetGraph {
             }
         }
         h = resBlock(h, "middle_block.0", ch, ch);
-        h = transformer(h, "middle_block.1", ch);
+        h = transformer(h, "middle_block.1", ch, c.midDepth());
         h = resBlock(h, "middle_block.2", ch, ch);
 
         block = 0;
@@ -118,8 +125,8 @@ public final class UNetGraph {
                 h = resBlock(h, p + ".0", ch + skipChannels.pop(), out);
                 ch = out;
                 int sub = 1;
-                if (c.attention()[level]) {
-                    h = transformer(h, p + ".1", ch);
+                if (c.attention(level)) {
+                    h = transformer(h, p + ".1", ch, c.depth()[level]);
                     sub = 2;
                 }
                 if (level > 0 && j == c.resBlocks()) {
@@ -129,7 +136,7 @@ public final class UNetGraph {
         }
         h = nn.silu(nn.groupNorm(h, "out.0", ch, RES_EPS));
         h = nn.conv(h, "out.2", ch, c.outChannels(), 3);
-        g.output(h, "eps", OnnxGraph.FLOAT, "batch", (long) c.outChannels(), "height", "width");
+        g.output(h, "prediction", OnnxGraph.FLOAT, "batch", (long) c.outChannels(), "height", "width");
     }
 
     /** Sinusoidal embedding [cos | sin] of the timestep (ldm's flip_sin_to_cos), then two linears. */
@@ -156,16 +163,19 @@ public final class UNetGraph {
         return nn.add(skip, h);
     }
 
-    private String transformer(String x, String p, long ch) {
+    /** ldm's SpatialTransformer: proj_in as a 1x1 convolution (SD 1.x) or a linear layer on tokens (SD 2.x, SDXL). */
+    private String transformer(String x, String p, long ch, int depth) {
         String h = nn.groupNorm(x, p + ".norm", ch, TRANSFORMER_NORM_EPS);
-        h = nn.toTokens(nn.conv(h, p + ".proj_in", ch, ch, 1), ch);
-        for (int d = 0; d < c.depth(); d++) {
+        h = c.linearProjection() ? nn.linear(nn.toTokens(h, ch), p + ".proj_in", ch, ch, true)
+                : nn.toTokens(nn.conv(h, p + ".proj_in", ch, ch, 1), ch);
+        for (int d = 0; d < depth; d++) {
             String b = p + ".transformer_blocks." + d;
             h = nn.add(attention(nn.layerNorm(h, b + ".norm1", ch), null, b + ".attn1", ch), h);
             h = nn.add(attention(nn.layerNorm(h, b + ".norm2", ch), context, b + ".attn2", ch), h);
             h = nn.add(feedForward(nn.layerNorm(h, b + ".norm3", ch), b + ".ff", ch), h);
         }
-        h = nn.conv(nn.fromTokens(h, x), p + ".proj_out", ch, ch, 1);
+        h = c.linearProjection() ? nn.fromTokens(nn.linear(h, p + ".proj_out", ch, ch, true), x)
+                : nn.conv(nn.fromTokens(h, x), p + ".proj_out", ch, ch, 1);
         return nn.add(h, x);
     }
 
@@ -175,7 +185,7 @@ public final class UNetGraph {
         String q = nn.linear(x, p + ".to_q", ch, ch, false);
         String k = nn.linear(kv, p + ".to_k", kvWidth, ch, false);
         String v = nn.linear(kv, p + ".to_v", kvWidth, ch, false);
-        return nn.linear(nn.attention(q, k, v, c.heads()), p + ".to_out.0", ch, ch, true);
+        return nn.linear(nn.attention(q, k, v, c.headsAt(ch)), p + ".to_out.0", ch, ch, true);
     }
 
     /** GEGLU: one projection to twice the inner width, value * gelu(gate), then back down. */

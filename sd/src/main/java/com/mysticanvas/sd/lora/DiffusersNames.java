@@ -5,7 +5,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Translates an SD 1.x UNet module name from ldm's layout ({@code input_blocks.4.1.proj_in}) to diffusers'
+ * Translates a UNet module name (SD 1.x, 2.x, SDXL) from ldm's layout ({@code input_blocks.4.1.proj_in}) to diffusers'
  * ({@code down_blocks.1.attentions.0.proj_in}), which kohya's LoRA names are built from. The block arithmetic
  * follows the config, so it holds for any number of levels and ResBlocks.
  */
@@ -31,6 +31,12 @@ public final class DiffusersNames {
             }
             case "time_embed.2" -> {
                 return "time_embedding.linear_2";
+            }
+            case "label_emb.0.0" -> {
+                return "add_embedding.linear_1";
+            }
+            case "label_emb.0.2" -> {
+                return "add_embedding.linear_2";
             }
             case "out.0" -> {
                 return "conv_norm_out";
@@ -74,7 +80,7 @@ public final class DiffusersNames {
             if (up >= c.levels()) {
                 return null;
             }
-            boolean attention = c.attention()[c.levels() - 1 - up];
+            boolean attention = c.attention(c.levels() - 1 - up);
             if (sub == 0) {
                 return "up_blocks." + up + ".resnets." + j + resnet(rest);
             }

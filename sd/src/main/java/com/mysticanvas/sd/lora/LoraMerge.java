@@ -1,5 +1,6 @@
 package com.mysticanvas.sd.lora;
 
+import com.mysticanvas.sd.model.Family;
 import com.mysticanvas.sd.safetensors.ModelFileException;
 import com.mysticanvas.sd.safetensors.SafeTensors;
 import com.mysticanvas.sd.safetensors.TensorInfo;
@@ -46,6 +47,11 @@ public final class LoraMerge {
         int modules = 0;
         for (Applied lora : loras) {
             String file = lora.file().fileName();
+            Family made = familyOf(lora.file());
+            if (made != null && made != targets.family()) {
+                throw new ModelFileException(file, "this is a " + made.title() + " LoRA; the loaded checkpoint is "
+                        + targets.family().title());
+            }
             List<String> skipped = new ArrayList<>();
             Map<String, Module> parsed = parse(lora.file(), skipped);
             int matched = 0;
@@ -59,7 +65,8 @@ public final class LoraMerge {
                     }
                     continue;
                 }
-                apply(lora, m, target, deltas.computeIfAbsent(target.key(), k -> new float[(int) TensorInfo.elements(target.shape())]));
+                apply(lora, m, target, deltas.computeIfAbsent(target.key(),
+                        k -> new float[(int) TensorInfo.elements(target.tensorShape())]));
                 matched++;
             }
             if (matched == 0) {
@@ -75,6 +82,31 @@ public final class LoraMerge {
         return new Result(deltas, unknown, modules);
     }
 
+    /**
+     * The family a LoRA was trained for, from its keys: SDXL's two text encoders ({@code lora_te1_}/{@code lora_te2_},
+     * diffusers' {@code text_encoder_2}), else the width of the context its cross-attention keys read (768 SD 1.x,
+     * 1024 SD 2.x, 2048 SDXL, 1280 the SDXL refiner); null when neither tells (a LoRA of the text encoder only, say).
+     */
+    static Family familyOf(SafeTensors lora) {
+        boolean twoEncoders = false;
+        long context = 0;
+        for (TensorInfo t : lora.tensors().values()) {
+            String k = t.name();
+            twoEncoders |= k.startsWith("lora_te1_") || k.startsWith("lora_te2_") || k.contains("text_encoder_2.");
+            boolean down = k.endsWith("lora_down.weight") || k.endsWith("lora_A.weight") || k.endsWith(".down.weight");
+            if (context == 0 && down && t.rank() >= 2 && (k.contains("attn2_to_k") || k.contains("attn2.to_k"))) {
+                context = t.dim(1);
+            }
+        }
+        return switch ((int) context) {
+            case 768 -> Family.SD1;
+            case 1024 -> Family.SD2;
+            case 2048 -> Family.SDXL;
+            case 1280 -> Family.SDXL_REFINER;
+            default -> twoEncoders ? Family.SDXL : null;
+        };
+    }
+
     /** Groups a LoRA file's keys by layer under kohya-style names; keys of no known form go to {@code skipped}. */
     static Map<String, Module> parse(SafeTensors lora, List<String> skipped) {
         Map<String, TensorInfo[]> parts = new TreeMap<>();
@@ -85,7 +117,7 @@ public final class LoraMerge {
             for (String[] s : SUFFIXES) {
                 if (key.endsWith(s[0])) {
                     role = s[1];
-                    module = kohyaName(key.substring(0, key.length() - s[0].length()), lora.fileName());
+                    module = kohyaName(key.substring(0, key.length() - s[0].length()));
                     break;
                 }
             }
@@ -102,12 +134,9 @@ public final class LoraMerge {
     }
 
     /** kohya names pass through; diffusers/PEFT module paths become {@code lora_unet_…}/{@code lora_te_…}; else null. */
-    static String kohyaName(String module, String file) {
-        if (module.startsWith("lora_te1_") || module.startsWith("lora_te2_")) {
-            throw new ModelFileException(file, "this is an SDXL LoRA (two text encoders: lora_te1_/lora_te2_); "
-                    + "it cannot be used with a Stable Diffusion 1.x checkpoint");
-        }
-        if (module.startsWith("lora_unet_") || module.startsWith("lora_te_")) {
+    static String kohyaName(String module) {
+        if (module.startsWith("lora_unet_") || module.startsWith("lora_te_") || module.startsWith("lora_te1_")
+                || module.startsWith("lora_te2_")) {
             return module;
         }
         String m = module.startsWith("base_model.model.") ? module.substring("base_model.model.".length()) : module;
@@ -115,6 +144,9 @@ public final class LoraMerge {
         if (m.startsWith("unet.")) {
             prefix = "lora_unet_";
             m = m.substring(5);
+        } else if (m.startsWith("text_encoder_2.")) {
+            prefix = "lora_te2_";
+            m = m.substring(15);
         } else if (m.startsWith("text_encoder.")) {
             prefix = "lora_te_";
             m = m.substring(13);
@@ -142,14 +174,14 @@ public final class LoraMerge {
                     + ": the LoRA was made for another model architecture");
         }
         float alpha = m.alpha() == null ? rank : file.floats(m.alpha())[0];
-        addProduct(delta, file.floats(m.up()), file.floats(m.down()), (int) out, rank, (int) inFlat,
-                lora.weight() * alpha / rank);
+        addProduct(delta, (int) (target.rowOffset() * inFlat), file.floats(m.up()), file.floats(m.down()), (int) out,
+                rank, (int) inFlat, lora.weight() * alpha / rank);
     }
 
-    /** delta[o][i] += scale * sum_r up[o][r] * down[r][i]. */
-    static void addProduct(float[] delta, float[] up, float[] down, int out, int rank, int in, float scale) {
+    /** delta[offset + o*in + i] += scale * sum_r up[o][r] * down[r][i]. */
+    static void addProduct(float[] delta, int offset, float[] up, float[] down, int out, int rank, int in, float scale) {
         for (int o = 0; o < out; o++) {
-            int row = o * in;
+            int row = offset + o * in;
             for (int r = 0; r < rank; r++) {
                 float u = scale * up[o * rank + r];
                 if (u == 0) {

@@ -3,6 +3,7 @@ package com.mysticanvas.sd.pipeline;
 import com.mysticanvas.core.ImageSize;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.Problem;
+import com.mysticanvas.sd.model.Prediction;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Schedule;
 import java.util.List;
@@ -27,10 +28,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param loras          LoRA file names in models/sd/loras with weights
  * @param init           img2img / inpainting source, or null for txt2img
  * @param clipSkip       1 = last text-encoder layer, 2 = the one before it
+ * @param prediction     what the UNet predicts when the checkpoint does not say (null = automatic, see
+ *                       {@link SdModel#prediction})
  */
 public record GenerationRequest(String prompt, String negativePrompt, ImageSize size, int steps, float cfgScale,
                                 Sampler sampler, Schedule schedule, long seed, int batchCount, List<LoraWeight> loras,
-                                Init init, int clipSkip) {
+                                Init init, int clipSkip, Prediction prediction) {
     /** What every image API uses for a field its request leaves out; {@code /v1/images/capabilities} shows them. */
     public static final Defaults DEFAULTS = new Defaults(ImageSize.DEFAULT, 20, 7f, Sampler.EULER_A, Schedule.DISCRETE,
             1, 0.75, 1);
@@ -71,7 +74,7 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
     public Builder toBuilder() {
         Builder b = new Builder().prompt(prompt).negativePrompt(negativePrompt).size(size).steps(steps)
                 .cfgScale(cfgScale).sampler(sampler).schedule(schedule).seed(seed).batchCount(batchCount).loras(loras)
-                .clipSkip(clipSkip);
+                .clipSkip(clipSkip).prediction(prediction);
         b.init = init;
         return b;
     }
@@ -136,6 +139,7 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
         private List<LoraWeight> loras = List.of();
         private Init init;
         private int clipSkip = DEFAULTS.clipSkip();
+        private Prediction prediction;
 
         private Builder() {}
 
@@ -215,10 +219,28 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
             return this;
         }
 
+        public Builder prediction(Prediction prediction) {
+            this.prediction = prediction;
+            return this;
+        }
+
+        /** {@code auto} (or null), {@code eps} or {@code v}; anything else is bad input. */
+        public Builder prediction(String name) {
+            if (name == null || name.equalsIgnoreCase("auto")) {
+                return prediction((Prediction) null);
+            }
+            for (Prediction p : Prediction.values()) {
+                if (p.id().equalsIgnoreCase(name.strip())) {
+                    return prediction(p);
+                }
+            }
+            throw Problem.badInput("prediction must be auto, eps or v, got " + name);
+        }
+
         public GenerationRequest build() {
             long s = seed >= 0 ? seed : ThreadLocalRandom.current().nextLong(1L << 32);
             return new GenerationRequest(prompt, negativePrompt, size, steps, cfgScale, sampler, schedule, s,
-                    batchCount, loras, init, clipSkip);
+                    batchCount, loras, init, clipSkip, prediction);
         }
     }
 }

@@ -7,15 +7,17 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.mysticanvas.sd.graph.CheckpointWeights;
 import com.mysticanvas.sd.graph.ClipGraph;
-import com.mysticanvas.sd.graph.Layouts;
 import com.mysticanvas.sd.graph.UNetGraph;
 import com.mysticanvas.sd.graph.VaeGraph;
 import com.mysticanvas.sd.lora.LoraMerge;
 import com.mysticanvas.sd.lora.LoraTargets;
 import com.mysticanvas.sd.model.CheckpointInspector;
+import com.mysticanvas.sd.model.Family;
+import com.mysticanvas.sd.model.Prediction;
 import com.mysticanvas.sd.model.SdModelSpec;
 import com.mysticanvas.sd.model.VaeConfig;
 import com.mysticanvas.sd.onnx.OnnxGraph;
+import com.mysticanvas.sd.sampling.NoiseSchedule;
 import com.mysticanvas.sd.safetensors.ModelFileException;
 import com.mysticanvas.sd.safetensors.SafeTensors;
 import com.mysticanvas.sd.safetensors.SafeTensorsWriter;
@@ -27,14 +29,16 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * A loaded checkpoint: the memory-mapped file(s), the four networks as ONNX Runtime sessions (the VAE encoder is
+ * A loaded checkpoint: the memory-mapped file(s), the networks as ONNX Runtime sessions (one per text encoder) (the VAE encoder is
  * created on first use) and the LoRA-merged weights in force. Not thread-safe: the pipeline drives it from one
  * engine thread. {@link #close()} frees the sessions, the merged tensors and the mappings.
  */
@@ -58,7 +62,8 @@ public final class SdModel implements AutoCloseable {
     private final int threads;
     private final Memory memory;
     private final LoraTargets loraTargets;
-    private OrtSession clip;
+    /** One session per text encoder, in {@link SdModelSpec#textEncoders()} order. */
+    private final OrtSession[] clips;
     private OrtSession unet;
     private OrtSession vaeDecoder;
     private OrtSession vaeEncoder;
@@ -66,6 +71,8 @@ public final class SdModel implements AutoCloseable {
     private List<OnnxTensor> merged = List.of();
     private List<Lora> loras = List.of();
     private Map<String, List<String>> unknownLoraKeys = Map.of();
+    /** The result of {@link #probePrediction()}, made once. */
+    private Prediction probed;
 
     private SdModel(SafeTensors checkpoint, SafeTensors vaeFile, SdModelSpec spec, VaeConfig vae, String vaePrefix,
                     int threads, Memory memory) throws OrtException {
@@ -77,7 +84,8 @@ public final class SdModel implements AutoCloseable {
         this.vaePrefix = vaePrefix;
         this.threads = threads;
         this.memory = memory;
-        this.loraTargets = LoraTargets.of(spec, Layouts.unet(spec.unet()), Layouts.clip(spec.clip()));
+        this.loraTargets = LoraTargets.of(spec);
+        this.clips = new OrtSession[spec.textEncoders().size()];
     }
 
     /** Opens, checks and compiles a checkpoint, with an optional separate VAE file overriding its own VAE. */
@@ -106,18 +114,17 @@ public final class SdModel implements AutoCloseable {
             if (vaeFile != null) {
                 vf = SafeTensors.open(vaeFile);
                 vaePrefix = CheckpointInspector.vaeFilePrefix(vf);
-                vae = CheckpointInspector.vae(vf, vaePrefix);
-                if (vae.latentChannels() != spec.vae().latentChannels() || vae.factor() != spec.vae().factor()) {
-                    throw new ModelFileException(vf.fileName(), "this VAE has " + vae.latentChannels() + " latent channels and factor "
-                            + vae.factor() + "; the checkpoint needs " + spec.vae().latentChannels() + " and " + spec.vae().factor());
-                }
+                vae = CheckpointInspector.vae(vf, vaePrefix, spec.family());
+                CheckpointInspector.checkVaeFits(vf, vae, spec);
             }
             model = new SdModel(ck, vf, spec, vae, vaePrefix, threads, memory);
             // The UNet first, and the heap trimmed after it: building its session is the load's peak (ORT holds the
             // weights twice while it folds and reorders them), so nothing else should be resident yet.
             model.unet = model.unetSession(Map.of());
             NativeHeap.trim();
-            model.clip = model.clipSession(Map.of());
+            for (int i = 0; i < model.clips.length; i++) {
+                model.clips[i] = model.clipSession(i, Map.of());
+            }
             SafeTensors vaeSource = model.vaeSource();
             model.vaeDecoder = model.session(VaeGraph.decoder(vae, new CheckpointWeights(vaeSource, vaePrefix)), vaeSource,
                     Map.of());
@@ -157,13 +164,58 @@ public final class SdModel implements AutoCloseable {
         return session(UNetGraph.build(spec.unet(), weights), checkpoint, replaced);
     }
 
-    private OrtSession clipSession(Map<String, OnnxTensor> replaced) throws OrtException {
-        CheckpointWeights weights = new CheckpointWeights(checkpoint, spec.clipPrefix(), ClipGraph.keptNarrow());
-        return session(ClipGraph.build(spec.clip(), weights), checkpoint, replaced);
+    private OrtSession clipSession(int encoder, Map<String, OnnxTensor> replaced) throws OrtException {
+        SdModelSpec.TextEncoder e = spec.textEncoders().get(encoder);
+        CheckpointWeights weights = new CheckpointWeights(checkpoint, e.prefix(), ClipGraph.keptNarrow());
+        return session(ClipGraph.build(e.config(), weights), checkpoint, replaced);
     }
 
     public SdModelSpec spec() {
         return spec;
+    }
+
+    /**
+     * What the UNet predicts: what the checkpoint says (a {@code v_pred} key or modelspec metadata) wins; else
+     * {@code requested} (null = automatic); automatic is eps except for an SD 2.x checkpoint, which is probed.
+     */
+    public Prediction prediction(Prediction requested) throws OrtException {
+        if (spec.prediction() != null) {
+            return spec.prediction();
+        }
+        if (requested != null) {
+            return requested;
+        }
+        if (spec.family() != Family.SD2 || inpainting()) {
+            return Prediction.EPS;
+        }
+        if (probed == null) {
+            probed = probePrediction();
+        }
+        return probed;
+    }
+
+    /**
+     * A1111's test for SD 2.x checkpoints, which say nothing of their objective (768-v predicts v, 512-base eps):
+     * one UNet call on a latent of 0.5s [1,4,8,8] at timestep 999 with a context of 0.5s [1,2,width]. A v model
+     * answers about -x there (v = alpha * eps - sigma * x with alpha near 0), so mean(out - x) < -1 means v.
+     */
+    Prediction probePrediction() throws OrtException {
+        int side = 8;
+        float[] x = new float[spec.unet().inChannels() * side * side];
+        Arrays.fill(x, 0.5f);
+        float[] context = new float[2 * spec.contextWidth()];
+        Arrays.fill(context, 0.5f);
+        float[] out = unet(x, 1, side, side, new float[] {NoiseSchedule.TIMESTEPS - 1}, context, 2, null, true);
+        double sum = 0;
+        for (int i = 0; i < out.length; i++) {
+            sum += out[i] - x[i];
+        }
+        return sum / out.length < -1 ? Prediction.V : Prediction.EPS;
+    }
+
+    /** The training noise schedule, rescaled to zero terminal SNR when the checkpoint says so (a {@code ztsnr} key). */
+    public NoiseSchedule noiseSchedule() {
+        return spec.ztsnr() ? NoiseSchedule.SD.zeroTerminalSnr() : NoiseSchedule.SD;
     }
 
     public VaeConfig vae() {
@@ -205,18 +257,29 @@ public final class SdModel implements AutoCloseable {
                 applied.add(new LoraMerge.Applied(f, l.weight()));
             }
             LoraMerge.Result result = LoraMerge.deltas(loraTargets, applied);
-            Map<String, OnnxTensor> clipWeights = new HashMap<>();
+            List<SdModelSpec.TextEncoder> encoders = spec.textEncoders();
+            List<Map<String, OnnxTensor>> clipWeights = new ArrayList<>();
+            encoders.forEach(e -> clipWeights.add(new HashMap<>()));
             Map<String, OnnxTensor> unetWeights = new HashMap<>();
             for (Map.Entry<String, float[]> e : result.deltas().entrySet()) {
                 OnnxTensor t = mergedTensor(checkpoint.tensor(e.getKey()), e.getValue());
                 tensors.add(t);
-                (e.getKey().startsWith(spec.unetPrefix()) ? unetWeights : clipWeights).put(e.getKey(), t);
+                String key = e.getKey();
+                Map<String, OnnxTensor> owner = unetWeights;
+                for (int i = 0; i < encoders.size(); i++) {
+                    if (key.startsWith(encoders.get(i).prefix())) {
+                        owner = clipWeights.get(i);
+                    }
+                }
+                owner.put(key, t);
             }
             closeSessions(false);
             NativeHeap.trim();
             unet = unetSession(unetWeights);
             NativeHeap.trim();
-            clip = clipSession(clipWeights);
+            for (int i = 0; i < clips.length; i++) {
+                clips[i] = clipSession(i, clipWeights.get(i));
+            }
             merged.forEach(OnnxTensor::close);
             merged = tensors;
             loras = List.copyOf(wanted);
@@ -246,27 +309,45 @@ public final class SdModel implements AutoCloseable {
         return OnnxTensor.createTensor(Sessions.env(), buffer, base.shape(), type);
     }
 
-    /** Text encoder over windows of 77 token ids: returns [windows, 77, width] flattened. */
-    public float[] encodeText(long[] ids, int windows, boolean penultimate) throws OrtException {
-        try (OnnxTensor in = OnnxTensor.createTensor(Sessions.env(), LongBuffer.wrap(ids),
-                new long[] {windows, spec.clip().positions()})) {
-            return runOnce(clip, Map.of("input_ids", in), penultimate ? "penultimate" : "hidden");
+    /**
+     * Text encoder {@code encoder} over windows of 77 token ids: the named outputs of {@link ClipGraph}
+     * ({@code hidden} [windows,77,width], {@code penultimate}, {@code penultimate_raw}, {@code pooled} [windows,proj]),
+     * flattened, in the order asked.
+     */
+    public float[][] encodeText(int encoder, long[] ids, int windows, String... outputs) throws OrtException {
+        int positions = spec.textEncoders().get(encoder).config().positions();
+        try (OnnxTensor in = OnnxTensor.createTensor(Sessions.env(), LongBuffer.wrap(ids), new long[] {windows, positions});
+             OrtSession.Result r = clips[encoder].run(Map.of("input_ids", in), Set.of(outputs), releaseScratch)) {
+            float[][] out = new float[outputs.length][];
+            for (int i = 0; i < outputs.length; i++) {
+                out[i] = floats(r, outputs[i]);
+            }
+            return out;
+        } finally {
+            NativeHeap.trim();
         }
     }
 
     /**
-     * One UNet call: eps for a batch of latents [b,c,h,w] at timesteps [b] with contexts [b,tokens,width].
+     * One UNet call: the prediction (eps or v) for a batch of latents [b,c,h,w] at timesteps [b] with contexts
+     * [b,tokens,width] and, for SDXL, vectors {@code y} [b,adm] (null otherwise).
      * {@code lastStep}: no call follows soon, so the UNet's scratch memory (about 0.35 GB at 512x512 with CFG) goes
      * back to the system after this one instead of staying through the VAE decode and until the next generation.
      */
     public float[] unet(float[] sample, int batch, int height, int width, float[] timesteps, float[] context, int tokens,
-                        boolean lastStep) throws OrtException {
+                        float[] y, boolean lastStep) throws OrtException {
+        int adm = spec.unet().admChannels();
+        if ((adm > 0) != (y != null)) {
+            throw new IllegalArgumentException("this UNet takes " + (adm > 0 ? "a vector y of " + adm : "no vector y"));
+        }
         try (OnnxTensor x = tensor(sample, batch, spec.unet().inChannels(), height, width);
              OnnxTensor t = tensor(timesteps, batch);
-             OnnxTensor c = tensor(context, batch, tokens, spec.unet().contextWidth())) {
-            Map<String, OnnxTensor> inputs = Map.of("sample", x, "timestep", t, "context", c);
+             OnnxTensor c = tensor(context, batch, tokens, spec.unet().contextWidth());
+             OnnxTensor v = y == null ? null : tensor(y, batch, adm)) {
+            Map<String, OnnxTensor> inputs = v == null ? Map.of("sample", x, "timestep", t, "context", c)
+                    : Map.of("sample", x, "timestep", t, "context", c, "y", v);
             try (OrtSession.Result r = lastStep ? unet.run(inputs, releaseScratch) : unet.run(inputs)) {
-                return floats(r, "eps");
+                return floats(r, "prediction");
             }
         }
     }
@@ -324,12 +405,18 @@ public final class SdModel implements AutoCloseable {
     }
 
     private void closeSessions(boolean all) throws OrtException {
-        for (OrtSession s : all ? new OrtSession[] {clip, unet, vaeDecoder, vaeEncoder} : new OrtSession[] {clip, unet}) {
+        List<OrtSession> open = new ArrayList<>(Arrays.asList(clips));
+        open.add(unet);
+        if (all) {
+            open.add(vaeDecoder);
+            open.add(vaeEncoder);
+        }
+        for (OrtSession s : open) {
             if (s != null) {
                 s.close();
             }
         }
-        clip = null;
+        Arrays.fill(clips, null);
         unet = null;
         if (all) {
             vaeDecoder = null;

@@ -4,7 +4,9 @@ import ai.onnxruntime.OrtException;
 import com.mysticanvas.sd.image.GenerationParameters;
 import com.mysticanvas.sd.image.LatentPreview;
 import com.mysticanvas.sd.image.Png;
+import com.mysticanvas.sd.model.Prediction;
 import com.mysticanvas.sd.sampling.Denoiser;
+import com.mysticanvas.sd.sampling.NoiseSchedule;
 import com.mysticanvas.sd.sampling.Sampling;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import com.mysticanvas.sd.tokenizer.PromptChunks;
@@ -56,7 +58,9 @@ public final class SdPipeline {
         int channels = model.vae().latentChannels();
         int latentSize = channels * h * w;
         boolean guided = r.cfgScale() != 1f;
-        Conditioning cond = conditioning(model, r, guided);
+        TextConditioning cond = TextConditioning.of(model, this::prompt, r, guided);
+        Prediction prediction = model.prediction(r.prediction());
+        NoiseSchedule training = model.noiseSchedule();
 
         GenerationRequest.Init start = r.init();
         RgbImage init = start == null ? null : start.image().resized(r.width(), r.height());
@@ -72,7 +76,7 @@ public final class SdPipeline {
         }
 
         float[] inpaintingInput = model.inpainting() ? inpaintingInput(model, init, mask, r.width(), r.height()) : null;
-        float[] sigmas = r.schedule().sigmas(r.steps());
+        float[] sigmas = r.schedule().sigmas(training, r.steps());
         if (init != null) {
             sigmas = Sampling.img2imgSigmas(sigmas, start.strength());
         }
@@ -85,7 +89,8 @@ public final class SdPipeline {
                 x[k] = (initLatent == null ? 0 : initLatent[k]) + noise[k] * sigmas[0];
             }
             float lastSigma = sigmas[Math.max(0, sigmas.length - 2)]; // sigmas end with 0, where nothing is called
-            Denoiser denoiser = denoiser(model, cond, r.cfgScale(), guided, h, w, lastSigma, inpaintingInput);
+            Denoiser denoiser = denoiser(model, cond, prediction, training, r.cfgScale(), guided, h, w, lastSigma,
+                    inpaintingInput);
             if (latentMask != null) {
                 denoiser = masked(denoiser, initLatent, noise, latentMask);
             }
@@ -137,45 +142,6 @@ public final class SdPipeline {
         return PromptChunks.of(tokenizer, text);
     }
 
-    /** Text embeddings for the prompt and (when guided) the negative prompt, padded to the same number of windows. */
-    private record Conditioning(float[] cond, float[] uncond, int tokens) {}
-
-    private Conditioning conditioning(SdModel model, GenerationRequest r, boolean guided) throws OrtException {
-        PromptChunks positive = prompt(r.prompt());
-        PromptChunks negative = guided ? prompt(r.negativePrompt() == null ? "" : r.negativePrompt()) : null;
-        int windows = Math.max(positive.tokens().size(), negative == null ? 0 : negative.tokens().size());
-        PromptChunks empty = prompt("");
-        int positions = model.spec().clip().positions();
-        int width = model.spec().clip().width();
-        List<int[]> ids = new ArrayList<>();
-        List<float[]> weights = new ArrayList<>();
-        for (PromptChunks chunks : negative == null ? List.of(positive) : List.of(positive, negative)) {
-            for (int k = 0; k < windows; k++) {
-                boolean real = k < chunks.tokens().size();
-                ids.add((real ? chunks : empty).tokens().get(real ? k : 0));
-                weights.add((real ? chunks : empty).weights().get(real ? k : 0));
-            }
-        }
-        long[] flat = new long[ids.size() * positions];
-        for (int k = 0; k < ids.size(); k++) {
-            int[] window = ids.get(k);
-            if (window.length != positions) {
-                throw new IllegalStateException("prompt window of " + window.length + " tokens, the text encoder takes " + positions);
-            }
-            for (int j = 0; j < positions; j++) {
-                flat[k * positions + j] = window[j];
-            }
-        }
-        float[] hidden = model.encodeText(flat, ids.size(), r.clipSkip() == 2);
-        for (int k = 0; k < ids.size(); k++) {
-            applyWeights(hidden, k * positions * width, positions, width, weights.get(k));
-        }
-        int per = windows * positions * width;
-        float[] cond = Arrays.copyOfRange(hidden, 0, per);
-        float[] uncond = negative == null ? null : Arrays.copyOfRange(hidden, per, 2 * per);
-        return new Conditioning(cond, uncond, windows * positions);
-    }
-
     /** A1111's emphasis: scale each token's embedding by its weight, then restore the window's original mean. */
     static void applyWeights(float[] z, int offset, int tokens, int width, float[] weights) {
         double before = 0;
@@ -197,19 +163,21 @@ public final class SdPipeline {
     }
 
     /**
-     * The UNet as k-diffusion's denoiser: eps prediction, c_in = 1/sqrt(sigma^2+1), CFG batched as [cond; uncond].
-     * The samplers call it once per step, at decreasing sigmas: the call at {@code lastSigma} is the last one.
+     * The UNet as k-diffusion's denoiser (its {@code CompVisDenoiser} and {@code CompVisVDenoiser}, sigma_data 1):
+     * input scaled by c_in = 1/sqrt(sigma^2+1); for eps, denoised = x - sigma * eps; for v, denoised =
+     * c_skip * x + c_out * v with c_skip = 1/(sigma^2+1) and c_out = -sigma/sqrt(sigma^2+1). CFG is batched as
+     * [cond; uncond] and mixes the predictions. The samplers call it once per step, at decreasing sigmas: the call
+     * at {@code lastSigma} is the last one. {@code extra}: for an inpainting checkpoint, the channels its UNet takes
+     * after the latent (the mask, then the masked image's latent), the same at every step; null for a standard one.
      */
-    /**
-     * {@code extra}: for an inpainting checkpoint, the channels its UNet takes after the latent (the mask, then the
-     * masked image's latent), the same at every step; null for a standard one.
-     */
-    private Denoiser denoiser(SdModel model, Conditioning c, float cfg, boolean guided, int h, int w, float lastSigma,
-                              float[] extra) {
+    private static Denoiser denoiser(SdModel model, TextConditioning c, Prediction prediction, NoiseSchedule noise,
+                                     float cfg, boolean guided, int h, int w, float lastSigma, float[] extra) {
         float[] context = guided ? concat(c.cond(), c.uncond()) : c.cond();
+        float[] y = c.y() == null ? null : guided ? concat(c.y(), c.yUncond()) : c.y();
         int batch = guided ? 2 : 1;
         return (x, sigma) -> {
-            float cin = (float) (1 / Math.sqrt(sigma * sigma + 1));
+            double scale = Math.sqrt((double) sigma * sigma + 1);
+            float cin = (float) (1 / scale);
             int perImage = x.length + (extra == null ? 0 : extra.length);
             float[] sample = new float[perImage * batch];
             for (int b = 0; b < batch; b++) {
@@ -220,19 +188,20 @@ public final class SdPipeline {
                     System.arraycopy(extra, 0, sample, b * perImage + x.length, extra.length);
                 }
             }
-            float t = Sampling.timestep(sigma);
             float[] timesteps = new float[batch];
-            Arrays.fill(timesteps, t);
-            float[] eps;
+            Arrays.fill(timesteps, (float) noise.timestep(sigma));
+            float[] out;
             try {
-                eps = model.unet(sample, batch, h, w, timesteps, context, c.tokens(), sigma <= lastSigma);
+                out = model.unet(sample, batch, h, w, timesteps, context, c.tokens(), y, sigma <= lastSigma);
             } catch (OrtException e) {
                 throw new IllegalStateException("UNet failed: " + e.getMessage(), e);
             }
+            float skip = (float) (1 / (scale * scale));
+            float cout = (float) (-sigma / scale);
             float[] denoised = new float[x.length];
             for (int i = 0; i < x.length; i++) {
-                float e = guided ? eps[x.length + i] + cfg * (eps[i] - eps[x.length + i]) : eps[i];
-                denoised[i] = x[i] - sigma * e;
+                float p = guided ? out[x.length + i] + cfg * (out[i] - out[x.length + i]) : out[i];
+                denoised[i] = prediction == Prediction.V ? skip * x[i] + cout * p : x[i] - sigma * p;
             }
             return denoised;
         };

@@ -11,7 +11,7 @@ public final class NoiseSchedule {
     public static final int TIMESTEPS = 1000;
     public static final double BETA_START = 0.00085;
     public static final double BETA_END = 0.012;
-    /** The one schedule SD 1.x and 2.x were trained with. */
+    /** The schedule SD 1.x, 2.x and SDXL were trained with (see {@link #zeroTerminalSnr()} for ztsnr fine-tunes). */
     public static final NoiseSchedule SD = new NoiseSchedule(BETA_START, BETA_END, TIMESTEPS);
 
     private final double[] alphasCumprod;
@@ -30,6 +30,35 @@ public final class NoiseSchedule {
             logSigmas[t] = 0.5 * Math.log((1 - product) / product);
         }
     }
+
+    private NoiseSchedule(double[] alphasCumprod) {
+        this.alphasCumprod = alphasCumprod;
+        logSigmas = new double[alphasCumprod.length];
+        for (int t = 0; t < alphasCumprod.length; t++) {
+            logSigmas[t] = 0.5 * Math.log((1 - alphasCumprod[t]) / alphasCumprod[t]);
+        }
+    }
+
+    /**
+     * This schedule rescaled to zero terminal SNR (Lin et al. 2023, "Common Diffusion Noise Schedules and Sample
+     * Steps are Flawed"), for checkpoints trained so (a {@code ztsnr} key): sqrt(alphas_cumprod) shifted to end at 0
+     * and scaled to keep its start. The last value is then set to 4.8973451890853435e-08 instead of 0, as ComfyUI
+     * and stable-diffusion.cpp do, so that the last sigma stays finite (about 4519).
+     */
+    public NoiseSchedule zeroTerminalSnr() {
+        int n = alphasCumprod.length;
+        double first = Math.sqrt(alphasCumprod[0]);
+        double last = Math.sqrt(alphasCumprod[n - 1]);
+        double[] rescaled = new double[n];
+        for (int t = 0; t < n; t++) {
+            double root = (Math.sqrt(alphasCumprod[t]) - last) * first / (first - last);
+            rescaled[t] = root * root;
+        }
+        rescaled[n - 1] = ZTSNR_LAST_ALPHA_BAR;
+        return new NoiseSchedule(rescaled);
+    }
+
+    static final double ZTSNR_LAST_ALPHA_BAR = 4.8973451890853435e-08;
 
     public int timesteps() {
         return logSigmas.length;

@@ -61,12 +61,17 @@ public enum Schedule {
      * job was submitted; a count outside 1..{@link #MAX_STEPS} here is a programming error.
      */
     public float[] sigmas(int steps) {
+        return sigmas(NoiseSchedule.SD, steps);
+    }
+
+    /** As {@link #sigmas(int)}, between the sigma max and min of {@code noise}. */
+    public float[] sigmas(NoiseSchedule noise, int steps) {
         if (steps < 1 || steps > MAX_STEPS) {
             throw new IllegalArgumentException("steps must be between 1 and " + MAX_STEPS + ", got " + steps);
         }
         float[] out = new float[steps + 1];
         for (int i = 0; i < steps; i++) {
-            out[i] = (float) sigma(NoiseSchedule.SD, i, steps);
+            out[i] = (float) sigma(noise, i, steps);
         }
         return out;
     }

@@ -2,9 +2,11 @@ package com.mysticanvas.sd.synth;
 
 import com.mysticanvas.sd.graph.Layouts;
 import com.mysticanvas.sd.lora.LoraTargets;
+import com.mysticanvas.sd.model.CheckpointInspector;
 import com.mysticanvas.sd.model.ClipConfig;
 import com.mysticanvas.sd.model.Family;
 import com.mysticanvas.sd.model.SdModelSpec;
+import com.mysticanvas.sd.model.SdModelSpec.TextEncoder;
 import com.mysticanvas.sd.model.UNetConfig;
 import com.mysticanvas.sd.model.VaeConfig;
 import com.mysticanvas.sd.safetensors.DType;
@@ -20,21 +22,43 @@ import java.util.SplittableRandom;
 
 /**
  * Writes random-weight Stable Diffusion checkpoints, LoRAs and VAEs for tests and benchmarks, with the key names
- * and layout of real SD 1.x files (so other SD programs load them too). Weights are drawn per tensor from a seed
+ * and layout of real SD 1.x, 2.x and SDXL files (so other SD programs load them too). Weights are drawn per tensor from a seed
  * derived from its name, scaled by fan-in so activations stay in a sane range; norms start at scale 1, bias 0.
  */
 public final class SdSynthModels {
     /** The tiny preset's networks: every code path, milliseconds per step at 64x64. */
-    public static final UNetConfig TINY_UNET = new UNetConfig(4, 4, 32, new int[] {1, 2}, 1, new boolean[] {true, false}, 8, 64, 1);
-    public static final ClipConfig TINY_CLIP = new ClipConfig(49408, 64, 2, 1, 256, 77);
+    public static final UNetConfig TINY_UNET = new UNetConfig(4, 4, 32, new int[] {1, 2}, 1, new int[] {1, 0}, 1, 8, 0, 64,
+            false, 0);
+    public static final ClipConfig TINY_CLIP = new ClipConfig(ClipConfig.Kind.OPENAI, 49408, 64, 2, 1, 256, 77, false);
+    public static final ClipConfig TINY_OPEN_CLIP = new ClipConfig(ClipConfig.Kind.OPEN_CLIP, 49408, 64, 2, 1, 256, 77, true);
     public static final VaeConfig TINY_VAE = new VaeConfig(3, 32, new int[] {1, 1, 2, 2}, 1, 4, VaeConfig.SD_SCALE);
-    public static final SdModelSpec TINY = spec(TINY_CLIP, TINY_UNET, TINY_VAE);
-    public static final SdModelSpec SD15 = spec(ClipConfig.SD15, UNetConfig.SD15, VaeConfig.SD15);
+    public static final SdModelSpec TINY = spec(Family.SD1, List.of(new TextEncoder(TINY_CLIP, SdModelSpec.SD1_CLIP)),
+            TINY_UNET, TINY_VAE);
+    /** SD 2.x's layout in small: OpenCLIP naming, linear projections, head width 64. */
+    public static final SdModelSpec TINY_SD2 = spec(Family.SD2, List.of(new TextEncoder(TINY_OPEN_CLIP, SdModelSpec.SD2_CLIP)),
+            new UNetConfig(4, 4, 32, new int[] {1, 2}, 1, new int[] {1, 0}, 1, 0, 64, 64, true, 0), TINY_VAE);
+    /** SDXL's layout in small: two encoders, three levels with transformer depths 0, 1, 2, the vector input. */
+    public static final SdModelSpec TINY_SDXL = spec(Family.SDXL, List.of(new TextEncoder(TINY_CLIP, SdModelSpec.SDXL_CLIP_L),
+            new TextEncoder(TINY_OPEN_CLIP, SdModelSpec.SDXL_CLIP_G)),
+            new UNetConfig(4, 4, 32, new int[] {1, 2, 2}, 1, new int[] {0, 1, 2}, 2, 0, 64, 128, true,
+                    64 + CheckpointInspector.SIZE_EMBEDDING * 6), TINY_VAE);
+    public static final SdModelSpec TINY_SDXL_REFINER = spec(Family.SDXL_REFINER,
+            List.of(new TextEncoder(TINY_OPEN_CLIP, SdModelSpec.REFINER_CLIP_G)),
+            new UNetConfig(4, 4, 32, new int[] {1, 2, 2}, 1, new int[] {0, 1, 0}, 1, 0, 64, 64, true,
+                    64 + CheckpointInspector.SIZE_EMBEDDING * 5), TINY_VAE);
+    public static final SdModelSpec SD15 = spec(Family.SD1, List.of(new TextEncoder(ClipConfig.SD15, SdModelSpec.SD1_CLIP)),
+            UNetConfig.SD15, VaeConfig.SD15);
+    public static final SdModelSpec SD21 = spec(Family.SD2, List.of(new TextEncoder(ClipConfig.VIT_H, SdModelSpec.SD2_CLIP)),
+            UNetConfig.SD21, VaeConfig.SD15);
+    public static final SdModelSpec SDXL = spec(Family.SDXL, List.of(new TextEncoder(ClipConfig.SD15, SdModelSpec.SDXL_CLIP_L),
+            new TextEncoder(ClipConfig.VIT_BIGG, SdModelSpec.SDXL_CLIP_G)), UNetConfig.SDXL, VaeConfig.SD15);
 
     private SdSynthModels() {}
 
-    private static SdModelSpec spec(ClipConfig clip, UNetConfig unet, VaeConfig vae) {
-        return new SdModelSpec(Family.SD1, clip, SdModelSpec.SD1_CLIP, unet, SdModelSpec.SD1_UNET, vae, SdModelSpec.SD1_VAE);
+    private static SdModelSpec spec(Family family, List<TextEncoder> encoders, UNetConfig unet, VaeConfig vae) {
+        VaeConfig scaled = new VaeConfig(vae.imageChannels(), vae.channels(), vae.mult(), vae.resBlocks(),
+                vae.latentChannels(), family.vaeScale());
+        return new SdModelSpec(family, encoders, unet, SdModelSpec.SD1_UNET, scaled, SdModelSpec.SD1_VAE, null, false);
     }
 
     /** Writes the preset's image models under {@code out/sd/}; presets without one write nothing. */
@@ -45,25 +69,50 @@ public final class SdSynthModels {
                 writeCheckpoint(TINY, DType.F16, 1, sd.resolve("checkpoints/tiny-sd.safetensors"));
                 writeVae(TINY_VAE, DType.F16, 2, sd.resolve("vae/tiny-vae.safetensors"));
                 writeLora(TINY, 4, 3, sd.resolve("loras/tiny-lora.safetensors"));
+                writeCheckpoint(TINY_SD2, DType.F16, 4, sd.resolve("checkpoints/tiny-sd2.safetensors"));
+                writeLora(TINY_SD2, 4, 5, sd.resolve("loras/tiny-sd2-lora.safetensors"));
+                writeCheckpoint(TINY_SDXL, DType.F16, 6, sd.resolve("checkpoints/tiny-sdxl.safetensors"));
+                writeLora(TINY_SDXL, 4, 7, sd.resolve("loras/tiny-sdxl-lora.safetensors"));
+                writeCheckpoint(TINY_SDXL_REFINER, DType.F16, 8, sd.resolve("checkpoints/tiny-sdxl-refiner.safetensors"));
             }
             case "sd15" -> writeCheckpoint(SD15, DType.F16, 1, sd.resolve("checkpoints/sd15-synth.safetensors"));
+            case "sd21" -> writeCheckpoint(SD21, DType.F16, 1, sd.resolve("checkpoints/sd21-synth.safetensors"));
+            case "sdxl" -> writeCheckpoint(SDXL, DType.F16, 1, sd.resolve("checkpoints/sdxl-synth.safetensors"));
             default -> { }
         }
     }
 
-    /** A full single-file checkpoint: text encoder, UNet, VAE and ldm's schedule buffers, all under their usual keys. */
-    public static void writeCheckpoint(SdModelSpec spec, DType dtype, long seed, Path file) throws IOException {
+    /**
+     * A full single-file checkpoint: text encoder(s), UNet, VAE and (SD 1.x/2.x, whose ldm checkpoints carry them) the
+     * schedule buffers, all under their usual keys. {@code markers}: empty keys such as {@code v_pred} and {@code ztsnr}
+     * that checkpoints use to say how they were trained.
+     */
+    public static void writeCheckpoint(SdModelSpec spec, DType dtype, long seed, Path file, String... markers)
+            throws IOException {
         List<Entry> entries = new ArrayList<>();
-        addRandom(entries, spec.clipPrefix(), Layouts.clip(spec.clip()), dtype, seed);
-        entries.add(new Entry(spec.clipPrefix() + "text_model.embeddings.position_ids", DType.I64,
-                new long[] {1, spec.clip().positions()}, b -> {
-                    for (int i = 0; i < spec.clip().positions(); i++) {
-                        b.putLong(i);
-                    }
-                }));
+        for (TextEncoder e : spec.textEncoders()) {
+            addRandom(entries, e.prefix(), Layouts.clip(e.config()), dtype, seed);
+            int positions = e.config().positions();
+            if (e.config().kind() == ClipConfig.Kind.OPENAI) {
+                entries.add(new Entry(e.prefix() + "text_model.embeddings.position_ids", DType.I64,
+                        new long[] {1, positions}, b -> {
+                            for (int i = 0; i < positions; i++) {
+                                b.putLong(i);
+                            }
+                        }));
+            } else {
+                entries.add(SafeTensorsWriter.floats(e.prefix() + "logit_scale", DType.F32, new long[0],
+                        new float[] {(float) Math.log(100)}));
+            }
+        }
         addRandom(entries, spec.unetPrefix(), Layouts.unet(spec.unet()), dtype, seed);
         addRandom(entries, spec.vaePrefix(), Layouts.vae(spec.vae()), dtype, seed);
-        addScheduleBuffers(entries);
+        if (!spec.family().xl()) {
+            addScheduleBuffers(entries);
+        }
+        for (String marker : markers) {
+            entries.add(SafeTensorsWriter.floats(marker, DType.F32, new long[0], new float[] {0}));
+        }
         SafeTensorsWriter.write(file, entries, Map.of("format", "pt", "mysticanvas", "synthetic random weights"));
     }
 
@@ -80,16 +129,15 @@ public final class SdSynthModels {
      * and the text encoder's attention projections.
      */
     public static void writeLora(SdModelSpec spec, int rank, long seed, Path file) throws IOException {
-        Map<String, long[]> unet = Layouts.unet(spec.unet());
-        Map<String, long[]> clip = Layouts.clip(spec.clip());
-        LoraTargets targets = LoraTargets.of(spec, unet, clip);
+        LoraTargets targets = LoraTargets.of(spec);
+        String te = spec.textEncoders().size() == 1 ? "lora_te_" : "lora_te[12]_";
         List<Entry> entries = new ArrayList<>();
         targets.all().forEach((kohya, target) -> {
             boolean unetPart = kohya.startsWith("lora_unet_") && !kohya.startsWith("lora_unet_input_blocks")
                     && !kohya.startsWith("lora_unet_middle_block") && !kohya.startsWith("lora_unet_output_blocks");
             boolean wanted = unetPart && (kohya.matches(".*attn[12]_to_(q|k|v|out_0)") || kohya.endsWith("proj_in")
                     || kohya.endsWith("resnets_0_conv1"))
-                    || kohya.startsWith("lora_te_") && kohya.matches(".*self_attn_(q|k|v)_proj");
+                    || kohya.matches(te + "text_model_encoder_layers_\\d+_self_attn_(q|k|v)_proj");
             if (!wanted) {
                 return;
             }

@@ -137,7 +137,9 @@ class ImageRequestsTest {
                 .containsExactlyElementsOf(Sampler.EULER_A.aliases());
         assertThat(caps.path("schedules")).extracting(s -> s.path("id").asText() + "=" + s.path("title").asText())
                 .containsExactly("discrete=Uniform", "karras=Karras");
-        assertThat(caps.path("families")).extracting(f -> f.path("id").asText()).containsExactly("sd1");
+        assertThat(caps.path("families")).extracting(f -> f.path("id").asText()).containsExactly("sd1", "sd2", "sdxl", "sdxl_refiner");
+        assertThat(caps.path("families").get(2).path("sizes").get(0).asText()).isEqualTo("1024x1024");
+        assertThat(caps.path("predictions")).extracting(JsonNode::asText).containsExactly("auto", "eps", "v");
         JsonNode defaults = caps.path("defaults");
         GenerationRequest plain = OpenAiImageRequests.generation(body("{\"prompt\":\"x\"}"));
         assertThat(defaults.path("width").asInt()).isEqualTo(plain.width());

@@ -109,7 +109,7 @@ class KeptNarrowTest {
     void aNarrowWeightReplacedAtLoadIsUsed() throws Exception { // how LoRA-merged weights come in
         try (SafeTensors st = SafeTensors.open(TinyModels.checkpoint())) {
             SdModelSpec spec = CheckpointInspector.inspect(st);
-            TensorInfo fc1 = st.tensor(spec.clipPrefix() + FC1);
+            TensorInfo fc1 = st.tensor(spec.textEncoders().getFirst().prefix() + FC1);
             ByteBuffer zeros = ByteBuffer.allocateDirect((int) fc1.length()).order(ByteOrder.LITTLE_ENDIAN);
             try (OnnxTensor replacement = OnnxTensor.createTensor(Sessions.env(), zeros, fc1.shape(), OnnxJavaType.FLOAT16)) {
                 Map<String, OnnxTensor> replaced = Map.of(fc1.name(), replacement);
@@ -127,7 +127,8 @@ class KeptNarrowTest {
         Arrays.fill(ids, 49407);
         ids[0] = 49406;
         ids[1] = 320;
-        OnnxGraph graph = ClipGraph.build(spec.clip(), new CheckpointWeights(st, spec.clipPrefix(), narrow));
+        SdModelSpec.TextEncoder clip = spec.textEncoders().getFirst();
+        OnnxGraph graph = ClipGraph.build(clip.config(), new CheckpointWeights(st, clip.prefix(), narrow));
         try (OrtSession s = Sessions.create(graph, TinyModels.checkpoint().getParent(), replaced, 1);
              OnnxTensor in = OnnxTensor.createTensor(Sessions.env(), LongBuffer.wrap(ids), new long[] {1, 77});
              OrtSession.Result r = s.run(Map.of("input_ids", in))) {

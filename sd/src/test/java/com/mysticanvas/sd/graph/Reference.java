@@ -79,8 +79,8 @@ final class Reference {
             for (int j = 0; j < c.resBlocks(); j++) {
                 String p = "input_blocks." + ++block;
                 h = resBlock(h, p + ".0", c.channels() * c.mult()[level], embSilu, c.timeWidth());
-                if (c.attention()[level]) {
-                    h = transformer(h, p + ".1", c, context, ctxLen);
+                if (c.attention(level)) {
+                    h = transformer(h, p + ".1", c, c.depth()[level], context, ctxLen);
                 }
                 hs.push(h);
             }
@@ -90,7 +90,7 @@ final class Reference {
             }
         }
         h = resBlock(h, "middle_block.0", h.c(), embSilu, c.timeWidth());
-        h = transformer(h, "middle_block.1", c, context, ctxLen);
+        h = transformer(h, "middle_block.1", c, c.midDepth(), context, ctxLen);
         h = resBlock(h, "middle_block.2", h.c(), embSilu, c.timeWidth());
         block = 0;
         for (int level = c.levels() - 1; level >= 0; level--) {
@@ -99,8 +99,8 @@ final class Reference {
                 h = concat(h, hs.pop());
                 h = resBlock(h, p + ".0", c.channels() * c.mult()[level], embSilu, c.timeWidth());
                 int sub = 1;
-                if (c.attention()[level]) {
-                    h = transformer(h, p + ".1", c, context, ctxLen);
+                if (c.attention(level)) {
+                    h = transformer(h, p + ".1", c, c.depth()[level], context, ctxLen);
                     sub = 2;
                 }
                 if (level > 0 && j == c.resBlocks()) {
@@ -129,12 +129,12 @@ final class Reference {
         return h;
     }
 
-    private Map transformer(Map x, String p, UNetConfig c, float[] context, int ctxLen) {
+    private Map transformer(Map x, String p, UNetConfig c, int depth, float[] context, int ctxLen) {
         int ch = x.c();
         int n = x.h() * x.w();
         Map h = conv(groupNorm(x, p + ".norm", 1e-6f), p + ".proj_in", ch, 1, 1, 0, 0);
         float[] tokens = transpose(h.d(), ch, n);
-        for (int d = 0; d < c.depth(); d++) {
+        for (int d = 0; d < depth; d++) {
             String b = p + ".transformer_blocks." + d;
             float[] a = layerNorm(tokens, n, ch, b + ".norm1");
             add(tokens, crossAttention(a, n, a, n, ch, ch, b + ".attn1", c.heads()));

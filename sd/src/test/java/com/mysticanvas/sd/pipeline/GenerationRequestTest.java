@@ -72,7 +72,7 @@ class GenerationRequestTest {
         assertThat(r.toBuilder().build()).isEqualTo(r);
         assertThat(r.toBuilder().steps(9).build()).isEqualTo(new GenerationRequest(r.prompt(), r.negativePrompt(),
                 r.size(), 9, r.cfgScale(), r.sampler(), r.schedule(), r.seed(), r.batchCount(), r.loras(), r.init(),
-                r.clipSkip()));
+                r.clipSkip(), r.prediction()));
     }
 
     @Test

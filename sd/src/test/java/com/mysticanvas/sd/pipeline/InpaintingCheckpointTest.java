@@ -27,11 +27,7 @@ class InpaintingCheckpointTest {
     Path dir;
 
     private Path checkpoint(int inChannels) throws Exception {
-        UNetConfig t = SdSynthModels.TINY_UNET;
-        UNetConfig unet = new UNetConfig(inChannels, t.outChannels(), t.channels(), t.mult(), t.resBlocks(), t.attention(),
-                t.heads(), t.contextWidth(), t.depth());
-        SdModelSpec spec = new SdModelSpec(Family.SD1, SdSynthModels.TINY_CLIP, SdModelSpec.SD1_CLIP, unet, SdModelSpec.SD1_UNET,
-                SdSynthModels.TINY_VAE, SdModelSpec.SD1_VAE);
+        SdModelSpec spec = SdSynthModels.TINY.withUnet(SdSynthModels.TINY_UNET.withInChannels(inChannels));
         Path file = dir.resolve("tiny-" + inChannels + ".safetensors");
         SdSynthModels.writeCheckpoint(spec, DType.F16, 7, file);
         return file;

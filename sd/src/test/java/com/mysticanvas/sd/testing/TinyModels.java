@@ -29,6 +29,16 @@ public final class TinyModels {
         return root().resolve("sd/checkpoints/tiny-sd.safetensors");
     }
 
+    /** Another tiny checkpoint by file stem: {@code tiny-sd2}, {@code tiny-sdxl}, {@code tiny-sdxl-refiner}. */
+    public static Path checkpoint(String stem) {
+        return root().resolve("sd/checkpoints/" + stem + ".safetensors");
+    }
+
+    /** A tiny LoRA by file stem: {@code tiny-lora} (SD 1.x), {@code tiny-sd2-lora}, {@code tiny-sdxl-lora}. */
+    public static Path lora(String stem) {
+        return root().resolve("sd/loras/" + stem + ".safetensors");
+    }
+
     public static Path lora() {
         return root().resolve("sd/loras/tiny-lora.safetensors");
     }
