@@ -83,13 +83,16 @@ public final class LoraMerge {
     }
 
     /**
-     * The family a LoRA was trained for, from its keys: SDXL's two text encoders ({@code lora_te1_}/{@code lora_te2_},
-     * diffusers' {@code text_encoder_2}), else the width of the context its cross-attention keys read (768 SD 1.x,
-     * 1024 SD 2.x, 2048 SDXL, 1280 the SDXL refiner); null when neither tells (a LoRA of the text encoder only, say).
+     * The family a LoRA was trained for, from its keys: the width of the context its cross-attention keys read
+     * (768 SD 1.x, 1024 SD 2.x, 2048 SDXL, 1280 the SDXL refiner), else its structure: SDXL's two text encoders
+     * ({@code lora_te1_}/{@code lora_te2_}, diffusers' {@code text_encoder_2}), then the transformers' proj_in, a 1x1
+     * convolution in SD 1.x and a linear layer in SD 2.x (and SDXL); null when nothing tells (a LoRA of the text
+     * encoder only, say).
      */
     static Family familyOf(SafeTensors lora) {
         boolean twoEncoders = false;
         long context = 0;
+        int projInRank = 0;
         for (TensorInfo t : lora.tensors().values()) {
             String k = t.name();
             twoEncoders |= k.startsWith("lora_te1_") || k.startsWith("lora_te2_") || k.contains("text_encoder_2.");
@@ -97,13 +100,16 @@ public final class LoraMerge {
             if (context == 0 && down && t.rank() >= 2 && (k.contains("attn2_to_k") || k.contains("attn2.to_k"))) {
                 context = t.dim(1);
             }
+            if (projInRank == 0 && down && (k.contains("proj_in.") || k.contains("proj_in_"))) {
+                projInRank = t.rank();
+            }
         }
         return switch ((int) context) {
             case 768 -> Family.SD1;
             case 1024 -> Family.SD2;
             case 2048 -> Family.SDXL;
             case 1280 -> Family.SDXL_REFINER;
-            default -> twoEncoders ? Family.SDXL : null;
+            default -> twoEncoders ? Family.SDXL : projInRank == 4 ? Family.SD1 : projInRank == 2 ? Family.SD2 : null;
         };
     }
 

@@ -163,11 +163,9 @@ public final class SdPipeline {
     }
 
     /**
-     * The UNet as k-diffusion's denoiser (its {@code CompVisDenoiser} and {@code CompVisVDenoiser}, sigma_data 1):
-     * input scaled by c_in = 1/sqrt(sigma^2+1); for eps, denoised = x - sigma * eps; for v, denoised =
-     * c_skip * x + c_out * v with c_skip = 1/(sigma^2+1) and c_out = -sigma/sqrt(sigma^2+1). CFG is batched as
-     * [cond; uncond] and mixes the predictions. The samplers call it once per step, at decreasing sigmas: the call
-     * at {@code lastSigma} is the last one. {@code extra}: for an inpainting checkpoint, the channels its UNet takes
+     * The UNet as k-diffusion's denoiser: input scaled by c_in = 1/sqrt(sigma^2+1), the output turned into the
+     * denoised image as {@link Prediction#denoised} says. CFG is batched as [cond; uncond] and mixes the outputs.
+     * The samplers call it once per step, at decreasing sigmas: the call at {@code lastSigma} is the last one. {@code extra}: for an inpainting checkpoint, the channels its UNet takes
      * after the latent (the mask, then the masked image's latent), the same at every step; null for a standard one.
      */
     private static Denoiser denoiser(SdModel model, TextConditioning c, Prediction prediction, NoiseSchedule noise,
@@ -176,8 +174,7 @@ public final class SdPipeline {
         float[] y = c.y() == null ? null : guided ? concat(c.y(), c.yUncond()) : c.y();
         int batch = guided ? 2 : 1;
         return (x, sigma) -> {
-            double scale = Math.sqrt((double) sigma * sigma + 1);
-            float cin = (float) (1 / scale);
+            float cin = (float) (1 / Math.sqrt((double) sigma * sigma + 1));
             int perImage = x.length + (extra == null ? 0 : extra.length);
             float[] sample = new float[perImage * batch];
             for (int b = 0; b < batch; b++) {
@@ -196,12 +193,10 @@ public final class SdPipeline {
             } catch (OrtException e) {
                 throw new IllegalStateException("UNet failed: " + e.getMessage(), e);
             }
-            float skip = (float) (1 / (scale * scale));
-            float cout = (float) (-sigma / scale);
             float[] denoised = new float[x.length];
             for (int i = 0; i < x.length; i++) {
                 float p = guided ? out[x.length + i] + cfg * (out[i] - out[x.length + i]) : out[i];
-                denoised[i] = prediction == Prediction.V ? skip * x[i] + cout * p : x[i] - sigma * p;
+                denoised[i] = prediction.denoised(x[i], sigma, p);
             }
             return denoised;
         };

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -118,9 +119,17 @@ public final class SdSynthModels {
 
     /** A standalone VAE file (keys encoder.*, decoder.*, quant_conv, post_quant_conv), as vae-ft-mse files are. */
     public static void writeVae(VaeConfig vae, DType dtype, long seed, Path file) throws IOException {
+        writeVae(vae, dtype, seed, file, Map.of());
+    }
+
+    /** As {@link #writeVae(VaeConfig, DType, long, Path)}, with header metadata (such as modelspec.architecture). */
+    public static void writeVae(VaeConfig vae, DType dtype, long seed, Path file, Map<String, String> metadata)
+            throws IOException {
         List<Entry> entries = new ArrayList<>();
         addRandom(entries, "", Layouts.vae(vae), dtype, seed);
-        SafeTensorsWriter.write(file, entries, Map.of("format", "pt"));
+        Map<String, String> header = new LinkedHashMap<>(Map.of("format", "pt"));
+        header.putAll(metadata);
+        SafeTensorsWriter.write(file, entries, header);
     }
 
     /**

@@ -98,12 +98,52 @@ class LoraMergeTest {
         Path xl = lora("xl", List.of(
                 SafeTensorsWriter.floats("lora_te1_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight", DType.F32, new long[] {1, 2}, new float[2])));
         Path nothing = lora("nothing", List.of(
-                SafeTensorsWriter.floats("lora_unet_input_blocks_99_1_proj_in.lora_down.weight", DType.F32, new long[] {1, 2}, new float[2])));
+                SafeTensorsWriter.floats("lora_unet_input_blocks_99_1_proj_in.lora_down.weight", DType.F32, new long[] {1, 2, 1, 1}, new float[2])));
         for (Path p : List.of(wrongShape, xl, nothing)) {
             try (SafeTensors f = SafeTensors.open(p)) {
                 assertThatThrownBy(() -> LoraMerge.deltas(TARGETS, List.of(new LoraMerge.Applied(f, 1f))))
                         .isInstanceOf(ModelFileException.class).hasMessageStartingWith(p.getFileName().toString())
                         .hasMessageMatching("(?s).*(another model architecture|this is a Stable Diffusion XL LoRA; the loaded checkpoint is Stable Diffusion 1.x).*");
+            }
+        }
+    }
+
+    @Test
+    void sdxlNamesReachBothEncodersAndTheBigGProjectionsAreRowBlocksOfInProj() throws Exception {
+        LoraTargets xl = LoraTargets.of(SdSynthModels.TINY_SDXL);
+        String bigG = "conditioner.embedders.1.model.transformer.resblocks.1.";
+        assertThat(xl.find("lora_te1_text_model_encoder_layers_0_self_attn_q_proj").key())
+                .isEqualTo("conditioner.embedders.0.transformer.text_model.encoder.layers.0.self_attn.q_proj.weight");
+        assertThat(xl.find("lora_te2_text_model_encoder_layers_1_mlp_fc1").key()).isEqualTo(bigG + "mlp.c_fc.weight");
+        assertThat(xl.find("lora_te2_text_model_encoder_layers_1_self_attn_out_proj").key()).isEqualTo(bigG + "attn.out_proj.weight");
+        LoraTargets full = LoraTargets.of(SdSynthModels.SDXL); // names only: no weights are read
+        assertThat(full.find("lora_unet_input_blocks_7_1_transformer_blocks_9_attn2_to_k").key())
+                .isEqualTo(UNET + "input_blocks.7.1.transformer_blocks.9.attn2.to_k.weight");
+        assertThat(full.find("lora_unet_down_blocks_2_attentions_1_transformer_blocks_9_attn2_to_k").key())
+                .isEqualTo(UNET + "input_blocks.8.1.transformer_blocks.9.attn2.to_k.weight");
+        assertThat(full.find("lora_unet_down_blocks_1_attentions_0_proj_in").key()).isEqualTo(UNET + "input_blocks.4.1.proj_in.weight");
+        assertThat(full.find("lora_unet_up_blocks_0_attentions_2_transformer_blocks_0_ff_net_2").key())
+                .isEqualTo(UNET + "output_blocks.2.1.transformer_blocks.0.ff.net.2.weight");
+        assertThat(full.find("lora_unet_mid_block_attentions_0_transformer_blocks_9_attn1_to_v").key())
+                .isEqualTo(UNET + "middle_block.1.transformer_blocks.9.attn1.to_v.weight");
+        assertThat(full.find("lora_unet_down_blocks_0_attentions_0_proj_in")).isNull(); // SDXL's first level has none
+        assertThat(LoraMerge.kohyaName("text_encoder_2.text_model.encoder.layers.1.self_attn.k_proj"))
+                .isEqualTo("lora_te2_text_model_encoder_layers_1_self_attn_k_proj");
+
+        SplittableRandom random = new SplittableRandom(2);
+        float[] down = random(random, 64);
+        float[] up = random(random, 64);
+        Path k = lora("xl-k", List.of(
+                SafeTensorsWriter.floats("lora_te2_text_model_encoder_layers_1_self_attn_k_proj.lora_down.weight", DType.F32, new long[] {1, 64}, down),
+                SafeTensorsWriter.floats("lora_te2_text_model_encoder_layers_1_self_attn_k_proj.lora_up.weight", DType.F32, new long[] {64, 1}, up)));
+        try (SafeTensors f = SafeTensors.open(k)) {
+            float[] inProj = LoraMerge.deltas(xl, List.of(new LoraMerge.Applied(f, 1f))).deltas().get(bigG + "attn.in_proj_weight");
+            assertThat(inProj).hasSize(3 * 64 * 64);
+            for (int row = 0; row < 3 * 64; row++) {
+                for (int col = 0; col < 64; col++) {
+                    double expected = row >= 64 && row < 128 ? up[row - 64] * down[col] : 0; // k is the second block
+                    assertThat((double) inProj[row * 64 + col]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-6));
+                }
             }
         }
     }

@@ -21,6 +21,27 @@ class ScheduleTest {
     }
 
     @Test
+    void zeroTerminalSnrKeepsTheFirstLevelAndEndsAtTheFixedLastAlpha() {
+        NoiseSchedule z = sd.zeroTerminalSnr();
+        assertThat(z.sigmaMin()).isCloseTo(sd.sigmaMin(), within(1e-12));
+        assertThat(z.alphaCumprod(999)).isEqualTo(4.8973451890853435e-08);
+        // sqrt((1 - a) / a) for that a
+        assertThat(z.sigmaMax()).isCloseTo(4518.7636986558555, within(1e-6));
+        for (int t = 1; t < 1000; t++) {
+            assertThat(z.sigma(t)).isGreaterThan(z.sigma(t - 1));
+            assertThat(z.sigma(t)).isGreaterThanOrEqualTo(sd.sigma(t) * 0.999);
+        }
+        // halfway: sqrt(abar) shifted by its last value and rescaled, by hand from the SD values
+        double first = Math.sqrt(sd.alphaCumprod(0));
+        double last = Math.sqrt(sd.alphaCumprod(999));
+        double root = (Math.sqrt(sd.alphaCumprod(500)) - last) * first / (first - last);
+        assertThat(z.alphaCumprod(500)).isCloseTo(root * root, within(1e-15));
+        float[] karras = Schedule.KARRAS.sigmas(z, 4);
+        assertThat(karras[0]).isCloseTo((float) z.sigmaMax(), within(0.01f));
+        assertThat(z.timestep(karras[0])).isCloseTo(999, within(1e-3));
+    }
+
+    @Test
     void discreteSpacesTimestepsEvenlyFrom999To0() {
         assertThat(Sampling.sigmas(Schedule.DISCRETE, 4)).containsExactly(
                 new float[] {14.614641f, 2.9183071f, 0.93235797f, 0.029167158f, 0f}, within(2e-6f));
