@@ -145,3 +145,23 @@ test("another client's job (an A1111 script) shows on the Images page and in the
   assert.equal(await page.getByTestId('pill-sd-job').count(), 0)
   assert.deepEqual(page.problems(), [])
 })
+
+test('an SDXL checkpoint offers its 1024² sizes and paints with its own LoRA', async () => {
+  const page = await openPage(browser, '/#/images')
+  await page.getByTestId('img-checkpoint').filter({ hasText: `As loaded: ${TINY.sd}` }).waitFor()
+  await page.getByTestId('img-checkpoint').selectOption('tiny-sdxl.safetensors')
+  await page.getByTestId('img-family').filter({ hasText: 'Stable Diffusion XL' }).waitFor()
+  assert.equal(await page.getByTestId('img-size').inputValue(), '1024x1024') // moved to the family's native size
+  const sizes = await page.getByTestId('img-size').locator('option').evaluateAll((os) => os.map((o) => o.value))
+  assert.deepEqual(sizes.slice(0, 3), ['1024x1024', '1152x896', '896x1152'])
+  await fillForm(page, { prompt: 'a lighthouse at dusk', steps: '3', seed: '77' }) // 64x64: the tiny model
+  await page.getByText('LoRAs and VAE').click()
+  await page.getByTestId('lora-choice').selectOption('tiny-sdxl-lora.safetensors')
+  await page.getByTestId('lora-add').click()
+  await page.getByTestId('generate').click()
+  await page.getByTestId('result').waitFor({ timeout: 60_000 })
+  assert.match(await page.getByTestId('result').textContent(), /seed 77/)
+  await page.getByTestId('img-checkpoint').filter({ hasText: 'As loaded: tiny-sdxl.safetensors' }).waitFor()
+  assert.deepEqual(page.problems(), [])
+  await loadModels({ sd: true }) // back to the SD 1.x model the other files expect
+})

@@ -7,6 +7,7 @@ import ModelFolderCard from '../src/components/models/ModelFolderCard.vue'
 import LoraPicker from '../src/components/images/LoraPicker.vue'
 import ImagesView from '../src/views/ImagesView.vue'
 import ImageJobPanel from '../src/components/images/ImageJobPanel.vue'
+import ImageForm from '../src/components/images/ImageForm.vue'
 import { useWorkersStore } from '../src/stores/workers.js'
 import { useImagesStore } from '../src/stores/images.js'
 import { useSettingsStore } from '../src/stores/settings.js'
@@ -130,6 +131,35 @@ describe('ImagesView', () => {
     expect(w.get('[data-testid=img-steps]').attributes('max')).toBe('150')
     expect(w.get('[data-testid=img-cfg]').element.value).toBe('4.5') // the server's default where Settings say nothing
     expect(w.findAll('[data-testid=img-sampler] option').map((o) => o.text())).toEqual(['Euler', 'Euler a'])
+  })
+})
+
+describe('ImageForm sizes', () => {
+  beforeEach(() => setActivePinia(createPinia()))
+
+  it("offer the chosen checkpoint's family sizes, and moving to another family moves to its native size", async () => {
+    const capabilities = useCapabilitiesStore()
+    capabilities.limits = CAPABILITIES.limits
+    capabilities.images = CAPABILITIES.images
+    const images = useImagesStore()
+    images.checkpoints = ['one.safetensors', 'xl.safetensors', 'odd.safetensors']
+    images.checkpointFamilies = { 'one.safetensors': 'sd1', 'xl.safetensors': 'sdxl', 'odd.safetensors': null }
+    Object.assign(images.form, { checkpoint: 'one.safetensors', width: 512, height: 768 })
+    const w = mount(ImageForm)
+    const sizes = () => w.findAll('[data-testid=img-size] option').map((o) => o.attributes('value'))
+    expect(sizes()).toEqual(['512x512', '512x768', '768x512', '640x640', '768x768', '256x256', '64x64'])
+    expect(w.get('[data-testid=img-family]').text()).toContain('Stable Diffusion 1.x')
+
+    await w.get('[data-testid=img-checkpoint]').setValue('xl.safetensors')
+    expect(sizes().slice(0, 3)).toEqual(['1024x1024', '1152x896', '896x1152'])
+    expect([images.form.width, images.form.height]).toEqual([1024, 1024])
+
+    images.form.width = 832
+    images.form.height = 1216
+    await w.get('[data-testid=img-checkpoint]').setValue('odd.safetensors') // family unknown: the generic list
+    expect(sizes()).toContain('1024x1024')
+    expect([images.form.width, images.form.height]).toEqual([832, 1216])
+    expect(w.find('[data-testid=img-family]').exists()).toBe(false)
   })
 })
 

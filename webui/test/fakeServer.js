@@ -8,7 +8,9 @@ export const CAPABILITIES = {
   images: {
     samplers: [{ id: 'euler', title: 'Euler', aliases: ['k_euler'] }, { id: 'euler_a', title: 'Euler a', aliases: ['k_euler_a'] }],
     schedules: [{ id: 'discrete', title: 'Uniform' }, { id: 'karras', title: 'Karras' }],
-    families: [{ id: 'sd1', title: 'Stable Diffusion 1.x' }],
+    families: [{ id: 'sd1', title: 'Stable Diffusion 1.x', sizes: ['512x512', '512x768', '768x512', '640x640', '768x768'] },
+      { id: 'sdxl', title: 'Stable Diffusion XL', sizes: ['1024x1024', '1152x896', '896x1152', '1216x832', '832x1216'] }],
+    predictions: ['auto', 'eps', 'v'],
     defaults: { width: 512, height: 512, steps: 20, cfg_scale: 7, sampler: 'euler_a', scheduler: 'discrete', n: 1, strength: 0.75, clip_skip: 1 },
   },
 }

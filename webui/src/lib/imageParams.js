@@ -6,6 +6,20 @@
 export const SIZE_PRESETS = [
   [512, 512], [512, 768], [768, 512], [768, 768], [1024, 1024], [256, 256], [64, 64],
 ]
+/** Offered after a family's own sizes: small ones for quick tries and the tiny test models. */
+const SMALL_SIZES = [[256, 256], [64, 64]]
+
+/**
+ * The sizes the form offers: the checkpoint's family's training sizes as the server lists them ("1024x1024",
+ * native first; SDXL's are its 1024² buckets), then small ones; the generic list when the family is unknown.
+ * Sides over the server's limit are left out.
+ */
+export function sizePresets(familySizes, maxSide) {
+  const own = (familySizes ?? []).map((s) => s.split('x').map(Number)).filter(([w, h]) => w > 0 && h > 0)
+  const all = own.length ? [...own, ...SMALL_SIZES.filter(([w, h]) => !own.some(([a, b]) => a === w && b === h))]
+    : SIZE_PRESETS
+  return all.filter(([w, h]) => Math.max(w, h) <= maxSide)
+}
 /** Keys of the server's defaults the form takes. */
 const DEFAULTED = ['width', 'height', 'steps', 'cfg_scale', 'sampler', 'scheduler', 'n', 'strength']
 

@@ -15,6 +15,8 @@ export const useImagesStore = defineStore('images', {
     form: withDefaults({}),
     defaultsApplied: false,
     checkpoints: [],
+    /** Checkpoint name -> model family id (sd1, sd2, sdxl, sdxl_refiner), as the worker read it from the file. */
+    checkpointFamilies: {},
     loras: [],
     vaes: [],
     listsError: null,
@@ -26,6 +28,10 @@ export const useImagesStore = defineStore('images', {
   getters: {
     problems: (s) => formProblems(s.form, useCapabilitiesStore().limits),
     loadedCheckpoint: () => useWorkersStore().workers.sd?.model ?? null,
+    /** The family of the checkpoint the next image uses (the chosen one, else the loaded one), or null. */
+    family(s) {
+      return s.checkpointFamilies[s.form.checkpoint || this.loadedCheckpoint] ?? null
+    },
     /** Why Generate would fail for want of a checkpoint, in words; null when one is there. */
     checkpointHint(s) {
       if (s.form.checkpoint || this.loadedCheckpoint) return null
@@ -66,6 +72,7 @@ export const useImagesStore = defineStore('images', {
         const [checkpoints, loras, vaes] = await Promise.all(
           ['/v1/models/checkpoints', '/v1/models/loras', '/v1/models/vaes'].map((path) => apiJson(path)))
         this.checkpoints = checkpoints.data.map((m) => m.id)
+        this.checkpointFamilies = Object.fromEntries(checkpoints.data.map((m) => [m.id, m.family ?? null]))
         this.loras = loras.data.map((m) => m.id)
         this.vaes = vaes.data.map((m) => m.id)
         this.listsError = null

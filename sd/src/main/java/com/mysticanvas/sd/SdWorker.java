@@ -15,8 +15,11 @@ import com.mysticanvas.sd.api.ImageCapabilities;
 import com.mysticanvas.sd.api.ImageJobEvents;
 import com.mysticanvas.sd.api.ImageJobs;
 import com.mysticanvas.sd.api.OpenAiImagesApi;
+import com.mysticanvas.sd.model.CheckpointInspector;
+import com.mysticanvas.sd.model.Family;
 import com.mysticanvas.sd.pipeline.SdEngine;
 import com.mysticanvas.sd.pipeline.SdModel;
+import com.mysticanvas.sd.safetensors.SafeTensors;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -70,7 +73,8 @@ public final class SdWorker {
             JsonNode vae = body.path("vae");
             SdModel m = engine.load(body.path("checkpoint").asText(null), vae.isTextual() ? vae.asText() : null);
             ObjectNode out = Json.object().put("model", m.checkpointName()).put("vae", m.vaeName())
-                    .put("family", m.spec().family().title() + (m.inpainting() ? " (inpainting)" : "")).put("memory", engine.memory());
+                    .put("family", m.spec().family().title() + (m.inpainting() ? " (inpainting)" : ""))
+                    .put("family_id", m.spec().family().id()).put("memory", engine.memory());
             ctx.json(out);
         });
         routes.post(WorkerPaths.SD_UNLOAD, ctx -> {
@@ -86,13 +90,26 @@ public final class SdWorker {
         return jobs;
     }
 
+    /** The checkpoint's family id from its header alone (no weights read), or null when it is none we generate with. */
+    private static String familyId(Path checkpoint) {
+        try (SafeTensors st = SafeTensors.open(checkpoint)) {
+            Family family = CheckpointInspector.family(st);
+            return family == null ? null : family.id();
+        } catch (IOException | RuntimeException e) {
+            return null; // a broken file: loading it says what is wrong
+        }
+    }
+
     private static void list(Context ctx, ModelFolders files, ModelFolders.Kind kind, String active) throws IOException {
         ObjectNode out = Json.object().put("object", "list");
         ArrayNode data = out.putArray("data");
         for (Path p : files.list(kind)) {
             String name = p.getFileName().toString();
-            data.addObject().put("id", name).put("object", "model").put("type", "image")
+            ObjectNode entry = data.addObject().put("id", name).put("object", "model").put("type", "image")
                     .put("size", Files.size(p)).put("loaded", name.equals(active));
+            if (kind == ModelFolders.Kind.CHECKPOINT) {
+                entry.put("family", familyId(p));
+            }
         }
         ctx.json(out);
     }

@@ -64,6 +64,10 @@ class SdWorkerHttpTest {
         JsonNode checkpoints = Json.parse(call("GET", "/v1/models/checkpoints", null).body());
         assertThat(checkpoints.path("object").asText()).isEqualTo("list");
         assertThat(checkpoints.path("data").get(0).path("id").asText()).isEqualTo("tiny-sd.safetensors");
+        java.util.Map<String, String> families = new java.util.TreeMap<>();
+        checkpoints.path("data").forEach(c -> families.put(c.path("id").asText(), c.path("family").asText(null)));
+        assertThat(families).containsEntry("tiny-sd.safetensors", "sd1").containsEntry("tiny-sd2.safetensors", "sd2")
+                .containsEntry("tiny-sdxl.safetensors", "sdxl").containsEntry("tiny-sdxl-refiner.safetensors", "sdxl_refiner");
         assertThat(Json.parse(call("GET", "/v1/models/loras", null).body()).path("data").get(0).path("id").asText())
                 .isEqualTo("tiny-lora.safetensors");
         assertThat(Json.parse(call("GET", "/v1/models/vaes", null).body()).path("data").get(0).path("id").asText())

@@ -111,7 +111,8 @@ public final class A1111Api {
                 .sampler(text(body, "sampler_name", text(body, "sampler_index", null)))
                 .schedule(text(body, "scheduler", null)) // A1111's "Automatic" is the default schedule too
                 .seed(longInteger(body, "seed", -1)).batchCount(batch).loras(loras)
-                .clipSkip(integer(body.path("override_settings"), "CLIP_stop_at_last_layers", defaults.clipSkip()));
+                .clipSkip(integer(body.path("override_settings"), "CLIP_stop_at_last_layers", defaults.clipSkip()))
+                .prediction(text(body, "prediction", text(body.path("override_settings"), "prediction", null)));
         if (!img2img) {
             return r.build();
         }

@@ -22,7 +22,7 @@ import java.util.List;
  * {@code n}, {@code size} "WxH", {@code response_format} b64_json; edits add {@code image} and {@code mask},
  * where transparent mask pixels are the ones to edit) plus MystiCanvas's fields ({@code negative_prompt},
  * {@code steps}, {@code cfg_scale}, {@code sampler}, {@code scheduler}, {@code seed}, {@code width},
- * {@code height}, {@code loras} [{name, weight}], {@code strength}, {@code clip_skip}) and A1111
+ * {@code height}, {@code loras} [{name, weight}], {@code strength}, {@code clip_skip}, {@code prediction}) and A1111
  * {@code <lora:name:w>} tags in the prompt. Images come as base64 or data URLs. {@code model} is accepted (the
  * loaded checkpoint makes the image) but must be a plain file name. Bounds are checked when the job is submitted.
  */
@@ -75,6 +75,6 @@ public final class OpenAiImageRequests {
                 .cfgScale(number(body, "cfg_scale", defaults.cfgScale())).sampler(text(body, "sampler", null))
                 .schedule(text(body, "scheduler", null)).seed(longInteger(body, "seed", -1))
                 .batchCount(integer(body, "n", defaults.batchCount())).loras(loras)
-                .clipSkip(integer(body, "clip_skip", defaults.clipSkip()));
+                .clipSkip(integer(body, "clip_skip", defaults.clipSkip())).prediction(text(body, "prediction", null));
     }
 }

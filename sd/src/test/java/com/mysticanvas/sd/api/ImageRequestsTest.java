@@ -10,6 +10,7 @@ import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.models.ModelFolders;
+import com.mysticanvas.sd.model.Prediction;
 import com.mysticanvas.sd.pipeline.SdEngine;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import com.mysticanvas.sd.pipeline.SdModel;
@@ -88,6 +89,19 @@ class ImageRequestsTest {
                 .isInstanceOf(Problem.class).hasMessageContaining("unknown sampler");
         assertThatThrownBy(() -> A1111Api.request(body("{\"scheduler\":\"exponential\"}"), false))
                 .isInstanceOf(Problem.class).hasMessageContaining("unknown scheduler");
+    }
+
+    @Test
+    void predictionIsAutoUnlessARequestSaysEpsOrV() {
+        assertThat(OpenAiImageRequests.generation(body("{\"prompt\":\"x\"}")).prediction()).isNull();
+        assertThat(OpenAiImageRequests.generation(body("{\"prompt\":\"x\",\"prediction\":\"v\"}")).prediction())
+                .isEqualTo(Prediction.V);
+        assertThat(A1111Api.request(body("{\"override_settings\":{\"prediction\":\"eps\"}}"), false).prediction())
+                .isEqualTo(Prediction.EPS);
+        assertThat(A1111Api.request(body("{\"prediction\":\"auto\"}"), false).prediction()).isNull();
+        assertThatThrownBy(() -> OpenAiImageRequests.generation(body("{\"prompt\":\"x\",\"prediction\":\"x0\"}")))
+                .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT))
+                .hasMessageContaining("prediction must be auto, eps or v");
     }
 
     @Test
