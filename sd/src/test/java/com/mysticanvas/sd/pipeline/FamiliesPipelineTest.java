@@ -133,6 +133,25 @@ class FamiliesPipelineTest {
     }
 
     @Test
+    void anSdxlInpaintingCheckpointTakesNineChannelsAndKeepsWhatIsNotMasked() throws Exception {
+        Path file = dir.resolve("xl-inpainting.safetensors");
+        SdSynthModels.writeCheckpoint(SdSynthModels.TINY_SDXL.withUnet(SdSynthModels.TINY_SDXL.unet().withInChannels(9)),
+                DType.F16, 6, file);
+        try (SdModel model = SdModel.load(file, null, 1)) {
+            assertThat(model.spec().family()).isEqualTo(Family.SDXL);
+            assertThat(model.inpainting()).isTrue();
+            RgbImage input = run(model, request(3)).getFirst().pixels(); // txt2img: all grey, all repainted
+            byte[] mask = new byte[64 * 64 * 3];
+            Arrays.fill(mask, mask.length / 2, mask.length, (byte) 255); // repaint the bottom half
+            RgbImage painted = run(model, request(4).toBuilder().init(input, 1, new RgbImage(mask, 64, 64)).build())
+                    .getFirst().pixels();
+            int half = mask.length / 2;
+            assertThat(Arrays.copyOf(painted.rgb(), half)).isEqualTo(Arrays.copyOf(input.rgb(), half));
+            assertThat(Arrays.copyOfRange(painted.rgb(), half, mask.length)).isNotEqualTo(Arrays.copyOfRange(input.rgb(), half, mask.length));
+        }
+    }
+
+    @Test
     void predictionComesFromTheCheckpointThenTheRequestThenTheSd2Probe() throws Exception {
         Path vpred = dir.resolve("xl-vpred.safetensors");
         SdSynthModels.writeCheckpoint(SdSynthModels.TINY_SDXL, DType.F16, 6, vpred, "v_pred", "ztsnr");
