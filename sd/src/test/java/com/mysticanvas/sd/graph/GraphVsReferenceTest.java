@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
 import com.mysticanvas.sd.model.CheckpointInspector;
+import com.mysticanvas.sd.model.ClipConfig;
+import com.mysticanvas.sd.model.UNetConfig;
 import com.mysticanvas.sd.model.SdModelSpec;
 import com.mysticanvas.sd.onnx.OnnxGraph;
 import com.mysticanvas.sd.pipeline.Sessions;
@@ -17,6 +19,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The ONNX graphs built from the tiny checkpoint (with the weights kept narrow as the pipeline keeps them) compute
@@ -55,6 +59,82 @@ class GraphVsReferenceTest {
              OrtSession.Result r = s.run(Map.of("input_ids", in))) {
             assertClose(floats(r, "hidden"), ref.clip(clip.config(), ids, false));
             assertClose(floats(r, "penultimate"), ref.clip(clip.config(), ids, true));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-sd", "tiny-sd2", "tiny-sdxl", "tiny-sdxl-refiner"})
+    void everyTextEncoderOfEveryFamilyMatchesReference(String stem) throws Exception {
+        long[] ids = new long[77];
+        ids[0] = 49406;
+        ids[1] = 320;
+        ids[2] = 1125;
+        ids[3] = 539;
+        ids[4] = 49407; // OpenCLIP windows are padded with 0 after the end token, ViT-L's with the end token
+        try (SafeTensors file = SafeTensors.open(TinyModels.checkpoint(stem))) {
+            for (SdModelSpec.TextEncoder e : CheckpointInspector.inspect(file).textEncoders()) {
+                boolean openClip = e.config().kind() == ClipConfig.Kind.OPEN_CLIP;
+                for (int i = 5; i < 77; i++) {
+                    ids[i] = e.config().kind().padToken();
+                }
+                Reference ref = new Reference(file, e.prefix());
+                OnnxGraph g = ClipGraph.build(e.config(), new CheckpointWeights(file, e.prefix(), ClipGraph.keptNarrow()));
+                try (OrtSession s = session(g);
+                     OnnxTensor in = OnnxTensor.createTensor(Sessions.env(), LongBuffer.wrap(ids), new long[] {1, 77});
+                     OrtSession.Result r = s.run(Map.of("input_ids", in))) {
+                    float[][] expected;
+                    if (openClip) {
+                        expected = ref.openClip(e.config(), ids);
+                    } else {
+                        float[] penultimate = ref.clip(e.config(), ids, true);
+                        expected = new float[][] {ref.clip(e.config(), ids, false), penultimate, ref.lastBefore};
+                    }
+                    assertClose(floats(r, "hidden"), expected[0]);
+                    assertClose(floats(r, "penultimate"), expected[1]);
+                    assertClose(floats(r, "penultimate_raw"), expected[2]);
+                    if (openClip) {
+                        assertClose(floats(r, "pooled"), expected[3]);
+                    } else {
+                        assertThat(r.get("pooled")).isEmpty();
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-sd2", "tiny-sdxl", "tiny-sdxl-refiner"})
+    void theUnetOfEveryFamilyMatchesReference(String stem) throws Exception {
+        try (SafeTensors file = SafeTensors.open(TinyModels.checkpoint(stem))) {
+            SdModelSpec s2 = CheckpointInspector.inspect(file);
+            UNetConfig c = s2.unet();
+            OnnxGraph g = UNetGraph.build(c, new CheckpointWeights(file, s2.unetPrefix(), UNetGraph.keptNarrow(c)));
+            Reference ref = new Reference(file, s2.unetPrefix());
+            int ctxLen = 77;
+            float[] context = random(ctxLen * c.contextWidth(), 1);
+            float[] y = c.admChannels() == 0 ? null : random(c.admChannels(), 5);
+            try (OrtSession s = session(g)) {
+                for (int[] hw : new int[][] {{8, 8}, {9, 6}}) {
+                    float[] x = random(4 * hw[0] * hw[1], 2);
+                    float t = 401.25f;
+                    Map<String, OnnxTensor> inputs = new java.util.HashMap<>();
+                    try (OnnxTensor xs = tensor(x, 1, 4, hw[0], hw[1]);
+                         OnnxTensor ts = OnnxTensor.createTensor(Sessions.env(), new float[] {t});
+                         OnnxTensor cs = tensor(context, 1, ctxLen, c.contextWidth());
+                         OnnxTensor ys = y == null ? null : tensor(y, 1, c.admChannels())) {
+                        inputs.put("sample", xs);
+                        inputs.put("timestep", ts);
+                        inputs.put("context", cs);
+                        if (ys != null) {
+                            inputs.put("y", ys);
+                        }
+                        try (OrtSession.Result r = s.run(inputs)) {
+                            float[] expected = ref.unet(c, new Reference.Map(x, 4, hw[0], hw[1]), t, context, ctxLen, y);
+                            assertClose(floats(r, "prediction"), expected);
+                        }
+                    }
+                }
+            }
         }
     }
 

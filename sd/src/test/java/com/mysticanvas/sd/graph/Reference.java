@@ -8,7 +8,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * The SD networks in plain Java, written from the published architectures (ldm / HF CLIP) independently of the
+ * The SD networks in plain Java, written from the published architectures (ldm / sgm, HF CLIP, open_clip) independently of the
  * graph builders: the oracle the ONNX graphs are checked against. One image at a time, slow, f32 throughout.
  * Activations are [C][H*W] flattened as {@code float[]} with explicit sizes.
  */
@@ -56,11 +56,85 @@ final class Reference {
             }
             add(h, linear(m, n, c.ffWidth(), width, p + ".mlp.fc2", true));
         }
+        lastBefore = before;
         return layerNorm(penultimate ? before : h, n, width, "text_model.final_layer_norm");
+    }
+
+    /** The input of the last layer of the last {@link #clip} call, before the final norm (SDXL's "hidden" layer -2). */
+    float[] lastBefore;
+
+    /**
+     * OpenCLIP's text transformer (open_clip {@code TextTransformer}: pre-norm residual blocks with a fused
+     * {@code in_proj}, exact GELU, a causal mask, {@code ln_final}), as SD 2.x and SDXL use it. Returns the last
+     * layer normed, the input of the last layer normed and not, and the pooled embedding: the normed last layer at
+     * the first position of the largest id (the end token) times {@code text_projection} ({@code x @ P}).
+     */
+    float[][] openClip(ClipConfig c, long[] ids) {
+        int n = ids.length;
+        int width = c.width();
+        float[] tok = w("token_embedding.weight");
+        float[] pos = w("positional_embedding");
+        float[] h = new float[n * width];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < width; j++) {
+                h[i * width + j] = tok[(int) ids[i] * width + j] + pos[i * width + j];
+            }
+        }
+        float[] before = h;
+        for (int l = 0; l < c.layers(); l++) {
+            String p = "transformer.resblocks." + l;
+            before = h.clone();
+            float[] x = layerNorm(h, n, width, p + ".ln_1");
+            float[] inWeight = w(p + ".attn.in_proj_weight");
+            float[] inBias = w(p + ".attn.in_proj_bias");
+            float[][] qkv = new float[3][n * width];
+            for (int part = 0; part < 3; part++) {
+                for (int i = 0; i < n; i++) {
+                    for (int o = 0; o < width; o++) {
+                        int row = part * width + o;
+                        double sum = inBias[row];
+                        for (int k = 0; k < width; k++) {
+                            sum += x[i * width + k] * inWeight[row * width + k];
+                        }
+                        qkv[part][i * width + o] = (float) sum;
+                    }
+                }
+            }
+            float[] a = attention(qkv[0], qkv[1], qkv[2], n, n, width, c.heads(), true);
+            add(h, linear(a, n, width, width, p + ".attn.out_proj", true));
+            float[] m = linear(layerNorm(h, n, width, p + ".ln_2"), n, width, c.ffWidth(), p + ".mlp.c_fc", true);
+            for (int i = 0; i < m.length; i++) {
+                m[i] = (float) (0.5 * m[i] * (1 + erf(m[i] / Math.sqrt(2))));
+            }
+            add(h, linear(m, n, c.ffWidth(), width, p + ".mlp.c_proj", true));
+        }
+        float[] last = layerNorm(h, n, width, "ln_final");
+        int end = 0;
+        for (int i = 1; i < n; i++) {
+            if (ids[i] > ids[end]) {
+                end = i;
+            }
+        }
+        float[] projection = w("text_projection");
+        int out = projection.length / width;
+        float[] pooled = new float[out];
+        for (int j = 0; j < out; j++) {
+            double sum = 0;
+            for (int k = 0; k < width; k++) {
+                sum += last[end * width + k] * projection[k * out + j];
+            }
+            pooled[j] = (float) sum;
+        }
+        return new float[][] {last, layerNorm(before, n, width, "ln_final"), before, pooled};
     }
 
     // ---------- UNet ----------
     float[] unet(UNetConfig c, Map x, float t, float[] context, int ctxLen) {
+        return unet(c, x, t, context, ctxLen, null);
+    }
+
+    /** {@code y}: SDXL's vector, added to the time embedding through {@code label_emb} (sgm's ADM input). */
+    float[] unet(UNetConfig c, Map x, float t, float[] context, int ctxLen, float[] y) {
         int half = c.channels() / 2;
         float[] temb = new float[c.channels()];
         for (int i = 0; i < half; i++) {
@@ -70,6 +144,11 @@ final class Reference {
         }
         float[] emb = linear(silu(linear(temb, 1, c.channels(), c.timeWidth(), "time_embed.0", true)), 1,
                 c.timeWidth(), c.timeWidth(), "time_embed.2", true);
+        if (c.admChannels() > 0) {
+            float[] label = linear(silu(linear(y, 1, c.admChannels(), c.timeWidth(), "label_emb.0.0", true)), 1,
+                    c.timeWidth(), c.timeWidth(), "label_emb.0.2", true);
+            add(emb, label);
+        }
         float[] embSilu = silu(emb);
         Deque<Map> hs = new ArrayDeque<>();
         Map h = conv(x, "input_blocks.0.0", c.channels(), 3, 1, 1, 1);
@@ -132,14 +211,20 @@ final class Reference {
     private Map transformer(Map x, String p, UNetConfig c, int depth, float[] context, int ctxLen) {
         int ch = x.c();
         int n = x.h() * x.w();
-        Map h = conv(groupNorm(x, p + ".norm", 1e-6f), p + ".proj_in", ch, 1, 1, 0, 0);
-        float[] tokens = transpose(h.d(), ch, n);
+        // ldm: num_heads = ch // num_head_channels; a tiny model's 32-channel level would get 0, so 1 there
+        int heads = c.headDim() > 0 ? Math.max(1, ch / c.headDim()) : c.heads();
+        Map normed = groupNorm(x, p + ".norm", 1e-6f);
+        // ldm's SpatialTransformer: proj_in a 1x1 convolution before flattening to tokens, or with use_linear a
+        // linear layer on the tokens (and proj_out likewise after or before reshaping back)
+        float[] tokens = c.linearProjection()
+                ? linear(transpose(normed.d(), ch, n), n, ch, ch, p + ".proj_in", true)
+                : transpose(conv(normed, p + ".proj_in", ch, 1, 1, 0, 0).d(), ch, n);
         for (int d = 0; d < depth; d++) {
             String b = p + ".transformer_blocks." + d;
             float[] a = layerNorm(tokens, n, ch, b + ".norm1");
-            add(tokens, crossAttention(a, n, a, n, ch, ch, b + ".attn1", c.heads()));
+            add(tokens, crossAttention(a, n, a, n, ch, ch, b + ".attn1", heads));
             a = layerNorm(tokens, n, ch, b + ".norm2");
-            add(tokens, crossAttention(a, n, context, ctxLen, c.contextWidth(), ch, b + ".attn2", c.heads()));
+            add(tokens, crossAttention(a, n, context, ctxLen, c.contextWidth(), ch, b + ".attn2", heads));
             a = layerNorm(tokens, n, ch, b + ".norm3");
             float[] proj = linear(a, n, ch, ch * 8, b + ".ff.net.0.proj", true);
             float[] gated = new float[n * ch * 4];
@@ -151,7 +236,9 @@ final class Reference {
             }
             add(tokens, linear(gated, n, ch * 4, ch, b + ".ff.net.2", true));
         }
-        Map out = conv(new Map(transpose(tokens, n, ch), ch, x.h(), x.w()), p + ".proj_out", ch, 1, 1, 0, 0);
+        Map out = c.linearProjection()
+                ? new Map(transpose(linear(tokens, n, ch, ch, p + ".proj_out", true), n, ch), ch, x.h(), x.w())
+                : conv(new Map(transpose(tokens, n, ch), ch, x.h(), x.w()), p + ".proj_out", ch, 1, 1, 0, 0);
         add(out.d(), x.d());
         return out;
     }
