@@ -218,36 +218,24 @@ public final class CheckpointInspector {
     }
 
     static TextEncoder encoder(SafeTensors st, String p, ClipConfig.Kind kind) {
-        return new TextEncoder(switch (kind) {
-            case OPENAI -> openAiClip(st, p);
-            case OPEN_CLIP -> openClip(st, p);
-        }, p);
+        return new TextEncoder(clipConfig(st, p, kind), p);
     }
 
-    private static ClipConfig openAiClip(SafeTensors st, String p) {
-        TensorInfo tokens = st.tensor(p + "text_model.embeddings.token_embedding.weight");
-        TensorInfo positions = st.tensor(p + "text_model.embeddings.position_embedding.weight");
+    /** The encoder's shape from its weights, under OpenAI/Hugging Face names or OpenCLIP's. */
+    private static ClipConfig clipConfig(SafeTensors st, String p, ClipConfig.Kind kind) {
+        boolean openAi = kind == ClipConfig.Kind.OPENAI;
+        TensorInfo tokens = st.tensor(p + (openAi ? "text_model.embeddings.token_embedding.weight" : "token_embedding.weight"));
+        TensorInfo positions = st.tensor(p + (openAi ? "text_model.embeddings.position_embedding.weight" : "positional_embedding"));
+        String layer = p + (openAi ? "text_model.encoder.layers." : "transformer.resblocks.");
+        String firstNorm = openAi ? ".layer_norm1.weight" : ".ln_1.weight";
         int width = (int) tokens.dim(1);
         int layers = 0;
-        while (st.has(p + "text_model.encoder.layers." + layers + ".layer_norm1.weight")) {
+        while (st.has(layer + layers + firstNorm)) {
             layers++;
         }
-        int ff = (int) st.tensor(p + "text_model.encoder.layers.0.mlp.fc1.weight").dim(0);
-        return new ClipConfig(ClipConfig.Kind.OPENAI, (int) tokens.dim(0), width, layers, ClipConfig.headsFor(width), ff,
-                (int) positions.dim(0), false);
-    }
-
-    private static ClipConfig openClip(SafeTensors st, String p) {
-        TensorInfo tokens = st.tensor(p + "token_embedding.weight");
-        TensorInfo positions = st.tensor(p + "positional_embedding");
-        int width = (int) tokens.dim(1);
-        int layers = 0;
-        while (st.has(p + "transformer.resblocks." + layers + ".ln_1.weight")) {
-            layers++;
-        }
-        int ff = (int) st.tensor(p + "transformer.resblocks.0.mlp.c_fc.weight").dim(0);
-        return new ClipConfig(ClipConfig.Kind.OPEN_CLIP, (int) tokens.dim(0), width, layers, ClipConfig.headsFor(width),
-                ff, (int) positions.dim(0), st.has(p + "text_projection"));
+        int ff = (int) st.tensor(layer + "0" + (openAi ? ".mlp.fc1.weight" : ".mlp.c_fc.weight")).dim(0);
+        return new ClipConfig(kind, (int) tokens.dim(0), width, layers, ClipConfig.headsFor(width), ff,
+                (int) positions.dim(0), !openAi && st.has(p + "text_projection"));
     }
 
     /** The VAE under {@code p} ({@code first_stage_model.} in a checkpoint, empty in a VAE file), scaled for {@code family}. */

@@ -32,14 +32,8 @@ final class Reference {
     float[] clip(ClipConfig c, long[] ids, boolean penultimate) {
         int n = ids.length;
         int width = c.width();
-        float[] tok = w("text_model.embeddings.token_embedding.weight");
-        float[] pos = w("text_model.embeddings.position_embedding.weight");
-        float[] h = new float[n * width];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < width; j++) {
-                h[i * width + j] = tok[(int) ids[i] * width + j] + pos[i * width + j];
-            }
-        }
+        float[] h = embed(ids, width, "text_model.embeddings.token_embedding.weight",
+                "text_model.embeddings.position_embedding.weight");
         float[] before = h;
         for (int l = 0; l < c.layers(); l++) {
             String p = "text_model.encoder.layers." + l;
@@ -60,6 +54,19 @@ final class Reference {
         return layerNorm(penultimate ? before : h, n, width, "text_model.final_layer_norm");
     }
 
+    /** Token embedding plus position embedding, per position. */
+    private float[] embed(long[] ids, int width, String tokens, String positions) {
+        float[] tok = w(tokens);
+        float[] pos = w(positions);
+        float[] h = new float[ids.length * width];
+        for (int i = 0; i < ids.length; i++) {
+            for (int j = 0; j < width; j++) {
+                h[i * width + j] = tok[(int) ids[i] * width + j] + pos[i * width + j];
+            }
+        }
+        return h;
+    }
+
     /** The input of the last layer of the last {@link #clip} call, before the final norm (SDXL's "hidden" layer -2). */
     float[] lastBefore;
 
@@ -72,14 +79,7 @@ final class Reference {
     float[][] openClip(ClipConfig c, long[] ids) {
         int n = ids.length;
         int width = c.width();
-        float[] tok = w("token_embedding.weight");
-        float[] pos = w("positional_embedding");
-        float[] h = new float[n * width];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < width; j++) {
-                h[i * width + j] = tok[(int) ids[i] * width + j] + pos[i * width + j];
-            }
-        }
+        float[] h = embed(ids, width, "token_embedding.weight", "positional_embedding");
         float[] before = h;
         for (int l = 0; l < c.layers(); l++) {
             String p = "transformer.resblocks." + l;
