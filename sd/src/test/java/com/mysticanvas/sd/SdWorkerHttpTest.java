@@ -94,6 +94,35 @@ class SdWorkerHttpTest {
     }
 
     @Test
+    void anSdxlCheckpointServesBothApisWithItsLoraAndRefusesAnotherFamilys() throws Exception {
+        HttpResponse<String> load = call("POST", "/v1/models/load", "{\"checkpoint\":\"tiny-sdxl.safetensors\"}");
+        assertThat(load.statusCode()).as(load.body()).isEqualTo(200);
+        assertThat(Json.parse(load.body()).path("family_id").asText()).isEqualTo("sdxl");
+        try {
+            HttpResponse<String> txt = call("POST", "/sdapi/v1/txt2img", """
+                    {"prompt":"a cat <lora:tiny-sdxl-lora:0.8>","negative_prompt":"","width":64,"height":64,"steps":2,
+                     "seed":9,"sampler_name":"DPM++ 2M","scheduler":"Karras"}""");
+            assertThat(txt.statusCode()).as(txt.body()).isEqualTo(200);
+            JsonNode answer = Json.parse(txt.body());
+            String image = answer.path("images").get(0).asText();
+            assertThat(Json.parse(answer.path("info").asText()).path("infotexts").get(0).asText())
+                    .contains("Model: tiny-sdxl", "<lora:tiny-sdxl-lora:0.8>");
+            HttpResponse<String> img = call("POST", "/sdapi/v1/img2img", "{\"prompt\":\"a cat\",\"init_images\":[\"" + image
+                    + "\"],\"denoising_strength\":0.5,\"steps\":2,\"width\":64,\"height\":64}");
+            assertThat(img.statusCode()).as(img.body()).isEqualTo(200);
+            HttpResponse<String> v = call("POST", "/v1/images/generations",
+                    "{\"prompt\":\"a cat\",\"size\":\"64x64\",\"steps\":2,\"prediction\":\"v\"}");
+            assertThat(v.statusCode()).as(v.body()).isEqualTo(200);
+            assertError(call("POST", "/v1/images/generations", "{\"prompt\":\"a cat\",\"size\":\"64x64\",\"prediction\":\"x0\"}"),
+                    400, "prediction must be auto, eps or v");
+            assertError(call("POST", "/sdapi/v1/txt2img", "{\"prompt\":\"a cat <lora:tiny-lora:1>\",\"width\":64,\"height\":64,\"steps\":2}"),
+                    400, "this is a Stable Diffusion 1.x LoRA; the loaded checkpoint is Stable Diffusion XL");
+        } finally {
+            assertThat(call("POST", "/v1/models/unload", null).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void badRequestsAreClearClientErrors() throws Exception {
         assertError(call("POST", "/v1/models/load", "{\"checkpoint\":\"../../etc/passwd\"}"), 400, "not a file name");
         assertError(call("POST", "/v1/models/load", "{\"checkpoint\":\"/etc/passwd\"}"), 400, "not a file name");
