@@ -240,8 +240,9 @@ class SdImageApiTest {
         assertThat(tooMany).isPositive();
         assertThat(calls.stream().filter(CompletableFuture::isDone).map(CompletableFuture::join)
                 .filter(c -> c.statusCode() == 429).findFirst().orElseThrow().body()).contains("waiting");
-        // Drain: cancel the running job until nothing runs or waits.
-        for (int i = 0; i < 400; i++) {
+        // Drain: cancel the running job until nothing runs or waits (each cancelled job still ends its current
+        // step, so a slow machine takes a while: wait for the drained state, not a number of polls).
+        for (long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos(); System.nanoTime() < deadline; ) {
             JsonNode p = Json.parse(get("/v1/images/progress").body());
             if (p.path("job").isNull() && p.path("queued").asInt() == 0) {
                 break;

@@ -130,7 +130,8 @@ public final class ImageJobs implements AutoCloseable {
             job.failed(new GenerationCancelledException(), true);
             return true;
         }
-        return job == current;
+        // Taken by the dispatcher but maybe not yet current: it still sees the stop before it runs the job.
+        return job.state() == ImageJob.State.QUEUED || job.state() == ImageJob.State.RUNNING;
     }
 
     private void dispatch() {
@@ -145,6 +146,10 @@ public final class ImageJobs implements AutoCloseable {
             List<GeneratedImage> images = null;
             RuntimeException error = null;
             try {
+                if (job.stopRequested() == Stop.CANCEL) {
+                    // Cancelled between leaving the queue and starting: it never runs.
+                    throw new GenerationCancelledException();
+                }
                 job.started();
                 images = engine.generate(job.request(), job);
             } catch (Problem | CancellationException e) {
