@@ -7,11 +7,12 @@ export const CAPABILITIES = {
   limits: { minImageSide: 64, maxImageSide: 2048, sideMultiple: 8, maxSteps: 150, maxBatch: 16, maxPromptChars: 20000, imageQueue: 8, maxTokens: 0, maxBodyBytes: 67108864 },
   images: {
     samplers: [{ id: 'euler', title: 'Euler', aliases: ['k_euler'] }, { id: 'euler_a', title: 'Euler a', aliases: ['k_euler_a'] }],
-    schedules: [{ id: 'discrete', title: 'Uniform' }, { id: 'karras', title: 'Karras' }],
+    schedules: [{ id: 'automatic', title: 'Automatic' }, { id: 'discrete', title: 'Uniform' }, { id: 'karras', title: 'Karras' }],
+    rngs: [{ id: 'gpu', title: 'GPU' }, { id: 'cpu', title: 'CPU' }, { id: 'nv', title: 'NV' }, { id: 'mysticanvas', title: 'MystiCanvas' }],
     families: [{ id: 'sd1', title: 'Stable Diffusion 1.x', sizes: ['512x512', '512x768', '768x512', '640x640', '768x768'] },
       { id: 'sdxl', title: 'Stable Diffusion XL', sizes: ['1024x1024', '1152x896', '896x1152', '1216x832', '832x1216'] }],
     predictions: ['auto', 'eps', 'v'],
-    defaults: { width: 512, height: 512, steps: 20, cfg_scale: 7, sampler: 'euler_a', scheduler: 'discrete', n: 1, strength: 0.75, clip_skip: 1 },
+    defaults: { width: 512, height: 512, steps: 20, cfg_scale: 7, sampler: 'euler_a', scheduler: 'automatic', n: 1, strength: 0.75, clip_skip: 1, rng: 'gpu' },
   },
 }
 

@@ -44,6 +44,17 @@ describe('image form', () => {
       loras: [{ name: 'tiny-lora.safetensors', weight: 0.5 }], init_image: null })
     expect(imageRequest(form)).toMatchObject({ seed: 42, checkpoint: 'tiny-sd.safetensors' })
   })
+
+  it('an image from before A1111\'s generators comes back with our own noise and the Uniform schedule it had', () => {
+    const older = image('i0', 7)
+    delete older.params.scheduler
+    expect(formFromImage(older, defaultForm(defaults))).toMatchObject({ rng: 'mysticanvas', scheduler: 'discrete', seed: 7 })
+    const newer = image('i2', 8)
+    newer.params.rng = 'cpu'
+    delete newer.params.scheduler
+    expect(formFromImage(newer, defaultForm(defaults))).toMatchObject({ rng: 'cpu', scheduler: 'automatic' })
+    expect(imageRequest({ ...defaultForm(defaults), prompt: 'x' })).toMatchObject({ rng: 'gpu', scheduler: 'automatic' })
+  })
 })
 
 describe('images store', () => {

@@ -21,7 +21,7 @@ export function sizePresets(familySizes, maxSide) {
   return all.filter(([w, h]) => Math.max(w, h) <= maxSide)
 }
 /** Keys of the server's defaults the form takes. */
-const DEFAULTED = ['width', 'height', 'steps', 'cfg_scale', 'sampler', 'scheduler', 'n', 'strength']
+const DEFAULTED = ['width', 'height', 'steps', 'cfg_scale', 'sampler', 'scheduler', 'rng', 'n', 'strength']
 
 /** A form with the server's request defaults (any it does not give stay empty: the server fills them in). */
 export function defaultForm(defaults = {}) {
@@ -42,7 +42,7 @@ export function defaultForm(defaults = {}) {
 /** The server's defaults, then the ones a user saved in Settings (only the keys the form knows). */
 export function withDefaults(saved, defaults = {}) {
   const form = defaultForm(defaults)
-  for (const key of ['negative_prompt', 'width', 'height', 'steps', 'cfg_scale', 'sampler', 'scheduler', 'n']) {
+  for (const key of ['negative_prompt', 'width', 'height', 'steps', 'cfg_scale', 'sampler', 'scheduler', 'rng', 'n']) {
     if (saved?.[key] != null) form[key] = saved[key]
   }
   return form
@@ -83,6 +83,7 @@ export function imageRequest(form, conversationId) {
     cfg_scale: numberOrUnset(form.cfg_scale),
     sampler: form.sampler || undefined,
     scheduler: form.scheduler || undefined,
+    rng: form.rng || undefined,
     seed: numberOrUnset(form.seed) ?? -1,
     n: numberOrUnset(form.n),
     loras: form.loras.filter((l) => l.name).map((l) => ({ name: l.name, weight: Number(l.weight) })),
@@ -98,9 +99,14 @@ export function imageRequest(form, conversationId) {
   return req
 }
 
-/** A form filled from a gallery image ("reuse settings"): its params first, its columns as a fallback. */
+/**
+ * A form filled from a gallery image ("reuse settings"): its params first, its columns as a fallback. An image
+ * saved without `rng` was made before A1111's generators came: with our own noise, and a left-out schedule then
+ * meant Uniform (it now means the sampler's own), so those are filled in to make the same image again.
+ */
 export function formFromImage(image, base = defaultForm()) {
   const p = image.params || {}
+  const older = p.rng == null
   const pick = (key, fallback) => (p[key] ?? fallback ?? base[key])
   return {
     ...base,
@@ -111,7 +117,8 @@ export function formFromImage(image, base = defaultForm()) {
     steps: pick('steps'),
     cfg_scale: pick('cfg_scale'),
     sampler: pick('sampler'),
-    scheduler: pick('scheduler'),
+    scheduler: pick('scheduler', older ? 'discrete' : undefined),
+    rng: pick('rng', older ? 'mysticanvas' : undefined),
     seed: image.seed ?? pick('seed'),
     n: 1,
     loras: (p.loras || []).map((l) => ({ name: l.name, weight: l.weight ?? 1 })),

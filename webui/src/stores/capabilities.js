@@ -12,6 +12,7 @@ export const useCapabilitiesStore = defineStore('capabilities', {
     ready: (s) => !!(s.limits && s.images),
     samplers: (s) => s.images?.samplers ?? [],
     schedules: (s) => s.images?.schedules ?? [],
+    rngs: (s) => s.images?.rngs ?? [],
     imageDefaults: (s) => s.images?.defaults ?? {},
   },
   actions: {

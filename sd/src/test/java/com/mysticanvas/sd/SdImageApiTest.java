@@ -145,6 +145,46 @@ class SdImageApiTest {
     }
 
     @Test
+    void a1111NoiseOptionsAndFieldsChooseTheGeneratorAndShowInTheInfotext() throws Exception {
+        JsonNode options = Json.parse(get("/sdapi/v1/options").body());
+        assertThat(options.path("randn_source").asText()).isEqualTo("GPU");
+        assertThat(options.path("eta_noise_seed_delta").asLong()).isZero();
+        String body = "{\"prompt\":\"a lamp\",\"seed\":9,\"steps\":2,\"width\":64,\"height\":64,\"sampler_name\":\"Euler a\"";
+        JsonNode gpu = Json.parse(post("/sdapi/v1/txt2img", body + "}").body());
+        JsonNode cpu = Json.parse(post("/sdapi/v1/txt2img", body + ",\"override_settings\":{\"randn_source\":\"CPU\"}}").body());
+        String cpuInfo = Json.parse(cpu.path("info").asText()).path("infotexts").get(0).asText();
+        assertThat(cpuInfo).contains("RNG: CPU");
+        assertThat(Json.parse(gpu.path("info").asText()).path("infotexts").get(0).asText()).doesNotContain("RNG:");
+        assertThat(cpu.path("images").get(0).asText()).isNotEqualTo(gpu.path("images").get(0).asText());
+        JsonNode varied = Json.parse(post("/sdapi/v1/txt2img", body
+                + ",\"subseed\":3,\"subseed_strength\":0.4,\"seed_resize_from_w\":96,\"seed_resize_from_h\":64}").body());
+        assertThat(Json.parse(varied.path("info").asText()).path("infotexts").get(0).asText())
+                .contains("Variation seed: 3", "Variation seed strength: 0.4", "Seed resize from: 96x64");
+        try {
+            // A default option, kept until changed: the same request now makes the CPU image, with ENSD written.
+            assertThat(post("/sdapi/v1/options", "{\"randn_source\":\"CPU\"}").statusCode()).isEqualTo(200);
+            JsonNode byOption = Json.parse(post("/sdapi/v1/txt2img", body + "}").body());
+            assertThat(byOption.path("images").get(0).asText()).isEqualTo(cpu.path("images").get(0).asText());
+            assertThat(post("/sdapi/v1/options", "{\"eta_noise_seed_delta\":31337}").statusCode()).isEqualTo(200);
+            JsonNode ensd = Json.parse(post("/sdapi/v1/txt2img", body + "}").body());
+            assertThat(Json.parse(ensd.path("info").asText()).path("infotexts").get(0).asText()).contains("ENSD: 31337");
+            assertThat(ensd.path("images").get(0).asText()).as("Euler a's step noise moved").isNotEqualTo(cpu.path("images").get(0).asText());
+            assertError(post("/sdapi/v1/options", "{\"randn_source\":\"quantum\"}"), 400, "rng");
+            assertError(post("/sdapi/v1/options", "{\"eta_noise_seed_delta\":-1}"), 400, "eta_noise_seed_delta");
+        } finally {
+            post("/sdapi/v1/options", "{\"randn_source\":\"GPU\",\"eta_noise_seed_delta\":0}");
+        }
+        // Ours: the same field on the OpenAI route, with the generator and the drawn variation seed in each item.
+        JsonNode item = Json.parse(post("/v1/images/generations",
+                "{\"prompt\":\"a lamp\",\"size\":\"64x64\",\"steps\":1,\"n\":2,\"rng\":\"nv\",\"subseed_strength\":0.5}").body())
+                .path("data").get(1);
+        assertThat(item.path("rng").asText()).isEqualTo("nv");
+        assertThat(item.path("subseed").asLong()).isNotNegative();
+        assertError(post("/v1/images/generations", "{\"prompt\":\"x\",\"rng\":\"dice\"}"), 400, "rng");
+        assertError(post("/v1/images/generations", "{\"prompt\":\"x\",\"subseed_strength\":2}"), 400, "subseed_strength");
+    }
+
+    @Test
     void a1111Img2imgWithMask() throws Exception {
         String source = generate("{\"prompt\":\"a field\",\"size\":\"64x64\",\"steps\":2,\"seed\":2}");
         String mask = Base64.getEncoder().encodeToString(whiteSquareMask(64, 64));

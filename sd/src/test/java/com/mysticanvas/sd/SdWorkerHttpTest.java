@@ -154,7 +154,9 @@ class SdWorkerHttpTest {
                          {"id":"dpmpp_2m","title":"DPM++ 2M","aliases":["k_dpmpp_2m"]},
                          {"id":"ddim","title":"DDIM","aliases":["ddim"]},
                          {"id":"lcm","title":"LCM","aliases":["k_lcm"]}],
-             "schedules":[{"id":"discrete","title":"Uniform"},{"id":"karras","title":"Karras"}],
+             "schedules":[{"id":"automatic","title":"Automatic"},{"id":"discrete","title":"Uniform"},{"id":"karras","title":"Karras"}],
+             "rngs":[{"id":"gpu","title":"GPU"},{"id":"cpu","title":"CPU"},{"id":"nv","title":"NV"},
+                     {"id":"mysticanvas","title":"MystiCanvas"}],
              "families":[{"id":"sd1","title":"Stable Diffusion 1.x",
                           "sizes":["512x512","512x768","768x512","640x640","768x768"]},
                          {"id":"sd2","title":"Stable Diffusion 2.x",
@@ -166,8 +168,8 @@ class SdWorkerHttpTest {
                           "sizes":["1024x1024","1152x896","896x1152","1216x832","832x1216","1344x768","768x1344",
                                    "1536x640","640x1536"]}],
              "predictions":["auto","eps","v"],
-             "defaults":{"width":512,"height":512,"steps":20,"cfg_scale":7.0,"sampler":"euler_a","scheduler":"discrete",
-                         "n":1,"strength":0.75,"clip_skip":1},
+             "defaults":{"width":512,"height":512,"steps":20,"cfg_scale":7.0,"sampler":"euler_a","scheduler":"automatic",
+                         "n":1,"strength":0.75,"clip_skip":1,"rng":"gpu"},
              "limits":{"minImageSide":64,"maxImageSide":2048,"sideMultiple":8,"maxSteps":150,"maxBatch":16,
                        "maxPromptChars":20000,"imageQueue":8}}""";
 
@@ -188,7 +190,7 @@ class SdWorkerHttpTest {
                     {"minImageSide":64,"maxImageSide":768,"sideMultiple":8,"maxSteps":40,"maxBatch":3,
                      "maxPromptChars":1000,"imageQueue":2}"""));
             JsonNode expected = Json.parse(DEFAULT_CAPABILITIES);
-            for (String same : new String[] {"samplers", "schedules", "families", "predictions", "defaults"}) {
+            for (String same : new String[] {"samplers", "schedules", "rngs", "families", "predictions", "defaults"}) {
                 assertThat(caps.path(same)).as(same).isEqualTo(expected.path(same));
             }
         } finally {

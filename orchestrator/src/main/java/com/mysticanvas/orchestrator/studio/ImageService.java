@@ -32,7 +32,8 @@ import java.util.function.Supplier;
 public final class ImageService {
     /** Fields passed to the worker as they are. */
     private static final Set<String> GENERATION_FIELDS = Set.of("prompt", "negative_prompt", "width", "height", "steps",
-            "cfg_scale", "sampler", "scheduler", "seed", "n", "loras", "clip_skip", "strength");
+            "cfg_scale", "sampler", "scheduler", "seed", "n", "loras", "clip_skip", "strength", "rng", "subseed",
+            "subseed_strength", "seed_resize_from_w", "seed_resize_from_h", "eta_noise_seed_delta");
 
     private final SdWorkerApi sd;
     private final GalleryStore gallery;
@@ -136,6 +137,12 @@ public final class ImageService {
             byte[] png = Base64.getDecoder().decode(item.path("b64_json").asText());
             ObjectNode p = params.deepCopy().put("seed", item.path("seed").asLong());
             p.put("infotext", item.path("parameters").asText(""));
+            // The generator and variation seed as the worker resolved them, so "reuse settings" makes this image again.
+            for (String resolved : List.of("rng", "subseed")) {
+                if (item.has(resolved)) {
+                    p.set(resolved, item.get(resolved));
+                }
+            }
             saved.add(gallery.add(png, new GalleryStore.NewImage(conversationId, item.path("width").asInt(),
                     item.path("height").asInt(), item.path("seed").asLong(), body.path("prompt").asText(""),
                     body.path("negative_prompt").asText(""), loadedCheckpoint.get(), p)));

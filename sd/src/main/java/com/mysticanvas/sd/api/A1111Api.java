@@ -40,12 +40,14 @@ public final class A1111Api {
     private static final DateTimeFormatter JOB_TIMESTAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
 
     private final ImageJobs jobs;
+    private final NoiseOptions noise;
     private final SdEngine engine;
     private final ModelFolders files;
     private final OpenAiImagesApi openAi;
 
-    public A1111Api(ImageJobs jobs, SdEngine engine, ModelFolders files, OpenAiImagesApi openAi) {
+    public A1111Api(ImageJobs jobs, SdEngine engine, ModelFolders files, OpenAiImagesApi openAi, NoiseOptions noise) {
         this.jobs = jobs;
+        this.noise = noise;
         this.engine = engine;
         this.files = files;
         this.openAi = openAi;
@@ -81,9 +83,9 @@ public final class A1111Api {
     private ObjectNode generate(ObjectNode body, boolean img2img) {
         JsonNode override = body.path("override_settings");
         if (override.isObject()) {
-            setOptions((ObjectNode) override);
+            switchModel((ObjectNode) override); // the noise options in it are for this request only
         }
-        GenerationRequest request = request(body, img2img);
+        GenerationRequest request = request(body, img2img, noise);
         List<GeneratedImage> images = OpenAiImagesApi.await(jobs.submit(request));
         ObjectNode out = Json.object();
         ArrayNode b64 = out.putArray("images");
@@ -98,6 +100,11 @@ public final class A1111Api {
     }
 
     static GenerationRequest request(ObjectNode body, boolean img2img) {
+        return request(body, img2img, new NoiseOptions());
+    }
+
+    /** A txt2img or img2img body as a request, its noise fields defaulting to the worker's {@code noise} options. */
+    static GenerationRequest request(ObjectNode body, boolean img2img, NoiseOptions noise) {
         String prompt = text(body, "prompt", "");
         LoraTags tags = LoraTags.extract(prompt);
         List<GenerationRequest.LoraWeight> loras = new ArrayList<>();
@@ -113,6 +120,7 @@ public final class A1111Api {
                 .seed(longInteger(body, "seed", -1)).batchCount(batch).loras(loras)
                 .clipSkip(integer(body.path("override_settings"), "CLIP_stop_at_last_layers", defaults.clipSkip()))
                 .prediction(text(body, "prediction", text(body.path("override_settings"), "prediction", null)));
+        noise.apply(body, r);
         if (!img2img) {
             return r.build();
         }
@@ -232,6 +240,7 @@ public final class A1111Api {
 
     private static ArrayNode schedulers() {
         ArrayNode out = Json.MAPPER.createArrayNode();
+        out.addObject().put("name", Schedule.AUTOMATIC_ID).put("label", Schedule.AUTOMATIC);
         for (Schedule s : Schedule.values()) {
             out.addObject().put("name", s.id()).put("label", s.a1111Label());
         }
@@ -239,14 +248,22 @@ public final class A1111Api {
     }
 
     private ObjectNode options() {
-        return Json.object().put("sd_model_checkpoint", engine.model())
+        ObjectNode out = Json.object().put("sd_model_checkpoint", engine.model())
                 .put("sd_vae", engine.vae() == null ? "Automatic" : engine.vae())
                 .put("CLIP_stop_at_last_layers", GenerationRequest.DEFAULTS.clipSkip())
                 .put("samples_format", "png");
+        noise.describe(out);
+        return out;
     }
 
-    /** Switching {@code sd_model_checkpoint} (and {@code sd_vae}) loads them, as in A1111; other options are accepted. */
+    /** Sets the noise options and switches the model as asked; other options are accepted and ignored. */
     private void setOptions(ObjectNode options) {
+        noise.set(options);
+        switchModel(options);
+    }
+
+    /** Switching {@code sd_model_checkpoint} (and {@code sd_vae}) loads them, as in A1111. */
+    private void switchModel(ObjectNode options) {
         String checkpoint = text(options, "sd_model_checkpoint", null);
         String vae = text(options, "sd_vae", null);
         if (vae != null && (vae.equals("Automatic") || vae.equals("None"))) {

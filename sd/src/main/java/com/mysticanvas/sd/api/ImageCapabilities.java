@@ -9,6 +9,7 @@ import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.sd.model.Family;
 import com.mysticanvas.sd.model.Prediction;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
+import com.mysticanvas.sd.noise.Rng;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Schedule;
 import io.javalin.config.RoutesConfig;
@@ -38,8 +39,13 @@ public final class ImageCapabilities {
             s.aliases().forEach(aliases::add);
         }
         ArrayNode schedules = out.putArray("schedules");
+        schedules.addObject().put("id", Schedule.AUTOMATIC_ID).put("title", Schedule.AUTOMATIC); // the sampler's own
         for (Schedule s : Schedule.values()) {
             schedules.addObject().put("id", s.id()).put("title", s.a1111Label());
+        }
+        ArrayNode rngs = out.putArray("rngs");
+        for (Rng r : Rng.values()) {
+            rngs.addObject().put("id", r.id()).put("title", r.a1111Name());
         }
         ArrayNode families = out.putArray("families");
         for (Family f : Family.values()) {
@@ -53,8 +59,8 @@ public final class ImageCapabilities {
         GenerationRequest.Defaults d = GenerationRequest.DEFAULTS;
         out.putObject("defaults").put("width", d.size().width()).put("height", d.size().height())
                 .put("steps", d.steps()).put("cfg_scale", d.cfgScale()).put("sampler", d.sampler().id())
-                .put("scheduler", d.schedule().id()).put("n", d.batchCount()).put("strength", d.strength())
-                .put("clip_skip", d.clipSkip());
+                .put("scheduler", Schedule.AUTOMATIC_ID).put("n", d.batchCount()).put("strength", d.strength())
+                .put("clip_skip", d.clipSkip()).put("rng", Rng.DEFAULT.id());
         out.putObject("limits").put("minImageSide", ImageSize.MIN_SIDE).put("maxImageSide", limits.maxImageSide())
                 .put("sideMultiple", ImageSize.MULTIPLE).put("maxSteps", limits.maxSteps())
                 .put("maxBatch", limits.maxBatch()).put("maxPromptChars", limits.maxPromptChars())

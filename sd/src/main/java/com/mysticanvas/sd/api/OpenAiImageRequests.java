@@ -30,25 +30,35 @@ public final class OpenAiImageRequests {
     private OpenAiImageRequests() {}
 
     public static GenerationRequest generation(ObjectNode body) {
-        return builder(body).build();
+        return generation(body, new NoiseOptions());
+    }
+
+    /** A generation whose noise fields default to the worker's {@code noise} options. */
+    public static GenerationRequest generation(ObjectNode body, NoiseOptions noise) {
+        return builder(body, noise).build();
     }
 
     /** An edit: a generation that starts from {@code image} (img2img), repainting only where {@code mask} says. */
     public static GenerationRequest edit(ObjectNode body) {
+        return edit(body, new NoiseOptions());
+    }
+
+    /** An edit whose noise fields default to the worker's {@code noise} options. */
+    public static GenerationRequest edit(ObjectNode body, NoiseOptions noise) {
         String image = text(body, "image", null);
         if (image == null) {
             throw Problem.badInput("'image' is required (base64 PNG/JPEG, or a multipart file)");
         }
         String mask = text(body, "mask", null);
         RgbImage init = ClientImages.image(image);
-        GenerationRequest.Builder request = builder(body);
+        GenerationRequest.Builder request = builder(body, noise);
         double strength = number(body, "strength", GenerationRequest.DEFAULTS.strength());
         return request.init(init, strength, mask == null ? null : ClientImages.mask(mask, ImageTensors.MaskMode.OPENAI))
                 .build();
     }
 
     /** The fields generations and edits share; what a body leaves out keeps the builder's default. */
-    private static GenerationRequest.Builder builder(ObjectNode body) {
+    private static GenerationRequest.Builder builder(ObjectNode body, NoiseOptions noise) {
         String prompt = text(body, "prompt", null);
         if (prompt == null) {
             throw Problem.badInput("'prompt' is required");
@@ -70,11 +80,12 @@ public final class OpenAiImageRequests {
         LoraTags tags = LoraTags.extract(prompt);
         tags.loras().forEach(t -> loras.add(new GenerationRequest.LoraWeight(t.name(), t.weight())));
         GenerationRequest.Defaults defaults = GenerationRequest.DEFAULTS;
-        return GenerationRequest.builder().prompt(tags.prompt()).negativePrompt(text(body, "negative_prompt", ""))
+        GenerationRequest.Builder request = GenerationRequest.builder().prompt(tags.prompt()).negativePrompt(text(body, "negative_prompt", ""))
                 .size(ImageSize.of(body)).steps(integer(body, "steps", defaults.steps()))
                 .cfgScale(number(body, "cfg_scale", defaults.cfgScale())).sampler(text(body, "sampler", null))
                 .schedule(text(body, "scheduler", null)).seed(longInteger(body, "seed", -1))
                 .batchCount(integer(body, "n", defaults.batchCount())).loras(loras)
                 .clipSkip(integer(body, "clip_skip", defaults.clipSkip())).prediction(text(body, "prediction", null));
+        return noise.apply(body, request);
     }
 }

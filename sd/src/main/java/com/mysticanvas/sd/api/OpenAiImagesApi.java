@@ -9,6 +9,7 @@ import com.mysticanvas.core.JsonFields;
 import com.mysticanvas.core.http.HttpProblems;
 import com.mysticanvas.core.http.SseWriter;
 import com.mysticanvas.core.worker.WorkerPaths;
+import com.mysticanvas.sd.noise.NoiseSettings;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import io.javalin.config.RoutesConfig;
@@ -33,19 +34,21 @@ import java.util.function.Consumer;
  */
 public final class OpenAiImagesApi {
     private final ImageJobs jobs;
+    private final NoiseOptions noise;
 
-    public OpenAiImagesApi(ImageJobs jobs) {
+    public OpenAiImagesApi(ImageJobs jobs, NoiseOptions noise) {
         this.jobs = jobs;
+        this.noise = noise;
     }
 
     public void routes(RoutesConfig r) {
         r.post(WorkerPaths.IMAGE_GENERATIONS, ctx -> {
             ObjectNode body = Json.parseObject(ctx.body());
-            run(ctx, OpenAiImageRequests.generation(body), JsonFields.bool(body, "stream", false));
+            run(ctx, OpenAiImageRequests.generation(body, noise), JsonFields.bool(body, "stream", false));
         });
         r.post(WorkerPaths.IMAGE_EDITS, ctx -> {
             ObjectNode body = isMultipart(ctx) ? fromMultipart(ctx) : Json.parseObject(ctx.body());
-            run(ctx, OpenAiImageRequests.edit(body), JsonFields.bool(body, "stream", false));
+            run(ctx, OpenAiImageRequests.edit(body, noise), JsonFields.bool(body, "stream", false));
         });
         r.get("/v1/images/progress", ctx -> ctx.json(progress(jobs.current().orElse(null),
                 !"false".equals(ctx.queryParam("preview")))));
@@ -120,10 +123,15 @@ public final class OpenAiImagesApi {
     private static ObjectNode result(ImageJob job, List<GeneratedImage> images) {
         ObjectNode out = Json.object().put("created", System.currentTimeMillis() / 1000).put("job", job.id());
         ArrayNode data = out.putArray("data");
+        NoiseSettings noise = job.request().noise();
         for (GeneratedImage image : images) {
-            data.addObject().put("b64_json", Base64.getEncoder().encodeToString(image.png()))
+            ObjectNode item = data.addObject().put("b64_json", Base64.getEncoder().encodeToString(image.png()))
                     .put("seed", image.seed()).put("width", image.pixels().width())
-                    .put("height", image.pixels().height()).put("parameters", image.parameters());
+                    .put("height", image.pixels().height()).put("parameters", image.parameters())
+                    .put("rng", noise.rng().id());
+            if (noise.varied()) { // the variation seed as drawn, for this image (subseed + its index)
+                item.put("subseed", noise.subseed() + image.seed() - job.request().seed());
+            }
         }
         return out;
     }

@@ -4,6 +4,8 @@ import com.mysticanvas.core.ImageSize;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.sd.model.Prediction;
+import com.mysticanvas.sd.noise.NoiseSettings;
+import com.mysticanvas.sd.noise.Rng;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Schedule;
 import java.util.List;
@@ -30,17 +32,20 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param clipSkip       1 = last text-encoder layer, 2 = the one before it
  * @param prediction     what the UNet predicts when the checkpoint does not say (null = automatic, see
  *                       {@link SdModel#prediction})
+ * @param noise          the generator and A1111's variation seed, "resize seed from" and eta noise seed delta
  */
 public record GenerationRequest(String prompt, String negativePrompt, ImageSize size, int steps, float cfgScale,
                                 Sampler sampler, Schedule schedule, long seed, int batchCount, List<LoraWeight> loras,
-                                Init init, int clipSkip, Prediction prediction) {
+                                Init init, int clipSkip, Prediction prediction, NoiseSettings noise) {
     /** What every image API uses for a field its request leaves out; {@code /v1/images/capabilities} shows them. */
-    public static final Defaults DEFAULTS = new Defaults(ImageSize.DEFAULT, 20, 7f, Sampler.EULER_A, Schedule.DISCRETE,
-            1, 0.75, 1);
+    public static final Defaults DEFAULTS = new Defaults(ImageSize.DEFAULT, 20, 7f, Sampler.EULER_A, 1, 0.75, 1);
 
-    /** The defaults of a request ({@code strength}: of an edit, img2img or inpainting). */
-    public record Defaults(ImageSize size, int steps, float cfgScale, Sampler sampler, Schedule schedule,
-                           int batchCount, double strength, int clipSkip) {}
+    /**
+     * The defaults of a request ({@code strength}: of an edit, img2img or inpainting). The schedule's is
+     * "Automatic": the sampler's own ({@link Sampler#automaticSchedule()}).
+     */
+    public record Defaults(ImageSize size, int steps, float cfgScale, Sampler sampler, int batchCount, double strength,
+                           int clipSkip) {}
 
     /** A LoRA by file name and its strength. */
     public record LoraWeight(String name, float weight) {}
@@ -62,6 +67,7 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
         Objects.requireNonNull(size, "size");
         Objects.requireNonNull(sampler, "sampler");
         Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(noise, "noise");
         negativePrompt = negativePrompt == null ? "" : negativePrompt;
         loras = List.copyOf(loras);
     }
@@ -76,6 +82,7 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
                 .cfgScale(cfgScale).sampler(sampler).schedule(schedule).seed(seed).batchCount(batchCount).loras(loras)
                 .clipSkip(clipSkip).prediction(prediction);
         b.init = init;
+        b.noise = noise;
         return b;
     }
 
@@ -112,6 +119,18 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
         if (clipSkip < 1 || clipSkip > 2) {
             throw Problem.badInput("clip_skip must be 1 or 2, got " + clipSkip);
         }
+        if (!(noise.subseedStrength() >= 0 && noise.subseedStrength() <= 1)) {
+            throw Problem.badInput("subseed_strength must be between 0 and 1, got " + noise.subseedStrength());
+        }
+        for (int side : new int[] {noise.resizeFromWidth(), noise.resizeFromHeight()}) {
+            if (side < 0 || side > limits.maxImageSide()) {
+                throw Problem.badInput("seed_resize_from_w and _h must be 0 (off) or sides up to "
+                        + limits.maxImageSide() + ", got " + side);
+            }
+        }
+        if (noise.etaNoiseSeedDelta() < 0) {
+            throw Problem.badInput("eta_noise_seed_delta must not be negative, got " + noise.etaNoiseSeedDelta());
+        }
         if (init != null) {
             if (!(init.strength() >= 0 && init.strength() <= 1)) {
                 throw Problem.badInput("strength must be between 0 and 1, got " + init.strength());
@@ -133,13 +152,17 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
         private int steps = DEFAULTS.steps();
         private float cfgScale = DEFAULTS.cfgScale();
         private Sampler sampler = DEFAULTS.sampler();
-        private Schedule schedule = DEFAULTS.schedule();
+        /** Null: "Automatic", the sampler's own default ({@link Sampler#automaticSchedule()}). */
+        private Schedule schedule;
+        /** The schedule an old combined sampler name carried ("DPM++ 2M Karras"), which wins. */
+        private Schedule nameSchedule;
         private long seed = -1;
         private int batchCount = DEFAULTS.batchCount();
         private List<LoraWeight> loras = List.of();
         private Init init;
         private int clipSkip = DEFAULTS.clipSkip();
         private Prediction prediction;
+        private NoiseSettings noise = NoiseSettings.DEFAULT;
 
         private Builder() {}
 
@@ -177,9 +200,23 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
             return this;
         }
 
-        /** By any name {@link Sampler#named} takes (an unknown one is bad input); null keeps the current one. */
+        /**
+         * By any name {@link Sampler#named} takes (an unknown one is bad input), or an old combined name such as
+         * "DPM++ 2M Karras", split into sampler and schedule as A1111 splits it; null keeps the current one.
+         */
         public Builder sampler(String name) {
-            return name == null ? this : sampler(Sampler.named(name));
+            if (name == null) {
+                return this;
+            }
+            Schedule suffix = Schedule.suffixOf(name);
+            if (suffix != null) { // an old combined name: its schedule wins over the request's, as in A1111
+                String stem = name.strip();
+                Sampler sampler = Sampler.named(stem.substring(0, stem.lastIndexOf(' ')));
+                this.nameSchedule = suffix;
+                return sampler(sampler);
+            }
+            this.nameSchedule = null;
+            return sampler(Sampler.named(name));
         }
 
         public Builder schedule(Schedule schedule) {
@@ -189,7 +226,7 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
 
         /** By any name {@link Schedule#named} takes (an unknown one is bad input); null keeps the current one. */
         public Builder schedule(String name) {
-            return name == null ? this : schedule(Schedule.named(name));
+            return name == null ? this : schedule(Schedule.named(name)); // "Automatic": null, the sampler's own
         }
 
         /** The seed of the first image; a negative one (A1111's -1) means a random one, drawn when built. */
@@ -237,10 +274,41 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
             throw Problem.badInput("prediction must be auto, eps or v, got " + name);
         }
 
+        /** The noise generator; null keeps the current one. */
+        public Builder rng(Rng rng) {
+            if (rng != null) {
+                noise = noise.withRng(rng);
+            }
+            return this;
+        }
+
+        /** By any name {@link Rng#named} takes (A1111's "GPU", "CPU", "NV"; an unknown one is bad input); null keeps it. */
+        public Builder rng(String name) {
+            return name == null ? this : rng(Rng.named(name));
+        }
+
+        /**
+         * A1111's variation seed: {@code subseed} (negative: a random one, drawn when built) mixed in with
+         * {@code strength}, "resize seed from" ({@code 0, 0}: off) and the eta noise seed delta, keeping the generator.
+         */
+        public Builder variation(long subseed, double strength, int resizeFromWidth, int resizeFromHeight,
+                                 long etaNoiseSeedDelta) {
+            noise = new NoiseSettings(noise.rng(), subseed, strength, resizeFromWidth, resizeFromHeight, etaNoiseSeedDelta);
+            return this;
+        }
+
         public GenerationRequest build() {
-            long s = seed >= 0 ? seed : ThreadLocalRandom.current().nextLong(1L << 32);
-            return new GenerationRequest(prompt, negativePrompt, size, steps, cfgScale, sampler, schedule, s,
-                    batchCount, loras, init, clipSkip, prediction);
+            Schedule resolved = nameSchedule != null ? nameSchedule : schedule != null ? schedule : sampler.automaticSchedule();
+            NoiseSettings n = noise.subseed() >= 0 || !noise.varied() ? noise
+                    : new NoiseSettings(noise.rng(), randomSeed(), noise.subseedStrength(), noise.resizeFromWidth(),
+                            noise.resizeFromHeight(), noise.etaNoiseSeedDelta());
+            return new GenerationRequest(prompt, negativePrompt, size, steps, cfgScale, sampler, resolved,
+                    seed >= 0 ? seed : randomSeed(), batchCount, loras, init, clipSkip, prediction, n);
+        }
+
+        /** A1111's random seeds are 32-bit. */
+        private static long randomSeed() {
+            return ThreadLocalRandom.current().nextLong(1L << 32);
         }
     }
 }

@@ -5,6 +5,9 @@ import com.mysticanvas.sd.image.GenerationParameters;
 import com.mysticanvas.sd.image.LatentPreview;
 import com.mysticanvas.sd.image.Png;
 import com.mysticanvas.sd.model.Prediction;
+import com.mysticanvas.sd.noise.ImageNoise;
+import com.mysticanvas.sd.noise.NoiseSettings;
+import com.mysticanvas.sd.noise.Rng;
 import com.mysticanvas.sd.sampling.Denoiser;
 import com.mysticanvas.sd.sampling.NoiseSchedule;
 import com.mysticanvas.sd.sampling.Sampling;
@@ -83,7 +86,8 @@ public final class SdPipeline {
         List<GeneratedImage> images = new ArrayList<>();
         for (int i = 0; i < r.batchCount(); i++) {
             long seed = r.seed() + i;
-            float[] noise = Sampling.gaussianNoise(seed, latentSize);
+            ImageNoise.Start noiseStart = ImageNoise.start(r.noise(), seed, r.noise().subseed() + i, channels, h, w, factor);
+            float[] noise = noiseStart.noise();
             float[] x = new float[latentSize];
             for (int k = 0; k < latentSize; k++) {
                 x[k] = (initLatent == null ? 0 : initLatent[k]) + noise[k] * sigmas[0];
@@ -100,7 +104,7 @@ public final class SdPipeline {
                 int image = i;
                 ProgressListener.Stop[] stopped = {null};
                 float[][] stoppedAt = {null};
-                latent = r.sampler().run(denoiser, x, sigmas, seed, (step, steps, xs, denoised) -> {
+                latent = r.sampler().run(denoiser, x, sigmas, noiseStart.steps(), (step, steps, xs, denoised) -> {
                     if (progress.onStep(image, r.batchCount(), step, steps, () -> LatentPreview.png(denoised, 0, w, h))) {
                         return true;
                     }
@@ -326,7 +330,21 @@ public final class SdPipeline {
         if (r.clipSkip() != 1) {
             p = p.with("Clip skip", r.clipSkip());
         }
-        return p.toA1111();
+        return withNoise(p, r.noise(), seed - r.seed()).toA1111();
+    }
+
+    /** A1111's noise fields, written only when they are not its defaults (as A1111 writes them). */
+    private static GenerationParameters withNoise(GenerationParameters p, NoiseSettings noise, long index) {
+        if (noise.varied()) {
+            p = p.with("Variation seed", noise.subseed() + index).with("Variation seed strength", noise.subseedStrength());
+        }
+        if (noise.resized()) {
+            p = p.with("Seed resize from", noise.resizeFromWidth() + "x" + noise.resizeFromHeight());
+        }
+        if (noise.etaNoiseSeedDelta() != 0) {
+            p = p.with("ENSD", noise.etaNoiseSeedDelta());
+        }
+        return noise.rng() == Rng.GPU ? p : p.with("RNG", noise.rng().a1111Name());
     }
 
     private static String stripExtension(String name) {

@@ -1,6 +1,7 @@
 package com.mysticanvas.sd.sampling;
 
 import com.mysticanvas.core.Problem;
+import com.mysticanvas.sd.noise.NoiseStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -47,6 +48,11 @@ public enum Sampler {
      * on the step to sigma 0.
      */
     DPMPP_2M("dpmpp_2m", "DPM++ 2M", "k_dpmpp_2m") {
+        @Override
+        public Schedule automaticSchedule() {
+            return Schedule.KARRAS;
+        }
+
         @Override
         void update(float[] x, float[] denoised, Step s) {
             if (s.next() == 0) {
@@ -120,6 +126,14 @@ public enum Sampler {
         return aliases;
     }
 
+    /**
+     * The schedule A1111 (1.9 and later) uses for this sampler when the request says "Automatic" or nothing: the
+     * sampler's own default ({@code scheduler} in its options table), else the model's uniform one.
+     */
+    public Schedule automaticSchedule() {
+        return Schedule.DISCRETE;
+    }
+
     /** By our id, A1111's label or one of its aliases, case-insensitive. */
     public static Sampler named(String name) {
         String wanted = name == null ? "" : name.strip().toLowerCase(Locale.ROOT);
@@ -134,10 +148,10 @@ public enum Sampler {
     }
 
     /** What one step knows besides x and the denoised latent. */
-    record Step(int index, double sigma, double next, double previousSigma, float[] previousDenoised, long seed) {
-        /** The fresh noise of this step: its own stream of the run's seed, so runs replay exactly. */
+    record Step(int index, double sigma, double next, double previousSigma, float[] previousDenoised, NoiseStream noise) {
+        /** The fresh noise of this step: the image's generator's next draw, as A1111 takes it. */
         float[] freshNoise(int n) {
-            return GaussianNoise.sample(GaussianNoise.streamSeed(seed, index + 1), n);
+            return noise.next(n);
         }
     }
 
@@ -146,9 +160,10 @@ public enum Sampler {
 
     /**
      * Runs the sampler from {@code start} (left unchanged) through {@code sigmas}. The listener sees
-     * the live arrays after each step: copy them to keep them. Returns null when it cancels.
+     * the live arrays after each step: copy them to keep them. Ancestral steps draw their fresh noise from
+     * {@code noise}. Returns null when it cancels.
      */
-    public float[] run(Denoiser model, float[] start, float[] sigmas, long seed, StepListener listener) {
+    public float[] run(Denoiser model, float[] start, float[] sigmas, NoiseStream noise, StepListener listener) {
         checkSigmas(sigmas);
         float[] x = start.clone();
         int steps = sigmas.length - 1;
@@ -159,7 +174,7 @@ public enum Sampler {
                 throw new IllegalStateException("the denoiser must return a new array of " + x.length + " values");
             }
             double previousSigma = i > 0 ? sigmas[i - 1] : Double.NaN;
-            update(x, denoised, new Step(i, sigmas[i], sigmas[i + 1], previousSigma, previous, seed));
+            update(x, denoised, new Step(i, sigmas[i], sigmas[i + 1], previousSigma, previous, noise));
             previous = denoised.clone(); // the denoiser may reuse its output buffer
             if (listener != null && !listener.onStep(i + 1, steps, x, denoised)) {
                 return null;

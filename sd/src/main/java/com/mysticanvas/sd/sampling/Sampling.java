@@ -1,12 +1,13 @@
 package com.mysticanvas.sd.sampling;
 
+import com.mysticanvas.sd.noise.NoiseStream;
 import java.util.Arrays;
 
 /**
  * Schedules and samplers on SD's discrete 1000-step {@code scaled_linear} schedule (beta 0.00085 to
  * 0.012). The parts: {@link NoiseSchedule}
  * (the training schedule), {@link Schedule} (sigmas of a run), {@link Sampler} (the update rules),
- * {@link GaussianNoise} (seeded noise).
+ * and, in {@code sd.noise}, the seeded noise.
  */
 public final class Sampling {
     private Sampling() {}
@@ -28,17 +29,12 @@ public final class Sampling {
 
     /**
      * Runs a sampler from {@code x} (noise already scaled to sigmas[0]; for img2img the noised input)
-     * through {@code sigmas}. Ancestral noise comes from {@code seed}. Returns the final latent, or null
+     * through {@code sigmas}. Ancestral noise comes from {@code noise}. Returns the final latent, or null
      * when the listener cancelled.
      */
-    public static float[] sample(Sampler sampler, Denoiser model, float[] x, float[] sigmas, long seed,
+    public static float[] sample(Sampler sampler, Denoiser model, float[] x, float[] sigmas, NoiseStream noise,
                                  StepListener listener) {
-        return sampler.run(model, x, sigmas, seed, listener);
-    }
-
-    /** Deterministic standard-normal noise of length n for a seed (same seed, same noise, on any machine). */
-    public static float[] gaussianNoise(long seed, int n) {
-        return GaussianNoise.sample(seed, n);
+        return sampler.run(model, x, sigmas, noise, listener);
     }
 
     /**

@@ -76,11 +76,35 @@ public enum Schedule {
         return out;
     }
 
-    /** By our id or A1111's label, case-insensitive; A1111's "Automatic" is {@link #DISCRETE}. */
+    /**
+     * The schedule an old combined sampler name ends with ("DPM++ 2M Karras", as A1111 before 1.9 named them and
+     * infotexts still carry), or null.
+     */
+    public static Schedule suffixOf(String samplerName) {
+        String name = samplerName.strip().toLowerCase(Locale.ROOT);
+        for (Schedule s : values()) {
+            for (String label : new String[] {s.a1111Label, s.id}) {
+                if (name.endsWith(" " + label.toLowerCase(Locale.ROOT))) {
+                    return s;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A1111's name for "the sampler's own default" ({@link Sampler#automaticSchedule()}). */
+    public static final String AUTOMATIC = "Automatic";
+    /** Its id in our requests and lists. */
+    public static final String AUTOMATIC_ID = "automatic";
+
+    /**
+     * By our id or A1111's label, case-insensitive; null for A1111's "Automatic", which each sampler resolves to its
+     * own default.
+     */
     public static Schedule named(String name) {
         String wanted = name == null ? "" : name.strip().toLowerCase(Locale.ROOT);
-        if (wanted.equals("automatic")) {
-            return DISCRETE;
+        if (wanted.equals(AUTOMATIC_ID)) {
+            return null;
         }
         for (Schedule s : values()) {
             if (s.id.equals(wanted) || s.a1111Label.toLowerCase(Locale.ROOT).equals(wanted)) {

@@ -47,7 +47,7 @@ class ImageRequestsTest {
             assertThat(r.steps()).isEqualTo(d.steps());
             assertThat(r.cfgScale()).isEqualTo(d.cfgScale());
             assertThat(r.sampler()).isEqualTo(d.sampler());
-            assertThat(r.schedule()).isEqualTo(d.schedule());
+            assertThat(r.schedule()).isEqualTo(d.sampler().automaticSchedule());
             assertThat(r.batchCount()).isEqualTo(d.batchCount());
             assertThat(r.clipSkip()).isEqualTo(d.clipSkip());
             assertThat(r.init()).isNull();
@@ -87,7 +87,7 @@ class ImageRequestsTest {
                 .containsExactly(Sampler.EULER, Schedule.DISCRETE);
         assertThatThrownBy(() -> OpenAiImageRequests.generation(body("{\"prompt\":\"x\",\"sampler\":\"heun++\"}")))
                 .isInstanceOf(Problem.class).hasMessageContaining("unknown sampler");
-        assertThatThrownBy(() -> A1111Api.request(body("{\"scheduler\":\"exponential\"}"), false))
+        assertThatThrownBy(() -> A1111Api.request(body("{\"scheduler\":\"sideways\"}"), false))
                 .isInstanceOf(Problem.class).hasMessageContaining("unknown scheduler");
     }
 
@@ -150,7 +150,7 @@ class ImageRequestsTest {
         assertThat(caps.path("samplers").get(1).path("aliases")).extracting(JsonNode::asText)
                 .containsExactlyElementsOf(Sampler.EULER_A.aliases());
         assertThat(caps.path("schedules")).extracting(s -> s.path("id").asText() + "=" + s.path("title").asText())
-                .containsExactly("discrete=Uniform", "karras=Karras");
+                .containsExactly("automatic=Automatic", "discrete=Uniform", "karras=Karras");
         assertThat(caps.path("families")).extracting(f -> f.path("id").asText()).containsExactly("sd1", "sd2", "sdxl", "sdxl_refiner");
         assertThat(caps.path("families").get(2).path("sizes").get(0).asText()).isEqualTo("1024x1024");
         assertThat(caps.path("predictions")).extracting(JsonNode::asText).containsExactly("auto", "eps", "v");
@@ -161,7 +161,8 @@ class ImageRequestsTest {
         assertThat(defaults.path("steps").asInt()).isEqualTo(plain.steps());
         assertThat(defaults.path("cfg_scale").asDouble()).isEqualTo(plain.cfgScale());
         assertThat(defaults.path("sampler").asText()).isEqualTo(plain.sampler().id());
-        assertThat(defaults.path("scheduler").asText()).isEqualTo(plain.schedule().id());
+        assertThat(defaults.path("scheduler").asText()).isEqualTo(Schedule.AUTOMATIC_ID);
+        assertThat(plain.schedule()).isEqualTo(plain.sampler().automaticSchedule());
         assertThat(defaults.path("n").asInt()).isEqualTo(plain.batchCount());
         assertThat(defaults.path("clip_skip").asInt()).isEqualTo(plain.clipSkip());
         assertThat(defaults.path("strength").asDouble()).isEqualTo(GenerationRequest.DEFAULTS.strength());

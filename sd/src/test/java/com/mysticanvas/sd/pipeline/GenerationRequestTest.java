@@ -29,7 +29,7 @@ class GenerationRequestTest {
         assertThat(r.steps()).isEqualTo(20).isEqualTo(GenerationRequest.DEFAULTS.steps());
         assertThat(r.cfgScale()).isEqualTo(7f).isEqualTo(GenerationRequest.DEFAULTS.cfgScale());
         assertThat(r.sampler()).isEqualTo(Sampler.EULER_A).isEqualTo(GenerationRequest.DEFAULTS.sampler());
-        assertThat(r.schedule()).isEqualTo(Schedule.DISCRETE).isEqualTo(GenerationRequest.DEFAULTS.schedule());
+        assertThat(r.schedule()).isEqualTo(Schedule.DISCRETE).isEqualTo(GenerationRequest.DEFAULTS.sampler().automaticSchedule());
         assertThat(r.batchCount()).isEqualTo(1).isEqualTo(GenerationRequest.DEFAULTS.batchCount());
         assertThat(r.clipSkip()).isEqualTo(1).isEqualTo(GenerationRequest.DEFAULTS.clipSkip());
         assertThat(GenerationRequest.DEFAULTS.strength()).isEqualTo(0.75);
@@ -50,9 +50,9 @@ class GenerationRequestTest {
         assertThatThrownBy(() -> GenerationRequest.builder().sampler("heun++"))
                 .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT))
                 .hasMessageContaining("unknown sampler 'heun++'");
-        assertThatThrownBy(() -> GenerationRequest.builder().schedule("exponential"))
+        assertThatThrownBy(() -> GenerationRequest.builder().schedule("sideways"))
                 .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT))
-                .hasMessageContaining("unknown scheduler 'exponential'");
+                .hasMessageContaining("unknown scheduler 'sideways'");
     }
 
     @Test
@@ -64,15 +64,37 @@ class GenerationRequestTest {
     }
 
     @Test
+    void automaticIsEachSamplersOwnScheduleAndOldCombinedNamesAreSplit() {
+        GenerationRequest.Builder b = GenerationRequest.builder().prompt("x");
+        assertThat(b.sampler("DPM++ 2M").build().schedule()).isEqualTo(Schedule.KARRAS); // A1111 1.9+: its own default
+        assertThat(b.sampler("DPM++ 2M").schedule("Automatic").build().schedule()).isEqualTo(Schedule.KARRAS);
+        assertThat(b.sampler("DPM++ 2M").schedule("Uniform").build().schedule()).isEqualTo(Schedule.DISCRETE);
+        assertThat(GenerationRequest.builder().sampler("Euler a").schedule("Automatic").build().schedule())
+                .isEqualTo(Schedule.DISCRETE);
+        assertThat(GenerationRequest.builder().build()).extracting(GenerationRequest::sampler, GenerationRequest::schedule)
+                .containsExactly(GenerationRequest.DEFAULTS.sampler(), GenerationRequest.DEFAULTS.sampler().automaticSchedule());
+        // as A1111 splits them: the schedule in the name wins over the request's scheduler
+        GenerationRequest combined = GenerationRequest.builder().sampler("DPM++ 2M Karras").schedule("Uniform").build();
+        assertThat(combined).extracting(GenerationRequest::sampler, GenerationRequest::schedule)
+                .containsExactly(Sampler.DPMPP_2M, Schedule.KARRAS);
+        assertThat(GenerationRequest.builder().sampler("euler_a karras").build())
+                .extracting(GenerationRequest::sampler, GenerationRequest::schedule)
+                .containsExactly(Sampler.EULER_A, Schedule.KARRAS);
+        assertThat(GenerationRequest.builder().sampler("Euler a").build().sampler()).isEqualTo(Sampler.EULER_A);
+    }
+
+    @Test
     void toBuilderMakesTheSameRequestToChangeOneField() {
         RgbImage image = new RgbImage(new byte[64 * 64 * 3], 64, 64);
         GenerationRequest r = valid().negativePrompt("blurry").cfgScale(5.5).sampler(Sampler.LCM)
                 .schedule(Schedule.KARRAS).batchCount(2).clipSkip(2).init(image, 0.5, null)
-                .loras(List.of(new GenerationRequest.LoraWeight("l", 0.5f))).build();
+                .loras(List.of(new GenerationRequest.LoraWeight("l", 0.5f))).rng("CPU").variation(-1, 0.25, 512, 768, 31337)
+                .build();
+        assertThat(r.noise().subseed()).as("a random variation seed, drawn once").isNotNegative();
         assertThat(r.toBuilder().build()).isEqualTo(r);
         assertThat(r.toBuilder().steps(9).build()).isEqualTo(new GenerationRequest(r.prompt(), r.negativePrompt(),
                 r.size(), 9, r.cfgScale(), r.sampler(), r.schedule(), r.seed(), r.batchCount(), r.loras(), r.init(),
-                r.clipSkip(), r.prediction()));
+                r.clipSkip(), r.prediction(), r.noise()));
     }
 
     @Test

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.mysticanvas.core.Problem;
+import com.mysticanvas.sd.noise.GaussianNoise;
+import com.mysticanvas.sd.noise.NoiseStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,17 +26,24 @@ class SamplerTest {
     };
     private static final float[] START = {2f, -4f};
 
+    /** The step noise of our own generator's seed: what follows its first draw, the starting noise. */
+    static NoiseStream steps(long seed) {
+        NoiseStream stream = GaussianNoise.stream(seed);
+        stream.next(1);
+        return stream;
+    }
+
     @Test
     void eulerStepsAlongTheDerivative() {
         // d = (x - D) / sigma = x / 4, dt = 1 - 2 = -1: x - x/4; then to 0 the result is the denoised 0.5 x.
-        assertThat(Sampling.sample(Sampler.EULER, HALF, START, new float[] {2, 1}, 0, null)).containsExactly(1.5f, -3f);
-        assertThat(Sampling.sample(Sampler.EULER, HALF, START, new float[] {2, 1, 0}, 0, null)).containsExactly(0.75f, -1.5f);
+        assertThat(Sampling.sample(Sampler.EULER, HALF, START, new float[] {2, 1}, steps(0), null)).containsExactly(1.5f, -3f);
+        assertThat(Sampling.sample(Sampler.EULER, HALF, START, new float[] {2, 1, 0}, steps(0), null)).containsExactly(0.75f, -1.5f);
     }
 
     @Test
     void ddimInterpolatesBetweenDenoisedAndX() {
         // x' = D + (next/sigma)(x - D) = [1, -2] + 0.5 [1, -2]
-        assertThat(Sampling.sample(Sampler.DDIM, HALF, START, new float[] {2, 1}, 0, null)).containsExactly(1.5f, -3f);
+        assertThat(Sampling.sample(Sampler.DDIM, HALF, START, new float[] {2, 1}, steps(0), null)).containsExactly(1.5f, -3f);
     }
 
     @Test
@@ -44,19 +53,19 @@ class SamplerTest {
         // x + (x - D) / 2 * (0.5 - 2) = x - 0.75 (x - D) = [1.25, -2.5]; noise from step 1's stream.
         float[] noise = GaussianNoise.sample(GaussianNoise.streamSeed(seed, 1), 2);
         double up = Math.sqrt(0.75);
-        assertThat(Sampling.sample(Sampler.EULER_A, HALF, START, new float[] {2, 1}, seed, null)).containsExactly(
+        assertThat(Sampling.sample(Sampler.EULER_A, HALF, START, new float[] {2, 1}, steps(seed), null)).containsExactly(
                 new float[] {(float) (1.25 + up * noise[0]), (float) (-2.5 + up * noise[1])}, within(1e-6f));
         // To sigma 0 no noise is added: sigma_up = 0, sigma_down = 0, so x becomes D exactly.
-        assertThat(Sampling.sample(Sampler.EULER_A, HALF, START, new float[] {2, 0}, seed, null)).containsExactly(1f, -2f);
+        assertThat(Sampling.sample(Sampler.EULER_A, HALF, START, new float[] {2, 0}, steps(seed), null)).containsExactly(1f, -2f);
     }
 
     @Test
     void lcmDenoisesThenNoisesToTheNextSigma() {
         long seed = 5;
         float[] noise = GaussianNoise.sample(GaussianNoise.streamSeed(seed, 1), 2);
-        assertThat(Sampling.sample(Sampler.LCM, HALF, START, new float[] {2, 0.5f}, seed, null)).containsExactly(
+        assertThat(Sampling.sample(Sampler.LCM, HALF, START, new float[] {2, 0.5f}, steps(seed), null)).containsExactly(
                 new float[] {1 + 0.5f * noise[0], -2 + 0.5f * noise[1]}, within(1e-6f));
-        assertThat(Sampling.sample(Sampler.LCM, HALF, START, new float[] {2, 0}, seed, null)).containsExactly(1f, -2f);
+        assertThat(Sampling.sample(Sampler.LCM, HALF, START, new float[] {2, 0}, steps(seed), null)).containsExactly(1f, -2f);
     }
 
     @Test
@@ -66,7 +75,7 @@ class SamplerTest {
         // Step 2: D = 3, old D = 4, D' = 1.5 * 3 - 0.5 * 4 = 2.5; 0.5 * 6 + 0.5 * 2.5 = 4.25.
         // Step 3 (to 0): the denoised value, 2.125.
         List<Float> xs = new ArrayList<>();
-        float[] out = Sampling.sample(Sampler.DPMPP_2M, HALF, new float[] {8}, new float[] {4, 2, 1, 0}, 0,
+        float[] out = Sampling.sample(Sampler.DPMPP_2M, HALF, new float[] {8}, new float[] {4, 2, 1, 0}, steps(0),
                 (step, steps, x, denoised) -> xs.add(x[0]));
         assertThat(xs).containsExactly(6f, 4.25f, 2.125f);
         assertThat(out).containsExactly(2.125f);
@@ -81,7 +90,7 @@ class SamplerTest {
         };
         List<String> seen = new ArrayList<>();
         float[] sigmas = Sampling.sigmas(Schedule.KARRAS, 5);
-        float[] result = Sampling.sample(Sampler.EULER_A, counting, START, sigmas, 1, (step, steps, x, denoised) -> {
+        float[] result = Sampling.sample(Sampler.EULER_A, counting, START, sigmas, steps(1), (step, steps, x, denoised) -> {
             seen.add(step + "/" + steps);
             return step < 2;
         });
@@ -98,7 +107,7 @@ class SamplerTest {
         Sampling.sample(Sampler.DPMPP_2M, (x, sigma) -> {
             asked.add(sigma);
             return HALF.denoise(x, sigma);
-        }, START, sigmas, 0, null);
+        }, START, sigmas, steps(0), null);
         assertThat(asked).containsExactly(sigmas[0], sigmas[1], sigmas[2]);
     }
 
@@ -115,24 +124,24 @@ class SamplerTest {
 
     @Test
     void badSigmasAndDenoisersAreProgrammingErrors() {
-        assertThatThrownBy(() -> Sampling.sample(Sampler.EULER, HALF, START, new float[] {1, 2, 0}, 0, null))
+        assertThatThrownBy(() -> Sampling.sample(Sampler.EULER, HALF, START, new float[] {1, 2, 0}, steps(0), null))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Sampling.sample(Sampler.EULER, HALF, START, new float[] {1, 0, 0}, 0, null))
+        assertThatThrownBy(() -> Sampling.sample(Sampler.EULER, HALF, START, new float[] {1, 0, 0}, steps(0), null))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Sampling.sample(Sampler.EULER, (x, s) -> x, START, new float[] {1, 0}, 0, null))
+        assertThatThrownBy(() -> Sampling.sample(Sampler.EULER, (x, s) -> x, START, new float[] {1, 0}, steps(0), null))
                 .isInstanceOf(IllegalStateException.class);
-        assertThat(Sampling.sample(Sampler.EULER, HALF, START, new float[] {0}, 0, null)).containsExactly(START);
+        assertThat(Sampling.sample(Sampler.EULER, HALF, START, new float[] {0}, steps(0), null)).containsExactly(START);
     }
 
     @ParameterizedTest
     @EnumSource(Sampler.class)
     void sameSeedSameResultAnotherSeedAnother(Sampler sampler) {
         float[] sigmas = Sampling.sigmas(Schedule.KARRAS, 6);
-        float[] a = sampler.run(HALF, Sampling.gaussianNoise(1, 64), sigmas, 11, null);
-        float[] b = sampler.run(HALF, Sampling.gaussianNoise(1, 64), sigmas, 11, null);
+        float[] a = sampler.run(HALF, GaussianNoise.sample(1, 64), sigmas, steps(11), null);
+        float[] b = sampler.run(HALF, GaussianNoise.sample(1, 64), sigmas, steps(11), null);
         assertThat(a).containsExactly(b);
         if (sampler == Sampler.EULER_A || sampler == Sampler.LCM) {
-            assertThat(sampler.run(HALF, Sampling.gaussianNoise(1, 64), sigmas, 12, null)).isNotEqualTo(a);
+            assertThat(sampler.run(HALF, GaussianNoise.sample(1, 64), sigmas, steps(12), null)).isNotEqualTo(a);
         }
     }
 
@@ -155,12 +164,12 @@ class SamplerTest {
     /** Mean and variance of what the sampler makes from 40 000 draws of the noisy marginal. */
     private static double[] moments(Sampler sampler, Denoiser model, Schedule schedule, int steps) {
         float[] sigmas = Sampling.sigmas(schedule, steps);
-        float[] x = Sampling.gaussianNoise(2024, 40_000);
+        float[] x = GaussianNoise.sample(2024, 40_000);
         double spread = Math.sqrt(S2 + (double) sigmas[0] * sigmas[0]);
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) (MU + spread * x[i]);
         }
-        float[] out = sampler.run(model, x, sigmas, 3, null);
+        float[] out = sampler.run(model, x, sigmas, steps(3), null);
         double mean = 0;
         for (float v : out) {
             mean += v;
@@ -209,9 +218,9 @@ class SamplerTest {
     @Test
     void ddimAndEulerAgreeToRounding() {
         float[] sigmas = Sampling.sigmas(Schedule.KARRAS, 10);
-        float[] x = Sampling.gaussianNoise(3, 1000);
-        float[] euler = Sampler.EULER.run(HALF, x, sigmas, 0, null);
-        float[] ddim = Sampler.DDIM.run(HALF, x, sigmas, 0, null);
+        float[] x = GaussianNoise.sample(3, 1000);
+        float[] euler = Sampler.EULER.run(HALF, x, sigmas, steps(0), null);
+        float[] ddim = Sampler.DDIM.run(HALF, x, sigmas, steps(0), null);
         for (int i = 0; i < x.length; i++) {
             assertThat(ddim[i]).isCloseTo(euler[i], within(1e-5f * (1 + Math.abs(euler[i]))));
         }

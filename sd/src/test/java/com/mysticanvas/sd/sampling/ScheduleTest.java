@@ -93,8 +93,11 @@ class ScheduleTest {
     void namesAcceptOurIdsAndA1111Labels() {
         assertThat(Schedule.named("Karras")).isEqualTo(Schedule.KARRAS);
         assertThat(Schedule.named("uniform")).isEqualTo(Schedule.DISCRETE);
-        assertThat(Schedule.named("Automatic")).isEqualTo(Schedule.DISCRETE);
-        assertThatThrownBy(() -> Schedule.named("exponential"))
+        assertThat(Schedule.named("Automatic")).isNull(); // each sampler's own default, resolved by the request
+        assertThat(Schedule.suffixOf("DPM++ 2M Karras")).isEqualTo(Schedule.KARRAS);
+        assertThat(Schedule.suffixOf("Euler a")).isNull();
+        assertThat(Schedule.suffixOf("DPM++ 2M")).isNull();
+        assertThatThrownBy(() -> Schedule.named("sideways"))
                 .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT))
                 .hasMessageContaining("discrete, karras");
     }

@@ -1,7 +1,8 @@
-package com.mysticanvas.sd.sampling;
+package com.mysticanvas.sd.noise;
 
 /**
- * Seeded standard-normal noise that is the same on every machine and JVM. Uniform 64-bit values come
+ * MystiCanvas's own seeded noise ({@link Rng#MYSTICANVAS}, the only one before A1111's generators were added, kept
+ * so that older images reproduce): standard-normal noise that is the same on every machine and JVM. Uniform 64-bit values come
  * from SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014;
  * the reference C by S. Vigna): value i of seed s is {@code mix64(s + (i + 1) * 0x9E3779B97F4A7C15)}.
  * Each pair of uniforms becomes two normals by the Box-Muller transform, computed with {@link StrictMath}
@@ -43,6 +44,22 @@ public final class GaussianNoise {
      */
     public static long streamSeed(long seed, long stream) {
         return mix64(mix64(seed) ^ mix64(stream * GOLDEN_GAMMA + 0x632BE59BD9B4E019L));
+    }
+
+    /**
+     * A seed's stream: the first draw is {@link #sample(long, int)} of the seed (an image's starting noise), draw k
+     * after it the sample of {@link #streamSeed stream} k (sampler step k's fresh noise).
+     */
+    public static NoiseStream stream(long seed) {
+        return new NoiseStream() {
+            private long draws;
+
+            @Override
+            public float[] next(int n) {
+                long k = draws++;
+                return sample(k == 0 ? seed : streamSeed(seed, k), n);
+            }
+        };
     }
 
     /** SplitMix64's finaliser (David Stafford's Mix13 variant). */

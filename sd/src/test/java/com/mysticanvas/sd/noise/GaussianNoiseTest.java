@@ -1,4 +1,4 @@
-package com.mysticanvas.sd.sampling;
+package com.mysticanvas.sd.noise;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
