@@ -108,6 +108,7 @@ class ImagesIT {
         JsonNode image = done.get(0);
         assertThat(image.path("model").asText()).isEqualTo("tiny-sd.safetensors");
         assertThat(image.path("params").path("sampler").asText()).isEqualTo("euler");
+        assertThat(image.path("params").path("rng").asText()).as("the generator, for reuse").isEqualTo("gpu");
         JsonNode listed = Json.parse(o.get("/api/gallery").body()).path("data");
         assertThat(listed).extracting(i -> i.path("id").asText()).contains(image.path("id").asText());
         HttpResponse<byte[]> png = o.http.send(HttpRequest.newBuilder(o.base.resolve("/api/gallery/" + image.path("id").asText() + "/image")).build(),

@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtException;
 import com.mysticanvas.sd.image.GenerationParameters;
 import com.mysticanvas.sd.image.LatentPreview;
 import com.mysticanvas.sd.image.Png;
+import com.mysticanvas.sd.model.Family;
 import com.mysticanvas.sd.model.Prediction;
 import com.mysticanvas.sd.noise.ImageNoise;
 import com.mysticanvas.sd.noise.NoiseSettings;
@@ -79,7 +80,8 @@ public final class SdPipeline {
         }
 
         float[] inpaintingInput = model.inpainting() ? inpaintingInput(model, init, mask, r.width(), r.height()) : null;
-        float[] sigmas = r.schedule().sigmas(training, r.steps());
+        boolean xl = model.spec().family() == Family.SDXL || model.spec().family() == Family.SDXL_REFINER;
+        float[] sigmas = r.sampler().sigmas(r.schedule(), training, r.steps(), xl);
         if (init != null) {
             sigmas = Sampling.img2imgSigmas(sigmas, start.strength());
         }

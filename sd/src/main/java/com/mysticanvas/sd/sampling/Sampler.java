@@ -2,6 +2,7 @@ package com.mysticanvas.sd.sampling;
 
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.sd.noise.NoiseStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -9,43 +10,178 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The samplers, written as k-diffusion writes them: the latent lives in sigma space
- * ({@code x = clean + sigma * noise}) and each step calls the denoiser once.
+ * The samplers, written as k-diffusion writes them (its {@code sampling.py}, eta 1, no churn): the latent lives in
+ * sigma space ({@code x = clean + sigma * noise}); each step has the denoiser's answer at the step's sigma, and the
+ * second-order ones ask it once more. Ancestral and SDE noise comes from the image's generator, in draw order.
+ * Each update is checked against k-diffusion itself run on an analytic denoiser (SamplerVsKDiffusionTest).
  */
 public enum Sampler {
-    /** k-diffusion's {@code sample_euler} (no churn): one Euler step of the probability-flow ODE. */
+    /** {@code sample_euler}: one Euler step of the probability-flow ODE. */
     EULER("euler", "Euler", "k_euler") {
         @Override
-        void update(float[] x, float[] denoised, Step s) {
-            double factor = (s.next() - s.sigma()) / s.sigma(); // dt / sigma, with d = (x - denoised) / sigma
-            for (int j = 0; j < x.length; j++) {
-                x[j] = (float) (x[j] + (x[j] - denoised[j]) * factor);
-            }
+        float[] step(float[] x, Step s) {
+            eulerTo(x, s.denoised(), s.sigma(), s.next());
+            return null;
         }
     },
-    /**
-     * k-diffusion's {@code sample_euler_ancestral}, eta 1: an Euler step down to sigma_down, then fresh
-     * noise of size sigma_up, where sigma_down^2 + sigma_up^2 = next^2.
-     */
+    /** {@code sample_euler_ancestral}: an Euler step down to sigma_down, then fresh noise of size sigma_up. */
     EULER_A("euler_a", "Euler a", "k_euler_a", "k_euler_ancestral") {
         @Override
-        void update(float[] x, float[] denoised, Step s) {
-            double sigma = s.sigma();
-            double next = s.next();
-            double up = Math.min(next, Math.sqrt(next * next * (sigma * sigma - next * next) / (sigma * sigma)));
-            double down = Math.sqrt(next * next - up * up);
-            double factor = (down - sigma) / sigma;
-            float[] noise = next > 0 ? s.freshNoise(x.length) : null;
-            for (int j = 0; j < x.length; j++) {
-                double stepped = x[j] + (x[j] - denoised[j]) * factor;
-                x[j] = (float) (noise == null ? stepped : stepped + noise[j] * up);
+        float[] step(float[] x, Step s) {
+            double[] downUp = ancestral(s.sigma(), s.next());
+            eulerTo(x, s.denoised(), s.sigma(), downUp[0]);
+            if (s.next() > 0) {
+                addNoise(x, s.noise(), downUp[1]);
             }
+            return null;
+        }
+    },
+    /** {@code sample_heun}: Euler's step, corrected by the slope at its end (Karras et al. 2022, algorithm 2). */
+    HEUN("heun", "Heun", "k_heun") {
+        @Override
+        float[] step(float[] x, Step s) {
+            if (s.next() == 0) {
+                eulerTo(x, s.denoised(), s.sigma(), 0);
+                return null;
+            }
+            double dt = s.next() - s.sigma();
+            float[] d = derivative(x, s.denoised(), s.sigma());
+            float[] x2 = new float[x.length];
+            for (int j = 0; j < x.length; j++) {
+                x2[j] = (float) (x[j] + d[j] * dt);
+            }
+            float[] d2 = derivative(x2, s.denoise(x2, s.next()), s.next());
+            for (int j = 0; j < x.length; j++) {
+                x[j] = (float) (x[j] + (d[j] + d2[j]) / 2 * dt);
+            }
+            return null;
+        }
+    },
+    /** {@code sample_dpm_2}: the slope taken at the log-midpoint sigma (DPM-Solver-2). */
+    DPM2("dpm2", "DPM2", "k_dpm_2") {
+        @Override
+        public boolean discardsNextToLastSigma() {
+            return true;
+        }
+
+        @Override
+        public Schedule automaticSchedule() {
+            return Schedule.KARRAS;
+        }
+
+        @Override
+        float[] step(float[] x, Step s) {
+            midpointTo(x, s, s.next());
+            return null;
+        }
+    },
+    /** {@code sample_dpm_2_ancestral}: DPM2's step down to sigma_down, then fresh noise of size sigma_up. */
+    DPM2_A("dpm2_a", "DPM2 a", "k_dpm_2_a") {
+        @Override
+        public boolean discardsNextToLastSigma() {
+            return true;
+        }
+
+        @Override
+        public Schedule automaticSchedule() {
+            return Schedule.KARRAS;
+        }
+
+        @Override
+        float[] step(float[] x, Step s) {
+            double[] downUp = ancestral(s.sigma(), s.next());
+            if (midpointTo(x, s, downUp[0])) {
+                addNoise(x, s.noise(), downUp[1]);
+            }
+            return null;
+        }
+    },
+    /** {@code sample_lms}: linear multistep of order 4 over the last slopes (fewer at the start). */
+    LMS("lms", "LMS", "k_lms") {
+        @Override
+        float[] step(float[] x, Step s) {
+            float[] d = derivative(x, s.denoised(), s.sigma());
+            int order = Math.min(s.index() + 1, Math.min(LMS_ORDER, s.history().size() + 1));
+            for (int j = 0; j < order; j++) {
+                double c = lmsCoefficient(order, s.sigmas(), s.index(), j);
+                float[] dj = j == 0 ? d : s.history().get(j - 1);
+                for (int k = 0; k < x.length; k++) {
+                    x[k] = (float) (x[k] + c * dj[k]);
+                }
+            }
+            return d;
+        }
+    },
+    /** {@code sample_dpmpp_2s_ancestral}: DPM-Solver++(2S) down to sigma_down, then noise of size sigma_up. */
+    DPMPP_2S_A("dpmpp_2s_a", "DPM++ 2S a", "k_dpmpp_2s_a") {
+        @Override
+        float[] step(float[] x, Step s) {
+            double[] downUp = ancestral(s.sigma(), s.next());
+            double down = downUp[0];
+            if (down == 0) {
+                eulerTo(x, s.denoised(), s.sigma(), 0);
+            } else {
+                double h = Math.log(s.sigma() / down); // t = -log sigma
+                double mid = s.sigma() * Math.exp(-h / 2);
+                float[] x2 = new float[x.length];
+                double towards = -Math.expm1(-h / 2);
+                for (int j = 0; j < x.length; j++) {
+                    x2[j] = (float) (mid / s.sigma() * x[j] + towards * s.denoised()[j]);
+                }
+                float[] d2 = s.denoise(x2, mid);
+                double keep = down / s.sigma();
+                double all = -Math.expm1(-h);
+                for (int j = 0; j < x.length; j++) {
+                    x[j] = (float) (keep * x[j] + all * d2[j]);
+                }
+            }
+            if (s.next() > 0) {
+                addNoise(x, s.noise(), downUp[1]);
+            }
+            return null;
         }
     },
     /**
-     * k-diffusion's {@code sample_dpmpp_2m} (DPM-Solver++(2M), Lu et al. 2022): a multistep update that
-     * extrapolates the denoised value from this step and the last; first order on the first step and
-     * on the step to sigma 0.
+     * {@code sample_dpmpp_sde} (r = 1/2): two ancestral DPM-Solver++ half steps, each with fresh noise. k-diffusion
+     * and A1111 draw that noise from a Brownian tree (torchsde); here it is the generator's next draws.
+     */
+    DPMPP_SDE("dpmpp_sde", "DPM++ SDE", "k_dpmpp_sde") {
+        @Override
+        public Schedule automaticSchedule() {
+            return Schedule.KARRAS;
+        }
+
+        @Override
+        float[] step(float[] x, Step s) {
+            if (s.next() == 0) {
+                eulerTo(x, s.denoised(), s.sigma(), 0);
+                return null;
+            }
+            double sigma = s.sigma();
+            double h = Math.log(sigma / s.next());
+            double mid = sigma * Math.exp(-h / 2);
+            double[] first = ancestral(sigma, mid);
+            float[] x2 = new float[x.length];
+            double keep = first[0] / sigma;
+            double towards = -Math.expm1(Math.log(first[0] / sigma)); // -(t - s_).expm1() with s_ = -log(sd)
+            for (int j = 0; j < x.length; j++) {
+                x2[j] = (float) (keep * x[j] + towards * s.denoised()[j]);
+            }
+            addNoise(x2, s.noise(), first[1]);
+            float[] d2 = s.denoise(x2, mid);
+            double[] second = ancestral(sigma, s.next());
+            keep = second[0] / sigma;
+            towards = -Math.expm1(Math.log(second[0] / sigma));
+            for (int j = 0; j < x.length; j++) { // (1 - fac) D + fac D2 with fac = 1 / (2r) = 1: D2 alone
+                x[j] = (float) (keep * x[j] + towards * d2[j]);
+            }
+            addNoise(x, s.noise(), second[1]);
+            return null;
+        }
+    },
+    /**
+     * {@code sample_dpmpp_2m} (DPM-Solver++(2M), Lu et al. 2022): extrapolates the denoised value from this step and
+     * the last; first order on the first step and on the step to sigma 0.
      */
     DPMPP_2M("dpmpp_2m", "DPM++ 2M", "k_dpmpp_2m") {
         @Override
@@ -54,19 +190,20 @@ public enum Sampler {
         }
 
         @Override
-        void update(float[] x, float[] denoised, Step s) {
+        float[] step(float[] x, Step s) {
+            float[] denoised = s.denoised();
             if (s.next() == 0) {
                 System.arraycopy(denoised, 0, x, 0, x.length);
-                return;
+                return denoised;
             }
-            double h = Math.log(s.sigma() / s.next()); // t = -log(sigma)
+            double h = Math.log(s.sigma() / s.next());
             double keep = s.next() / s.sigma();
             double towards = -Math.expm1(-h);
-            float[] old = s.previousDenoised();
+            float[] old = s.history().isEmpty() ? null : s.history().getFirst();
             double a = 1;
             double b = 0;
             if (old != null) {
-                double r = Math.log(s.previousSigma() / s.sigma()) / h;
+                double r = Math.log(s.previousSigma(1) / s.sigma()) / h;
                 a = 1 + 1 / (2 * r);
                 b = -1 / (2 * r);
             }
@@ -74,32 +211,113 @@ public enum Sampler {
                 double d = old == null ? denoised[j] : a * denoised[j] + b * old[j];
                 x[j] = (float) (keep * x[j] + towards * d);
             }
+            return denoised;
+        }
+    },
+    /** {@code sample_dpmpp_2m_sde}, midpoint solver; its noise the generator's (k-diffusion: a Brownian tree). */
+    DPMPP_2M_SDE("dpmpp_2m_sde", "DPM++ 2M SDE", "k_dpmpp_2m_sde") {
+        @Override
+        public Schedule automaticSchedule() {
+            return Schedule.EXPONENTIAL;
+        }
+
+        @Override
+        float[] step(float[] x, Step s) {
+            float[] denoised = s.denoised();
+            if (s.next() == 0) {
+                System.arraycopy(denoised, 0, x, 0, x.length);
+                return denoised;
+            }
+            double h = Math.log(s.sigma() / s.next());
+            double keep = s.next() / s.sigma() * Math.exp(-h);
+            double towards = -Math.expm1(-2 * h);
+            float[] old = s.history().isEmpty() ? null : s.history().getFirst();
+            double correction = old == null ? 0 : 0.5 * towards * h / Math.log(s.previousSigma(1) / s.sigma());
+            for (int j = 0; j < x.length; j++) {
+                double v = keep * x[j] + towards * denoised[j];
+                x[j] = (float) (old == null ? v : v + correction * (denoised[j] - old[j]));
+            }
+            addNoise(x, s.noise(), s.next() * Math.sqrt(-Math.expm1(-2 * h)));
+            return denoised;
+        }
+    },
+    /** {@code sample_dpmpp_3m_sde}; its noise the generator's (k-diffusion: a Brownian tree). */
+    DPMPP_3M_SDE("dpmpp_3m_sde", "DPM++ 3M SDE", "k_dpmpp_3m_sde") {
+        @Override
+        public boolean discardsNextToLastSigma() {
+            return true;
+        }
+
+        @Override
+        public Schedule automaticSchedule() {
+            return Schedule.EXPONENTIAL;
+        }
+
+        @Override
+        float[] step(float[] x, Step s) {
+            float[] denoised = s.denoised();
+            if (s.next() == 0) {
+                System.arraycopy(denoised, 0, x, 0, x.length);
+                return denoised;
+            }
+            double h = Math.log(s.sigma() / s.next());
+            double hEta = 2 * h;
+            double keep = Math.exp(-hEta);
+            double towards = -Math.expm1(-hEta);
+            List<float[]> past = s.history();
+            double phi2 = Math.expm1(-hEta) / hEta + 1;
+            double phi3 = phi2 / hEta - 0.5;
+            for (int j = 0; j < x.length; j++) {
+                double v = keep * x[j] + towards * denoised[j];
+                if (past.size() >= 2) {
+                    double r0 = Math.log(s.previousSigma(1) / s.sigma()) / h;
+                    double r1 = Math.log(s.previousSigma(2) / s.previousSigma(1)) / h;
+                    double d10 = (denoised[j] - past.get(0)[j]) / r0;
+                    double d11 = (past.get(0)[j] - past.get(1)[j]) / r1;
+                    double d1 = d10 + (d10 - d11) * r0 / (r0 + r1);
+                    double d2 = (d10 - d11) / (r0 + r1);
+                    v = v + phi2 * d1 - phi3 * d2;
+                } else if (past.size() == 1) {
+                    double r = Math.log(s.previousSigma(1) / s.sigma()) / h;
+                    v = v + phi2 * (denoised[j] - past.get(0)[j]) / r;
+                }
+                x[j] = (float) v;
+            }
+            addNoise(x, s.noise(), s.next() * Math.sqrt(-Math.expm1(-2 * h)));
+            return denoised;
         }
     },
     /**
      * DDIM with eta 0 (Song et al. 2021) over the given sigmas. In sigma space its update is
-     * {@code x' = denoised + (next / sigma) (x - denoised)}: the same line as Euler's step (Karras et
-     * al. 2022, section 4), so the two agree to rounding.
+     * {@code x' = denoised + (next / sigma) (x - denoised)}: the same line as Euler's step (Karras et al.
+     * 2022, section 4), so the two agree to rounding. (A1111's DDIM also walks its own timestep grid.)
      */
     DDIM("ddim", "DDIM", "ddim") {
         @Override
-        void update(float[] x, float[] denoised, Step s) {
+        float[] step(float[] x, Step s) {
             double keep = s.next() / s.sigma();
+            float[] denoised = s.denoised();
             for (int j = 0; j < x.length; j++) {
                 x[j] = (float) (denoised[j] + keep * (x[j] - denoised[j]));
             }
+            return null;
         }
     },
     /** The LCM sampler (Luo et al. 2023): take the denoised latent, then noise it afresh to the next sigma. */
     LCM("lcm", "LCM", "k_lcm") {
         @Override
-        void update(float[] x, float[] denoised, Step s) {
-            float[] noise = s.next() > 0 ? s.freshNoise(x.length) : null;
-            for (int j = 0; j < x.length; j++) {
-                x[j] = (float) (noise == null ? denoised[j] : denoised[j] + s.next() * noise[j]);
+        float[] step(float[] x, Step s) {
+            System.arraycopy(s.denoised(), 0, x, 0, x.length);
+            if (s.next() > 0) {
+                addNoise(x, s.noise(), s.next());
             }
+            return null;
         }
     };
+
+    private static final int LMS_ORDER = 4;
+    /** The most arrays a sampler looks back on (LMS's order minus the current one). */
+    private static final int HISTORY = LMS_ORDER - 1;
 
     private final String id;
     private final String a1111Label;
@@ -134,6 +352,25 @@ public enum Sampler {
         return Schedule.DISCRETE;
     }
 
+    /**
+     * A1111's {@code discard_next_to_last_sigma}: the schedule is made for one step more and its next-to-last
+     * sigma dropped (DPM2, DPM2 a, DPM++ 3M SDE), so the run still has the steps asked for.
+     */
+    public boolean discardsNextToLastSigma() {
+        return false;
+    }
+
+    /** The sigmas this sampler runs for {@code steps} steps of {@code schedule}, as A1111 makes them. */
+    public float[] sigmas(Schedule schedule, NoiseSchedule noise, int steps, boolean sdxl) {
+        if (!discardsNextToLastSigma()) {
+            return schedule.sigmas(noise, steps, sdxl);
+        }
+        float[] more = schedule.sigmas(noise, steps + 1, sdxl);
+        float[] out = Arrays.copyOf(more, more.length - 1);
+        out[out.length - 1] = more[more.length - 1];
+        return out;
+    }
+
     /** By our id, A1111's label or one of its aliases, case-insensitive. */
     public static Sampler named(String name) {
         String wanted = name == null ? "" : name.strip().toLowerCase(Locale.ROOT);
@@ -147,40 +384,140 @@ public enum Sampler {
                 + Arrays.stream(values()).map(Sampler::id).collect(Collectors.joining(", ")));
     }
 
-    /** What one step knows besides x and the denoised latent. */
-    record Step(int index, double sigma, double next, double previousSigma, float[] previousDenoised, NoiseStream noise) {
-        /** The fresh noise of this step: the image's generator's next draw, as A1111 takes it. */
-        float[] freshNoise(int n) {
-            return noise.next(n);
+    /**
+     * What one step knows besides x: the run's sigmas and its place in them, the denoiser's answer at this sigma,
+     * what the sampler kept from earlier steps (newest first), the denoiser for further evaluations, and the noise.
+     */
+    record Step(int index, float[] sigmas, float[] denoised, List<float[]> history, Denoiser model, NoiseStream noise) {
+        double sigma() {
+            return sigmas[index];
+        }
+
+        double next() {
+            return sigmas[index + 1];
+        }
+
+        /** The sigma {@code back} steps before this one. */
+        double previousSigma(int back) {
+            return sigmas[index - back];
+        }
+
+        /** Asks the denoiser once more, at another sigma. */
+        float[] denoise(float[] x, double sigma) {
+            return checked(model.denoise(x, (float) sigma), x);
         }
     }
 
-    /** Moves {@code x} (in place) from {@code s.sigma()} to {@code s.next()}. */
-    abstract void update(float[] x, float[] denoised, Step s);
+    /** Moves {@code x} (in place) from {@code s.sigma()} to {@code s.next()}; returns what to keep for later steps. */
+    abstract float[] step(float[] x, Step s);
 
     /**
      * Runs the sampler from {@code start} (left unchanged) through {@code sigmas}. The listener sees
-     * the live arrays after each step: copy them to keep them. Ancestral steps draw their fresh noise from
+     * the live arrays after each step: copy them to keep them. Ancestral and SDE steps draw their fresh noise from
      * {@code noise}. Returns null when it cancels.
      */
     public float[] run(Denoiser model, float[] start, float[] sigmas, NoiseStream noise, StepListener listener) {
         checkSigmas(sigmas);
         float[] x = start.clone();
         int steps = sigmas.length - 1;
-        float[] previous = null;
+        List<float[]> history = new ArrayList<>();
         for (int i = 0; i < steps; i++) {
-            float[] denoised = model.denoise(x, sigmas[i]);
-            if (denoised == null || denoised.length != x.length || denoised == x) {
-                throw new IllegalStateException("the denoiser must return a new array of " + x.length + " values");
+            float[] denoised = checked(model.denoise(x, sigmas[i]), x);
+            float[] kept = step(x, new Step(i, sigmas, denoised, List.copyOf(history), model, noise));
+            if (kept != null) {
+                history.addFirst(kept == denoised ? denoised.clone() : kept); // the denoiser may reuse its buffer
+                if (history.size() > HISTORY) {
+                    history.removeLast();
+                }
             }
-            double previousSigma = i > 0 ? sigmas[i - 1] : Double.NaN;
-            update(x, denoised, new Step(i, sigmas[i], sigmas[i + 1], previousSigma, previous, noise));
-            previous = denoised.clone(); // the denoiser may reuse its output buffer
             if (listener != null && !listener.onStep(i + 1, steps, x, denoised)) {
                 return null;
             }
         }
         return x;
+    }
+
+    private static float[] checked(float[] denoised, float[] x) {
+        if (denoised == null || denoised.length != x.length || denoised == x) {
+            throw new IllegalStateException("the denoiser must return a new array of " + x.length + " values");
+        }
+        return denoised;
+    }
+
+    /** {@code x += d * (target - sigma)} with k-diffusion's {@code d = (x - denoised) / sigma}. */
+    private static void eulerTo(float[] x, float[] denoised, double sigma, double target) {
+        double factor = (target - sigma) / sigma;
+        for (int j = 0; j < x.length; j++) {
+            x[j] = (float) (x[j] + (x[j] - denoised[j]) * factor);
+        }
+    }
+
+    private static float[] derivative(float[] x, float[] denoised, double sigma) {
+        float[] d = new float[x.length];
+        for (int j = 0; j < x.length; j++) {
+            d[j] = (float) ((x[j] - denoised[j]) / sigma);
+        }
+        return d;
+    }
+
+    /**
+     * DPM-Solver-2 to {@code target}: Euler to the log-midpoint, the slope there taken for the whole step; Euler
+     * alone when the target is 0. True when it took the second-order path.
+     */
+    private static boolean midpointTo(float[] x, Step s, double target) {
+        if (target == 0) {
+            eulerTo(x, s.denoised(), s.sigma(), 0);
+            return false;
+        }
+        double mid = Math.exp((Math.log(s.sigma()) + Math.log(target)) / 2);
+        float[] d = derivative(x, s.denoised(), s.sigma());
+        float[] x2 = new float[x.length];
+        for (int j = 0; j < x.length; j++) {
+            x2[j] = (float) (x[j] + d[j] * (mid - s.sigma()));
+        }
+        float[] d2 = derivative(x2, s.denoise(x2, mid), mid);
+        for (int j = 0; j < x.length; j++) {
+            x[j] = (float) (x[j] + d2[j] * (target - s.sigma()));
+        }
+        return true;
+    }
+
+    /** k-diffusion's {@code get_ancestral_step}, eta 1: {sigma_down, sigma_up} with down^2 + up^2 = to^2. */
+    private static double[] ancestral(double from, double to) {
+        double up = Math.min(to, Math.sqrt(to * to * (from * from - to * to) / (from * from)));
+        return new double[] {Math.sqrt(to * to - up * up), up};
+    }
+
+    /** Draws the next noise and adds {@code amount} of it. */
+    private static void addNoise(float[] x, NoiseStream noise, double amount) {
+        float[] fresh = noise.next(x.length);
+        for (int j = 0; j < x.length; j++) {
+            x[j] = (float) (x[j] + fresh[j] * amount);
+        }
+    }
+
+    /**
+     * k-diffusion's {@code linear_multistep_coeff}: the integral over [sigma_i, sigma_i+1] of the Lagrange basis
+     * polynomial of slope j (0 = this step's) through the last {@code order} sigmas, exactly by Gauss-Legendre
+     * (3 points integrate the cubic at most exactly).
+     */
+    static double lmsCoefficient(int order, float[] t, int i, int j) {
+        double a = t[i];
+        double b = t[i + 1];
+        double[] nodes = {-Math.sqrt(0.6), 0, Math.sqrt(0.6)};
+        double[] weights = {5 / 9.0, 8 / 9.0, 5 / 9.0};
+        double sum = 0;
+        for (int q = 0; q < 3; q++) {
+            double tau = (a + b) / 2 + (b - a) / 2 * nodes[q];
+            double product = 1;
+            for (int k = 0; k < order; k++) {
+                if (k != j) {
+                    product *= (tau - t[i - k]) / (t[i - j] - t[i - k]);
+                }
+            }
+            sum += weights[q] * product;
+        }
+        return sum * (b - a) / 2;
     }
 
     private static void checkSigmas(float[] sigmas) {

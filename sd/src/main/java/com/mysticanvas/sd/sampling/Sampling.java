@@ -12,11 +12,6 @@ import java.util.Arrays;
 public final class Sampling {
     private Sampling() {}
 
-    /** The samplers' ids: {@code euler}, {@code euler_a}, {@code dpmpp_2m}, {@code ddim}, {@code lcm}. */
-    public static String[] samplerNames() {
-        return Arrays.stream(Sampler.values()).map(Sampler::id).toArray(String[]::new);
-    }
-
     /** Sigmas for {@code steps} steps, descending, with a final 0 (length steps+1). */
     public static float[] sigmas(Schedule schedule, int steps) {
         return schedule.sigmas(steps);

@@ -145,12 +145,15 @@ class ImageRequestsTest {
     void capabilitiesDescribeTheEnumsTheDefaultsAndTheGivenLimits() {
         JsonNode caps = ImageCapabilities.describe(new Limits(1024, 60, 4, 5000, 3, 0, 16, 64));
         assertThat(caps.path("samplers")).extracting(s -> s.path("id").asText())
-                .containsExactly("euler", "euler_a", "dpmpp_2m", "ddim", "lcm");
+                .containsExactly("euler", "euler_a", "heun", "dpm2", "dpm2_a", "lms", "dpmpp_2s_a", "dpmpp_sde", "dpmpp_2m",
+                        "dpmpp_2m_sde", "dpmpp_3m_sde", "ddim", "lcm");
         assertThat(caps.path("samplers").get(1).path("title").asText()).isEqualTo(Sampler.EULER_A.a1111Label());
         assertThat(caps.path("samplers").get(1).path("aliases")).extracting(JsonNode::asText)
                 .containsExactlyElementsOf(Sampler.EULER_A.aliases());
         assertThat(caps.path("schedules")).extracting(s -> s.path("id").asText() + "=" + s.path("title").asText())
-                .containsExactly("automatic=Automatic", "discrete=Uniform", "karras=Karras");
+                .containsExactly("automatic=Automatic", "discrete=Uniform", "karras=Karras", "exponential=Exponential",
+                        "polyexponential=Polyexponential", "sgm_uniform=SGM Uniform", "kl_optimal=KL Optimal",
+                        "align_your_steps=Align Your Steps", "simple=Simple", "normal=Normal", "ddim_uniform=DDIM", "beta=Beta");
         assertThat(caps.path("families")).extracting(f -> f.path("id").asText()).containsExactly("sd1", "sd2", "sdxl", "sdxl_refiner");
         assertThat(caps.path("families").get(2).path("sizes").get(0).asText()).isEqualTo("1024x1024");
         assertThat(caps.path("predictions")).extracting(JsonNode::asText).containsExactly("auto", "eps", "v");

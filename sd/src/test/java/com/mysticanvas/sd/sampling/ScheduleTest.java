@@ -64,13 +64,17 @@ class ScheduleTest {
     }
 
     @Test
-    void everyScheduleDescendsToZero() {
+    void everyScheduleDescendsStrictlyAndEndsWhereA1111s() {
         for (Schedule s : Schedule.values()) {
             for (int steps : new int[] {2, 20, 150, 1000}) {
                 float[] sigmas = s.sigmas(steps);
-                assertThat(sigmas).hasSize(steps + 1);
-                assertThat(sigmas[steps]).isZero();
-                for (int i = 1; i <= steps; i++) {
+                if (s != Schedule.DDIM_UNIFORM) { // A1111's DDIM grid: timesteps 1, 1 + k ..., so its own count and top
+                    assertThat(sigmas).as("%s %d", s, steps).hasSize(steps + 1);
+                    assertThat(sigmas[0]).as("%s %d starts near sigma max", s, steps).isGreaterThan(10f);
+                }
+                // KL Optimal ends at sigma min, not 0, as A1111's does
+                assertThat(sigmas[sigmas.length - 1]).isEqualTo(s == Schedule.KL_OPTIMAL ? (float) sd.sigmaMin() : 0f, within(1e-6f));
+                for (int i = 1; i < sigmas.length; i++) {
                     assertThat(sigmas[i]).as("%s %d", s, i).isLessThan(sigmas[i - 1]);
                 }
             }
@@ -99,7 +103,7 @@ class ScheduleTest {
         assertThat(Schedule.suffixOf("DPM++ 2M")).isNull();
         assertThatThrownBy(() -> Schedule.named("sideways"))
                 .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT))
-                .hasMessageContaining("discrete, karras");
+                .hasMessageContaining("discrete, karras, exponential");
     }
 
     @Test

@@ -1,0 +1,98 @@
+package com.mysticanvas.sd.sampling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.mysticanvas.sd.noise.PhiloxNoise;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Every schedule and sampler against the reference implementations themselves: k-diffusion's {@code sampling.py}
+ * and {@code external.DiscreteEpsDDPMDenoiser}, and A1111's {@code sd_schedulers.py}, run here on Debian's torch
+ * 1.13.1 in float32 (the figures are in {@code kdiffusion/*.txt}). The samplers run on an analytic denoiser (the
+ * posterior mean of Gaussian data), from the same start, over the same Karras sigmas, with the same noise (A1111's
+ * Philox generator) given to k-diffusion as its {@code noise_sampler}; agreement is to float32 rounding.
+ */
+class SamplerVsKDiffusionTest {
+    private static final double MU = 0.5;
+    private static final double S2 = 0.25;
+    private static final Denoiser GAUSSIAN = (x, sigma) -> {
+        float[] out = new float[x.length];
+        double v = (double) sigma * sigma;
+        for (int i = 0; i < x.length; i++) {
+            out[i] = (float) ((S2 * x[i] + v * MU) / (S2 + v));
+        }
+        return out;
+    };
+
+    @ParameterizedTest
+    @EnumSource(Schedule.class)
+    void scheduleMatchesTheReference(Schedule schedule) throws IOException {
+        String id = schedule.id();
+        List<String> rows = lines("schedules.txt").stream().filter(l -> l.startsWith(id + " ")).toList();
+        assertThat(rows).as("reference rows for %s", id).hasSize(4);
+        for (String row : rows) {
+            String[] f = row.split(" ");
+            int steps = Integer.parseInt(f[1]);
+            float[] want = floats(f, 2);
+            float[] got = schedule.sigmas(NoiseSchedule.SD, steps, false);
+            assertThat(got).as("%s, %d steps", id, steps).hasSameSizeAs(want);
+            for (int i = 0; i < want.length; i++) {
+                assertThat(got[i]).as("%s, %d steps, sigma %d", id, steps, i).isCloseTo(want[i], within(2e-6f * Math.max(1, want[i])));
+            }
+        }
+    }
+
+    @Test
+    void alignYourStepsHasSdxlsOwnTable() throws IOException {
+        String row = lines("schedules.txt").stream().filter(l -> l.startsWith("AYSXL ")).findFirst().orElseThrow();
+        float[] want = floats(row.split(" "), 2);
+        assertThat(Schedule.ALIGN_YOUR_STEPS.sigmas(NoiseSchedule.SD, 7, true)).containsExactly(want, within(2e-6f * 15));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Sampler.class, names = {"DDIM", "LCM"}, mode = EnumSource.Mode.EXCLUDE)
+    void samplerMatchesKDiffusion(Sampler sampler) throws IOException {
+        String row = lines("samplers.txt").stream().filter(l -> l.startsWith(sampler.id() + " ")).findFirst().orElseThrow();
+        float[] want = floats(row.split(" "), 1);
+        float[] sigmas = sampler.sigmas(Schedule.KARRAS, NoiseSchedule.SD, 8, false);
+        float[] start = new PhiloxNoise(3).next(64);
+        for (int i = 0; i < start.length; i++) {
+            start[i] *= sigmas[0];
+        }
+        float[] out = sampler.run(GAUSSIAN, start, sigmas, new PhiloxNoise(4), null);
+        double mean = Arrays.stream(box(out)).average().orElseThrow();
+        float[] got = {out[0], out[7], out[31], out[63], (float) mean};
+        assertThat(got).as(sampler.id()).containsExactly(want, within(2e-5f));
+    }
+
+    private static double[] box(float[] v) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = v[i];
+        }
+        return out;
+    }
+
+    private static float[] floats(String[] fields, int from) {
+        float[] out = new float[fields.length - from];
+        for (int i = from; i < fields.length; i++) {
+            out[i - from] = Float.parseFloat(fields[i]);
+        }
+        return out;
+    }
+
+    private static List<String> lines(String name) throws IOException {
+        try (InputStream in = SamplerVsKDiffusionTest.class.getResourceAsStream("/kdiffusion/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
+        }
+    }
+}
