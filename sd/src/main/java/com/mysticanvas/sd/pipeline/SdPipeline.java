@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -62,7 +63,9 @@ public final class SdPipeline {
         int channels = model.vae().latentChannels();
         int latentSize = channels * h * w;
         boolean guided = r.cfgScale() != 1f;
-        TextConditioning cond = TextConditioning.of(model, this::prompt, r, guided);
+        Map<String, TextConditioning.Conditioning> encoded = new HashMap<>();
+        TextConditioning.Scheduled cond = TextConditioning.schedule(model, this::prompt, r, false, encoded);
+        TextConditioning.Scheduled uncond = guided ? TextConditioning.schedule(model, this::prompt, r, true, encoded) : null;
         Prediction prediction = model.prediction(r.prediction());
         NoiseSchedule training = model.noiseSchedule();
 
@@ -95,7 +98,7 @@ public final class SdPipeline {
                 x[k] = (initLatent == null ? 0 : initLatent[k]) + noise[k] * sigmas[0];
             }
             float lastSigma = sigmas[Math.max(0, sigmas.length - 2)]; // sigmas end with 0, where nothing is called
-            Denoiser denoiser = denoiser(model, cond, prediction, training, r.cfgScale(), guided, h, w, lastSigma,
+            Denoiser denoiser = denoiser(model, cond, uncond, prediction, training, r.cfgScale(), h, w, lastSigma,
                     inpaintingInput);
             if (latentMask != null) {
                 denoiser = masked(denoiser, initLatent, noise, latentMask);
@@ -170,42 +173,62 @@ public final class SdPipeline {
 
     /**
      * The UNet as k-diffusion's denoiser: input scaled by c_in = 1/sqrt(sigma^2+1), the output turned into the
-     * denoised image as {@link Prediction#denoised} says. CFG is batched as [cond; uncond] and mixes the outputs.
-     * The samplers call it once per step, at decreasing sigmas: the call at {@code lastSigma} is the last one. {@code extra}: for an inpainting checkpoint, the channels its UNet takes
-     * after the latent (the mask, then the masked image's latent), the same at every step; null for a standard one.
+     * denoised image as {@link Prediction#denoised} says. With guidance ({@code uncond} not null) the prompt and the
+     * negative prompt run as one batch [cond; uncond] when their token counts match, else one after the other, as
+     * A1111 does; their conditionings follow the prompt schedules call by call. The call at {@code lastSigma} is the
+     * last one. {@code extra}: for an inpainting checkpoint, the channels its UNet takes after the latent (the mask,
+     * then the masked image's latent), the same at every step; null for a standard one.
      */
-    private static Denoiser denoiser(SdModel model, TextConditioning c, Prediction prediction, NoiseSchedule noise,
-                                     float cfg, boolean guided, int h, int w, float lastSigma, float[] extra) {
-        float[] context = guided ? concat(c.cond(), c.uncond()) : c.cond();
-        float[] y = c.y() == null ? null : guided ? concat(c.y(), c.yUncond()) : c.y();
-        int batch = guided ? 2 : 1;
+    private static Denoiser denoiser(SdModel model, TextConditioning.Scheduled cond, TextConditioning.Scheduled uncond,
+                                     Prediction prediction, NoiseSchedule noise, float cfg, int h, int w,
+                                     float lastSigma, float[] extra) {
+        int[] calls = {0};
         return (x, sigma) -> {
-            float cin = (float) (1 / Math.sqrt((double) sigma * sigma + 1));
-            int perImage = x.length + (extra == null ? 0 : extra.length);
-            float[] sample = new float[perImage * batch];
-            for (int b = 0; b < batch; b++) {
-                for (int i = 0; i < x.length; i++) {
-                    sample[b * perImage + i] = x[i] * cin;
-                }
-                if (extra != null) {
-                    System.arraycopy(extra, 0, sample, b * perImage + x.length, extra.length);
-                }
-            }
-            float[] timesteps = new float[batch];
-            Arrays.fill(timesteps, (float) noise.timestep(sigma));
+            int call = calls[0]++;
+            TextConditioning.Conditioning c = cond.at(call);
+            TextConditioning.Conditioning u = uncond == null ? null : uncond.at(call);
+            float timestep = (float) noise.timestep(sigma);
+            boolean last = sigma <= lastSigma;
             float[] out;
             try {
-                out = model.unet(sample, batch, h, w, timesteps, context, c.tokens(), y, sigma <= lastSigma);
+                if (u == null) {
+                    out = unet(model, x, extra, 1, h, w, sigma, timestep, c.context(), c.tokens(), c.y(), last);
+                } else if (c.tokens() == u.tokens()) {
+                    out = unet(model, x, extra, 2, h, w, sigma, timestep, concat(c.context(), u.context()), c.tokens(),
+                            c.y() == null ? null : concat(c.y(), u.y()), last);
+                } else {
+                    out = concat(unet(model, x, extra, 1, h, w, sigma, timestep, c.context(), c.tokens(), c.y(), false),
+                            unet(model, x, extra, 1, h, w, sigma, timestep, u.context(), u.tokens(), u.y(), last));
+                }
             } catch (OrtException e) {
                 throw new IllegalStateException("UNet failed: " + e.getMessage(), e);
             }
             float[] denoised = new float[x.length];
             for (int i = 0; i < x.length; i++) {
-                float p = guided ? out[x.length + i] + cfg * (out[i] - out[x.length + i]) : out[i];
+                float p = u != null ? out[x.length + i] + cfg * (out[i] - out[x.length + i]) : out[i];
                 denoised[i] = prediction.denoised(x[i], sigma, p);
             }
             return denoised;
         };
+    }
+
+    /** One UNet call on {@code batch} copies of x scaled by c_in, each followed by the {@code extra} channels. */
+    private static float[] unet(SdModel model, float[] x, float[] extra, int batch, int h, int w, float sigma,
+                                float timestep, float[] context, int tokens, float[] y, boolean last) throws OrtException {
+        float cin = (float) (1 / Math.sqrt((double) sigma * sigma + 1));
+        int perImage = x.length + (extra == null ? 0 : extra.length);
+        float[] sample = new float[perImage * batch];
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < x.length; i++) {
+                sample[b * perImage + i] = x[i] * cin;
+            }
+            if (extra != null) {
+                System.arraycopy(extra, 0, sample, b * perImage + x.length, extra.length);
+            }
+        }
+        float[] timesteps = new float[batch];
+        Arrays.fill(timesteps, timestep);
+        return model.unet(sample, batch, h, w, timesteps, context, tokens, y, last);
     }
 
     /**

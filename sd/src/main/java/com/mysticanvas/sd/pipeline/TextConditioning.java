@@ -6,9 +6,11 @@ import com.mysticanvas.sd.model.ClipConfig;
 import com.mysticanvas.sd.model.Family;
 import com.mysticanvas.sd.model.SdModelSpec;
 import com.mysticanvas.sd.tokenizer.PromptChunks;
+import com.mysticanvas.sd.tokenizer.PromptSchedule;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the UNet is conditioned on, made from a prompt pair as A1111 makes it for each family:
@@ -23,49 +25,82 @@ import java.util.List;
  *       for the prompt and 2.5 for the negative one (A1111's defaults). An empty negative prompt gives zeros for its
  *       text parts, as A1111 and sgm's {@code force_zero_embeddings} do.</li>
  * </ul>
- * Emphasis weights are applied to each encoder's output with its mean restored, per window; the prompt and negative
- * prompt are padded to the same number of 77-token windows. Clip skip applies to SD 1.x only (A1111 ignores it for
- * the OpenCLIP encoders and for SDXL by default).
- *
- * @param cond   [tokens, contextWidth] of the prompt
- * @param uncond the same for the negative prompt, or null without guidance
- * @param y      SDXL's vector for the prompt, or null for SD 1.x/2.x
- * @param yUncond SDXL's vector for the negative prompt, or null
+ * Emphasis weights are applied to each encoder's output with its mean restored, per window. The prompt and the
+ * negative prompt are encoded apart, each with its own number of 77-token windows (A1111 does not pad the shorter
+ * with empty windows unless "pad conds" is on; the denoiser runs them apart when they differ). Clip skip applies
+ * to SD 1.x only (A1111 ignores it for the OpenCLIP encoders and for SDXL by default). Prompt editing and
+ * alternation ({@link PromptSchedule}) give one conditioning per distinct text, each used over its steps.
  */
-record TextConditioning(float[] cond, float[] uncond, int tokens, float[] y, float[] yUncond) {
+final class TextConditioning {
     static final float AESTHETIC_SCORE = 6.0f;
     static final float NEGATIVE_AESTHETIC_SCORE = 2.5f;
+
+    private TextConditioning() {}
 
     /** Fills a prompt's windows; {@link SdPipeline} owns the tokenizer. */
     interface Prompts {
         PromptChunks of(String text);
     }
 
-    static TextConditioning of(SdModel model, Prompts prompts, GenerationRequest r, boolean guided)
-            throws OrtException {
+    /**
+     * One text, encoded.
+     *
+     * @param context [tokens, contextWidth]
+     * @param y       SDXL's vector, or null for SD 1.x/2.x
+     */
+    record Conditioning(float[] context, int tokens, float[] y) {}
+
+    /**
+     * A prompt's conditioning over the model calls of a run, as A1111 schedules it: call k (0-based, every call of
+     * the denoiser, as A1111's CFG denoiser counts them) uses the first entry whose end is at least k.
+     */
+    record Scheduled(int[] ends, List<Conditioning> conditionings) {
+        Conditioning at(int call) {
+            for (int i = 0; i < ends.length; i++) {
+                if (call <= ends[i]) {
+                    return conditionings.get(i);
+                }
+            }
+            return conditionings.getLast();
+        }
+    }
+
+    /**
+     * The prompt ({@code negative} false) or negative prompt of {@code r} scheduled over its steps, each distinct text
+     * encoded once; {@code cache} (by text and side) is shared between the two.
+     */
+    static Scheduled schedule(SdModel model, Prompts prompts, GenerationRequest r, boolean negative,
+                              Map<String, Conditioning> cache) throws OrtException {
+        String text = negative ? r.negativePrompt() : r.prompt();
+        PromptSchedule schedule = PromptSchedule.of(text, r.steps());
+        int[] ends = new int[schedule.entries().size()];
+        List<Conditioning> conditionings = new ArrayList<>();
+        for (int i = 0; i < ends.length; i++) {
+            PromptSchedule.Entry entry = schedule.entries().get(i);
+            ends[i] = entry.endAtStep();
+            Conditioning c = cache.get((negative ? "-" : "+") + entry.text());
+            if (c == null) {
+                c = encode(model, prompts.of(entry.text()), r, negative && entry.text().isEmpty(),
+                        negative ? NEGATIVE_AESTHETIC_SCORE : AESTHETIC_SCORE);
+                cache.put((negative ? "-" : "+") + entry.text(), c);
+            }
+            conditionings.add(c);
+        }
+        return new Scheduled(ends, conditionings);
+    }
+
+    /**
+     * One text's windows through every text encoder of the checkpoint. {@code zero}: SDXL's empty negative prompt,
+     * whose text parts are zeros, as A1111 and sgm's {@code force_zero_embeddings} make them.
+     */
+    static Conditioning encode(SdModel model, PromptChunks chunks, GenerationRequest r, boolean zero,
+                               float aestheticScore) throws OrtException {
         SdModelSpec spec = model.spec();
         Family family = spec.family();
-        PromptChunks positive = prompts.of(r.prompt());
-        PromptChunks negative = guided ? prompts.of(r.negativePrompt()) : null;
-        int windows = Math.max(positive.windows(), negative == null ? 0 : negative.windows());
-        List<PromptChunks> texts = new ArrayList<>(List.of(positive));
-        if (negative != null) {
-            texts.add(negative);
-        }
-        PromptChunks empty = prompts.of("");
-        List<int[]> ids = new ArrayList<>();
-        List<float[]> weights = new ArrayList<>();
-        for (PromptChunks chunks : texts) {
-            for (int k = 0; k < windows; k++) {
-                PromptChunks source = k < chunks.windows() ? chunks : empty;
-                int index = k < chunks.windows() ? k : 0;
-                ids.add(source.tokens().get(index));
-                weights.add(source.weights().get(index));
-            }
-        }
-        int perText = windows * PromptChunks.WINDOW_TOKENS;
+        List<int[]> ids = chunks.tokens();
+        int tokens = ids.size() * PromptChunks.WINDOW_TOKENS;
         int contextWidth = spec.contextWidth();
-        float[] context = new float[texts.size() * perText * contextWidth];
+        float[] context = new float[tokens * contextWidth];
         float[] pooled = null;
         int column = 0;
         List<SdModelSpec.TextEncoder> encoders = spec.textEncoders();
@@ -87,31 +122,24 @@ record TextConditioning(float[] cond, float[] uncond, int tokens, float[] y, flo
             float[] hidden = out[0];
             int width = clip.width();
             for (int k = 0; k < ids.size(); k++) {
-                SdPipeline.applyWeights(hidden, k * positions * width, positions, width, weights.get(k));
+                SdPipeline.applyWeights(hidden, k * positions * width, positions, width, chunks.weights().get(k));
             }
-            for (int token = 0; token < ids.size() * positions; token++) {
+            for (int token = 0; token < tokens; token++) {
                 System.arraycopy(hidden, token * width, context, token * contextWidth + column, width);
             }
             column += width;
             if (pools) {
-                pooled = out[1];
+                pooled = Arrays.copyOf(out[1], out[1].length / ids.size()); // the first window's, as sgm takes it
             }
         }
-        float[] cond = Arrays.copyOfRange(context, 0, perText * contextWidth);
-        float[] uncond = negative == null ? null : Arrays.copyOfRange(context, perText * contextWidth, context.length);
         if (!family.xl()) {
-            return new TextConditioning(cond, uncond, perText, null, null);
+            return new Conditioning(context, tokens, null);
         }
-        int pooledWidth = pooled.length / ids.size();
-        float[] pooledCond = Arrays.copyOfRange(pooled, 0, pooledWidth);
-        float[] pooledUncond = negative == null ? null : Arrays.copyOfRange(pooled, windows * pooledWidth, (windows + 1) * pooledWidth);
-        if (negative != null && r.negativePrompt().isEmpty()) {
-            Arrays.fill(uncond, 0f);
-            Arrays.fill(pooledUncond, 0f);
+        if (zero) {
+            Arrays.fill(context, 0f);
+            Arrays.fill(pooled, 0f);
         }
-        float[] y = vector(family, pooledCond, r.height(), r.width(), AESTHETIC_SCORE);
-        float[] yUncond = negative == null ? null : vector(family, pooledUncond, r.height(), r.width(), NEGATIVE_AESTHETIC_SCORE);
-        return new TextConditioning(cond, uncond, perText, y, yUncond);
+        return new Conditioning(context, tokens, vector(family, pooled, r.height(), r.width(), aestheticScore));
     }
 
     /** The windows' ids in one array, each window's positions after its first end token set to {@code pad}. */

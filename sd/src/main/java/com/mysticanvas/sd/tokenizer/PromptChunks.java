@@ -34,24 +34,9 @@ public record PromptChunks(List<int[]> tokens, List<float[]> weights) {
         return new Builder(tokenizer).build(PromptAttention.parse(prompt));
     }
 
-    /** Number of windows (the text encoder runs once per window; cond and uncond are padded to the same count). */
+    /** Number of windows (the text encoder runs once per window). */
     public int windows() {
         return tokens.size();
-    }
-
-    /** The same prompt with empty windows appended up to {@code count} (A1111 pads the shorter of cond/uncond). */
-    public PromptChunks padTo(ClipTokenizer tokenizer, int count) {
-        if (count <= windows()) {
-            return this;
-        }
-        List<int[]> t = new ArrayList<>(tokens);
-        List<float[]> w = new ArrayList<>(weights);
-        PromptChunks empty = of(tokenizer, "");
-        while (t.size() < count) {
-            t.add(empty.tokens.getFirst().clone());
-            w.add(empty.weights.getFirst().clone());
-        }
-        return new PromptChunks(t, w);
     }
 
     /** Fills windows token by token, following A1111's {@code tokenize_line}. */

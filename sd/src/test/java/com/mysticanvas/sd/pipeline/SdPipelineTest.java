@@ -69,6 +69,27 @@ class SdPipelineTest {
     }
 
     @Test
+    void promptEditingChangesTheConditioningPartWayAndLongPromptsRunApartFromShortNegatives() throws Exception {
+        GenerationRequest plain = request(7).toBuilder().negativePrompt("blurry").build();
+        byte[] red = pixels(plain.toBuilder().prompt("a red fox").build());
+        byte[] blue = pixels(plain.toBuilder().prompt("a blue fox").build());
+        byte[] edited = pixels(plain.toBuilder().prompt("a [red:blue:2] fox").build());
+        assertThat(edited).isNotEqualTo(red).isNotEqualTo(blue);
+        assertThat(pixels(plain.toBuilder().prompt("a [red:blue:9] fox").build())).as("past the last step: red only")
+                .isEqualTo(red);
+        // Three windows of prompt, one of negative: two UNet calls a step, deterministic like any other.
+        String longPrompt = String.join(", ", java.util.Collections.nCopies(40, "a red fox"));
+        byte[] first = pixels(plain.toBuilder().prompt(longPrompt).build());
+        assertThat(pixels(plain.toBuilder().prompt(longPrompt).build())).isEqualTo(first);
+        assertThat(first).isNotEqualTo(red);
+    }
+
+    /** The pixels alone: the PNG also holds the prompt as written. */
+    private static byte[] pixels(GenerationRequest r) throws Exception {
+        return PIPELINE.generate(model, r, ProgressListener.NONE).getFirst().pixels().rgb();
+    }
+
+    @Test
     void lowMemoryModelPaintsTheSameImageWithTheLoraApplied() throws Exception {
         GenerationRequest r = withLora(request(11), 1f);
         byte[] balanced = rgb(one(model, r));

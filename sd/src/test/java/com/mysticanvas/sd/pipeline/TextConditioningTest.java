@@ -41,27 +41,28 @@ class TextConditioningTest {
     void sdxlContextIsViTLBesideBigGPenultimateAndAnEmptyNegativeIsZero() throws Exception {
         try (SdModel model = SdModel.load(TinyModels.checkpoint("tiny-sdxl"), null, 1)) {
             GenerationRequest r = GenerationRequest.builder().prompt("a red fox").size(64, 64).build();
-            TextConditioning c = TextConditioning.of(model, PROMPTS, r, true);
+            TextConditioning.Conditioning c = prompt(model, r);
+            TextConditioning.Conditioning u = negative(model, r);
             int[] window = PromptChunks.of(TOKENIZER, "a red fox").tokens().getFirst();
             float[][] l = model.encodeText(0, ids(window, ClipConfig.END), 1, "penultimate_raw");
             float[][] g = model.encodeText(1, ids(window, 0), 1, "penultimate_raw", "pooled");
             assertThat(c.tokens()).isEqualTo(77);
             for (int t = 0; t < 77; t++) {
-                assertThat(Arrays.copyOfRange(c.cond(), t * 128, t * 128 + 64)).as("ViT-L, token %d", t)
+                assertThat(Arrays.copyOfRange(c.context(), t * 128, t * 128 + 64)).as("ViT-L, token %d", t)
                         .containsExactly(Arrays.copyOfRange(l[0], t * 64, t * 64 + 64), within(1e-5f));
-                assertThat(Arrays.copyOfRange(c.cond(), t * 128 + 64, t * 128 + 128)).as("bigG, token %d", t)
+                assertThat(Arrays.copyOfRange(c.context(), t * 128 + 64, t * 128 + 128)).as("bigG, token %d", t)
                         .containsExactly(Arrays.copyOfRange(g[0], t * 64, t * 64 + 64), within(1e-5f));
             }
             assertThat(Arrays.copyOf(c.y(), 64)).containsExactly(g[1], within(1e-6f));
             assertThat(c.y()).hasSize(model.spec().unet().admChannels());
-            assertThat(c.uncond()).containsOnly(0f);
-            assertThat(Arrays.copyOf(c.yUncond(), 64)).containsOnly(0f);
-            assertThat(Arrays.copyOfRange(c.yUncond(), 64, c.yUncond().length)).containsExactly(
+            assertThat(u.context()).containsOnly(0f);
+            assertThat(Arrays.copyOf(u.y(), 64)).containsOnly(0f);
+            assertThat(Arrays.copyOfRange(u.y(), 64, u.y().length)).containsExactly(
                     Arrays.copyOfRange(c.y(), 64, c.y().length));
 
-            TextConditioning negative = TextConditioning.of(model, PROMPTS, r.toBuilder().negativePrompt("blurry").build(), true);
-            assertThat(negative.uncond()).isNotEqualTo(new float[negative.uncond().length]);
-            assertThat(Arrays.copyOf(negative.yUncond(), 64)).isNotEqualTo(new float[64]);
+            TextConditioning.Conditioning blurry = negative(model, r.toBuilder().negativePrompt("blurry").build());
+            assertThat(blurry.context()).isNotEqualTo(new float[blurry.context().length]);
+            assertThat(Arrays.copyOf(blurry.y(), 64)).isNotEqualTo(new float[64]);
         }
     }
 
@@ -69,14 +70,13 @@ class TextConditioningTest {
     void sd2PadsWithZeroAfterTheEndTokenAndUsesThePenultimateLayer() throws Exception {
         try (SdModel model = SdModel.load(TinyModels.checkpoint("tiny-sd2"), null, 1)) {
             GenerationRequest r = GenerationRequest.builder().prompt("a red fox").size(64, 64).clipSkip(2).build();
-            TextConditioning c = TextConditioning.of(model, PROMPTS, r, false);
+            TextConditioning.Conditioning c = prompt(model, r);
             int[] window = PromptChunks.of(TOKENIZER, "a red fox").tokens().getFirst();
             float[] zeroPadded = model.encodeText(0, ids(window, 0), 1, "penultimate")[0];
             float[] endPadded = model.encodeText(0, ids(window, ClipConfig.END), 1, "penultimate")[0];
-            assertThat(c.cond()).containsExactly(zeroPadded, within(1e-5f));
+            assertThat(c.context()).containsExactly(zeroPadded, within(1e-5f));
             assertThat(zeroPadded).isNotEqualTo(endPadded);
             assertThat(c.y()).isNull();
-            assertThat(c.uncond()).isNull();
         }
     }
 
@@ -86,10 +86,38 @@ class TextConditioningTest {
             GenerationRequest r = GenerationRequest.builder().prompt("a red fox").size(64, 64).build();
             int[] window = PromptChunks.of(TOKENIZER, "a red fox").tokens().getFirst();
             float[][] layers = model.encodeText(0, ids(window, ClipConfig.END), 1, "hidden", "penultimate");
-            assertThat(TextConditioning.of(model, PROMPTS, r, false).cond()).containsExactly(layers[0], within(1e-5f));
-            assertThat(TextConditioning.of(model, PROMPTS, r.toBuilder().clipSkip(2).build(), false).cond())
+            assertThat(prompt(model, r).context()).containsExactly(layers[0], within(1e-5f));
+            assertThat(prompt(model, r.toBuilder().clipSkip(2).build()).context())
                     .containsExactly(layers[1], within(1e-5f));
         }
+    }
+
+    @Test
+    void promptAndNegativeKeepTheirOwnWindowsAndEditedPromptsChangeOverTheSteps() throws Exception {
+        try (SdModel model = SdModel.load(TinyModels.checkpoint(), null, 1)) {
+            String longPrompt = String.join(", ", java.util.Collections.nCopies(40, "a red fox")); // over 75 tokens
+            GenerationRequest r = GenerationRequest.builder().prompt(longPrompt).negativePrompt("blurry").size(64, 64)
+                    .steps(10).build();
+            java.util.Map<String, TextConditioning.Conditioning> cache = new java.util.HashMap<>();
+            TextConditioning.Scheduled c = TextConditioning.schedule(model, PROMPTS, r, false, cache);
+            TextConditioning.Scheduled u = TextConditioning.schedule(model, PROMPTS, r, true, cache);
+            assertThat(c.at(0).tokens()).isEqualTo(3 * 77);
+            assertThat(u.at(0).tokens()).as("not padded to the prompt's windows").isEqualTo(77);
+
+            GenerationRequest edited = r.toBuilder().prompt("a [red:blue:4] fox").build();
+            TextConditioning.Scheduled e = TextConditioning.schedule(model, PROMPTS, edited, false, new java.util.HashMap<>());
+            assertThat(e.at(4).context()).containsExactly(prompt(model, edited.toBuilder().prompt("a red fox").build()).context());
+            assertThat(e.at(5).context()).containsExactly(prompt(model, edited.toBuilder().prompt("a blue fox").build()).context());
+        }
+    }
+
+    private static TextConditioning.Conditioning prompt(SdModel model, GenerationRequest r) throws Exception {
+        return TextConditioning.encode(model, PROMPTS.of(r.prompt()), r, false, TextConditioning.AESTHETIC_SCORE);
+    }
+
+    private static TextConditioning.Conditioning negative(SdModel model, GenerationRequest r) throws Exception {
+        return TextConditioning.encode(model, PROMPTS.of(r.negativePrompt()), r, r.negativePrompt().isEmpty(),
+                TextConditioning.NEGATIVE_AESTHETIC_SCORE);
     }
 
     /** One window's ids, what follows its end token set to {@code pad}. */

@@ -97,13 +97,6 @@ class PromptChunksTest {
         assertThat(chunks.tokens().get(1)).containsExactly(window(320, DOG));
     }
 
-    @Test
-    void padToAppendsEmptyWindows() {
-        PromptChunks padded = PromptChunks.of(clip, "cat").padTo(clip, 3);
-        assertThat(padded.windows()).isEqualTo(3);
-        assertThat(padded.tokens().get(2)).containsExactly(window());
-        assertThat(padded.weights().get(2)).containsOnly(1f);
-    }
 
     @Test
     void aTinyVocabularyPadsWithItsOwnEndToken(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
