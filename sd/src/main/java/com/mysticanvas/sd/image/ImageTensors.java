@@ -153,7 +153,11 @@ public final class ImageTensors {
         return 0.299f * ((argb >> 16) & 0xFF) + 0.587f * ((argb >> 8) & 0xFF) + 0.114f * (argb & 0xFF);
     }
 
-    /** 8-bit RGB pixels (row-major, 3 bytes each) resized with the same Lanczos filter as client images. */
+    /**
+     * 8-bit RGB pixels (row-major, 3 bytes each) resized with the same Lanczos filter as client images, as Pillow
+     * resizes 8-bit images (which A1111 uses): the horizontal pass first, rounded and clipped to 8 bits, then the
+     * vertical one.
+     */
     public static byte[] resizeRgb(byte[] rgb, int width, int height, int newWidth, int newHeight) {
         int n = width * height;
         float[][] planes = new float[3][n];
@@ -162,7 +166,13 @@ public final class ImageTensors {
                 planes[c][i] = rgb[3 * i + c] & 0xFF;
             }
         }
-        float[][] sized = Resampler.resize(planes, width, height, newWidth, newHeight);
+        float[][] rows = Resampler.resize(planes, width, height, newWidth, height);
+        for (float[] plane : rows) {
+            for (int i = 0; i < plane.length; i++) {
+                plane[i] = Math.round(Math.clamp(plane[i], 0f, 255f));
+            }
+        }
+        float[][] sized = Resampler.resize(rows, newWidth, height, newWidth, newHeight);
         byte[] out = new byte[3 * newWidth * newHeight];
         for (int i = 0; i < newWidth * newHeight; i++) {
             for (int c = 0; c < 3; c++) {
