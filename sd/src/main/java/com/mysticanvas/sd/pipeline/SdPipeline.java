@@ -183,6 +183,9 @@ public final class SdPipeline {
                                      Prediction prediction, NoiseSchedule noise, float cfg, int h, int w,
                                      float lastSigma, float[] extra) {
         int[] calls = {0};
+        // The batched [cond; uncond] context of the pair last used: made again only when a prompt schedule moves on.
+        TextConditioning.Conditioning[] pair = new TextConditioning.Conditioning[2];
+        float[][] batched = new float[2][];
         return (x, sigma) -> {
             int call = calls[0]++;
             TextConditioning.Conditioning c = cond.at(call);
@@ -194,8 +197,13 @@ public final class SdPipeline {
                 if (u == null) {
                     out = unet(model, x, extra, 1, h, w, sigma, timestep, c.context(), c.tokens(), c.y(), last);
                 } else if (c.tokens() == u.tokens()) {
-                    out = unet(model, x, extra, 2, h, w, sigma, timestep, concat(c.context(), u.context()), c.tokens(),
-                            c.y() == null ? null : concat(c.y(), u.y()), last);
+                    if (pair[0] != c || pair[1] != u) {
+                        pair[0] = c;
+                        pair[1] = u;
+                        batched[0] = concat(c.context(), u.context());
+                        batched[1] = c.y() == null ? null : concat(c.y(), u.y());
+                    }
+                    out = unet(model, x, extra, 2, h, w, sigma, timestep, batched[0], c.tokens(), batched[1], last);
                 } else {
                     out = concat(unet(model, x, extra, 1, h, w, sigma, timestep, c.context(), c.tokens(), c.y(), false),
                             unet(model, x, extra, 1, h, w, sigma, timestep, u.context(), u.tokens(), u.y(), last));

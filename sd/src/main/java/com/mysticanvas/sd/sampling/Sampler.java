@@ -267,19 +267,18 @@ public enum Sampler {
             List<float[]> past = s.history();
             double phi2 = Math.expm1(-hEta) / hEta + 1;
             double phi3 = phi2 / hEta - 0.5;
+            double r0 = past.isEmpty() ? 0 : Math.log(s.previousSigma(1) / s.sigma()) / h;
+            double r1 = past.size() < 2 ? 0 : Math.log(s.previousSigma(2) / s.previousSigma(1)) / h;
             for (int j = 0; j < x.length; j++) {
                 double v = keep * x[j] + towards * denoised[j];
                 if (past.size() >= 2) {
-                    double r0 = Math.log(s.previousSigma(1) / s.sigma()) / h;
-                    double r1 = Math.log(s.previousSigma(2) / s.previousSigma(1)) / h;
                     double d10 = (denoised[j] - past.get(0)[j]) / r0;
                     double d11 = (past.get(0)[j] - past.get(1)[j]) / r1;
                     double d1 = d10 + (d10 - d11) * r0 / (r0 + r1);
                     double d2 = (d10 - d11) / (r0 + r1);
                     v = v + phi2 * d1 - phi3 * d2;
                 } else if (past.size() == 1) {
-                    double r = Math.log(s.previousSigma(1) / s.sigma()) / h;
-                    v = v + phi2 * (denoised[j] - past.get(0)[j]) / r;
+                    v = v + phi2 * (denoised[j] - past.get(0)[j]) / r0;
                 }
                 x[j] = (float) v;
             }
