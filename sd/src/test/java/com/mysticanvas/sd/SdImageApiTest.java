@@ -145,6 +145,36 @@ class SdImageApiTest {
     }
 
     @Test
+    void a1111HiresFixMakesTheLargerImageAndListsItsUpscalers() throws Exception {
+        HttpResponse<String> r = post("/sdapi/v1/txt2img", """
+                {"prompt":"a lighthouse","seed":3,"steps":2,"width":64,"height":64,"enable_hr":true,"hr_scale":1.5,
+                 "hr_upscaler":"Latent (nearest-exact)","hr_second_pass_steps":3,"denoising_strength":0.6,
+                 "hr_sampler_name":"Use same sampler","hr_scheduler":"Use same scheduler","hr_prompt":"",
+                 "hr_negative_prompt":""}""");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode body = Json.parse(r.body());
+        BufferedImage png = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(body.path("images").get(0).asText())));
+        assertThat(List.of(png.getWidth(), png.getHeight())).containsExactly(96, 96);
+        JsonNode info = Json.parse(body.path("info").asText());
+        assertThat(info.path("denoising_strength").asDouble()).isEqualTo(0.6);
+        assertThat(info.path("infotexts").get(0).asText()).contains("Size: 64x64", "Hires upscale: 1.5", "Hires steps: 3",
+                "Hires upscaler: Latent (nearest-exact)");
+        // The OpenAI route reads the same fields; img2img ignores them, as A1111 does.
+        HttpResponse<String> openAi = post("/v1/images/generations",
+                "{\"prompt\":\"a lighthouse\",\"size\":\"64x64\",\"steps\":2,\"enable_hr\":true,\"hr_upscaler\":\"Lanczos\"}");
+        assertThat(openAi.statusCode()).as(openAi.body()).isEqualTo(200);
+        assertThat(decode(Json.parse(openAi.body()).path("data").get(0).path("b64_json").asText()).getWidth()).isEqualTo(128);
+
+        assertError(post("/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"enable_hr\":true,\"hr_upscaler\":\"4x-Nope\"}"), 400,
+                "hr_upscaler");
+        assertError(post("/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"enable_hr\":true,\"hr_scale\":9}"), 400,
+                "hires fix would make 4608x4608");
+        assertThat(Json.parse(get("/sdapi/v1/upscalers").body()).findValuesAsText("name")).containsExactly("Lanczos", "Nearest");
+        assertThat(Json.parse(get("/sdapi/v1/latent-upscale-modes").body()).findValuesAsText("name"))
+                .containsExactly("Latent", "Latent (bicubic)", "Latent (nearest)", "Latent (nearest-exact)");
+    }
+
+    @Test
     void a1111NoiseOptionsAndFieldsChooseTheGeneratorAndShowInTheInfotext() throws Exception {
         JsonNode options = Json.parse(get("/sdapi/v1/options").body());
         assertThat(options.path("randn_source").asText()).isEqualTo("GPU");

@@ -1,7 +1,7 @@
 package com.mysticanvas.orchestrator.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mysticanvas.core.ImageSize;
+import com.mysticanvas.core.HiresSize;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.core.worker.WorkerPaths;
@@ -31,7 +31,7 @@ public final class MemoryGate {
     public void routes(RoutesConfig r) {
         for (String path : IMAGE_JOB_PATHS) {
             r.post(path, ctx -> {
-                try (MemoryArbiter.Permit ignored = memory.beforeImageJob(ImageSize.of(lenientJson(ctx)))) {
+                try (MemoryArbiter.Permit ignored = memory.beforeImageJob(HiresSize.largest(lenientJson(ctx)))) {
                     proxy.forward(ctx, WorkerKind.SD);
                 }
             });

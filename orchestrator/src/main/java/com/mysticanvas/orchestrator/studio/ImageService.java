@@ -2,7 +2,7 @@ package com.mysticanvas.orchestrator.studio;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.ImageSize;
+import com.mysticanvas.core.HiresSize;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.http.HttpProblems;
@@ -33,7 +33,9 @@ public final class ImageService {
     /** Fields passed to the worker as they are. */
     private static final Set<String> GENERATION_FIELDS = Set.of("prompt", "negative_prompt", "width", "height", "steps",
             "cfg_scale", "sampler", "scheduler", "seed", "n", "loras", "clip_skip", "strength", "rng", "subseed",
-            "subseed_strength", "seed_resize_from_w", "seed_resize_from_h", "eta_noise_seed_delta");
+            "subseed_strength", "seed_resize_from_w", "seed_resize_from_h", "eta_noise_seed_delta", "enable_hr", "hr_scale",
+            "hr_resize_x", "hr_resize_y", "hr_upscaler", "hr_second_pass_steps", "denoising_strength", "hr_prompt",
+            "hr_negative_prompt", "hr_sampler_name", "hr_scheduler");
 
     private final SdWorkerApi sd;
     private final GalleryStore gallery;
@@ -51,7 +53,7 @@ public final class ImageService {
     }
 
     public void generate(Context ctx, ObjectNode body) throws IOException {
-        try (MemoryArbiter.Permit ignored = memory.beforeImageJob(ImageSize.of(body))) {
+        try (MemoryArbiter.Permit ignored = memory.beforeImageJob(HiresSize.largest(body))) {
             run(ctx, body);
         }
     }

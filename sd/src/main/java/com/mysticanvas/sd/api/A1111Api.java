@@ -18,6 +18,7 @@ import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import com.mysticanvas.sd.pipeline.ProgressListener.Stop;
 import com.mysticanvas.sd.pipeline.RgbImage;
+import com.mysticanvas.sd.pipeline.Upscaler;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Schedule;
 import com.mysticanvas.sd.tokenizer.LoraTags;
@@ -32,9 +33,9 @@ import java.util.Objects;
 
 /**
  * The AUTOMATIC1111 API subset that existing clients (SillyTavern, Open WebUI, scripts) use: txt2img, img2img,
- * progress with a live preview, interrupt, model/LoRA/sampler lists and options (switching
- * {@code sd_model_checkpoint} loads that checkpoint). Fields we do not implement (hires fix, face
- * restoration, scripts) are accepted and ignored, as A1111 ignores unknown ones.
+ * progress with a live preview, interrupt, model/LoRA/sampler/upscaler lists and options (switching
+ * {@code sd_model_checkpoint} loads that checkpoint), hires fix ({@link HiresFields}). Fields we do not implement
+ * (face restoration, scripts) are accepted and ignored, as A1111 ignores unknown ones.
  */
 public final class A1111Api {
     private static final DateTimeFormatter JOB_TIMESTAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
@@ -71,6 +72,8 @@ public final class A1111Api {
         r.get("/sdapi/v1/sd-vae", ctx -> ctx.json(vaes()));
         r.get("/sdapi/v1/samplers", ctx -> ctx.json(samplers()));
         r.get("/sdapi/v1/schedulers", ctx -> ctx.json(schedulers()));
+        r.get("/sdapi/v1/upscalers", ctx -> ctx.json(upscalers()));
+        r.get("/sdapi/v1/latent-upscale-modes", ctx -> ctx.json(latentUpscaleModes()));
         r.get(WorkerPaths.A1111_OPTIONS, ctx -> ctx.json(options()));
         r.post(WorkerPaths.A1111_OPTIONS, ctx -> {
             setOptions(Json.parseObject(ctx.body()));
@@ -122,7 +125,7 @@ public final class A1111Api {
                 .prediction(text(body, "prediction", text(body.path("override_settings"), "prediction", null)));
         noise.apply(body, r);
         if (!img2img) {
-            return r.build();
+            return HiresFields.apply(body, r).build(); // A1111 has hires fix for txt2img only
         }
         JsonNode inits = body.path("init_images");
         if (!inits.isArray() || inits.isEmpty() || !inits.get(0).isTextual()) {
@@ -171,6 +174,8 @@ public final class A1111Api {
                 .put("version", "MystiCanvas");
         if (r.init() != null) {
             info.put("denoising_strength", r.init().strength());
+        } else if (r.hires() != null) {
+            info.put("denoising_strength", r.hires().strength());
         }
         return info;
     }
@@ -243,6 +248,28 @@ public final class A1111Api {
         out.addObject().put("name", Schedule.AUTOMATIC_ID).put("label", Schedule.AUTOMATIC);
         for (Schedule s : Schedule.values()) {
             out.addObject().put("name", s.id()).put("label", s.a1111Label());
+        }
+        return out;
+    }
+
+    /** The pixel-space upscalers hires fix offers, in A1111's shape (no upscaler models yet). */
+    private static ArrayNode upscalers() {
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        for (Upscaler u : Upscaler.values()) {
+            if (!u.latent()) {
+                out.addObject().put("name", u.a1111Name()).putNull("model_name").putNull("model_path")
+                        .putNull("model_url").put("scale", 4);
+            }
+        }
+        return out;
+    }
+
+    private static ArrayNode latentUpscaleModes() {
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        for (Upscaler u : Upscaler.values()) {
+            if (u.latent()) {
+                out.addObject().put("name", u.a1111Name());
+            }
         }
         return out;
     }

@@ -22,7 +22,8 @@ import java.util.List;
  * {@code n}, {@code size} "WxH", {@code response_format} b64_json; edits add {@code image} and {@code mask},
  * where transparent mask pixels are the ones to edit) plus MystiCanvas's fields ({@code negative_prompt},
  * {@code steps}, {@code cfg_scale}, {@code sampler}, {@code scheduler}, {@code seed}, {@code width},
- * {@code height}, {@code loras} [{name, weight}], {@code strength}, {@code clip_skip}, {@code prediction}) and A1111
+ * {@code height}, {@code loras} [{name, weight}], {@code strength}, {@code clip_skip}, {@code prediction}, and for
+ * generations A1111's hires fix fields, {@link HiresFields}) and A1111
  * {@code <lora:name:w>} tags in the prompt. Images come as base64 or data URLs. {@code model} is accepted (the
  * loaded checkpoint makes the image) but must be a plain file name. Bounds are checked when the job is submitted.
  */
@@ -35,7 +36,7 @@ public final class OpenAiImageRequests {
 
     /** A generation whose noise fields default to the worker's {@code noise} options. */
     public static GenerationRequest generation(ObjectNode body, NoiseOptions noise) {
-        return builder(body, noise).build();
+        return HiresFields.apply(body, builder(body, noise)).build();
     }
 
     /** An edit: a generation that starts from {@code image} (img2img), repainting only where {@code mask} says. */

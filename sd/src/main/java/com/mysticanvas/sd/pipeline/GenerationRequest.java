@@ -1,5 +1,6 @@
 package com.mysticanvas.sd.pipeline;
 
+import com.mysticanvas.core.HiresSize;
 import com.mysticanvas.core.ImageSize;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.Problem;
@@ -33,10 +34,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param prediction     what the UNet predicts when the checkpoint does not say (null = automatic, see
  *                       {@link SdModel#prediction})
  * @param noise          the generator and A1111's variation seed, "resize seed from" and eta noise seed delta
+ * @param hires          txt2img's hires fix, or null (an img2img request never has one, as in A1111)
  */
 public record GenerationRequest(String prompt, String negativePrompt, ImageSize size, int steps, float cfgScale,
                                 Sampler sampler, Schedule schedule, long seed, int batchCount, List<LoraWeight> loras,
-                                Init init, int clipSkip, Prediction prediction, NoiseSettings noise) {
+                                Init init, int clipSkip, Prediction prediction, NoiseSettings noise, HiresFix hires) {
     /** What every image API uses for a field its request leaves out; {@code /v1/images/capabilities} shows them. */
     public static final Defaults DEFAULTS = new Defaults(ImageSize.DEFAULT, 20, 7f, Sampler.EULER_A, 1, 0.75, 1);
 
@@ -83,6 +85,7 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
                 .clipSkip(clipSkip).prediction(prediction);
         b.init = init;
         b.noise = noise;
+        b.hires = hires;
         return b;
     }
 
@@ -92,6 +95,19 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
 
     public int height() {
         return size.height();
+    }
+
+    /**
+     * Hires fix's second pass as a request of its own: the cropped hires size, the second pass's prompts, LoRAs,
+     * steps, sampler and schedule, the same seeds and noise settings; null without hires fix.
+     */
+    public GenerationRequest secondPass() {
+        if (hires == null) {
+            return null;
+        }
+        return new GenerationRequest(hires.prompt(), hires.negativePrompt(), hires.size(size).cropped(), hires.steps(),
+                cfgScale, hires.sampler(), hires.schedule(), seed, batchCount, hires.loras(), null, clipSkip, prediction,
+                noise, null);
     }
 
     /**
@@ -131,6 +147,12 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
         if (noise.etaNoiseSeedDelta() < 0) {
             throw Problem.badInput("eta_noise_seed_delta must not be negative, got " + noise.etaNoiseSeedDelta());
         }
+        if (hires != null) {
+            if (init != null) {
+                throw Problem.badInput("hires fix is for txt2img; an img2img request cannot have it");
+            }
+            validateHires(limits);
+        }
         if (init != null) {
             if (!(init.strength() >= 0 && init.strength() <= 1)) {
                 throw Problem.badInput("strength must be between 0 and 1, got " + init.strength());
@@ -141,6 +163,30 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
                 throw Problem.badInput("mask is " + mask.width() + "x" + mask.height() + " but the image is "
                         + image.width() + "x" + image.height());
             }
+        }
+    }
+
+    private void validateHires(Limits limits) {
+        HiresSize target = hires.size(size);
+        ImageSize upscaled = target.upscaled();
+        if (upscaled.width() > limits.maxImageSide() || upscaled.height() > limits.maxImageSide()) {
+            throw Problem.badInput("hires fix would make " + upscaled + ", larger than the largest side allowed, "
+                    + limits.maxImageSide());
+        }
+        ImageSize cropped = target.cropped();
+        if (cropped.width() < ImageSize.MIN_SIDE || cropped.height() < ImageSize.MIN_SIDE) {
+            throw Problem.badInput("hires fix would make " + cropped + "; both sides must be at least " + ImageSize.MIN_SIDE);
+        }
+        if (hires.steps() < 1 || hires.steps() > limits.maxSteps()) {
+            throw Problem.badInput("hr_second_pass_steps must be between 0 (the first pass's) and " + limits.maxSteps()
+                    + ", got " + hires.steps());
+        }
+        if (!(hires.strength() >= 0 && hires.strength() <= 1)) {
+            throw Problem.badInput("denoising_strength must be between 0 and 1, got " + hires.strength());
+        }
+        int maxChars = limits.maxPromptChars();
+        if (hires.prompt().length() > maxChars || hires.negativePrompt().length() > maxChars) {
+            throw Problem.badInput("hr_prompt and hr_negative_prompt must be at most " + maxChars + " characters");
         }
     }
 
@@ -163,6 +209,8 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
         private int clipSkip = DEFAULTS.clipSkip();
         private Prediction prediction;
         private NoiseSettings noise = NoiseSettings.DEFAULT;
+        /** As asked: its null prompt, LoRAs, sampler or schedule and 0 steps are the first pass's, filled in when built. */
+        private HiresFix hires;
 
         private Builder() {}
 
@@ -208,15 +256,9 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
             if (name == null) {
                 return this;
             }
-            Schedule suffix = Schedule.suffixOf(name);
-            if (suffix != null) { // an old combined name: its schedule wins over the request's, as in A1111
-                String stem = name.strip();
-                Sampler sampler = Sampler.named(stem.substring(0, stem.lastIndexOf(' ')));
-                this.nameSchedule = suffix;
-                return sampler(sampler);
-            }
-            this.nameSchedule = null;
-            return sampler(Sampler.named(name));
+            Sampler.Named named = Sampler.parse(name); // an old combined name's schedule wins, as in A1111
+            this.nameSchedule = named.schedule();
+            return sampler(named.sampler());
         }
 
         public Builder schedule(Schedule schedule) {
@@ -297,13 +339,39 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
             return this;
         }
 
+        /**
+         * Hires fix (null: none). Its prompt ({@code null} or empty: the first pass's, with its LoRAs), sampler and
+         * schedule (null: the first pass's; an "Automatic" first pass gives the hires sampler its own) and steps
+         * (0: the first pass's) are filled in when built, as A1111 fills them in.
+         */
+        public Builder hires(HiresFix hires) {
+            this.hires = hires;
+            return this;
+        }
+
         public GenerationRequest build() {
-            Schedule resolved = nameSchedule != null ? nameSchedule : schedule != null ? schedule : sampler.automaticSchedule();
+            Schedule asked = nameSchedule != null ? nameSchedule : schedule;
+            Schedule resolved = asked != null ? asked : sampler.automaticSchedule();
             NoiseSettings n = noise.subseed() >= 0 || !noise.varied() ? noise
                     : new NoiseSettings(noise.rng(), randomSeed(), noise.subseedStrength(), noise.resizeFromWidth(),
                             noise.resizeFromHeight(), noise.etaNoiseSeedDelta());
             return new GenerationRequest(prompt, negativePrompt, size, steps, cfgScale, sampler, resolved,
-                    seed >= 0 ? seed : randomSeed(), batchCount, loras, init, clipSkip, prediction, n);
+                    seed >= 0 ? seed : randomSeed(), batchCount, loras, init, clipSkip, prediction, n, resolvedHires(asked));
+        }
+
+        private HiresFix resolvedHires(Schedule asked) {
+            if (hires == null) {
+                return null;
+            }
+            boolean samePrompt = hires.prompt() == null || hires.prompt().isEmpty();
+            boolean sameNegative = hires.negativePrompt() == null || hires.negativePrompt().isEmpty();
+            Sampler hiresSampler = hires.sampler() != null ? hires.sampler() : sampler;
+            Schedule hiresSchedule = hires.schedule() != null ? hires.schedule()
+                    : asked != null ? asked : hiresSampler.automaticSchedule();
+            return new HiresFix(hires.upscaler(), hires.scale(), hires.resizeWidth(), hires.resizeHeight(),
+                    hires.steps() == 0 ? steps : hires.steps(), hires.strength(), samePrompt ? prompt : hires.prompt(),
+                    sameNegative ? negativePrompt : hires.negativePrompt(),
+                    samePrompt || hires.loras() == null ? loras : hires.loras(), hiresSampler, hiresSchedule);
         }
 
         /** A1111's random seeds are 32-bit. */

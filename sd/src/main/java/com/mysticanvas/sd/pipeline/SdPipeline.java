@@ -1,6 +1,8 @@
 package com.mysticanvas.sd.pipeline;
 
 import ai.onnxruntime.OrtException;
+import com.mysticanvas.core.HiresSize;
+import com.mysticanvas.core.ImageSize;
 import com.mysticanvas.sd.image.GenerationParameters;
 import com.mysticanvas.sd.image.LatentPreview;
 import com.mysticanvas.sd.image.Png;
@@ -48,12 +50,6 @@ public final class SdPipeline {
     public List<GeneratedImage> generate(SdModel model, GenerationRequest r, ProgressListener progress)
             throws IOException, OrtException {
         // The request's bounds were checked when its job was submitted (GenerationRequest.validate).
-        List<SdModel.Lora> loras = new ArrayList<>();
-        for (GenerationRequest.LoraWeight l : r.loras()) {
-            loras.add(new SdModel.Lora(loraFiles.apply(l.name()), l.weight()));
-        }
-        model.useLoras(loras);
-
         int factor = model.vae().factor();
         if (r.width() <= 0 || r.height() <= 0 || r.width() % factor != 0 || r.height() % factor != 0) {
             throw new IllegalArgumentException("image size " + r.size() + " is not a multiple of the VAE's " + factor);
@@ -62,78 +58,59 @@ public final class SdPipeline {
         int w = r.width() / factor;
         int channels = model.vae().latentChannels();
         int latentSize = channels * h * w;
-        boolean guided = r.cfgScale() != 1f;
-        Map<String, TextConditioning.Conditioning> encoded = new HashMap<>();
-        TextConditioning.Scheduled cond = TextConditioning.schedule(model, this::prompt, r, false, encoded);
-        TextConditioning.Scheduled uncond = guided ? TextConditioning.schedule(model, this::prompt, r, true, encoded) : null;
-        Prediction prediction = model.prediction(r.prediction());
-        NoiseSchedule training = model.noiseSchedule();
 
         GenerationRequest.Init start = r.init();
         RgbImage init = start == null ? null : start.image().resized(r.width(), r.height());
         RgbImage mask = start == null || start.mask() == null ? null : start.mask().resized(r.width(), r.height());
-        float[] initLatent = null;
-        float[] latentMask = null;
-        if (init != null) {
-            if (start.strength() == 0 && mask == null) {
-                return repeat(init, r, model); // nothing to denoise: the input is the answer
-            }
-            initLatent = model.encode(init.toPlanar(), r.height(), r.width());
-            latentMask = mask == null ? null : latentMask(mask, factor, channels);
+        if (init != null && start.strength() == 0 && mask == null) {
+            return repeat(init, r, model); // nothing to denoise: the input is the answer
         }
+        Pass first = pass(model, r, 0, model.inpainting() ? inpaintingInput(model, init, mask, r.width(), r.height()) : null);
+        float[] initLatent = init == null ? null : model.encode(init.toPlanar(), r.height(), r.width());
+        float[] latentMask = mask == null ? null : latentMask(mask, factor, channels);
+        float[] sigmas = init == null ? first.sigmas() : Sampling.img2imgSigmas(first.sigmas(), start.strength());
 
-        float[] inpaintingInput = model.inpainting() ? inpaintingInput(model, init, mask, r.width(), r.height()) : null;
-        boolean xl = model.spec().family() == Family.SDXL || model.spec().family() == Family.SDXL_REFINER;
-        float[] sigmas = r.sampler().sigmas(r.schedule(), training, r.steps(), xl);
-        if (init != null) {
-            sigmas = Sampling.img2imgSigmas(sigmas, start.strength());
-        }
+        // Hires fix: its pass is prepared when the first image reaches it, its steps counted after the first pass's.
+        GenerationRequest second = r.secondPass();
+        float[] hiresSigmas = second == null ? null : Sampling.img2imgSigmas(sigmas(model, second), r.hires().strength());
+        Pass hires = null;
+        int firstSteps = sigmas.length - 1;
+        int allSteps = firstSteps + (hiresSigmas == null ? 0 : hiresSigmas.length - 1);
+
         List<GeneratedImage> images = new ArrayList<>();
         for (int i = 0; i < r.batchCount(); i++) {
             long seed = r.seed() + i;
-            ImageNoise.Start noiseStart = ImageNoise.start(r.noise(), seed, r.noise().subseed() + i, channels, h, w, factor);
-            float[] noise = noiseStart.noise();
-            float[] x = new float[latentSize];
-            for (int k = 0; k < latentSize; k++) {
-                x[k] = (initLatent == null ? 0 : initLatent[k]) + noise[k] * sigmas[0];
-            }
-            float lastSigma = sigmas[Math.max(0, sigmas.length - 2)]; // sigmas end with 0, where nothing is called
-            Denoiser denoiser = denoiser(model, cond, uncond, prediction, training, r.cfgScale(), h, w, lastSigma,
-                    inpaintingInput);
-            if (latentMask != null) {
-                denoiser = masked(denoiser, initLatent, noise, latentMask);
-            }
-            float[] latent = x;
-            ProgressListener.Stop stop = null;
-            if (sigmas.length > 1) {
-                int image = i;
-                ProgressListener.Stop[] stopped = {null};
-                float[][] stoppedAt = {null};
-                latent = r.sampler().run(denoiser, x, sigmas, noiseStart.steps(), (step, steps, xs, denoised) -> {
-                    if (progress.onStep(image, r.batchCount(), step, steps, () -> LatentPreview.png(denoised, 0, w, h))) {
-                        return true;
-                    }
-                    stopped[0] = progress.stop();
-                    stoppedAt[0] = denoised.clone(); // the sampler reuses it
-                    return false;
-                });
-                stop = stopped[0];
-                if (stop == ProgressListener.Stop.CANCEL) {
-                    throw new GenerationCancelledException();
-                }
-                if (stop != null) {
-                    latent = stoppedAt[0]; // finished from where it stood
-                }
-            }
+            long subseed = r.noise().subseed() + i;
+            model.useLoras(first.loras());
+            ImageNoise.Start noise = ImageNoise.start(r.noise(), seed, subseed, channels, h, w, factor);
+            Sampled s = sample(model, first, sigmas, initLatent, latentMask, noise, h, w, progress, i, 0, allSteps);
+            float[] latent = s.latent();
             if (latentMask != null) {
                 for (int k = 0; k < latentSize; k++) {
                     latent[k] = latentMask[k] * latent[k] + (1 - latentMask[k]) * initLatent[k];
                 }
             }
-            float[] planar = TiledDecoder.decode(latent, channels, h, w, factor, DECODE_TILE, DECODE_OVERLAP, model::decode);
-            RgbImage pixels = RgbImage.fromPlanar(planar, r.width(), r.height());
-            if (mask != null) {
-                pixels = keepUnmasked(pixels, init, mask);
+            RgbImage pixels;
+            ProgressListener.Stop stop = s.stop();
+            if (second == null || stop != null) { // no hires fix, or stopped in the first pass: its image is the answer
+                pixels = decode(model, latent, r.width(), r.height());
+                if (mask != null) {
+                    pixels = keepUnmasked(pixels, init, mask);
+                }
+            } else {
+                float[] upscaled = upscale(model, r.hires(), r.size(), latent, channels);
+                if (hires == null) {
+                    hires = pass(model, second, r.sampler().scheduledSteps(r.steps()),
+                            model.inpainting() ? inpaintingInput(model, null, null, second.width(), second.height()) : null);
+                }
+                model.useLoras(hires.loras());
+                int h2 = second.height() / factor;
+                int w2 = second.width() / factor;
+                ImageNoise.Start hiresNoise = ImageNoise.start(r.noise(), seed, subseed, channels, h2, w2, factor);
+                Sampled s2 = sample(model, hires, hiresSigmas, upscaled, null, hiresNoise, h2, w2, progress, i, firstSteps,
+                        allSteps);
+                pixels = decode(model, s2.latent(), second.width(), second.height());
+                stop = s2.stop();
             }
             images.add(finish(pixels, r, seed, model));
             if (stop == ProgressListener.Stop.INTERRUPT) {
@@ -141,6 +118,122 @@ public final class SdPipeline {
             }
         }
         return images;
+    }
+
+    /**
+     * One sampling pass of a request, prepared: its LoRAs (made the ones in force, since the text encoders carry
+     * them), conditionings, full sigma schedule and the inpainting UNet's extra channels (or null).
+     */
+    private record Pass(GenerationRequest request, List<SdModel.Lora> loras, TextConditioning.Scheduled cond,
+                        TextConditioning.Scheduled uncond, float[] sigmas, float[] extra) {}
+
+    /** How a pass ended: its latent, and the stop asked for (null when it ran to the end). */
+    private record Sampled(float[] latent, ProgressListener.Stop stop) {}
+
+    /** {@code firstPassSteps}: 0 for a first pass, else hires fix's pass after one of that many scheduled steps. */
+    private Pass pass(SdModel model, GenerationRequest r, int firstPassSteps, float[] extra) throws IOException, OrtException {
+        List<SdModel.Lora> loras = loras(r);
+        model.useLoras(loras);
+        Map<String, TextConditioning.Conditioning> encoded = new HashMap<>();
+        TextConditioning.Scheduled cond = TextConditioning.schedule(model, this::prompt, r, false, firstPassSteps, encoded);
+        TextConditioning.Scheduled uncond = r.cfgScale() == 1f ? null
+                : TextConditioning.schedule(model, this::prompt, r, true, firstPassSteps, encoded);
+        return new Pass(r, loras, cond, uncond, sigmas(model, r), extra);
+    }
+
+    /** The request's LoRAs by file (a bad name is a 4xx). */
+    private List<SdModel.Lora> loras(GenerationRequest r) {
+        List<SdModel.Lora> loras = new ArrayList<>();
+        for (GenerationRequest.LoraWeight l : r.loras()) {
+            loras.add(new SdModel.Lora(loraFiles.apply(l.name()), l.weight()));
+        }
+        return loras;
+    }
+
+    /** The request's whole schedule, before img2img's strength cuts it. */
+    private static float[] sigmas(SdModel model, GenerationRequest r) {
+        boolean xl = model.spec().family() == Family.SDXL || model.spec().family() == Family.SDXL_REFINER;
+        return r.sampler().sigmas(r.schedule(), model.noiseSchedule(), r.steps(), xl);
+    }
+
+    /**
+     * Runs one pass over {@code sigmas} from {@code base} (null: from pure noise) noised to the first sigma, as
+     * A1111's samplers start img2img; with {@code latentMask}, only the masked part is repainted. Its steps are
+     * reported as image {@code image}'s steps {@code before + 1} on, of {@code allSteps}.
+     */
+    private static Sampled sample(SdModel model, Pass pass, float[] sigmas, float[] base, float[] latentMask,
+                                  ImageNoise.Start start, int h, int w, ProgressListener progress, int image,
+                                  int before, int allSteps) throws OrtException {
+        GenerationRequest r = pass.request();
+        float[] noise = start.noise();
+        float[] x = new float[noise.length];
+        for (int k = 0; k < x.length; k++) {
+            x[k] = (base == null ? 0 : base[k]) + noise[k] * sigmas[0];
+        }
+        if (sigmas.length == 1) {
+            return new Sampled(x, null);
+        }
+        float lastSigma = sigmas[sigmas.length - 2]; // sigmas end with 0, where nothing is called
+        Denoiser denoiser = denoiser(model, pass.cond(), pass.uncond(), model.prediction(r.prediction()),
+                model.noiseSchedule(), r.cfgScale(), h, w, lastSigma, pass.extra());
+        if (latentMask != null) {
+            denoiser = masked(denoiser, base, noise, latentMask);
+        }
+        ProgressListener.Stop[] stopped = {null};
+        float[][] stoppedAt = {null};
+        float[] latent = r.sampler().run(denoiser, x, sigmas, start.steps(), (step, steps, xs, denoised) -> {
+            if (progress.onStep(image, r.batchCount(), before + step, allSteps, () -> LatentPreview.png(denoised, 0, w, h))) {
+                return true;
+            }
+            stopped[0] = progress.stop();
+            stoppedAt[0] = denoised.clone(); // the sampler reuses it
+            return false;
+        });
+        if (stopped[0] == ProgressListener.Stop.CANCEL) {
+            throw new GenerationCancelledException();
+        }
+        return stopped[0] != null ? new Sampled(stoppedAt[0], stopped[0]) : new Sampled(latent, null);
+    }
+
+    /**
+     * Hires fix's upscale of a first-pass latent, as A1111's {@code sample_hr_pass}: in latent space, or decoded,
+     * resized and encoded again; then the centre cut out when the target has another aspect.
+     */
+    private static float[] upscale(SdModel model, HiresFix hires, ImageSize first, float[] latent, int channels)
+            throws OrtException {
+        int factor = model.vae().factor();
+        HiresSize size = hires.size(first);
+        ImageSize up = size.upscaled();
+        Upscaler upscaler = hires.upscaler();
+        float[] upscaled = upscaler.latent()
+                ? upscaler.resizeLatent(latent, channels, first.height() / factor, first.width() / factor,
+                        up.height() / factor, up.width() / factor)
+                : model.encode(upscaler.resizeImage(decode(model, latent, first.width(), first.height()), up.width(),
+                        up.height()).toPlanar(), up.height(), up.width());
+        ImageSize cropped = size.cropped();
+        if (cropped.equals(up)) {
+            return upscaled;
+        }
+        int upH = up.height() / factor;
+        int upW = up.width() / factor;
+        int h = cropped.height() / factor;
+        int w = cropped.width() / factor;
+        float[] out = new float[channels * h * w];
+        for (int c = 0; c < channels; c++) {
+            for (int y = 0; y < h; y++) {
+                System.arraycopy(upscaled, (c * upH + y + size.cropTopCells()) * upW + size.cropLeftCells(), out,
+                        (c * h + y) * w, w);
+            }
+        }
+        return out;
+    }
+
+    /** A latent through the VAE decoder, in tiles when it is large. */
+    private static RgbImage decode(SdModel model, float[] latent, int width, int height) throws OrtException {
+        int factor = model.vae().factor();
+        float[] planar = TiledDecoder.decode(latent, model.vae().latentChannels(), height / factor, width / factor,
+                factor, DECODE_TILE, DECODE_OVERLAP, model::decode);
+        return RgbImage.fromPlanar(planar, width, height);
     }
 
     /** The prompt's 77-token windows; the tokenizer is made on first use (reading its files takes a moment). */
@@ -344,14 +437,9 @@ public final class SdPipeline {
         return new GeneratedImage(png, pixels, seed, parameters);
     }
 
-    /** A1111's infotext, which it and other tools read back from the PNG. */
     /** A1111's infotext for one image (its PNG {@code parameters} chunk), LoRAs as prompt tags as A1111 writes them. */
     static String parameters(GenerationRequest r, long seed, SdModel model) {
-        StringBuilder prompt = new StringBuilder(r.prompt());
-        for (GenerationRequest.LoraWeight l : r.loras()) {
-            prompt.append(" <lora:").append(stripExtension(l.name())).append(':').append(l.weight()).append('>');
-        }
-        GenerationParameters p = new GenerationParameters(prompt.toString(), r.negativePrompt(), r.steps(),
+        GenerationParameters p = new GenerationParameters(withLoraTags(r.prompt(), r.loras()), r.negativePrompt(), r.steps(),
                 r.sampler(), r.schedule(), r.cfgScale(), seed, r.width(), r.height(),
                 stripExtension(model.checkpointName()));
         if (model.vaeName() != null) {
@@ -363,7 +451,35 @@ public final class SdPipeline {
         if (r.clipSkip() != 1) {
             p = p.with("Clip skip", r.clipSkip());
         }
+        if (r.hires() != null) {
+            p = withHires(p, r);
+        }
         return withNoise(p, r.noise(), seed - r.seed()).toA1111();
+    }
+
+    /** A1111's hires fix fields; the second pass's prompts, sampler and schedule only when they differ. */
+    private static GenerationParameters withHires(GenerationParameters p, GenerationRequest r) {
+        HiresFix h = r.hires();
+        p = p.with("Denoising strength", h.strength());
+        p = h.resizeWidth() == 0 && h.resizeHeight() == 0 ? p.with("Hires upscale", h.scale())
+                : p.with("Hires resize", h.resizeWidth() + "x" + h.resizeHeight());
+        if (h.steps() != r.steps()) {
+            p = p.with("Hires steps", h.steps());
+        }
+        p = p.with("Hires upscaler", h.upscaler().a1111Name());
+        if (!h.prompt().equals(r.prompt()) || !h.loras().equals(r.loras())) {
+            p = p.with("Hires prompt", withLoraTags(h.prompt(), h.loras()));
+        }
+        if (!h.negativePrompt().equals(r.negativePrompt())) {
+            p = p.with("Hires negative prompt", h.negativePrompt());
+        }
+        if (h.sampler() != r.sampler()) {
+            p = p.with("Hires sampler", h.sampler().a1111Label());
+        }
+        if (h.schedule() != r.schedule()) {
+            p = p.with("Hires schedule type", h.schedule().a1111Label());
+        }
+        return p;
     }
 
     /** A1111's noise fields, written only when they are not its defaults (as A1111 writes them). */
@@ -378,6 +494,14 @@ public final class SdPipeline {
             p = p.with("ENSD", noise.etaNoiseSeedDelta());
         }
         return noise.rng() == Rng.GPU ? p : p.with("RNG", noise.rng().a1111Name());
+    }
+
+    private static String withLoraTags(String prompt, List<GenerationRequest.LoraWeight> loras) {
+        StringBuilder out = new StringBuilder(prompt);
+        for (GenerationRequest.LoraWeight l : loras) {
+            out.append(" <lora:").append(stripExtension(l.name())).append(':').append(l.weight()).append('>');
+        }
+        return out.toString();
     }
 
     private static String stripExtension(String name) {

@@ -66,13 +66,17 @@ final class TextConditioning {
     }
 
     /**
-     * The prompt ({@code negative} false) or negative prompt of {@code r} scheduled over its steps, each distinct text
-     * encoded once; {@code cache} (by text and side) is shared between the two.
+     * The prompt ({@code negative} false) or negative prompt of {@code r} scheduled over its model calls, counted as
+     * A1111 counts them ({@link com.mysticanvas.sd.sampling.Sampler#scheduledSteps}), each distinct text encoded
+     * once; {@code cache} (by text and side) is shared between the two. {@code firstPassSteps}: 0 for a first
+     * pass, else {@code r} is hires fix's second pass after a first of that many scheduled steps.
      */
-    static Scheduled schedule(SdModel model, Prompts prompts, GenerationRequest r, boolean negative,
+    static Scheduled schedule(SdModel model, Prompts prompts, GenerationRequest r, boolean negative, int firstPassSteps,
                               Map<String, Conditioning> cache) throws OrtException {
         String text = negative ? r.negativePrompt() : r.prompt();
-        PromptSchedule schedule = PromptSchedule.of(text, r.steps());
+        int steps = r.sampler().scheduledSteps(r.steps());
+        PromptSchedule schedule = firstPassSteps == 0 ? PromptSchedule.of(text, steps)
+                : PromptSchedule.ofHires(text, firstPassSteps, steps);
         int[] ends = new int[schedule.entries().size()];
         List<Conditioning> conditionings = new ArrayList<>();
         for (int i = 0; i < ends.length; i++) {

@@ -359,6 +359,22 @@ public enum Sampler {
         return false;
     }
 
+    /**
+     * A1111's {@code second_order} (Heun, DPM2, DPM2 a, DPM++ 2S a, DPM++ SDE): its prompt schedules count twice
+     * the steps ({@code total_steps}), since each step asks the model about twice.
+     */
+    public boolean secondOrder() {
+        return switch (this) {
+            case HEUN, DPM2, DPM2_A, DPMPP_2S_A, DPMPP_SDE -> true;
+            default -> false;
+        };
+    }
+
+    /** The steps A1111's prompt schedules count for a run of {@code steps} steps ({@code SamplerData.total_steps}). */
+    public int scheduledSteps(int steps) {
+        return secondOrder() ? steps * 2 : steps;
+    }
+
     /** The sigmas this sampler runs for {@code steps} steps of {@code schedule}, as A1111 makes them. */
     public float[] sigmas(Schedule schedule, NoiseSchedule noise, int steps, boolean sdxl) {
         if (!discardsNextToLastSigma()) {
@@ -368,6 +384,22 @@ public enum Sampler {
         float[] out = Arrays.copyOf(more, more.length - 1);
         out[out.length - 1] = more[more.length - 1];
         return out;
+    }
+
+    /** A sampler as a request names it, and the schedule an old combined name carried (or null). */
+    public record Named(Sampler sampler, Schedule schedule) {}
+
+    /**
+     * By any name {@link #named} takes, or an old combined name such as "DPM++ 2M Karras", split into sampler and
+     * schedule as A1111 splits it; an unknown one is bad input.
+     */
+    public static Named parse(String name) {
+        Schedule suffix = Schedule.suffixOf(name);
+        if (suffix == null) {
+            return new Named(named(name), null);
+        }
+        String stem = name.strip();
+        return new Named(named(stem.substring(0, stem.lastIndexOf(' '))), suffix);
     }
 
     /** By our id, A1111's label or one of its aliases, case-insensitive. */

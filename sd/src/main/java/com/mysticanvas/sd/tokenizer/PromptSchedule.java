@@ -39,19 +39,32 @@ public record PromptSchedule(List<Entry> entries) {
 
     /** The schedule of {@code prompt} over {@code steps} steps. */
     public static PromptSchedule of(String prompt, int steps) {
+        return of(prompt, new Clock(steps, 0, 0));
+    }
+
+    /**
+     * The schedule of {@code prompt} in hires fix's second pass of {@code hiresSteps}, as A1111 counts it there: a
+     * step number counts on from the first pass's {@code firstPassSteps}, a fraction runs from 1 to 2 over the
+     * second pass (so a whole-run {@code [a:b:0.5]} is already {@code b}).
+     */
+    public static PromptSchedule ofHires(String prompt, int firstPassSteps, int hiresSteps) {
+        return of(prompt, new Clock(hiresSteps, firstPassSteps, 1));
+    }
+
+    private static PromptSchedule of(String prompt, Clock clock) {
         List<Node> tree;
         try {
             Parser p = new Parser(prompt);
             tree = p.top();
         } catch (IllegalArgumentException unparsable) {
-            return new PromptSchedule(List.of(new Entry(steps, prompt)));
+            return new PromptSchedule(List.of(new Entry(clock.steps(), prompt)));
         }
-        TreeSet<Integer> ends = new TreeSet<>(List.of(steps));
-        collect(tree, steps, ends);
+        TreeSet<Integer> ends = new TreeSet<>(List.of(clock.steps()));
+        collect(tree, clock, ends);
         List<Entry> entries = new ArrayList<>();
         for (int end : ends) {
             StringBuilder text = new StringBuilder();
-            render(tree, end, steps, text);
+            render(tree, end, clock, text);
             entries.add(new Entry(end, text.toString()));
         }
         return new PromptSchedule(entries);
@@ -69,39 +82,43 @@ public record PromptSchedule(List<Entry> entries) {
     /** Emphasis, kept as written: its brackets around its parts, a colon between them. */
     private record Emphasis(char open, List<List<Node>> parts, char close) implements Node {}
 
+    /** The steps a schedule spans and where its numbers start (A1111's int_offset and flt_offset). */
+    private record Clock(int steps, int intOffset, double fractionOffset) {}
+
     private record Scheduled(List<Node> before, List<Node> after, String when) implements Node {
         /** The last step of {@code before}: a fraction of the steps with a decimal point, else a step number. */
-        int end(int steps) {
+        int end(Clock c) {
             double v = Double.parseDouble(when);
-            return (int) Math.min(steps, (long) (when.contains(".") ? v * steps : v));
+            double at = when.contains(".") ? (v - c.fractionOffset()) * c.steps() : v - c.intOffset();
+            return (int) Math.min(c.steps(), (long) at); // truncated toward zero, as Python's int()
         }
     }
 
     private record Alternate(List<List<Node>> options) implements Node {}
 
-    private static void collect(List<Node> nodes, int steps, TreeSet<Integer> ends) {
+    private static void collect(List<Node> nodes, Clock clock, TreeSet<Integer> ends) {
         for (Node n : nodes) {
             switch (n) {
                 case Text t -> { }
-                case Emphasis e -> e.parts().forEach(p -> collect(p, steps, ends));
+                case Emphasis e -> e.parts().forEach(p -> collect(p, clock, ends));
                 case Scheduled s -> {
-                    if (s.end(steps) >= 1) {
-                        ends.add(s.end(steps));
+                    if (s.end(clock) >= 1) {
+                        ends.add(s.end(clock));
                     }
-                    collect(s.before(), steps, ends);
-                    collect(s.after(), steps, ends);
+                    collect(s.before(), clock, ends);
+                    collect(s.after(), clock, ends);
                 }
                 case Alternate a -> {
-                    for (int i = 1; i <= steps; i++) {
+                    for (int i = 1; i <= clock.steps(); i++) {
                         ends.add(i);
                     }
-                    a.options().forEach(o -> collect(o, steps, ends));
+                    a.options().forEach(o -> collect(o, clock, ends));
                 }
             }
         }
     }
 
-    private static void render(List<Node> nodes, int step, int steps, StringBuilder out) {
+    private static void render(List<Node> nodes, int step, Clock clock, StringBuilder out) {
         for (Node n : nodes) {
             switch (n) {
                 case Text t -> out.append(t.text());
@@ -111,12 +128,12 @@ public record PromptSchedule(List<Entry> entries) {
                         if (i > 0) {
                             out.append(':');
                         }
-                        render(e.parts().get(i), step, steps, out);
+                        render(e.parts().get(i), step, clock, out);
                     }
                     out.append(e.close());
                 }
-                case Scheduled s -> render(step <= s.end(steps) ? s.before() : s.after(), step, steps, out);
-                case Alternate a -> render(a.options().get(Math.floorMod(step - 1, a.options().size())), step, steps, out);
+                case Scheduled s -> render(step <= s.end(clock) ? s.before() : s.after(), step, clock, out);
+                case Alternate a -> render(a.options().get(Math.floorMod(step - 1, a.options().size())), step, clock, out);
             }
         }
     }

@@ -94,7 +94,7 @@ class GenerationRequestTest {
         assertThat(r.toBuilder().build()).isEqualTo(r);
         assertThat(r.toBuilder().steps(9).build()).isEqualTo(new GenerationRequest(r.prompt(), r.negativePrompt(),
                 r.size(), 9, r.cfgScale(), r.sampler(), r.schedule(), r.seed(), r.batchCount(), r.loras(), r.init(),
-                r.clipSkip(), r.prediction(), r.noise()));
+                r.clipSkip(), r.prediction(), r.noise(), null));
     }
 
     @Test
@@ -116,7 +116,13 @@ class GenerationRequestTest {
                 new Case(b -> b.clipSkip(3), "clip_skip must be 1 or 2, got 3"),
                 new Case(b -> b.init(image, 1.5, null), "strength must be between 0 and 1, got 1.5"),
                 new Case(b -> b.init(image, Double.NaN, null), "strength must be between 0 and 1, got NaN"),
-                new Case(b -> b.init(image, 0.5, smallMask), "mask is 32x32 but the image is 64x64"));
+                new Case(b -> b.init(image, 0.5, smallMask), "mask is 32x32 but the image is 64x64"),
+                new Case(b -> b.hires(latent(8, 0, 0, 0)), "hires fix would make 512x512, larger than the largest side allowed, 256"),
+                new Case(b -> b.size(128, 64).hires(latent(1, 100, 40, 0)), "hires fix would make 96x40; both sides must be at least 64"),
+                new Case(b -> b.hires(latent(2, 0, 0, 11)), "hr_second_pass_steps must be between 0 (the first pass's) and 10, got 11"),
+                new Case(b -> b.hires(new HiresFix(Upscaler.LATENT, 2, 0, 0, 0, 1.5, null, null, null, null, null)),
+                        "denoising_strength must be between 0 and 1, got 1.5"),
+                new Case(b -> b.init(image, 0.5, null).hires(latent(2, 0, 0, 0)), "hires fix is for txt2img"));
         for (Case c : cases) {
             GenerationRequest r = c.change().apply(valid()).build();
             assertThatThrownBy(() -> r.validate(TIGHT)).as(c.message())
@@ -126,6 +132,38 @@ class GenerationRequestTest {
         // The same requests within the defaults' wider bounds.
         assertThatCode(() -> valid().size(264, 64).steps(11).batchCount(3).build().validate(Limits.DEFAULTS))
                 .doesNotThrowAnyException();
+    }
+
+    private static HiresFix latent(double scale, int resizeX, int resizeY, int steps) {
+        return new HiresFix(Upscaler.LATENT, scale, resizeX, resizeY, steps, 0.5, null, null, null, null, null);
+    }
+
+    @Test
+    void hiresFixTakesWhatItLeavesOutFromTheFirstPassAsA1111Does() {
+        GenerationRequest.LoraWeight lora = new GenerationRequest.LoraWeight("l", 0.5f);
+        GenerationRequest r = valid().negativePrompt("blurry").sampler(Sampler.EULER).loras(List.of(lora))
+                .hires(new HiresFix(Upscaler.LANCZOS, 2, 0, 0, 0, 0.6, "", null, List.of(), Sampler.DPMPP_2M, null)).build();
+        HiresFix h = r.hires();
+        assertThat(h.steps()).as("0: the first pass's").isEqualTo(4);
+        assertThat(h.prompt()).isEqualTo("a cat");
+        assertThat(h.negativePrompt()).isEqualTo("blurry");
+        assertThat(h.loras()).as("an empty hires prompt keeps the prompt's LoRAs").containsExactly(lora);
+        assertThat(h.schedule()).as("an Automatic first pass: the hires sampler's own").isEqualTo(Schedule.KARRAS);
+        GenerationRequest second = r.secondPass();
+        assertThat(second.size()).isEqualTo(new ImageSize(128, 128));
+        assertThat(List.of(second.seed(), (long) second.steps())).containsExactly(1L, 4L);
+        assertThat(second.sampler()).isEqualTo(Sampler.DPMPP_2M);
+        assertThat(second.hires()).isNull();
+        assertThat(second.init()).isNull();
+
+        GenerationRequest own = valid().sampler("Euler Exponential")
+                .hires(new HiresFix(Upscaler.LATENT, 1.5, 0, 0, 6, 0.5, "a dog <x>", "", List.of(), null, null)).build();
+        assertThat(own.hires().schedule()).as("the first pass's schedule, as named").isEqualTo(Schedule.EXPONENTIAL);
+        assertThat(own.hires().sampler()).isEqualTo(Sampler.EULER);
+        assertThat(own.hires().prompt()).isEqualTo("a dog <x>");
+        assertThat(own.hires().loras()).as("a hires prompt of its own has its own LoRAs").isEmpty();
+        assertThat(own.secondPass().size()).isEqualTo(new ImageSize(96, 96));
+        assertThat(valid().build().secondPass()).isNull();
     }
 
     private record Case(UnaryOperator<GenerationRequest.Builder> change, String message) {}

@@ -9,6 +9,7 @@ import com.mysticanvas.sd.testing.TinyModels;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import com.mysticanvas.sd.tokenizer.PromptChunks;
 import java.util.Arrays;
+import com.mysticanvas.sd.sampling.Sampler;
 import org.junit.jupiter.api.Test;
 
 /** How each family's conditioning is put together from the encoders' outputs (A1111's and sgm's layout). */
@@ -99,15 +100,28 @@ class TextConditioningTest {
             GenerationRequest r = GenerationRequest.builder().prompt(longPrompt).negativePrompt("blurry").size(64, 64)
                     .steps(10).build();
             java.util.Map<String, TextConditioning.Conditioning> cache = new java.util.HashMap<>();
-            TextConditioning.Scheduled c = TextConditioning.schedule(model, PROMPTS, r, false, cache);
-            TextConditioning.Scheduled u = TextConditioning.schedule(model, PROMPTS, r, true, cache);
+            TextConditioning.Scheduled c = TextConditioning.schedule(model, PROMPTS, r, false, 0, cache);
+            TextConditioning.Scheduled u = TextConditioning.schedule(model, PROMPTS, r, true, 0, cache);
             assertThat(c.at(0).tokens()).isEqualTo(3 * 77);
             assertThat(u.at(0).tokens()).as("not padded to the prompt's windows").isEqualTo(77);
 
             GenerationRequest edited = r.toBuilder().prompt("a [red:blue:4] fox").build();
-            TextConditioning.Scheduled e = TextConditioning.schedule(model, PROMPTS, edited, false, new java.util.HashMap<>());
-            assertThat(e.at(4).context()).containsExactly(prompt(model, edited.toBuilder().prompt("a red fox").build()).context());
-            assertThat(e.at(5).context()).containsExactly(prompt(model, edited.toBuilder().prompt("a blue fox").build()).context());
+            TextConditioning.Scheduled e = TextConditioning.schedule(model, PROMPTS, edited, false, 0, new java.util.HashMap<>());
+            float[] red = prompt(model, edited.toBuilder().prompt("a red fox").build()).context();
+            float[] blue = prompt(model, edited.toBuilder().prompt("a blue fox").build()).context();
+            assertThat(e.at(4).context()).containsExactly(red);
+            assertThat(e.at(5).context()).containsExactly(blue);
+
+            // A1111 counts a second-order sampler's schedule over twice the steps (its total_steps): halfway is call 10.
+            GenerationRequest heun = r.toBuilder().prompt("a [red:blue:0.5] fox").sampler(Sampler.HEUN).build();
+            TextConditioning.Scheduled h = TextConditioning.schedule(model, PROMPTS, heun, false, 0, new java.util.HashMap<>());
+            assertThat(h.at(10).context()).containsExactly(red);
+            assertThat(h.at(11).context()).containsExactly(blue);
+            // Hires fix's second pass counts on from the first: step 25 of a 20-step first pass is its 5th call.
+            GenerationRequest second = r.toBuilder().prompt("a [red:blue:25] fox").build();
+            TextConditioning.Scheduled s = TextConditioning.schedule(model, PROMPTS, second, false, 20, new java.util.HashMap<>());
+            assertThat(s.at(5).context()).containsExactly(red);
+            assertThat(s.at(6).context()).containsExactly(blue);
         }
     }
 

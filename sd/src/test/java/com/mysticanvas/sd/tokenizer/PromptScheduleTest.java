@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Prompt editing and alternation against A1111's own parser: its lark grammar and schedule code run here with
- * Debian's python3-lark on the prompts in {@code a1111/prompt-schedules.jsonl} (A1111's doctests and more), whose
- * answers that file holds.
+ * Debian's python3-lark on the prompts in {@code a1111/prompt-schedules.jsonl} (A1111's doctests and more, and
+ * hires fix's second pass), whose answers that file holds.
  */
 class PromptScheduleTest {
     @Test
@@ -26,8 +26,13 @@ class PromptScheduleTest {
                 JsonNode c = Json.parse(line);
                 List<PromptSchedule.Entry> want = new ArrayList<>();
                 c.path("schedule").forEach(e -> want.add(new PromptSchedule.Entry(e.get(0).asInt(), e.get(1).asText())));
-                PromptSchedule got = PromptSchedule.of(c.path("prompt").asText(), c.path("steps").asInt());
-                assertThat(got.entries()).as("%s over %d steps", c.path("prompt").asText(), c.path("steps").asInt())
+                String prompt = c.path("prompt").asText();
+                int steps = c.path("steps").asInt();
+                // Hires fix's second pass counts on from the first pass's steps.
+                PromptSchedule got = c.has("first_pass_steps")
+                        ? PromptSchedule.ofHires(prompt, c.path("first_pass_steps").asInt(), steps)
+                        : PromptSchedule.of(prompt, steps);
+                assertThat(got.entries()).as("%s over %d steps after %d", prompt, steps, c.path("first_pass_steps").asInt())
                         .containsExactlyElementsOf(want);
             }
         }
