@@ -57,6 +57,40 @@ test('an image shows its progress, then lands in the gallery; "reuse settings" f
   assert.deepEqual([...page.problems(), ...fresh.problems()], [])
 })
 
+test('hires fix: the checkbox and its fields make the larger image, with progress over both passes', async () => {
+  const page = await openPage(browser, '/#/images')
+  await page.getByTestId('img-checkpoint').filter({ hasText: `As loaded: ${TINY.sd}` }).waitFor()
+  await fillForm(page, { prompt: 'a harbour at night', steps: '4', seed: '77' })
+  await page.getByText('Hires fix').click()
+  await page.getByTestId('img-hires').check()
+  await page.getByTestId('img-hr-upscaler').selectOption('Latent (bicubic)')
+  await page.getByTestId('img-hr-scale').fill('1.5')
+  assert.equal(await page.getByTestId('hires-size').textContent(), ' → 96 × 96')
+  const progress = await recordTexts(page, '[data-testid=image-job] [data-testid=progress-label]')
+  await page.getByTestId('generate').click()
+  await page.getByTestId('result').waitFor({ timeout: 60_000 })
+  // 4 first-pass steps, then denoising 0.7 of 4: int(0.7 * 4) + 1 = 3 more.
+  const labels = await progress()
+  assert.ok(labels.some((l) => /^step [5-7] of 7$/.test(l)), `both passes should count, saw ${JSON.stringify(labels)}`)
+  const size = await page.getByTestId('result').locator('img').evaluate(async (img) => {
+    await img.decode()
+    return [img.naturalWidth, img.naturalHeight]
+  })
+  assert.deepEqual(size, [96, 96])
+
+  await page.getByTestId('nav-gallery').click()
+  await page.getByTestId('gallery-item').first().click()
+  const detail = page.getByTestId('image-detail')
+  await detail.waitFor()
+  assert.match(await detail.textContent(), /96 × 96.*Hires upscaler\s*Latent \(bicubic\)/s)
+  assert.match(await detail.textContent(), /Hires upscale: 1\.5, Hires upscaler: Latent \(bicubic\)/)
+  await page.getByTestId('reuse').click()
+  await page.getByTestId('img-hires').waitFor()
+  assert.ok(await page.getByTestId('img-hires').isChecked())
+  assert.equal(await page.getByTestId('img-hr-upscaler').inputValue(), 'Latent (bicubic)')
+  assert.deepEqual(page.problems(), [])
+})
+
 test('"send to img2img" with a painted mask makes an inpainted image, which can be deleted', async () => {
   const page = await openPage(browser, '/#/gallery')
   await page.getByTestId('gallery-item').first().click()

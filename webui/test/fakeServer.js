@@ -11,8 +11,10 @@ export const CAPABILITIES = {
     rngs: [{ id: 'gpu', title: 'GPU' }, { id: 'cpu', title: 'CPU' }, { id: 'nv', title: 'NV' }, { id: 'mysticanvas', title: 'MystiCanvas' }],
     families: [{ id: 'sd1', title: 'Stable Diffusion 1.x', sizes: ['512x512', '512x768', '768x512', '640x640', '768x768'] },
       { id: 'sdxl', title: 'Stable Diffusion XL', sizes: ['1024x1024', '1152x896', '896x1152', '1216x832', '832x1216'] }],
+    upscalers: [{ id: 'Latent', title: 'Latent', latent: true }, { id: 'Lanczos', title: 'Lanczos', latent: false }],
     predictions: ['auto', 'eps', 'v'],
-    defaults: { width: 512, height: 512, steps: 20, cfg_scale: 7, sampler: 'euler_a', scheduler: 'automatic', n: 1, strength: 0.75, clip_skip: 1, rng: 'gpu' },
+    defaults: { width: 512, height: 512, steps: 20, cfg_scale: 7, sampler: 'euler_a', scheduler: 'automatic', n: 1, strength: 0.75, clip_skip: 1, rng: 'gpu',
+      hr_upscaler: 'Latent', hr_scale: 2, hr_second_pass_steps: 0, denoising_strength: 0.7 },
   },
 }
 

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { useImagesStore } from '../src/stores/images.js'
 import { useGalleryStore } from '../src/stores/gallery.js'
-import { formFromImage, formProblems, imageRequest, defaultForm, snapSize } from '../src/lib/imageParams.js'
+import { formFromImage, formProblems, hiresSize, imageRequest, defaultForm, snapSize } from '../src/lib/imageParams.js'
 import { CAPABILITIES, fakeServer, json, sse } from './fakeServer.js'
 
 const { limits, images: { defaults } } = CAPABILITIES
@@ -43,6 +43,24 @@ describe('image form', () => {
       sampler: 'euler', scheduler: 'karras', seed: 42, checkpoint: 'tiny-sd.safetensors',
       loras: [{ name: 'tiny-lora.safetensors', weight: 0.5 }], init_image: null })
     expect(imageRequest(form)).toMatchObject({ seed: 42, checkpoint: 'tiny-sd.safetensors' })
+  })
+
+  it('sends hires fix only when it is on and there is no init image, and brings it back with "reuse settings"', () => {
+    const form = { ...defaultForm(defaults), prompt: 'x', width: 512, height: 768 }
+    expect(imageRequest(form)).not.toHaveProperty('enable_hr')
+    const hires = { ...form, enable_hr: true, hr_scale: 1.5, hr_upscaler: 'Lanczos' }
+    expect(hiresSize(hires)).toEqual({ width: 768, height: 1152 })
+    expect(imageRequest(hires)).toMatchObject({ enable_hr: true, hr_upscaler: 'Lanczos', hr_scale: 1.5,
+      hr_second_pass_steps: 0, denoising_strength: 0.7 })
+    const edit = imageRequest({ ...hires, init_image: 'data:image/png;base64,AA' })
+    expect(edit).not.toHaveProperty('enable_hr')
+    expect(hiresSize({ ...hires, hr_scale: 1.3 })).toEqual({ width: 664, height: 992 }) // whole latent cells, as the server
+    expect(formProblems({ ...hires, hr_scale: 4 }, limits).join(' ')).toMatch(/Hires fix would make 2048×3072; the largest side allowed is 2048/)
+    const made = image('i3', 9)
+    Object.assign(made.params, { enable_hr: true, hr_upscaler: 'Lanczos', hr_scale: 1.5, denoising_strength: 0.4 })
+    expect(formFromImage(made, defaultForm(defaults))).toMatchObject({ enable_hr: true, hr_upscaler: 'Lanczos', hr_scale: 1.5,
+      denoising_strength: 0.4, hr_second_pass_steps: 0 })
+    expect(formFromImage(image('i4', 1), defaultForm(defaults))).toMatchObject({ enable_hr: false })
   })
 
   it('an image from before A1111\'s generators comes back with our own noise and the Uniform schedule it had', () => {

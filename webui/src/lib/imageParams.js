@@ -21,7 +21,10 @@ export function sizePresets(familySizes, maxSide) {
   return all.filter(([w, h]) => Math.max(w, h) <= maxSide)
 }
 /** Keys of the server's defaults the form takes. */
-const DEFAULTED = ['width', 'height', 'steps', 'cfg_scale', 'sampler', 'scheduler', 'rng', 'n', 'strength']
+const DEFAULTED = ['width', 'height', 'steps', 'cfg_scale', 'sampler', 'scheduler', 'rng', 'n', 'strength',
+  'hr_upscaler', 'hr_scale', 'hr_second_pass_steps', 'denoising_strength']
+/** Hires fix's fields (A1111's names), sent only when it is on. */
+const HIRES = ['hr_upscaler', 'hr_scale', 'hr_second_pass_steps', 'denoising_strength']
 
 /** A form with the server's request defaults (any it does not give stay empty: the server fills them in). */
 export function defaultForm(defaults = {}) {
@@ -34,6 +37,7 @@ export function defaultForm(defaults = {}) {
     vae: '',
     init_image: null,
     mask: null,
+    enable_hr: false,
   }
   for (const key of DEFAULTED) form[key] = defaults[key] ?? null
   return form
@@ -64,7 +68,22 @@ export function formProblems(form, limits) {
     if (!(form.n >= 1 && form.n <= maxBatch)) problems.push(`Batch count must be 1 to ${maxBatch}.`)
   }
   if (form.mask && !form.init_image) problems.push('A mask needs an init image.')
+  const hires = hiresSize(form)
+  if (hires && limits && Math.max(hires.width, hires.height) > limits.maxImageSide) {
+    problems.push(`Hires fix would make ${hires.width}×${hires.height}; the largest side allowed is ${limits.maxImageSide}.`)
+  }
   return problems
+}
+
+/**
+ * The size hires fix makes from the form (its scale times the size, floored to whole latent cells of 8 as the
+ * server does), or null when it is off: it is for text to image only, so an init image turns it off.
+ */
+export function hiresSize(form) {
+  if (!form.enable_hr || form.init_image) return null
+  const scale = Number(form.hr_scale) || 2
+  const side = (v) => Math.floor(Math.floor(Number(v) * scale) / 8) * 8
+  return { width: side(form.width), height: side(form.height) }
 }
 
 /** A number the form holds, or undefined (left out of the request, so the server's default applies) when empty. */
@@ -90,6 +109,13 @@ export function imageRequest(form, conversationId) {
   }
   if (form.checkpoint) req.checkpoint = form.checkpoint // the server switches to it first
   if (form.vae) req.vae = form.vae
+  if (hiresSize(form)) {
+    req.enable_hr = true
+    for (const key of HIRES) {
+      const v = key === 'hr_upscaler' ? form[key] || undefined : numberOrUnset(form[key])
+      if (v !== undefined) req[key] = v
+    }
+  }
   if (form.init_image) {
     req.init_image = form.init_image
     req.strength = numberOrUnset(form.strength)
@@ -127,6 +153,8 @@ export function formFromImage(image, base = defaultForm()) {
     init_image: null,
     strength: pick('strength'),
     mask: null,
+    enable_hr: p.enable_hr === true,
+    ...Object.fromEntries(HIRES.map((key) => [key, pick(key)])),
   }
 }
 

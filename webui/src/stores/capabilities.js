@@ -13,6 +13,7 @@ export const useCapabilitiesStore = defineStore('capabilities', {
     samplers: (s) => s.images?.samplers ?? [],
     schedules: (s) => s.images?.schedules ?? [],
     rngs: (s) => s.images?.rngs ?? [],
+    upscalers: (s) => s.images?.upscalers ?? [],
     imageDefaults: (s) => s.images?.defaults ?? {},
   },
   actions: {

@@ -2,6 +2,7 @@ package com.mysticanvas.sd.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mysticanvas.core.HiresSize;
 import com.mysticanvas.core.ImageSize;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Limits;
@@ -9,6 +10,8 @@ import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.sd.model.Family;
 import com.mysticanvas.sd.model.Prediction;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
+import com.mysticanvas.sd.pipeline.HiresFix;
+import com.mysticanvas.sd.pipeline.Upscaler;
 import com.mysticanvas.sd.noise.Rng;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Schedule;
@@ -47,6 +50,10 @@ public final class ImageCapabilities {
         for (Rng r : Rng.values()) {
             rngs.addObject().put("id", r.id()).put("title", r.a1111Name());
         }
+        ArrayNode upscalers = out.putArray("upscalers"); // hires fix's, A1111's names as ids
+        for (Upscaler u : Upscaler.values()) {
+            upscalers.addObject().put("id", u.a1111Name()).put("title", u.a1111Name()).put("latent", u.latent());
+        }
         ArrayNode families = out.putArray("families");
         for (Family f : Family.values()) {
             ArrayNode sizes = families.addObject().put("id", f.id()).put("title", f.title()).putArray("sizes");
@@ -60,7 +67,9 @@ public final class ImageCapabilities {
         out.putObject("defaults").put("width", d.size().width()).put("height", d.size().height())
                 .put("steps", d.steps()).put("cfg_scale", d.cfgScale()).put("sampler", d.sampler().id())
                 .put("scheduler", Schedule.AUTOMATIC_ID).put("n", d.batchCount()).put("strength", d.strength())
-                .put("clip_skip", d.clipSkip()).put("rng", Rng.DEFAULT.id());
+                .put("clip_skip", d.clipSkip()).put("rng", Rng.DEFAULT.id())
+                .put("hr_upscaler", Upscaler.LATENT.a1111Name()).put("hr_scale", HiresSize.DEFAULT_SCALE)
+                .put("hr_second_pass_steps", 0).put("denoising_strength", HiresFix.DEFAULT_STRENGTH);
         out.putObject("limits").put("minImageSide", ImageSize.MIN_SIDE).put("maxImageSide", limits.maxImageSide())
                 .put("sideMultiple", ImageSize.MULTIPLE).put("maxSteps", limits.maxSteps())
                 .put("maxBatch", limits.maxBatch()).put("maxPromptChars", limits.maxPromptChars())
