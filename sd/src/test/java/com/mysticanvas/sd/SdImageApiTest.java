@@ -145,6 +145,33 @@ class SdImageApiTest {
     }
 
     @Test
+    void loraKeysThatMatchNoLayerAreReportedWithTheImage() throws Exception {
+        // The tiny LoRA's tensors plus one key of a layer this checkpoint does not have.
+        List<com.mysticanvas.sd.safetensors.SafeTensorsWriter.Entry> entries = new ArrayList<>();
+        try (com.mysticanvas.sd.safetensors.SafeTensors lora = com.mysticanvas.sd.safetensors.SafeTensors.open(TinyModels.lora())) {
+            for (var t : lora.tensors().values()) {
+                entries.add(com.mysticanvas.sd.safetensors.SafeTensorsWriter.floats(t.name(), t.dtype(), t.shape(), lora.floats(t)));
+            }
+        }
+        entries.add(com.mysticanvas.sd.safetensors.SafeTensorsWriter.floats("lora_unet_output_blocks_99_1_proj_out.lora_down.weight",
+                com.mysticanvas.sd.safetensors.DType.F32, new long[] {1, 4}, new float[4]));
+        Path file = models.resolve("sd/loras/partly-matching.safetensors");
+        com.mysticanvas.sd.safetensors.SafeTensorsWriter.write(file, entries, null);
+        try {
+            HttpResponse<String> r = post("/v1/images/generations",
+                    "{\"prompt\":\"a fox <lora:partly-matching:0.7>\",\"size\":\"64x64\",\"steps\":1}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(Json.parse(r.body()).path("data").get(0).path("warnings").get(0).asText())
+                    .contains("partly-matching.safetensors", "1 key matches no layer", "lora_unet_output_blocks_99_1_proj_out");
+            HttpResponse<String> clean = post("/v1/images/generations",
+                    "{\"prompt\":\"a fox <lora:tiny-lora:0.7>\",\"size\":\"64x64\",\"steps\":1}");
+            assertThat(Json.parse(clean.body()).path("data").get(0).has("warnings")).isFalse();
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    @Test
     void a1111HiresFixMakesTheLargerImageAndListsItsUpscalers() throws Exception {
         HttpResponse<String> r = post("/sdapi/v1/txt2img", """
                 {"prompt":"a lighthouse","seed":3,"steps":2,"width":64,"height":64,"enable_hr":true,"hr_scale":1.5,

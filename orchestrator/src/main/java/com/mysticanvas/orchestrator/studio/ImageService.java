@@ -145,6 +145,11 @@ public final class ImageService {
                     p.set(resolved, item.get(resolved));
                 }
             }
+            if (item.path("warnings").isArray()) { // shown with the image's settings
+                List<String> warnings = new ArrayList<>();
+                item.get("warnings").forEach(w -> warnings.add(w.asText()));
+                p.put("warnings", String.join("\n", warnings));
+            }
             saved.add(gallery.add(png, new GalleryStore.NewImage(conversationId, item.path("width").asInt(),
                     item.path("height").asInt(), item.path("seed").asLong(), body.path("prompt").asText(""),
                     body.path("negative_prompt").asText(""), loadedCheckpoint.get(), p)));

@@ -110,8 +110,7 @@ public final class A1111Api {
     static GenerationRequest request(ObjectNode body, boolean img2img, NoiseOptions noise) {
         String prompt = text(body, "prompt", "");
         LoraTags tags = LoraTags.extract(prompt);
-        List<GenerationRequest.LoraWeight> loras = new ArrayList<>();
-        tags.loras().forEach(t -> loras.add(new GenerationRequest.LoraWeight(t.name(), t.weight())));
+        List<GenerationRequest.LoraWeight> loras = GenerationRequest.LoraWeight.of(tags);
         GenerationRequest.Defaults defaults = GenerationRequest.DEFAULTS;
         int batch = Math.max(1, integer(body, "batch_size", 1)) * Math.max(1, integer(body, "n_iter", 1));
         GenerationRequest.Builder r = GenerationRequest.builder().prompt(tags.prompt())

@@ -34,8 +34,7 @@ final class HiresFields {
         }
         String prompt = text(body, "hr_prompt", "");
         LoraTags tags = LoraTags.extract(prompt);
-        List<GenerationRequest.LoraWeight> loras = tags.loras().stream()
-                .map(t -> new GenerationRequest.LoraWeight(t.name(), t.weight())).toList();
+        List<GenerationRequest.LoraWeight> loras = GenerationRequest.LoraWeight.of(tags);
         String samplerName = text(body, "hr_sampler_name", SAME_SAMPLER);
         Sampler.Named sampler = samplerName.equals(SAME_SAMPLER) ? null : Sampler.parse(samplerName);
         String scheduleName = text(body, "hr_scheduler", SAME_SCHEDULER);

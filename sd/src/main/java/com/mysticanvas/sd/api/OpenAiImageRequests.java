@@ -76,10 +76,11 @@ public final class OpenAiImageRequests {
             throw Problem.badInput("'loras' must be a list of {name, weight}");
         }
         for (JsonNode l : requested) {
-            loras.add(new GenerationRequest.LoraWeight(text(l, "name", null), (float) number(l, "weight", 1.0)));
+            float weight = (float) number(l, "weight", 1.0);
+            loras.add(new GenerationRequest.LoraWeight(text(l, "name", null), weight, (float) number(l, "unet_weight", weight)));
         }
         LoraTags tags = LoraTags.extract(prompt);
-        tags.loras().forEach(t -> loras.add(new GenerationRequest.LoraWeight(t.name(), t.weight())));
+        loras.addAll(GenerationRequest.LoraWeight.of(tags));
         GenerationRequest.Defaults defaults = GenerationRequest.DEFAULTS;
         GenerationRequest.Builder request = GenerationRequest.builder().prompt(tags.prompt()).negativePrompt(text(body, "negative_prompt", ""))
                 .size(ImageSize.of(body)).steps(integer(body, "steps", defaults.steps()))

@@ -132,6 +132,9 @@ public final class OpenAiImagesApi {
             if (noise.varied()) { // the variation seed as drawn, for this image (subseed + its index)
                 item.put("subseed", noise.subseed() + image.seed() - job.request().seed());
             }
+            if (!image.warnings().isEmpty()) {
+                image.warnings().forEach(item.putArray("warnings")::add);
+            }
         }
         return out;
     }

@@ -12,16 +12,31 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Merges LoRA files into a checkpoint's weights: W' = W + weight * (alpha / rank) * up @ down, for linear layers
- * ([out,r] @ [r,in]) and convolutions ([out,r,1,1] @ [r,in,k,k]), several LoRAs at once. Kohya names
- * ({@code lora_unet_*}, {@code lora_te_*} with lora_down/lora_up/alpha) and diffusers/PEFT names
- * ({@code unet.….lora_A/lora_B}, {@code ….lora.down/up}, attention-processor {@code to_q_lora.down}) are read.
- * Keys that match no layer are reported, not silently dropped; a LoRA whose layers have other shapes than the
- * checkpoint's, or that matches nothing at all, is refused as made for another architecture.
+ * Merges LoRA files into a checkpoint's weights, W' = W + multiplier * scale * update, several at once, with
+ * A1111's update rules ({@code extensions-builtin/Lora/network_*.py}):
+ * <ul>
+ *   <li>LoRA / LoCon: update = up @ down, for linear layers ([out,r] @ [r,in]) and convolutions
+ *       ([out,r,1,1] @ [r,in,k,k]); with a {@code lora_mid} (LoCon's Tucker form) the 1x1 up and down around a
+ *       [r,r,k,k] core; scale alpha / r.</li>
+ *   <li>LoHa: the elementwise product of two low-rank products (w1a @ w1b) * (w2a @ w2b), each optionally in Tucker
+ *       form with {@code hada_t1/t2}; scale alpha / rank of w1b.</li>
+ *   <li>LoKr: the Kronecker product of w1 and w2, each whole or a low-rank product (w2 optionally Tucker with
+ *       {@code lokr_t2}); scale alpha / the rank of its factored parts (1 when both are whole).</li>
+ * </ul>
+ * The multiplier is the LoRA's text-encoder weight for text-encoder layers and its UNet weight for the others.
+ * Kohya names ({@code lora_unet_*}, {@code lora_te_*}) and diffusers/PEFT names ({@code unet.….lora_A/lora_B},
+ * {@code ….lora.down/up}, attention-processor {@code to_q_lora.down}) are read. Keys that match no layer are
+ * reported, not silently dropped; a DoRA file (its {@code dora_scale} keys) is refused rather than merged as a plain
+ * LoRA (which would give another image); a LoRA whose layers have other shapes than the checkpoint's, or that
+ * matches nothing at all, is refused as made for another architecture.
  */
 public final class LoraMerge {
-    /** One LoRA file to apply with its strength. */
-    public record Applied(SafeTensors file, float weight) {}
+    /** One LoRA file to apply with its strengths on the text encoders and on the UNet. */
+    public record Applied(SafeTensors file, float textEncoderWeight, float unetWeight) {
+        public Applied(SafeTensors file, float weight) {
+            this(file, weight, weight);
+        }
+    }
 
     /**
      * @param deltas  per checkpoint key, the summed change (f32, the weight's own layout)
@@ -30,14 +45,29 @@ public final class LoraMerge {
      */
     public record Result(Map<String, float[]> deltas, Map<String, List<String>> unknown, int modules) {}
 
-    private record Module(String name, TensorInfo down, TensorInfo up, TensorInfo alpha) {}
+    /** One layer's tensors in a LoRA file, by role (kohya's key suffix: {@code lora_down.weight}, {@code hada_w1_a} …). */
+    record Module(String name, Map<String, TensorInfo> parts) {
+        TensorInfo part(String role) {
+            return parts.get(role);
+        }
+    }
 
+    static final String DOWN = "lora_down.weight";
+    static final String UP = "lora_up.weight";
+    static final String MID = "lora_mid.weight";
+    static final String ALPHA = "alpha";
+    static final String DORA = "dora_scale";
+    private static final List<String> LOHA = List.of("hada_w1_a", "hada_w1_b", "hada_w2_a", "hada_w2_b");
+    private static final List<String> LYCORIS = List.of("hada_w1_a", "hada_w1_b", "hada_w2_a", "hada_w2_b", "hada_t1",
+            "hada_t2", "lokr_w1", "lokr_w1_a", "lokr_w1_b", "lokr_w2", "lokr_w2_a", "lokr_w2_b", "lokr_t2", DORA);
+
+    /** Key suffixes and the role they give, diffusers/PEFT spellings mapped onto kohya's. */
     private static final String[][] SUFFIXES = {
-        {".lora_down.weight", "down"}, {".lora_up.weight", "up"}, {".alpha", "alpha"},
-        {".lora_A.weight", "down"}, {".lora_B.weight", "up"},
-        {".lora_linear_layer.down.weight", "down"}, {".lora_linear_layer.up.weight", "up"},
-        {"_lora.down.weight", "down"}, {"_lora.up.weight", "up"},
-        {".lora.down.weight", "down"}, {".lora.up.weight", "up"}};
+        {".lora_down.weight", DOWN}, {".lora_up.weight", UP}, {".lora_mid.weight", MID}, {".alpha", ALPHA},
+        {".lora_A.weight", DOWN}, {".lora_B.weight", UP},
+        {".lora_linear_layer.down.weight", DOWN}, {".lora_linear_layer.up.weight", UP},
+        {"_lora.down.weight", DOWN}, {"_lora.up.weight", UP},
+        {".lora.down.weight", DOWN}, {".lora.up.weight", UP}};
 
     private LoraMerge() {}
 
@@ -56,13 +86,13 @@ public final class LoraMerge {
             Map<String, Module> parsed = parse(lora.file(), skipped);
             int matched = 0;
             for (Module m : parsed.values()) {
+                if (m.part(DORA) != null) {
+                    throw new ModelFileException(file, "layer " + m.name() + " is DoRA (weight-decomposed, dora_scale), "
+                            + "which is not supported: merged as a plain LoRA it would make another image");
+                }
                 LoraTargets.Target target = targets.find(m.name());
-                if (target == null || m.down() == null || m.up() == null) {
-                    for (TensorInfo t : new TensorInfo[] {m.down(), m.up(), m.alpha()}) {
-                        if (t != null) {
-                            skipped.add(t.name());
-                        }
-                    }
+                if (target == null || kind(m) == null) {
+                    m.parts().values().forEach(t -> skipped.add(t.name()));
                     continue;
                 }
                 apply(lora, m, target, deltas.computeIfAbsent(target.key(),
@@ -115,7 +145,7 @@ public final class LoraMerge {
 
     /** Groups a LoRA file's keys by layer under kohya-style names; keys of no known form go to {@code skipped}. */
     static Map<String, Module> parse(SafeTensors lora, List<String> skipped) {
-        Map<String, TensorInfo[]> parts = new TreeMap<>();
+        Map<String, Map<String, TensorInfo>> parts = new TreeMap<>();
         for (TensorInfo t : lora.tensors().values()) {
             String key = t.name();
             String role = null;
@@ -127,16 +157,36 @@ public final class LoraMerge {
                     break;
                 }
             }
+            int dot = key.lastIndexOf('.');
+            if (module == null && dot > 0 && LYCORIS.contains(key.substring(dot + 1))) {
+                role = key.substring(dot + 1);
+                module = kohyaName(key.substring(0, dot));
+            }
             if (module == null) {
                 skipped.add(key);
                 continue;
             }
-            TensorInfo[] p = parts.computeIfAbsent(module, k -> new TensorInfo[3]);
-            p[switch (role) { case "down" -> 0; case "up" -> 1; default -> 2; }] = t;
+            parts.computeIfAbsent(module, k -> new LinkedHashMap<>()).put(role, t);
         }
         Map<String, Module> modules = new LinkedHashMap<>();
-        parts.forEach((name, p) -> modules.put(name, new Module(name, p[0], p[1], p[2])));
+        parts.forEach((name, p) -> modules.put(name, new Module(name, p)));
         return modules;
+    }
+
+    /** The update rule a layer's tensors make, or null when they make none (an up without its down, say). */
+    enum Kind { LORA, LOHA, LOKR }
+
+    static Kind kind(Module m) {
+        Map<String, TensorInfo> p = m.parts();
+        if (p.containsKey(DOWN) && p.containsKey(UP)) {
+            return Kind.LORA;
+        }
+        if (p.keySet().containsAll(LOHA)) {
+            return Kind.LOHA;
+        }
+        boolean w1 = p.containsKey("lokr_w1") || p.containsKey("lokr_w1_a") && p.containsKey("lokr_w1_b");
+        boolean w2 = p.containsKey("lokr_w2") || p.containsKey("lokr_w2_a") && p.containsKey("lokr_w2_b");
+        return w1 && w2 ? Kind.LOKR : null;
     }
 
     /** kohya names pass through; diffusers/PEFT module paths become {@code lora_unet_…}/{@code lora_te_…}; else null. */
@@ -171,17 +221,219 @@ public final class LoraMerge {
         long[] shape = target.shape();
         long out = shape[0];
         long inFlat = TensorInfo.elements(shape) / out;
-        int rank = (int) m.down().dim(0);
-        long downFlat = m.down().elements() / Math.max(1, rank);
-        if (m.up().dim(0) != out || m.up().elements() != out * rank || downFlat != inFlat) {
-            throw new ModelFileException(file.fileName(), "layer " + m.name() + " has LoRA shapes up "
-                    + Arrays.toString(m.up().shape()) + " / down " + Arrays.toString(m.down().shape())
-                    + " but the checkpoint's weight is " + Arrays.toString(shape)
-                    + ": the LoRA was made for another model architecture");
+        float multiplier = m.name().startsWith("lora_te") ? lora.textEncoderWeight() : lora.unetWeight();
+        TensorInfo alpha = m.part(ALPHA);
+        Float alphaValue = alpha == null ? null : file.floats(alpha)[0];
+        int offset = (int) (target.rowOffset() * inFlat);
+        if (kind(m) == Kind.LORA && m.part(MID) == null) { // the common case, without making the dense update
+            TensorInfo down = m.part(DOWN);
+            TensorInfo up = m.part(UP);
+            int rank = (int) down.dim(0);
+            if (up.dim(0) != out || up.elements() != out * rank || down.elements() / Math.max(1, rank) != inFlat) {
+                throw wrongShape(file, m, shape);
+            }
+            float scale = alphaValue == null ? 1 : alphaValue / rank;
+            addProduct(delta, offset, file.floats(up), file.floats(down), (int) out, rank, (int) inFlat, multiplier * scale);
+            return;
         }
-        float alpha = m.alpha() == null ? rank : file.floats(m.alpha())[0];
-        addProduct(delta, (int) (target.rowOffset() * inFlat), file.floats(m.up()), file.floats(m.down()), (int) out,
-                rank, (int) inFlat, lora.weight() * alpha / rank);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        Map<String, float[]> values = new LinkedHashMap<>();
+        m.parts().forEach((role, t) -> {
+            shapes.put(role, t.shape());
+            values.put(role, file.floats(t));
+        });
+        float[] update = update(shapes, values, shape);
+        if (update == null) {
+            throw wrongShape(file, m, shape);
+        }
+        float scale = multiplier * scale(shapes, alphaValue);
+        for (int i = 0; i < update.length; i++) {
+            delta[offset + i] += scale * update[i];
+        }
+    }
+
+    private static ModelFileException wrongShape(SafeTensors file, Module m, long[] shape) {
+        StringBuilder parts = new StringBuilder();
+        m.parts().forEach((role, t) -> parts.append(parts.isEmpty() ? "" : ", ").append(role).append(' ')
+                .append(Arrays.toString(t.shape())));
+        return new ModelFileException(file.fileName(), "layer " + m.name() + " has " + parts + " but the checkpoint's "
+                + "weight is " + Arrays.toString(shape) + ": the LoRA was made for another model architecture");
+    }
+
+    /**
+     * A1111's {@code calc_scale}: alpha over the layer's rank (LoRA: down's rows; LoHa: w1b's; LoKr: w2b's, else
+     * w1b's), 1 without an alpha or a rank.
+     */
+    static float scale(Map<String, long[]> shapes, Float alpha) {
+        long[] rankOf = shapes.containsKey(DOWN) ? shapes.get(DOWN) : shapes.containsKey("hada_w1_b") ? shapes.get("hada_w1_b")
+                : shapes.containsKey("lokr_w2_b") ? shapes.get("lokr_w2_b") : shapes.get("lokr_w1_b");
+        return alpha == null || rankOf == null ? 1 : alpha / rankOf[0];
+    }
+
+    /**
+     * A layer's dense update (before scale and multiplier) from its tensors by role, in the layout of a weight of
+     * {@code target}'s shape; null when the tensors do not make that shape.
+     */
+    static float[] update(Map<String, long[]> shapes, Map<String, float[]> v, long[] target) {
+        long out = target[0];
+        long inFlat = TensorInfo.elements(target) / out;
+        Tensor result;
+        if (shapes.containsKey(DOWN)) {
+            Tensor up = Tensor.of(shapes.get(UP), v.get(UP)).matrix();
+            Tensor down = Tensor.of(shapes.get(DOWN), v.get(DOWN)).matrix();
+            result = shapes.containsKey(MID) ? cp(Tensor.of(shapes.get(MID), v.get(MID)), up.transposed(), down)
+                    : up.times(down);
+        } else if (shapes.containsKey("hada_w1_a")) {
+            Tensor first = loha(shapes, v, "1");
+            Tensor second = loha(shapes, v, "2");
+            if (first.size() != second.size()) {
+                return null;
+            }
+            float[] product = new float[first.size()];
+            for (int i = 0; i < product.length; i++) {
+                product[i] = first.data()[i] * second.data()[i];
+            }
+            result = new Tensor(first.shape(), product);
+        } else {
+            result = kron(lokr(shapes, v, "1"), lokr(shapes, v, "2"));
+        }
+        return result != null && result.size() == out * inFlat && result.shape()[0] == out ? result.data() : null;
+    }
+
+    /** LoHa's factor i: w_a @ w_b, or with {@code hada_t<i>} the Tucker form. */
+    private static Tensor loha(Map<String, long[]> shapes, Map<String, float[]> v, String i) {
+        Tensor a = Tensor.of(shapes.get("hada_w" + i + "_a"), v.get("hada_w" + i + "_a"));
+        Tensor b = Tensor.of(shapes.get("hada_w" + i + "_b"), v.get("hada_w" + i + "_b"));
+        String t = "hada_t" + i;
+        return shapes.containsKey(t) ? cp(Tensor.of(shapes.get(t), v.get(t)), a, b.matrix()) : a.matrix().times(b.matrix());
+    }
+
+    /** LoKr's factor i: whole, w_a @ w_b, or (w2 only) with {@code lokr_t2} the Tucker form. */
+    private static Tensor lokr(Map<String, long[]> shapes, Map<String, float[]> v, String i) {
+        String whole = "lokr_w" + i;
+        if (shapes.containsKey(whole)) {
+            return Tensor.of(shapes.get(whole), v.get(whole));
+        }
+        Tensor a = Tensor.of(shapes.get(whole + "_a"), v.get(whole + "_a"));
+        Tensor b = Tensor.of(shapes.get(whole + "_b"), v.get(whole + "_b"));
+        String t = "lokr_t" + i;
+        return shapes.containsKey(t) ? cp(Tensor.of(shapes.get(t), v.get(t)), a, b.matrix()) : a.matrix().times(b.matrix());
+    }
+
+    /**
+     * lyco's Tucker rebuild ({@code make_weight_cp}): core t [p, q, k, l], a [p, out], b [q, in] give
+     * out[o, c, k, l] = sum over p, q of t[p, q, k, l] * a[p, o] * b[q, c].
+     */
+    static Tensor cp(Tensor t, Tensor a, Tensor b) {
+        int p = (int) t.shape()[0];
+        int q = (int) t.shape()[1];
+        int kl = t.size() / (p * q);
+        int out = a.size() / p;
+        int in = b.size() / q;
+        if (a.shape()[0] != p || b.shape()[0] != q) {
+            return null;
+        }
+        float[] r = new float[out * in * kl];
+        for (int pi = 0; pi < p; pi++) {
+            for (int qi = 0; qi < q; qi++) {
+                for (int o = 0; o < out; o++) {
+                    float ao = a.data()[pi * out + o];
+                    for (int c = 0; c < in; c++) {
+                        float abc = ao * b.data()[qi * in + c];
+                        int base = (o * in + c) * kl;
+                        int core = (pi * q + qi) * kl;
+                        for (int s = 0; s < kl; s++) {
+                            r[base + s] += t.data()[core + s] * abc;
+                        }
+                    }
+                }
+            }
+        }
+        long[] shape = t.shape().length == 4 ? new long[] {out, in, t.shape()[2], t.shape()[3]} : new long[] {out, in};
+        return new Tensor(shape, r);
+    }
+
+    /** torch's {@code kron} of w1 [a, b] with w2 [c, d] or [c, d, k, l] (w1 then taken as [a, b, 1, 1]). */
+    static Tensor kron(Tensor w1, Tensor w2) {
+        if (w1 == null || w2 == null || w1.shape().length != 2) {
+            return null;
+        }
+        int a = (int) w1.shape()[0];
+        int b = (int) w1.shape()[1];
+        int c = (int) w2.shape()[0];
+        int d = (int) w2.shape()[1];
+        int kl = w2.size() / (c * d);
+        float[] r = new float[a * b * w2.size()];
+        for (int i = 0; i < a; i++) {
+            for (int j = 0; j < b; j++) {
+                float x = w1.data()[i * b + j];
+                for (int pc = 0; pc < c; pc++) {
+                    for (int qd = 0; qd < d; qd++) {
+                        int to = (((i * c + pc) * b + j) * d + qd) * kl;
+                        System.arraycopy(scaled(w2.data(), (pc * d + qd) * kl, kl, x), 0, r, to, kl);
+                    }
+                }
+            }
+        }
+        long[] shape = w2.shape().length == 4 ? new long[] {(long) a * c, (long) b * d, w2.shape()[2], w2.shape()[3]}
+                : new long[] {(long) a * c, (long) b * d};
+        return new Tensor(shape, r);
+    }
+
+    private static float[] scaled(float[] src, int from, int n, float x) {
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = src[from + i] * x;
+        }
+        return out;
+    }
+
+    /** A small dense tensor for the update rules: its shape and row-major data. */
+    record Tensor(long[] shape, float[] data) {
+        static Tensor of(long[] shape, float[] data) {
+            return new Tensor(shape, data);
+        }
+
+        int size() {
+            return data.length;
+        }
+
+        /** As A1111's {@code reshape(size(0), -1)}. */
+        Tensor matrix() {
+            return new Tensor(new long[] {shape[0], data.length / shape[0]}, data);
+        }
+
+        Tensor transposed() {
+            int rows = (int) shape[0];
+            int cols = (int) shape[1];
+            float[] t = new float[data.length];
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    t[c * rows + r] = data[r * cols + c];
+                }
+            }
+            return new Tensor(new long[] {cols, rows}, t);
+        }
+
+        /** Matrix product; null when the inner sizes differ. */
+        Tensor times(Tensor o) {
+            if (shape[1] != o.shape[0]) {
+                return null;
+            }
+            int n = (int) shape[0];
+            int k = (int) shape[1];
+            int m = (int) o.shape[1];
+            float[] r = new float[n * m];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < k; j++) {
+                    float x = data[i * k + j];
+                    for (int c = 0; c < m; c++) {
+                        r[i * m + c] += x * o.data[j * m + c];
+                    }
+                }
+            }
+            return new Tensor(new long[] {n, m}, r);
+        }
     }
 
     /** delta[offset + o*in + i] += scale * sum_r up[o][r] * down[r][i]. */

@@ -9,6 +9,7 @@ import com.mysticanvas.sd.noise.NoiseSettings;
 import com.mysticanvas.sd.noise.Rng;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Schedule;
+import com.mysticanvas.sd.tokenizer.LoraTags;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -49,8 +50,18 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
     public record Defaults(ImageSize size, int steps, float cfgScale, Sampler sampler, int batchCount, double strength,
                            int clipSkip) {}
 
-    /** A LoRA by file name and its strength. */
-    public record LoraWeight(String name, float weight) {}
+    /** A LoRA by file name and its strengths: {@code weight} on the text encoders, {@code unetWeight} on the UNet. */
+    public record LoraWeight(String name, float weight, float unetWeight) {
+        /** The same strength on both. */
+        public LoraWeight(String name, float weight) {
+            this(name, weight, weight);
+        }
+
+        /** The LoRAs a prompt's tags name. */
+        public static List<LoraWeight> of(LoraTags tags) {
+            return tags.loras().stream().map(t -> new LoraWeight(t.name(), t.weight(), t.unetWeight())).toList();
+        }
+    }
 
     /**
      * The image an img2img or inpainting request starts from.

@@ -44,7 +44,8 @@ import java.util.function.Predicate;
  */
 public final class SdModel implements AutoCloseable {
     /** A LoRA to merge: file and strength. */
-    public record Lora(Path file, float weight) {}
+    /** A LoRA file with its strengths on the text encoders and on the UNet. */
+    public record Lora(Path file, float weight, float unetWeight) {}
 
     /** How much of the UNet stays in its stored 16-bit form, widened at every step (see {@link CheckpointWeights}). */
     public enum Memory {
@@ -254,7 +255,7 @@ public final class SdModel implements AutoCloseable {
             for (Lora l : wanted) {
                 SafeTensors f = SafeTensors.open(l.file());
                 files.add(f);
-                applied.add(new LoraMerge.Applied(f, l.weight()));
+                applied.add(new LoraMerge.Applied(f, l.weight(), l.unetWeight()));
             }
             LoraMerge.Result result = LoraMerge.deltas(loraTargets, applied);
             List<SdModelSpec.TextEncoder> encoders = spec.textEncoders();

@@ -112,7 +112,7 @@ public final class SdPipeline {
                 pixels = decode(model, s2.latent(), second.width(), second.height());
                 stop = s2.stop();
             }
-            images.add(finish(pixels, r, seed, model));
+            images.add(finish(pixels, r, seed, model, warnings(first, hires)));
             if (stop == ProgressListener.Stop.INTERRUPT) {
                 break;
             }
@@ -125,7 +125,16 @@ public final class SdPipeline {
      * them), conditionings, full sigma schedule and the inpainting UNet's extra channels (or null).
      */
     private record Pass(GenerationRequest request, List<SdModel.Lora> loras, TextConditioning.Scheduled cond,
-                        TextConditioning.Scheduled uncond, float[] sigmas, float[] extra) {}
+                        TextConditioning.Scheduled uncond, float[] sigmas, float[] extra, List<String> warnings) {}
+
+    /** The passes' warnings, each once. */
+    private static List<String> warnings(Pass first, Pass hires) {
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(first.warnings());
+        if (hires != null) {
+            all.addAll(hires.warnings());
+        }
+        return List.copyOf(all);
+    }
 
     /** How a pass ended: its latent, and the stop asked for (null when it ran to the end). */
     private record Sampled(float[] latent, ProgressListener.Stop stop) {}
@@ -138,14 +147,18 @@ public final class SdPipeline {
         TextConditioning.Scheduled cond = TextConditioning.schedule(model, this::prompt, r, false, firstPassSteps, encoded);
         TextConditioning.Scheduled uncond = r.cfgScale() == 1f ? null
                 : TextConditioning.schedule(model, this::prompt, r, true, firstPassSteps, encoded);
-        return new Pass(r, loras, cond, uncond, sigmas(model, r), extra);
+        List<String> warnings = new ArrayList<>();
+        model.unknownLoraKeys().forEach((file, keys) -> warnings.add("LoRA " + file + ": " + keys.size()
+                + (keys.size() == 1 ? " key matches" : " keys match") + " no layer of this checkpoint and "
+                + (keys.size() == 1 ? "was" : "were") + " left out (" + keys.getFirst() + (keys.size() > 1 ? ", …" : "") + ")"));
+        return new Pass(r, loras, cond, uncond, sigmas(model, r), extra, warnings);
     }
 
     /** The request's LoRAs by file (a bad name is a 4xx). */
     private List<SdModel.Lora> loras(GenerationRequest r) {
         List<SdModel.Lora> loras = new ArrayList<>();
         for (GenerationRequest.LoraWeight l : r.loras()) {
-            loras.add(new SdModel.Lora(loraFiles.apply(l.name()), l.weight()));
+            loras.add(new SdModel.Lora(loraFiles.apply(l.name()), l.weight(), l.unetWeight()));
         }
         return loras;
     }
@@ -426,15 +439,15 @@ public final class SdPipeline {
     private List<GeneratedImage> repeat(RgbImage init, GenerationRequest r, SdModel model) {
         List<GeneratedImage> images = new ArrayList<>();
         for (int i = 0; i < r.batchCount(); i++) {
-            images.add(finish(init, r, r.seed() + i, model));
+            images.add(finish(init, r, r.seed() + i, model, List.of()));
         }
         return images;
     }
 
-    private GeneratedImage finish(RgbImage pixels, GenerationRequest r, long seed, SdModel model) {
+    private GeneratedImage finish(RgbImage pixels, GenerationRequest r, long seed, SdModel model, List<String> warnings) {
         String parameters = parameters(r, seed, model);
         byte[] png = Png.encode(pixels.rgb(), pixels.width(), pixels.height(), Map.of(GenerationParameters.PNG_KEY, parameters));
-        return new GeneratedImage(png, pixels, seed, parameters);
+        return new GeneratedImage(png, pixels, seed, parameters, warnings);
     }
 
     /** A1111's infotext for one image (its PNG {@code parameters} chunk), LoRAs as prompt tags as A1111 writes them. */
@@ -499,7 +512,11 @@ public final class SdPipeline {
     private static String withLoraTags(String prompt, List<GenerationRequest.LoraWeight> loras) {
         StringBuilder out = new StringBuilder(prompt);
         for (GenerationRequest.LoraWeight l : loras) {
-            out.append(" <lora:").append(stripExtension(l.name())).append(':').append(l.weight()).append('>');
+            out.append(" <lora:").append(stripExtension(l.name())).append(':').append(l.weight());
+            if (l.unetWeight() != l.weight()) {
+                out.append(':').append(l.unetWeight());
+            }
+            out.append('>');
         }
         return out.toString();
     }

@@ -9,9 +9,9 @@ import java.util.regex.Pattern;
 /**
  * A1111's {@code <lora:name:0.8>} tags taken out of a prompt.
  * {@code <lora:name>} means weight 1; {@code <lyco:…>} (the LyCORIS extension's spelling) is read the
- * same way. A1111 allows a second number (the UNet's multiplier, default the first): it is accepted
- * and must equal the first, since one weight per LoRA is applied. Other extra-network tags
- * ({@code <hypernet:…>}) stay in the prompt.
+ * same way. As in A1111, the first number is the text encoders' weight and a second one the UNet's (default the
+ * first), positional ({@code <lora:name:0.5:1>}) or named ({@code te=0.5}, {@code unet=1}). Other extra-network
+ * tags ({@code <hypernet:…>}) stay in the prompt.
  *
  * @param prompt the prompt without the tags
  * @param loras  the tags in order; weight 1.0 when omitted
@@ -20,7 +20,8 @@ public record LoraTags(String prompt, List<Lora> loras) {
     /** A1111's extra-network tag: {@code <kind:arguments>}. */
     private static final Pattern TAG = Pattern.compile("<(\\w+):([^>]+)>");
 
-    public record Lora(String name, float weight) {}
+    /** A tag: {@code weight} on the text encoders, {@code unetWeight} on the UNet. */
+    public record Lora(String name, float weight, float unetWeight) {}
 
     public LoraTags {
         loras = List.copyOf(loras);
@@ -50,14 +51,25 @@ public record LoraTags(String prompt, List<Lora> loras) {
             throw Problem.badInput("LoRA tag " + tag + " has no name");
         }
         if (items.length > 3) {
-            throw Problem.badInput("LoRA tag " + tag + " has too many parts; expected <lora:name:weight>");
+            throw Problem.badInput("LoRA tag " + tag + " has too many parts; expected <lora:name:weight> or "
+                    + "<lora:name:text-encoder weight:UNet weight>");
         }
-        float weight = items.length > 1 ? number(items[1], tag) : 1f;
-        if (items.length == 3 && number(items[2], tag) != weight) {
-            throw Problem.badInput("LoRA tag " + tag
-                    + ": separate text-encoder and UNet weights are not supported; give one weight");
+        Float te = null;
+        Float unet = null;
+        for (int i = 1; i < items.length; i++) {
+            String item = items[i].strip();
+            if (item.startsWith("te=")) {
+                te = number(item.substring(3), tag);
+            } else if (item.startsWith("unet=")) {
+                unet = number(item.substring(5), tag);
+            } else if (i == 1) {
+                te = number(item, tag);
+            } else {
+                unet = number(item, tag);
+            }
         }
-        return new Lora(name, weight);
+        float weight = te == null ? 1f : te;
+        return new Lora(name, weight, unet == null ? weight : unet);
     }
 
     private static float number(String text, String tag) {

@@ -91,6 +91,102 @@ class LoraMergeTest {
     }
 
     @Test
+    void lycorisUpdatesAgreeWithA1111sRulesRunOnTorch() throws Exception {
+        // LoCon's Tucker form, LoHa (plain, conv, Tucker) and LoKr (whole, factored, Tucker), computed by A1111's
+        // network_*.py and lyco_helpers.py on torch 1.13 (a1111/lycoris-updates.jsonl).
+        List<String> lines;
+        try (var in = getClass().getResourceAsStream("/a1111/lycoris-updates.jsonl")) {
+            lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        }
+        assertThat(lines).hasSize(7);
+        for (String line : lines) {
+            var c = com.mysticanvas.core.Json.parse(line);
+            java.util.Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+            java.util.Map<String, float[]> values = new java.util.LinkedHashMap<>();
+            c.path("parts").properties().forEach(e -> {
+                shapes.put(e.getKey(), longs(e.getValue().path("shape")));
+                float[] v = new float[e.getValue().path("values").size()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) e.getValue().path("values").get(i).asDouble();
+                }
+                values.put(e.getKey(), v);
+            });
+            float[] update = LoraMerge.update(shapes, values, longs(c.path("target")));
+            assertThat(update).as(c.path("name").asText()).isNotNull();
+            float scale = LoraMerge.scale(shapes, c.path("alpha").isNull() ? null : (float) c.path("alpha").asDouble());
+            var expected = c.path("expected");
+            assertThat(update).hasSize(expected.size());
+            for (int i = 0; i < update.length; i++) {
+                double want = expected.get(i).asDouble();
+                assertThat((double) update[i] * scale).as("%s [%d]", c.path("name").asText(), i)
+                        .isCloseTo(want, org.assertj.core.data.Offset.offset(1e-5 * Math.max(1, Math.abs(want))));
+            }
+        }
+    }
+
+    @Test
+    void lohaMergesIntoTheUnetAndTextEncoderAndUnetHaveTheirOwnWeights() throws Exception {
+        SplittableRandom random = new SplittableRandom(3);
+        String conv = "lora_unet_down_blocks_0_resnets_0_conv1";
+        String te = "lora_te_text_model_encoder_layers_1_self_attn_out_proj";
+        float[] w1a = random(random, 32 * 2);
+        float[] w1b = random(random, 2 * 32 * 9);
+        float[] w2a = random(random, 32 * 2);
+        float[] w2b = random(random, 2 * 32 * 9);
+        float[] down = random(random, 64);
+        float[] up = random(random, 64);
+        Path file = lora("loha", List.of(
+                SafeTensorsWriter.floats(conv + ".hada_w1_a", DType.F32, new long[] {32, 2}, w1a),
+                SafeTensorsWriter.floats(conv + ".hada_w1_b", DType.F32, new long[] {2, 32, 3, 3}, w1b),
+                SafeTensorsWriter.floats(conv + ".hada_w2_a", DType.F32, new long[] {32, 2}, w2a),
+                SafeTensorsWriter.floats(conv + ".hada_w2_b", DType.F32, new long[] {2, 32, 3, 3}, w2b),
+                SafeTensorsWriter.floats(conv + ".alpha", DType.F32, new long[0], new float[] {1}),
+                SafeTensorsWriter.floats(te + ".lora_down.weight", DType.F32, new long[] {1, 64}, down),
+                SafeTensorsWriter.floats(te + ".lora_up.weight", DType.F32, new long[] {64, 1}, up)));
+        try (SafeTensors f = SafeTensors.open(file)) {
+            LoraMerge.Result r = LoraMerge.deltas(TARGETS, List.of(new LoraMerge.Applied(f, 0.5f, 2f)));
+            assertThat(r.modules()).isEqualTo(2);
+            float[] unet = r.deltas().get(UNET + "input_blocks.1.0.in_layers.2.weight");
+            float[] text = r.deltas().get("cond_stage_model.transformer.text_model.encoder.layers.1.self_attn.out_proj.weight");
+            for (int o = 0; o < 32; o++) {
+                for (int i = 0; i < 32 * 9; i++) {
+                    double first = w1a[o * 2] * w1b[i] + w1a[o * 2 + 1] * w1b[288 + i];
+                    double second = w2a[o * 2] * w2b[i] + w2a[o * 2 + 1] * w2b[288 + i];
+                    // UNet weight 2, alpha 1 over w1b's rank 2
+                    assertThat((double) unet[o * 288 + i]).isCloseTo(2 * 0.5 * first * second, org.assertj.core.data.Offset.offset(1e-4));
+                }
+            }
+            for (int o = 0; o < 64; o++) {
+                for (int i = 0; i < 64; i++) {
+                    assertThat((double) text[o * 64 + i]).isCloseTo(0.5 * up[o] * down[i], org.assertj.core.data.Offset.offset(1e-5));
+                }
+            }
+        }
+    }
+
+    @Test
+    void doraIsRefusedRatherThanMergedAsAPlainLora() throws Exception {
+        String q = "lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q";
+        Path file = lora("dora", List.of(
+                SafeTensorsWriter.floats(q + ".lora_down.weight", DType.F32, new long[] {1, 32}, new float[32]),
+                SafeTensorsWriter.floats(q + ".lora_up.weight", DType.F32, new long[] {32, 1}, new float[32]),
+                SafeTensorsWriter.floats(q + ".dora_scale", DType.F32, new long[] {32, 1}, new float[32])));
+        try (SafeTensors f = SafeTensors.open(file)) {
+            assertThatThrownBy(() -> LoraMerge.deltas(TARGETS, List.of(new LoraMerge.Applied(f, 1f))))
+                    .isInstanceOf(ModelFileException.class).hasMessageStartingWith("dora.safetensors")
+                    .hasMessageContaining("DoRA");
+        }
+    }
+
+    private static long[] longs(com.fasterxml.jackson.databind.JsonNode array) {
+        long[] out = new long[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asLong();
+        }
+        return out;
+    }
+
+    @Test
     void loraForAnotherArchitectureIsRefused() throws Exception {
         Path wrongShape = lora("sd2", List.of(
                 SafeTensorsWriter.floats("lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight", DType.F32, new long[] {1, 1024}, new float[1024]),

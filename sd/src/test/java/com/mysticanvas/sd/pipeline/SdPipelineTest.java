@@ -114,6 +114,16 @@ class SdPipelineTest {
         assertThat(withLora).isNotEqualTo(plain);
         assertThat(rgb(zero)).isEqualTo(rgb(plain));
         assertThat(again).isEqualTo(plain);
+
+        // A1111's <lora:name:te:unet>: each weight changes its own part of the model.
+        GenerationRequest.LoraWeight unetOnly = new GenerationRequest.LoraWeight("tiny-lora.safetensors", 0f, 1f);
+        GenerationRequest.LoraWeight textOnly = new GenerationRequest.LoraWeight("tiny-lora.safetensors", 1f, 0f);
+        GeneratedImage unet = PIPELINE.generate(model, request(7).toBuilder().loras(List.of(unetOnly)).build(),
+                ProgressListener.NONE).getFirst();
+        byte[] text = one(model, request(7).toBuilder().loras(List.of(textOnly)).build());
+        assertThat(List.of(rgb(unet.png()), rgb(text))).doesNotContain(rgb(plain), rgb(withLora));
+        assertThat(unet.pixels().rgb()).isNotEqualTo(rgb(text));
+        assertThat(unet.parameters()).contains("<lora:tiny-lora:0.0:1.0>");
     }
 
     @Test
