@@ -13,7 +13,9 @@ import java.util.function.Predicate;
  * Input {@code input_ids} int64 [B, positions]. Outputs, each [B, positions, width]: {@code hidden} (the last layer
  * through the final layer norm), {@code penultimate} (the second-to-last layer's output through the final layer norm:
  * A1111's "clip skip 2", SD 2.x's conditioning) and {@code penultimate_raw} (the same without the norm: what SDXL
- * takes from both encoders); with a text projection also {@code pooled} [B, projection]: the final-normed last layer
+ * takes from both encoders), and {@code skip_<n>} for n from 3 to the layer count (the output after all but the
+ * last n - 1 layers, final-normed: A1111's "clip skip n", its {@code hidden_states[-n]});
+ * with a text projection also {@code pooled} [B, projection]: the final-normed last layer
  * at the end token (the highest id, first occurrence) times {@code text_projection}. Tensor names are without the
  * checkpoint's prefix.
  */
@@ -54,9 +56,11 @@ public final class ClipGraph {
         String h = g.op("Add", tokens, w.weight(g, names.positions(), c.positions(), width));
         String mask = causalMask(g, c.positions());
         String penultimate = h;
+        String[] before = new String[c.layers()]; // the input of each layer
         for (int l = 0; l < c.layers(); l++) {
             String p = names.layer() + l;
             penultimate = h;
+            before[l] = h;
             h = nn.add(h, selfAttention(nn, nn.layerNorm(h, p + names.norm1(), width), p, names, c, mask));
             String m = nn.linear(nn.layerNorm(h, p + names.norm2(), width), p + names.fc1(), width, c.ffWidth(), true);
             m = c.kind() == ClipConfig.Kind.OPENAI
@@ -69,6 +73,10 @@ public final class ClipGraph {
         g.output(nn.layerNorm(penultimate, names.finalNorm(), width), "penultimate", OnnxGraph.FLOAT, "batch",
                 (long) c.positions(), width);
         g.output(penultimate, "penultimate_raw", OnnxGraph.FLOAT, "batch", (long) c.positions(), width);
+        for (int n = 3; n <= c.layers(); n++) {
+            g.output(nn.layerNorm(before[c.layers() - n + 1], names.finalNorm(), width), skipOutput(n), OnnxGraph.FLOAT,
+                    "batch", (long) c.positions(), width);
+        }
         if (c.projection()) {
             String end = g.op("ArgMax", g.op("Cast", ids, Attr.i("to", OnnxGraph.INT32)), Attr.i("axis", 1),
                     Attr.i("keepdims", 1));
@@ -77,6 +85,15 @@ public final class ClipGraph {
                     "batch", width);
         }
         return g;
+    }
+
+    /** The output for A1111's clip skip {@code n} (1: the last layer). */
+    public static String skipOutput(int n) {
+        return switch (n) {
+            case 1 -> "hidden";
+            case 2 -> "penultimate";
+            default -> "skip_" + n;
+        };
     }
 
     /** Attention with an additive causal mask, spelled out: 77 tokens make the score matrix tiny. */

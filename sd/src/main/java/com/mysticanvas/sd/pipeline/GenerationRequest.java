@@ -31,7 +31,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param batchCount     images to make, one after another
  * @param loras          LoRA file names in models/sd/loras with weights
  * @param init           img2img / inpainting source, or null for txt2img
- * @param clipSkip       1 = last text-encoder layer, 2 = the one before it
+ * @param clipSkip       1 = last text-encoder layer, 2 = the one before it, up to 12 (SD 1.x only)
  * @param prediction     what the UNet predicts when the checkpoint does not say (null = automatic, see
  *                       {@link SdModel#prediction})
  * @param noise          the generator and A1111's variation seed, "resize seed from" and eta noise seed delta
@@ -41,6 +41,9 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
                                 Sampler sampler, Schedule schedule, long seed, int batchCount, List<LoraWeight> loras,
                                 Init init, int clipSkip, Prediction prediction, NoiseSettings noise, HiresFix hires) {
     /** What every image API uses for a field its request leaves out; {@code /v1/images/capabilities} shows them. */
+    /** A1111's largest clip skip (SD 1.x's text encoder has 12 layers). */
+    public static final int MAX_CLIP_SKIP = 12;
+
     public static final Defaults DEFAULTS = new Defaults(ImageSize.DEFAULT, 20, 7f, Sampler.EULER_A, 1, 0.75, 1);
 
     /**
@@ -143,8 +146,8 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
         if (negativePrompt.length() > maxChars) {
             throw Problem.badInput("negative_prompt is longer than " + maxChars + " characters");
         }
-        if (clipSkip < 1 || clipSkip > 2) {
-            throw Problem.badInput("clip_skip must be 1 or 2, got " + clipSkip);
+        if (clipSkip < 1 || clipSkip > MAX_CLIP_SKIP) {
+            throw Problem.badInput("clip_skip must be between 1 and " + MAX_CLIP_SKIP + ", got " + clipSkip);
         }
         if (!(noise.subseedStrength() >= 0 && noise.subseedStrength() <= 1)) {
             throw Problem.badInput("subseed_strength must be between 0 and 1, got " + noise.subseedStrength());

@@ -364,20 +364,22 @@ public final class SdPipeline {
     }
 
     /**
-     * What an inpainting UNet takes besides the latent, as A1111 and diffusers make it: the mask at latent size (1 =
-     * repaint), then the latent of the init image with the part to repaint set to grey (0 in [-1,1]). Without a
-     * mask everything is repainted, and without an init image the image is all grey: plain txt2img or img2img.
+     * What an inpainting UNet takes besides the latent, as A1111 makes it: the mask rounded to 0 or 1 (1 = repaint;
+     * the UNet was trained on binary masks) and brought to latent size as torch's nearest {@code interpolate} does
+     * (each cell takes its top-left pixel), then the latent of the init image with the part to repaint set to grey
+     * (0 in [-1,1]). Without a mask everything is repainted, and without an init image the image is all grey:
+     * plain txt2img or img2img.
      */
-    private static float[] inpaintingInput(SdModel model, RgbImage init, RgbImage mask, int width, int height)
+    static float[] inpaintingInput(SdModel model, RgbImage init, RgbImage mask, int width, int height)
             throws OrtException {
         int factor = model.vae().factor();
-        float[] latentMask = mask == null ? null : latentMask(mask, factor, 1);
+        float[] latentMask = mask == null ? null : binaryLatentMask(mask, factor);
         float[] pixels = new float[3 * width * height];
         if (init != null) {
             float[] source = init.toPlanar();
             int n = width * height;
             for (int i = 0; i < n; i++) {
-                boolean repaint = mask == null || luminance(mask, i % width, i / width) >= 0.5;
+                boolean repaint = mask == null || luminance(mask, i % width, i / width) > 0.5; // torch.round
                 for (int c = 0; c < 3; c++) {
                     pixels[c * n + i] = repaint ? 0 : source[c * n + i];
                 }
@@ -393,6 +395,19 @@ public final class SdPipeline {
         }
         System.arraycopy(maskedLatent, 0, extra, cell, maskedLatent.length);
         return extra;
+    }
+
+    /** The rounded mask at each latent cell's top-left pixel (torch's nearest resize), one channel. */
+    static float[] binaryLatentMask(RgbImage mask, int factor) {
+        int h = mask.height() / factor;
+        int w = mask.width() / factor;
+        float[] m = new float[h * w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                m[y * w + x] = luminance(mask, x * factor, y * factor) > 0.5 ? 1 : 0;
+            }
+        }
+        return m;
     }
 
     /** The mask averaged over each latent cell (1 = repaint), repeated over the latent channels. */

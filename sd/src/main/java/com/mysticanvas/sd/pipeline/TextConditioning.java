@@ -1,6 +1,8 @@
 package com.mysticanvas.sd.pipeline;
 
 import ai.onnxruntime.OrtException;
+import com.mysticanvas.core.Problem;
+import com.mysticanvas.sd.graph.ClipGraph;
 import com.mysticanvas.sd.model.CheckpointInspector;
 import com.mysticanvas.sd.model.ClipConfig;
 import com.mysticanvas.sd.model.Family;
@@ -117,7 +119,13 @@ final class TextConditioning {
             }
             boolean pools = family.xl() && e == encoders.size() - 1;
             String layer = switch (family) {
-                case SD1 -> r.clipSkip() == 2 ? "penultimate" : "hidden";
+                case SD1 -> {
+                    if (r.clipSkip() > clip.layers()) {
+                        throw Problem.badInput("clip_skip " + r.clipSkip() + " is more than this text encoder's "
+                                + clip.layers() + " layers");
+                    }
+                    yield ClipGraph.skipOutput(r.clipSkip());
+                }
                 case SD2 -> "penultimate";
                 case SDXL, SDXL_REFINER -> "penultimate_raw";
             };

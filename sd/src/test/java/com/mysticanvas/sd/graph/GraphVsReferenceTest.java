@@ -62,6 +62,30 @@ class GraphVsReferenceTest {
         }
     }
 
+    @Test
+    void everyClipSkipUpToTheLayerCountMatchesReference(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        ClipConfig four = new ClipConfig(ClipConfig.Kind.OPENAI, 49408, 64, 4, 1, 256, 77, false);
+        SdModelSpec deep = new SdModelSpec(spec.family(), java.util.List.of(new SdModelSpec.TextEncoder(four,
+                SdModelSpec.SD1_CLIP)), spec.unet(), spec.unetPrefix(), spec.vae(), spec.vaePrefix(), null, false);
+        java.nio.file.Path file = dir.resolve("deep-clip.safetensors");
+        com.mysticanvas.sd.synth.SdSynthModels.writeCheckpoint(deep, com.mysticanvas.sd.safetensors.DType.F32, 11, file);
+        long[] ids = new long[77];
+        java.util.Arrays.fill(ids, 49407);
+        ids[0] = 49406;
+        ids[1] = 1125;
+        try (SafeTensors deepFile = SafeTensors.open(file);
+             OrtSession s = Sessions.create(ClipGraph.build(four, new CheckpointWeights(deepFile, SdModelSpec.SD1_CLIP,
+                     ClipGraph.keptNarrow())), dir, Map.of(), 1);
+             OnnxTensor in = OnnxTensor.createTensor(Sessions.env(), LongBuffer.wrap(ids), new long[] {1, 77});
+             OrtSession.Result r = s.run(Map.of("input_ids", in))) {
+            Reference ref = new Reference(deepFile, SdModelSpec.SD1_CLIP);
+            for (int skip = 1; skip <= 4; skip++) {
+                assertClose(floats(r, ClipGraph.skipOutput(skip)), ref.clip(four, ids, skip));
+            }
+            assertThat(floats(r, "skip_4")).isNotEqualTo(floats(r, "skip_3"));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"tiny-sd", "tiny-sd2", "tiny-sdxl", "tiny-sdxl-refiner"})
     void everyTextEncoderOfEveryFamilyMatchesReference(String stem) throws Exception {

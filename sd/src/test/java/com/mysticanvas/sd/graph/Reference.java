@@ -30,14 +30,23 @@ final class Reference {
 
     // ---------- CLIP ----------
     float[] clip(ClipConfig c, long[] ids, boolean penultimate) {
+        return clip(c, ids, penultimate ? 2 : 1);
+    }
+
+    /** A1111's clip skip {@code skip}: the final-normed output after all but the last {@code skip - 1} layers. */
+    float[] clip(ClipConfig c, long[] ids, int skip) {
         int n = ids.length;
         int width = c.width();
         float[] h = embed(ids, width, "text_model.embeddings.token_embedding.weight",
                 "text_model.embeddings.position_embedding.weight");
         float[] before = h;
+        float[] skipped = null;
         for (int l = 0; l < c.layers(); l++) {
             String p = "text_model.encoder.layers." + l;
             before = h.clone();
+            if (l == c.layers() - skip + 1) {
+                skipped = before;
+            }
             float[] x = layerNorm(h, n, width, p + ".layer_norm1");
             float[] q = linear(x, n, width, width, p + ".self_attn.q_proj", true);
             float[] k = linear(x, n, width, width, p + ".self_attn.k_proj", true);
@@ -51,7 +60,7 @@ final class Reference {
             add(h, linear(m, n, c.ffWidth(), width, p + ".mlp.fc2", true));
         }
         lastBefore = before;
-        return layerNorm(penultimate ? before : h, n, width, "text_model.final_layer_norm");
+        return layerNorm(skip == 1 ? h : skipped, n, width, "text_model.final_layer_norm");
     }
 
     /** Token embedding plus position embedding, per position. */

@@ -113,7 +113,7 @@ class GenerationRequestTest {
                 new Case(b -> b.batchCount(0), "n (batch count) must be between 1 and 2, got 0"),
                 new Case(b -> b.prompt("x".repeat(101)), "prompt is longer than 100 characters"),
                 new Case(b -> b.negativePrompt("x".repeat(101)), "negative_prompt is longer than 100 characters"),
-                new Case(b -> b.clipSkip(3), "clip_skip must be 1 or 2, got 3"),
+                new Case(b -> b.clipSkip(13), "clip_skip must be between 1 and 12, got 13"),
                 new Case(b -> b.init(image, 1.5, null), "strength must be between 0 and 1, got 1.5"),
                 new Case(b -> b.init(image, Double.NaN, null), "strength must be between 0 and 1, got NaN"),
                 new Case(b -> b.init(image, 0.5, smallMask), "mask is 32x32 but the image is 64x64"),

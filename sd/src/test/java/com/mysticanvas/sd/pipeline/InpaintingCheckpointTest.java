@@ -60,6 +60,26 @@ class InpaintingCheckpointTest {
     }
 
     @Test
+    void theInpaintingUnetIsGivenABinaryMaskAsA1111RoundsIt() throws Exception {
+        // A soft-edged mask: a horizontal ramp from black to white. A1111 rounds it (torch.round) and takes each
+        // latent cell's top-left pixel (nearest interpolate); an averaged mask would give fractions at every cell.
+        byte[] ramp = new byte[64 * 64 * 3];
+        for (int i = 0; i < 64 * 64; i++) {
+            java.util.Arrays.fill(ramp, i * 3, i * 3 + 3, (byte) (i % 64 * 4));
+        }
+        try (SdModel model = SdModel.load(checkpoint(9), null, 1)) {
+            RgbImage init = new RgbImage(new byte[64 * 64 * 3], 64, 64);
+            float[] extra = SdPipeline.inpaintingInput(model, init, new RgbImage(ramp, 64, 64), 64, 64);
+            for (int y = 0; y < 8; y++) {
+                for (int x = 0; x < 8; x++) {
+                    float want = x * 8 * 4 / 255.0 > 0.5 ? 1 : 0; // pixel (8x, 8y) has level 32x
+                    assertThat(extra[y * 8 + x]).as("cell %d,%d", x, y).isEqualTo(want);
+                }
+            }
+        }
+    }
+
+    @Test
     void aUNetOfAnyOtherWidthIsRefusedNamingTheFile() throws Exception {
         Path odd = checkpoint(5);
         assertThatThrownBy(() -> SdModel.load(odd, null, 1)).isInstanceOf(ModelFileException.class)
