@@ -145,6 +145,13 @@ class SdImageApiTest {
     }
 
     @Test
+    void aClipSkipDeeperThanTheTextEncoderIsABadRequest() throws Exception {
+        assertError(post("/v1/images/generations", "{\"prompt\":\"x\",\"size\":\"64x64\",\"steps\":1,\"clip_skip\":5}"),
+                400, "clip_skip 5 is more than this text encoder's 2 layers");
+        assertError(post("/v1/images/generations", "{\"prompt\":\"x\",\"clip_skip\":13}"), 400, "between 1 and 12");
+    }
+
+    @Test
     void loraKeysThatMatchNoLayerAreReportedWithTheImage() throws Exception {
         // The tiny LoRA's tensors plus one key of a layer this checkpoint does not have.
         List<com.mysticanvas.sd.safetensors.SafeTensorsWriter.Entry> entries = new ArrayList<>();
