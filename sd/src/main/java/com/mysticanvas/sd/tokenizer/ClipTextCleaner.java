@@ -4,18 +4,21 @@ import java.nio.charset.Charset;
 import java.text.Normalizer;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * CLIP's text cleaning before tokenization: {@code ftfy.fix_text}, HTML unescaping (twice), whitespace
- * collapsed to single spaces, lower case. Of ftfy we do the parts that change prompts people type:
- * control characters and byte-order marks removed, curly quotes straightened, Latin ligatures and
- * full-width forms unfolded, NFC. Mojibake repair (ftfy's "cafÃ©" to "café") is not done.
+ * CLIP's text cleaning before tokenization as A1111's tokenizer (Hugging Face's CLIPTokenizer) does it:
+ * {@code ftfy.fix_text}, whitespace collapsed to single spaces, lower case. ftfy works line by line and repeats
+ * its fixes until the line stops changing; HTML entities (with their semicolon; an all-caps name as its lower
+ * case) are decoded each round, but not at all on a line that holds a {@code <} (taken for HTML). Of ftfy's
+ * other fixes we do the parts that change prompts people type: control characters and byte-order marks removed,
+ * curly quotes straightened, Latin ligatures and full-width forms unfolded, NFC. Mojibake repair (ftfy's
+ * "cafÃ©" to "café") is not done. Checked against ftfy 6.3.1 run here (ClipTokenizerTest).
  */
 final class ClipTextCleaner {
-    private static final Pattern ENTITY = Pattern.compile("&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]{0,31};?)");
+    /** ftfy's {@code HTML_ENTITY_RE}: only entities closed by a semicolon. */
+    private static final Pattern ENTITY = Pattern.compile("&(#[0-9]{1,24}|#[xX][0-9a-fA-F]{1,23}|[A-Za-z][A-Za-z0-9]{0,23});");
     private static final Pattern WHITESPACE = Pattern.compile("[\\p{IsWhite_Space}\\x1C-\\x1F]+");
     /** Named entities seen in prompts; Python's html.unescape knows all of HTML5's, these cover real use. */
     private static final Map<String, String> ENTITIES = Map.ofEntries(
@@ -26,16 +29,29 @@ final class ClipTextCleaner {
             Map.entry("deg", "°"), Map.entry("times", "×"), Map.entry("middot", "·"), Map.entry("laquo", "«"),
             Map.entry("raquo", "»"), Map.entry("eacute", "é"), Map.entry("egrave", "è"), Map.entry("agrave", "à"),
             Map.entry("ccedil", "ç"), Map.entry("uuml", "ü"), Map.entry("ouml", "ö"), Map.entry("auml", "ä"),
-            Map.entry("szlig", "ß"), Map.entry("ntilde", "ñ"));
-    /** Entities HTML allows without the closing semicolon (the common ones). */
-    private static final Set<String> LEGACY = Set.of("amp", "lt", "gt", "quot", "nbsp", "copy", "reg");
+            Map.entry("szlig", "ß"), Map.entry("ntilde", "ñ"), Map.entry("Eacute", "É"), Map.entry("Egrave", "È"),
+            Map.entry("Agrave", "À"), Map.entry("Ccedil", "Ç"), Map.entry("Uuml", "Ü"), Map.entry("Ouml", "Ö"),
+            Map.entry("Auml", "Ä"), Map.entry("Ntilde", "Ñ"));
 
     private ClipTextCleaner() {}
 
     static String clean(String text) {
-        String fixed = fixText(text);
-        String unescaped = unescapeHtml(unescapeHtml(fixed)).strip();
-        return lowerCase(WHITESPACE.matcher(unescaped).replaceAll(" ").strip());
+        StringBuilder fixed = new StringBuilder(text.length());
+        for (String line : text.split("(?<=\n)")) { // ftfy fixes each line apart
+            fixed.append(fixLine(line));
+        }
+        return lowerCase(WHITESPACE.matcher(fixed).replaceAll(" ").strip());
+    }
+
+    /** ftfy's rounds on one line until it stops changing; entities only when it holds no {@code <}. */
+    private static String fixLine(String line) {
+        boolean unescape = line.indexOf('<') < 0;
+        String previous;
+        do {
+            previous = line;
+            line = fixText(unescape ? unescapeHtml(line) : line);
+        } while (!line.equals(previous));
+        return line;
     }
 
     /**
@@ -136,7 +152,7 @@ final class ClipTextCleaner {
                 || cp == 0x0149 || (cp >= 0x01C4 && cp <= 0x01CC) || (cp >= 0x01F1 && cp <= 0x01F3);
     }
 
-    /** Python's {@code html.unescape} for numeric references and the entities above. */
+    /** ftfy's {@code unescape_html}: numeric references and the entities above, each closed by ';'. */
     static String unescapeHtml(String text) {
         if (text.indexOf('&') < 0) {
             return text;
@@ -150,23 +166,17 @@ final class ClipTextCleaner {
         return out.toString();
     }
 
-    private static String replacement(String body, String whole) {
-        boolean closed = body.endsWith(";");
-        String name = closed ? body.substring(0, body.length() - 1) : body;
+    private static String replacement(String name, String whole) {
         if (name.startsWith("#")) {
             return numericReference(name.substring(1));
         }
-        if (closed && ENTITIES.containsKey(name)) {
+        if (ENTITIES.containsKey(name)) {
             return ENTITIES.get(name);
         }
-        // Without ';' HTML takes the longest legacy entity that starts the run ("&ampx" is "&x").
-        for (int len = Math.min(name.length(), 6); len >= 2; len--) {
-            String prefix = name.substring(0, len);
-            if (LEGACY.contains(prefix)) {
-                return ENTITIES.get(prefix) + whole.substring(1 + len);
-            }
-        }
-        return whole;
+        // ftfy reads an all-caps name as its lower case, upper-cased: "&EACUTE;" is "É", "&AMP;" "&"; "&Amp;" stays.
+        String lower = name.toLowerCase(Locale.ROOT);
+        return name.equals(name.toUpperCase(Locale.ROOT)) && ENTITIES.containsKey(lower)
+                ? ENTITIES.get(lower).toUpperCase(Locale.ROOT) : whole;
     }
 
     private static String numericReference(String digits) {
