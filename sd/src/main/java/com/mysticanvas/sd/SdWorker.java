@@ -94,7 +94,7 @@ public final class SdWorker {
 
     /** The checkpoint's family id from its header alone (no weights read), or null when it is none we generate with. */
     private static String familyId(Path checkpoint) {
-        try (SafeTensors st = SafeTensors.open(checkpoint)) {
+        try (SafeTensors st = CheckpointInspector.withCurrentNames(SafeTensors.open(checkpoint))) {
             Family family = CheckpointInspector.family(st);
             return family == null ? null : family.id();
         } catch (IOException | RuntimeException e) {

@@ -7,6 +7,7 @@ import com.mysticanvas.sd.safetensors.TensorInfo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Recognises what a {@code .safetensors} file is from its tensor names and shapes (no config files), and reads the
@@ -21,6 +22,32 @@ public final class CheckpointInspector {
     public static final int SIZE_EMBEDDING = 256;
 
     private CheckpointInspector() {}
+
+    /** Older SD 1.x text-encoder key forms and the one we read, as A1111's {@code checkpoint_dict_replacements_sd1}. */
+    private static final Map<String, String> SD1_RENAMES = Map.of(
+            "cond_stage_model.transformer.embeddings.", "cond_stage_model.transformer.text_model.embeddings.",
+            "cond_stage_model.transformer.encoder.", "cond_stage_model.transformer.text_model.encoder.",
+            "cond_stage_model.transformer.final_layer_norm.", "cond_stage_model.transformer.text_model.final_layer_norm.");
+
+    /**
+     * The checkpoint under the key names we read: SD 1.x checkpoints saved with an older transformers keep their text
+     * encoder without {@code text_model.} ({@code cond_stage_model.transformer.encoder.layers…}); A1111 renames
+     * those on load, and so do we. Other files come back as they are.
+     */
+    public static SafeTensors withCurrentNames(SafeTensors st) {
+        boolean old = st.tensors().keySet().stream().anyMatch(k -> SD1_RENAMES.keySet().stream().anyMatch(k::startsWith));
+        if (!old) {
+            return st;
+        }
+        return st.renamed(key -> {
+            for (Map.Entry<String, String> r : SD1_RENAMES.entrySet()) {
+                if (key.startsWith(r.getKey())) {
+                    return r.getValue() + key.substring(r.getKey().length());
+                }
+            }
+            return key;
+        });
+    }
 
     public static SdModelSpec inspect(SafeTensors st) {
         String file = st.fileName();

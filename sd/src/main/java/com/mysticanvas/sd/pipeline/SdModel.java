@@ -99,7 +99,7 @@ public final class SdModel implements AutoCloseable {
         // ONNX Runtime refuses external data reached through a link that leads out of its folder: give it the real file.
         checkpointFile = checkpointFile.toRealPath();
         vaeFile = vaeFile == null ? null : vaeFile.toRealPath();
-        SafeTensors ck = SafeTensors.open(checkpointFile);
+        SafeTensors ck = CheckpointInspector.withCurrentNames(SafeTensors.open(checkpointFile));
         SafeTensors vf = null;
         SdModel model = null;
         try {

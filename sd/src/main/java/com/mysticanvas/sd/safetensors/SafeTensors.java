@@ -261,6 +261,19 @@ public final class SafeTensors implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The same file with its tensors under other names ({@code rename} gives each key's new name, or the key):
+     * the returned view takes over the mapping, and closing either closes both.
+     */
+    public SafeTensors renamed(java.util.function.UnaryOperator<String> rename) {
+        Map<String, TensorInfo> out = new LinkedHashMap<>();
+        tensors.forEach((key, t) -> {
+            String name = rename.apply(key);
+            out.put(name, new TensorInfo(name, t.dtype(), t.shape(), t.offset(), t.length()));
+        });
+        return new SafeTensors(path, Collections.unmodifiableMap(out), metadata, arena, file);
+    }
+
     /** Unmaps the file. Segments handed out before become unusable. */
     @Override
     public void close() {

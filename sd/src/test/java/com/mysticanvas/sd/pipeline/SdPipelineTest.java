@@ -104,6 +104,28 @@ class SdPipelineTest {
     }
 
     @Test
+    void anSd1CheckpointWithTheOlderTextEncoderKeysLoadsAndMakesTheSameImage(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // cond_stage_model.transformer.encoder.… instead of ….transformer.text_model.encoder.…, as older
+        // transformers saved it; A1111 renames these keys on load.
+        List<com.mysticanvas.sd.safetensors.SafeTensorsWriter.Entry> entries = new java.util.ArrayList<>();
+        try (com.mysticanvas.sd.safetensors.SafeTensors st = com.mysticanvas.sd.safetensors.SafeTensors.open(TinyModels.checkpoint())) {
+            for (var t : st.tensors().values()) {
+                if (!t.dtype().isWeight()) {
+                    continue; // position_ids: not read
+                }
+                String name = t.name().replace("cond_stage_model.transformer.text_model.", "cond_stage_model.transformer.");
+                entries.add(com.mysticanvas.sd.safetensors.SafeTensorsWriter.floats(name, t.dtype(), t.shape(), st.floats(t)));
+            }
+        }
+        java.nio.file.Path old = dir.resolve("old-keys.safetensors");
+        com.mysticanvas.sd.safetensors.SafeTensorsWriter.write(old, entries, null);
+        try (SdModel renamed = SdModel.load(old, null, 1)) {
+            assertThat(rgb(one(renamed, request(4)))).isEqualTo(rgb(one(model, request(4))));
+        }
+    }
+
+    @Test
     void loraAtWeightOneChangesTheImageAndWeightZeroDoesNot() throws Exception {
         byte[] plain = one(model, request(7));
         byte[] withLora = one(model, withLora(request(7), 1f));
