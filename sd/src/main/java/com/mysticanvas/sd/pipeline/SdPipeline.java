@@ -3,6 +3,7 @@ package com.mysticanvas.sd.pipeline;
 import ai.onnxruntime.OrtException;
 import com.mysticanvas.core.HiresSize;
 import com.mysticanvas.core.ImageSize;
+import com.mysticanvas.core.system.SystemMemory;
 import com.mysticanvas.sd.image.GenerationParameters;
 import com.mysticanvas.sd.image.LatentPreview;
 import com.mysticanvas.sd.image.Png;
@@ -33,9 +34,15 @@ import java.util.function.Supplier;
  * one engine thread; same seed and parameters give the same bytes.
  */
 public final class SdPipeline {
-    /** Latents larger than this (cells per side) are decoded in tiles. */
+    /**
+     * When a whole decode would not fit in memory, the latent is decoded in tiles of this many cells per side.
+     * Tiles normalise their own group-norm statistics, so a tiled image differs a little from a whole one (as
+     * A1111's does when it falls back to tiling): it is the fallback, not the rule.
+     */
     static final int DECODE_TILE = 64;
     static final int DECODE_OVERLAP = 16;
+    /** What a whole VAE decode takes per output pixel: about 1.3 GB at 512x512 on CPU (docs/benchmarks.md). */
+    static final long WHOLE_DECODE_BYTES_PER_PIXEL = 5_000;
 
     private final Supplier<ClipTokenizer> tokenizerSource;
     private ClipTokenizer tokenizer;
@@ -241,11 +248,17 @@ public final class SdPipeline {
         return out;
     }
 
-    /** A latent through the VAE decoder, in tiles when it is large. */
+    /** Tile side in latent cells for decoding {@code pixels} with {@code available} bytes free (no tiles: MAX_VALUE). */
+    static int decodeTile(long pixels, long available) {
+        return pixels * WHOLE_DECODE_BYTES_PER_PIXEL <= available / 4 * 3 ? Integer.MAX_VALUE : DECODE_TILE;
+    }
+
+    /** A latent through the VAE decoder: whole, or in tiles when a whole decode would not fit in memory. */
     private static RgbImage decode(SdModel model, float[] latent, int width, int height) throws OrtException {
         int factor = model.vae().factor();
+        int tile = decodeTile((long) width * height, SystemMemory.ram().available());
         float[] planar = TiledDecoder.decode(latent, model.vae().latentChannels(), height / factor, width / factor,
-                factor, DECODE_TILE, DECODE_OVERLAP, model::decode);
+                factor, tile, DECODE_OVERLAP, model::decode);
         return RgbImage.fromPlanar(planar, width, height);
     }
 

@@ -126,6 +126,15 @@ class SdPipelineTest {
     }
 
     @Test
+    void theVaeDecodesWholeUnlessThatWouldNotFitInMemory() {
+        long gb = 1L << 30;
+        assertThat(SdPipeline.decodeTile(512 * 768, 8 * gb)).as("512x768 with 8 GB free").isEqualTo(Integer.MAX_VALUE);
+        assertThat(SdPipeline.decodeTile(1024 * 1024, 8 * gb)).as("1024² with 8 GB free").isEqualTo(Integer.MAX_VALUE);
+        assertThat(SdPipeline.decodeTile(2048 * 2048, 8 * gb)).isEqualTo(SdPipeline.DECODE_TILE);
+        assertThat(SdPipeline.decodeTile(1024 * 1024, 4 * gb)).isEqualTo(SdPipeline.DECODE_TILE);
+    }
+
+    @Test
     void loraAtWeightOneChangesTheImageAndWeightZeroDoesNot() throws Exception {
         byte[] plain = one(model, request(7));
         byte[] withLora = one(model, withLora(request(7), 1f));
