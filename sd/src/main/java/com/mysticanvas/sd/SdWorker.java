@@ -68,6 +68,7 @@ public final class SdWorker {
                 .put("loading", engine.loading()).put("vae", engine.vae()).put("memory", engine.memory())));
         routes.get(WorkerPaths.SD_CHECKPOINTS, ctx -> list(ctx, files, ModelFolders.Kind.CHECKPOINT, engine.model()));
         routes.get("/v1/models/loras", ctx -> list(ctx, files, ModelFolders.Kind.LORA, null));
+        routes.get("/v1/models/embeddings", ctx -> list(ctx, files, ModelFolders.Kind.EMBEDDING, null));
         routes.get("/v1/models/vaes", ctx -> list(ctx, files, ModelFolders.Kind.VAE, engine.vae()));
         routes.post(WorkerPaths.SD_LOAD, ctx -> {
             ObjectNode body = Json.parseObject(ctx.body());

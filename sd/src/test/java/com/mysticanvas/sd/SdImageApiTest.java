@@ -145,6 +145,51 @@ class SdImageApiTest {
     }
 
     @Test
+    void textualInversionEmbeddingsAreNamedInPromptsListedAndABrokenOneIsReported() throws Exception {
+        Path folder = Files.createDirectories(models.resolve("sd/embeddings"));
+        Path embedding = Files.copy(TinyModels.root().resolve("sd/embeddings/tiny-embedding.safetensors"),
+                folder.resolve("easy-style.safetensors"));
+        Path xl = Files.copy(TinyModels.root().resolve("sd/embeddings/tiny-sdxl-embedding.safetensors"),
+                folder.resolve("xl-style.safetensors"));
+        String image;
+        try {
+            String body = "{\"prompt\":\"a fox, %s\",\"size\":\"64x64\",\"steps\":1,\"seed\":5}";
+            JsonNode named = Json.parse(post("/v1/images/generations", body.formatted("easy-style")).body());
+            JsonNode plain = Json.parse(post("/v1/images/generations", body.formatted("easy style")).body());
+            JsonNode otherFamily = Json.parse(post("/v1/images/generations", body.formatted("xl-style")).body());
+            image = named.path("data").get(0).path("b64_json").asText();
+            assertThat(image).isNotEmpty().isNotEqualTo(plain.path("data").get(0).path("b64_json").asText());
+            assertThat(named.path("data").get(0).has("warnings")).isFalse();
+            // An SDXL embedding does not fit this SD 1.x checkpoint: its name stays text, as in A1111.
+            assertThat(otherFamily.path("data").get(0).path("b64_json").asText()).isNotEqualTo(image);
+
+            JsonNode listed = Json.parse(get("/sdapi/v1/embeddings").body());
+            assertThat(listed.path("loaded").path("easy-style").path("vectors").asInt()).isEqualTo(2);
+            assertThat(listed.path("loaded").path("easy-style").path("shape").asInt()).isEqualTo(64);
+            assertThat(Json.parse(get("/v1/models/embeddings").body()).path("data").findValuesAsText("id"))
+                    .contains("easy-style.safetensors", "xl-style.safetensors");
+
+            Path broken = Files.write(folder.resolve("broken.safetensors"), new byte[] {1, 2, 3});
+            try {
+                JsonNode warned = Json.parse(post("/v1/images/generations", body.formatted("easy-style")).body());
+                assertThat(warned.path("data").get(0).path("warnings").get(0).asText())
+                        .contains("embedding broken.safetensors was left out", "not a safetensors file");
+                assertThat(warned.path("data").get(0).path("b64_json").asText()).isEqualTo(image);
+                assertThat(Json.parse(get("/sdapi/v1/embeddings").body()).path("skipped").has("broken")).isTrue();
+            } finally {
+                Files.delete(broken);
+            }
+        } finally {
+            Files.delete(embedding);
+            Files.delete(xl);
+        }
+        // Without the file the same prompt is plain text again: another image.
+        JsonNode without = Json.parse(post("/v1/images/generations",
+                "{\"prompt\":\"a fox, easy-style\",\"size\":\"64x64\",\"steps\":1,\"seed\":5}").body());
+        assertThat(without.path("data").get(0).path("b64_json").asText()).isNotEqualTo(image);
+    }
+
+    @Test
     void aClipSkipDeeperThanTheTextEncoderIsABadRequest() throws Exception {
         assertError(post("/v1/images/generations", "{\"prompt\":\"x\",\"size\":\"64x64\",\"steps\":1,\"clip_skip\":5}"),
                 400, "clip_skip 5 is more than this text encoder's 2 layers");

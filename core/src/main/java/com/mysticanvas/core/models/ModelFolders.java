@@ -21,7 +21,9 @@ public record ModelFolders(Path root) {
         LLM("llm", ".gguf", "GGUF model"),
         CHECKPOINT("sd/checkpoints", ".safetensors", "checkpoint"),
         LORA("sd/loras", ".safetensors", "LoRA"),
-        VAE("sd/vae", ".safetensors", "VAE");
+        VAE("sd/vae", ".safetensors", "VAE"),
+        /** Textual-inversion embeddings, named in prompts by their file's stem. */
+        EMBEDDING("sd/embeddings", ".safetensors", "embedding");
 
         private final String folder;
         private final String extension;

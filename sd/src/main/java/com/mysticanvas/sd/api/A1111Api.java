@@ -19,6 +19,8 @@ import com.mysticanvas.sd.pipeline.GenerationRequest;
 import com.mysticanvas.sd.pipeline.ProgressListener.Stop;
 import com.mysticanvas.sd.pipeline.RgbImage;
 import com.mysticanvas.sd.pipeline.Upscaler;
+import com.mysticanvas.sd.safetensors.SafeTensors;
+import com.mysticanvas.sd.safetensors.TensorInfo;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Schedule;
 import com.mysticanvas.sd.tokenizer.LoraTags;
@@ -69,6 +71,7 @@ public final class A1111Api {
         });
         r.get("/sdapi/v1/sd-models", ctx -> ctx.json(models()));
         r.get("/sdapi/v1/loras", ctx -> ctx.json(loras()));
+        r.get("/sdapi/v1/embeddings", ctx -> ctx.json(embeddings()));
         r.get("/sdapi/v1/sd-vae", ctx -> ctx.json(vaes()));
         r.get("/sdapi/v1/samplers", ctx -> ctx.json(samplers()));
         r.get("/sdapi/v1/schedulers", ctx -> ctx.json(schedulers()));
@@ -219,6 +222,30 @@ public final class A1111Api {
             String name = stem(p.getFileName().toString());
             out.addObject().put("name", name).put("alias", name).put("path", p.toAbsolutePath().toString())
                     .putObject("metadata");
+        }
+        return out;
+    }
+
+    /**
+     * A1111's embedding list: {@code loaded} by name with the vector count and shape read from each file's header
+     * (whether it fits the loaded checkpoint shows when a prompt uses it), {@code skipped} the unreadable ones.
+     */
+    private ObjectNode embeddings() {
+        ObjectNode out = Json.object();
+        ObjectNode loaded = out.putObject("loaded");
+        ObjectNode skipped = out.putObject("skipped");
+        for (Path p : files.list(ModelFolders.Kind.EMBEDDING)) {
+            String name = stem(p.getFileName().toString());
+            try (SafeTensors st = SafeTensors.open(p)) {
+                TensorInfo t = st.tensors().containsKey("clip_l") ? st.tensors().get("clip_l")
+                        : st.tensors().containsKey("emb_params") ? st.tensors().get("emb_params")
+                        : st.tensors().values().iterator().next();
+                long width = t.shape()[t.rank() - 1];
+                loaded.putObject(name).putNull("step").putNull("sd_checkpoint").putNull("sd_checkpoint_name")
+                        .put("shape", width).put("vectors", t.elements() / width);
+            } catch (java.io.IOException | RuntimeException e) {
+                skipped.putObject(name).put("error", e.getMessage());
+            }
         }
         return out;
     }

@@ -10,7 +10,10 @@ import java.util.function.Predicate;
  * A CLIP text transformer (causal, pre-norm) as an ONNX graph, in either of the two namings checkpoints use: OpenAI's
  * CLIP as Hugging Face names it ({@code text_model.encoder.layers.N…}, quick-GELU; SD 1.x, SDXL's first encoder) or
  * OpenCLIP's ({@code transformer.resblocks.N…} with one fused in-projection, exact GELU; SD 2.x's ViT-H, SDXL's bigG).
- * Input {@code input_ids} int64 [B, positions]. Outputs, each [B, positions, width]: {@code hidden} (the last layer
+ * Inputs {@code input_ids} int64 [B, positions], and for textual-inversion embeddings {@code embedding_vectors}
+ * [B, positions, width] with {@code embedding_mask} [B, positions, 1]: where the mask is 1 the token embedding is
+ * that vector instead (A1111's {@code EmbeddingsWithFixes}, before the position embedding is added); zeros for none.
+ * Outputs, each [B, positions, width]: {@code hidden} (the last layer
  * through the final layer norm), {@code penultimate} (the second-to-last layer's output through the final layer norm:
  * A1111's "clip skip 2", SD 2.x's conditioning) and {@code penultimate_raw} (the same without the norm: what SDXL
  * takes from both encoders), and {@code skip_<n>} for n from 3 to the layer count (the output after all but the
@@ -46,6 +49,9 @@ public final class ClipGraph {
         }
     }
 
+    public static final String EMBEDDING_VECTORS = "embedding_vectors";
+    public static final String EMBEDDING_MASK = "embedding_mask";
+
     public static OnnxGraph build(ClipConfig c, Weights w) {
         OnnxGraph g = new OnnxGraph("clip_text");
         Nn nn = new Nn(g, w);
@@ -53,15 +59,18 @@ public final class ClipGraph {
         long width = c.width();
         String ids = g.input("input_ids", OnnxGraph.INT64, "batch", (long) c.positions());
         String tokens = g.op("Gather", List.of(w.weight(g, names.tokens(), c.vocab(), width), ids), Attr.i("axis", 0));
+        String vectors = g.input(EMBEDDING_VECTORS, OnnxGraph.FLOAT, "batch", (long) c.positions(), width);
+        String mask = g.input(EMBEDDING_MASK, OnnxGraph.FLOAT, "batch", (long) c.positions(), 1L);
+        tokens = g.op("Add", g.op("Mul", tokens, g.op("Sub", g.scalar(1f), mask)), vectors);
         String h = g.op("Add", tokens, w.weight(g, names.positions(), c.positions(), width));
-        String mask = causalMask(g, c.positions());
+        String causal = causalMask(g, c.positions());
         String penultimate = h;
         String[] before = new String[c.layers()]; // the input of each layer
         for (int l = 0; l < c.layers(); l++) {
             String p = names.layer() + l;
             penultimate = h;
             before[l] = h;
-            h = nn.add(h, selfAttention(nn, nn.layerNorm(h, p + names.norm1(), width), p, names, c, mask));
+            h = nn.add(h, selfAttention(nn, nn.layerNorm(h, p + names.norm1(), width), p, names, c, causal));
             String m = nn.linear(nn.layerNorm(h, p + names.norm2(), width), p + names.fc1(), width, c.ffWidth(), true);
             m = c.kind() == ClipConfig.Kind.OPENAI
                     ? g.op("Mul", m, g.op("Sigmoid", g.op("Mul", m, g.scalar(1.702f)))) // quick GELU

@@ -36,7 +36,8 @@ public final class SdEngine implements AutoCloseable {
         this.files = files;
         this.threads = threads;
         this.memory = memory;
-        this.pipeline = new SdPipeline(tokenizer, name -> files.resolve(ModelFolders.Kind.LORA, name));
+        this.pipeline = new SdPipeline(tokenizer, name -> files.resolve(ModelFolders.Kind.LORA, name),
+                () -> files.list(ModelFolders.Kind.EMBEDDING));
     }
 
     /** The loaded checkpoint's file name, or null. */

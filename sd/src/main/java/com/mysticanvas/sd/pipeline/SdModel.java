@@ -12,6 +12,7 @@ import com.mysticanvas.sd.graph.VaeGraph;
 import com.mysticanvas.sd.lora.LoraMerge;
 import com.mysticanvas.sd.lora.LoraTargets;
 import com.mysticanvas.sd.model.CheckpointInspector;
+import com.mysticanvas.sd.model.ClipConfig;
 import com.mysticanvas.sd.model.Family;
 import com.mysticanvas.sd.model.Prediction;
 import com.mysticanvas.sd.model.SdModelSpec;
@@ -316,9 +317,24 @@ public final class SdModel implements AutoCloseable {
      * flattened, in the order asked.
      */
     public float[][] encodeText(int encoder, long[] ids, int windows, String... outputs) throws OrtException {
-        int positions = spec.textEncoders().get(encoder).config().positions();
+        return encodeText(encoder, ids, windows, null, null, outputs);
+    }
+
+    /**
+     * The same with textual-inversion vectors [windows,77,width] put in place of the token embeddings where
+     * {@code mask} [windows,77] is 1 (both null: none).
+     */
+    public float[][] encodeText(int encoder, long[] ids, int windows, float[] vectors, float[] mask, String... outputs)
+            throws OrtException {
+        ClipConfig config = spec.textEncoders().get(encoder).config();
+        int positions = config.positions();
+        float[] v = vectors != null ? vectors : new float[windows * positions * config.width()];
+        float[] m = mask != null ? mask : new float[windows * positions];
         try (OnnxTensor in = OnnxTensor.createTensor(Sessions.env(), LongBuffer.wrap(ids), new long[] {windows, positions});
-             OrtSession.Result r = clips[encoder].run(Map.of("input_ids", in), Set.of(outputs), releaseScratch)) {
+             OnnxTensor vin = tensor(v, windows, positions, config.width());
+             OnnxTensor min = tensor(m, windows, positions, 1);
+             OrtSession.Result r = clips[encoder].run(Map.of("input_ids", in, ClipGraph.EMBEDDING_VECTORS, vin,
+                     ClipGraph.EMBEDDING_MASK, min), Set.of(outputs), releaseScratch)) {
             float[][] out = new float[outputs.length][];
             for (int i = 0; i < outputs.length; i++) {
                 out[i] = floats(r, outputs[i]);

@@ -47,11 +47,22 @@ public final class SdPipeline {
     private final Supplier<ClipTokenizer> tokenizerSource;
     private ClipTokenizer tokenizer;
     private final Function<String, Path> loraFiles;
+    private final Supplier<List<Path>> embeddingFiles;
 
-    /** @param loraFiles resolves a LoRA name from a request to its file (throwing a 4xx for a bad name) */
+    /** A pipeline without textual-inversion embeddings. */
     public SdPipeline(Supplier<ClipTokenizer> tokenizer, Function<String, Path> loraFiles) {
+        this(tokenizer, loraFiles, List::of);
+    }
+
+    /**
+     * @param loraFiles      resolves a LoRA name from a request to its file (throwing a 4xx for a bad name)
+     * @param embeddingFiles the textual-inversion embeddings there are now (models/sd/embeddings), read per generation
+     */
+    public SdPipeline(Supplier<ClipTokenizer> tokenizer, Function<String, Path> loraFiles,
+                      Supplier<List<Path>> embeddingFiles) {
         this.tokenizerSource = tokenizer;
         this.loraFiles = loraFiles;
+        this.embeddingFiles = embeddingFiles;
     }
 
     public List<GeneratedImage> generate(SdModel model, GenerationRequest r, ProgressListener progress)
@@ -72,7 +83,12 @@ public final class SdPipeline {
         if (init != null && start.strength() == 0 && mask == null) {
             return repeat(init, r, model); // nothing to denoise: the input is the answer
         }
-        Pass first = pass(model, r, 0, model.inpainting() ? inpaintingInput(model, init, mask, r.width(), r.height()) : null);
+        List<Path> embeddingPaths = embeddingFiles.get();
+        Embeddings embeddings = embeddingPaths.isEmpty() ? Embeddings.NONE
+                : Embeddings.load(embeddingPaths, model.spec(), tokenizer());
+        TextConditioning.Prompts prompts = prompts(embeddings);
+        Pass first = pass(model, r, 0, model.inpainting() ? inpaintingInput(model, init, mask, r.width(), r.height()) : null,
+                prompts);
         float[] initLatent = init == null ? null : model.encode(init.toPlanar(), r.height(), r.width());
         float[] latentMask = mask == null ? null : latentMask(mask, factor, channels);
         float[] sigmas = init == null ? first.sigmas() : Sampling.img2imgSigmas(first.sigmas(), start.strength());
@@ -108,7 +124,8 @@ public final class SdPipeline {
                 float[] upscaled = upscale(model, r.hires(), r.size(), latent, channels);
                 if (hires == null) {
                     hires = pass(model, second, r.sampler().scheduledSteps(r.steps()),
-                            model.inpainting() ? inpaintingInput(model, null, null, second.width(), second.height()) : null);
+                            model.inpainting() ? inpaintingInput(model, null, null, second.width(), second.height()) : null,
+                            prompts);
                 }
                 model.useLoras(hires.loras());
                 int h2 = second.height() / factor;
@@ -119,7 +136,9 @@ public final class SdPipeline {
                 pixels = decode(model, s2.latent(), second.width(), second.height());
                 stop = s2.stop();
             }
-            images.add(finish(pixels, r, seed, model, warnings(first, hires)));
+            List<String> warnings = new ArrayList<>(embeddings.problems());
+            warnings.addAll(warnings(first, hires));
+            images.add(finish(pixels, r, seed, model, warnings));
             if (stop == ProgressListener.Stop.INTERRUPT) {
                 break;
             }
@@ -147,13 +166,14 @@ public final class SdPipeline {
     private record Sampled(float[] latent, ProgressListener.Stop stop) {}
 
     /** {@code firstPassSteps}: 0 for a first pass, else hires fix's pass after one of that many scheduled steps. */
-    private Pass pass(SdModel model, GenerationRequest r, int firstPassSteps, float[] extra) throws IOException, OrtException {
+    private Pass pass(SdModel model, GenerationRequest r, int firstPassSteps, float[] extra, TextConditioning.Prompts prompts)
+            throws IOException, OrtException {
         List<SdModel.Lora> loras = loras(r);
         model.useLoras(loras);
         Map<String, TextConditioning.Conditioning> encoded = new HashMap<>();
-        TextConditioning.Scheduled cond = TextConditioning.schedule(model, this::prompt, r, false, firstPassSteps, encoded);
+        TextConditioning.Scheduled cond = TextConditioning.schedule(model, prompts, r, false, firstPassSteps, encoded);
         TextConditioning.Scheduled uncond = r.cfgScale() == 1f ? null
-                : TextConditioning.schedule(model, this::prompt, r, true, firstPassSteps, encoded);
+                : TextConditioning.schedule(model, prompts, r, true, firstPassSteps, encoded);
         List<String> warnings = new ArrayList<>();
         model.unknownLoraKeys().forEach((file, keys) -> warnings.add("LoRA " + file + ": " + keys.size()
                 + (keys.size() == 1 ? " key matches" : " keys match") + " no layer of this checkpoint and "
@@ -262,12 +282,28 @@ public final class SdPipeline {
         return RgbImage.fromPlanar(planar, width, height);
     }
 
-    /** The prompt's 77-token windows; the tokenizer is made on first use (reading its files takes a moment). */
-    private synchronized PromptChunks prompt(String text) {
+    /** The tokenizer, made on first use (reading its files takes a moment). */
+    private synchronized ClipTokenizer tokenizer() {
         if (tokenizer == null) {
             tokenizer = tokenizerSource.get();
         }
-        return PromptChunks.of(tokenizer, text);
+        return tokenizer;
+    }
+
+    /** Prompts' 77-token windows with these embeddings placed in them. */
+    private TextConditioning.Prompts prompts(Embeddings embeddings) {
+        List<PromptChunks.Embedding> names = embeddings.names();
+        return new TextConditioning.Prompts() {
+            @Override
+            public PromptChunks of(String text) {
+                return PromptChunks.of(tokenizer(), text, names);
+            }
+
+            @Override
+            public float[] embeddingVectors(String name, int encoder) {
+                return embeddings.vectors(name, encoder);
+            }
+        };
     }
 
     /** A1111's emphasis: scale each token's embedding by its weight, then restore the window's original mean. */

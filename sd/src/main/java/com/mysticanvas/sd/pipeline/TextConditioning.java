@@ -39,9 +39,12 @@ final class TextConditioning {
 
     private TextConditioning() {}
 
-    /** Fills a prompt's windows; {@link SdPipeline} owns the tokenizer. */
+    /** Fills a prompt's windows; {@link SdPipeline} owns the tokenizer and the embeddings. */
     interface Prompts {
         PromptChunks of(String text);
+
+        /** The vectors of a textual-inversion embedding the windows name, for text encoder {@code encoder}. */
+        float[] embeddingVectors(String name, int encoder);
     }
 
     /**
@@ -86,7 +89,7 @@ final class TextConditioning {
             ends[i] = entry.endAtStep();
             Conditioning c = cache.get((negative ? "-" : "+") + entry.text());
             if (c == null) {
-                c = encode(model, prompts.of(entry.text()), r, negative && entry.text().isEmpty(),
+                c = encode(model, prompts, prompts.of(entry.text()), r, negative && entry.text().isEmpty(),
                         negative ? NEGATIVE_AESTHETIC_SCORE : AESTHETIC_SCORE);
                 cache.put((negative ? "-" : "+") + entry.text(), c);
             }
@@ -99,7 +102,7 @@ final class TextConditioning {
      * One text's windows through every text encoder of the checkpoint. {@code zero}: SDXL's empty negative prompt,
      * whose text parts are zeros, as A1111 and sgm's {@code force_zero_embeddings} make them.
      */
-    static Conditioning encode(SdModel model, PromptChunks chunks, GenerationRequest r, boolean zero,
+    static Conditioning encode(SdModel model, Prompts prompts, PromptChunks chunks, GenerationRequest r, boolean zero,
                                float aestheticScore) throws OrtException {
         SdModelSpec spec = model.spec();
         Family family = spec.family();
@@ -129,7 +132,8 @@ final class TextConditioning {
                 case SD2 -> "penultimate";
                 case SDXL, SDXL_REFINER -> "penultimate_raw";
             };
-            float[][] out = model.encodeText(e, flatIds(ids, clip.kind().padToken()), ids.size(),
+            float[][] vectors = embeddingVectors(prompts, chunks, e, clip.width());
+            float[][] out = model.encodeText(e, flatIds(ids, clip.kind().padToken()), ids.size(), vectors[0], vectors[1],
                     pools ? new String[] {layer, "pooled"} : new String[] {layer});
             float[] hidden = out[0];
             int width = clip.width();
@@ -152,6 +156,25 @@ final class TextConditioning {
             Arrays.fill(pooled, 0f);
         }
         return new Conditioning(context, tokens, vector(family, pooled, r.height(), r.width(), aestheticScore));
+    }
+
+    /** The embeddings' vectors [windows,77,width] and their mask [windows,77] for encoder {@code e}; nulls for none. */
+    private static float[][] embeddingVectors(Prompts prompts, PromptChunks chunks, int e, int width) {
+        if (chunks.fixes().stream().allMatch(List::isEmpty)) {
+            return new float[2][];
+        }
+        int positions = PromptChunks.WINDOW_TOKENS;
+        float[] vectors = new float[chunks.windows() * positions * width];
+        float[] mask = new float[chunks.windows() * positions];
+        for (int k = 0; k < chunks.windows(); k++) {
+            for (PromptChunks.Fix fix : chunks.fixes().get(k)) {
+                float[] v = prompts.embeddingVectors(fix.embedding().name(), e);
+                int n = Math.min(v.length / width, positions - 1 - fix.position());
+                System.arraycopy(v, 0, vectors, (k * positions + fix.position()) * width, n * width);
+                Arrays.fill(mask, k * positions + fix.position(), k * positions + fix.position() + n, 1f);
+            }
+        }
+        return new float[][] {vectors, mask};
     }
 
     /** The windows' ids in one array, each window's positions after its first end token set to {@code pad}. */

@@ -70,10 +70,12 @@ public final class SdSynthModels {
                 writeCheckpoint(TINY, DType.F16, 1, sd.resolve("checkpoints/tiny-sd.safetensors"));
                 writeVae(TINY_VAE, DType.F16, 2, sd.resolve("vae/tiny-vae.safetensors"));
                 writeLora(TINY, 4, 3, sd.resolve("loras/tiny-lora.safetensors"));
+                writeEmbedding(TINY, 2, 9, sd.resolve("embeddings/tiny-embedding.safetensors"));
                 writeCheckpoint(TINY_SD2, DType.F16, 4, sd.resolve("checkpoints/tiny-sd2.safetensors"));
                 writeLora(TINY_SD2, 4, 5, sd.resolve("loras/tiny-sd2-lora.safetensors"));
                 writeCheckpoint(TINY_SDXL, DType.F16, 6, sd.resolve("checkpoints/tiny-sdxl.safetensors"));
                 writeLora(TINY_SDXL, 4, 7, sd.resolve("loras/tiny-sdxl-lora.safetensors"));
+                writeEmbedding(TINY_SDXL, 3, 10, sd.resolve("embeddings/tiny-sdxl-embedding.safetensors"));
                 writeCheckpoint(TINY_SDXL_REFINER, DType.F16, 8, sd.resolve("checkpoints/tiny-sdxl-refiner.safetensors"));
             }
             case "sd15" -> writeCheckpoint(SD15, DType.F16, 1, sd.resolve("checkpoints/sd15-synth.safetensors"));
@@ -161,6 +163,22 @@ public final class SdSynthModels {
         });
         SafeTensorsWriter.write(file, entries, Map.of("ss_network_module", "networks.lora", "ss_network_dim",
                 Integer.toString(rank)));
+    }
+
+    /**
+     * A textual-inversion embedding of {@code vectors} vectors for the family's text encoders, in the layout its
+     * trainers write: {@code emb_params} [n, width] for one encoder, {@code clip_l} and {@code clip_g} for SDXL's two.
+     */
+    public static void writeEmbedding(SdModelSpec spec, int vectors, long seed, Path file) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        List<SdModelSpec.TextEncoder> encoders = spec.textEncoders();
+        for (SdModelSpec.TextEncoder e : encoders) {
+            String key = encoders.size() == 1 ? "emb_params"
+                    : e.config().kind() == com.mysticanvas.sd.model.ClipConfig.Kind.OPENAI ? "clip_l" : "clip_g";
+            // Token embeddings are small (their init's 0.02 gain): so are trained embeddings.
+            entries.add(randomEntry(key, new long[] {vectors, e.config().width()}, DType.F32, seed, 0.02f));
+        }
+        SafeTensorsWriter.write(file, entries, Map.of());
     }
 
     private static void addRandom(List<Entry> entries, String prefix, Map<String, long[]> layout, DType dtype, long seed) {

@@ -11,6 +11,7 @@ import com.mysticanvas.sd.model.SdModelSpec;
 import com.mysticanvas.sd.onnx.OnnxGraph;
 import com.mysticanvas.sd.pipeline.Sessions;
 import com.mysticanvas.sd.safetensors.SafeTensors;
+import com.mysticanvas.sd.testing.ClipInputs;
 import com.mysticanvas.sd.testing.TinyModels;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -56,7 +57,7 @@ class GraphVsReferenceTest {
         Reference ref = new Reference(st, clip.prefix());
         try (OrtSession s = session(g);
              OnnxTensor in = OnnxTensor.createTensor(Sessions.env(), LongBuffer.wrap(ids), new long[] {1, 77});
-             OrtSession.Result r = s.run(Map.of("input_ids", in))) {
+             OrtSession.Result r = s.run(ClipInputs.of(in, clip.config()))) {
             assertClose(floats(r, "hidden"), ref.clip(clip.config(), ids, false));
             assertClose(floats(r, "penultimate"), ref.clip(clip.config(), ids, true));
         }
@@ -77,7 +78,7 @@ class GraphVsReferenceTest {
              OrtSession s = Sessions.create(ClipGraph.build(four, new CheckpointWeights(deepFile, SdModelSpec.SD1_CLIP,
                      ClipGraph.keptNarrow())), dir, Map.of(), 1);
              OnnxTensor in = OnnxTensor.createTensor(Sessions.env(), LongBuffer.wrap(ids), new long[] {1, 77});
-             OrtSession.Result r = s.run(Map.of("input_ids", in))) {
+             OrtSession.Result r = s.run(ClipInputs.of(in, four))) {
             Reference ref = new Reference(deepFile, SdModelSpec.SD1_CLIP);
             for (int skip = 1; skip <= 4; skip++) {
                 assertClose(floats(r, ClipGraph.skipOutput(skip)), ref.clip(four, ids, skip));
@@ -105,7 +106,7 @@ class GraphVsReferenceTest {
                 OnnxGraph g = ClipGraph.build(e.config(), new CheckpointWeights(file, e.prefix(), ClipGraph.keptNarrow()));
                 try (OrtSession s = session(g);
                      OnnxTensor in = OnnxTensor.createTensor(Sessions.env(), LongBuffer.wrap(ids), new long[] {1, 77});
-                     OrtSession.Result r = s.run(Map.of("input_ids", in))) {
+                     OrtSession.Result r = s.run(ClipInputs.of(in, e.config()))) {
                     float[][] expected;
                     if (openClip) {
                         expected = ref.openClip(e.config(), ids);

@@ -131,7 +131,7 @@ class KeptNarrowTest {
         OnnxGraph graph = ClipGraph.build(clip.config(), new CheckpointWeights(st, clip.prefix(), narrow));
         try (OrtSession s = Sessions.create(graph, TinyModels.checkpoint().getParent(), replaced, 1);
              OnnxTensor in = OnnxTensor.createTensor(Sessions.env(), LongBuffer.wrap(ids), new long[] {1, 77});
-             OrtSession.Result r = s.run(Map.of("input_ids", in))) {
+             OrtSession.Result r = s.run(com.mysticanvas.sd.testing.ClipInputs.of(in, clip.config()))) {
             FloatBuffer b = ((OnnxTensor) r.get("hidden").orElseThrow()).getFloatBuffer();
             float[] out = new float[b.remaining()];
             b.get(out);

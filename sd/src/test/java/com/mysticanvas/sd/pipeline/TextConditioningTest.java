@@ -9,13 +9,31 @@ import com.mysticanvas.sd.testing.TinyModels;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import com.mysticanvas.sd.tokenizer.PromptChunks;
 import java.util.Arrays;
+import java.util.List;
 import com.mysticanvas.sd.sampling.Sampler;
 import org.junit.jupiter.api.Test;
 
 /** How each family's conditioning is put together from the encoders' outputs (A1111's and sgm's layout). */
 class TextConditioningTest {
     private static final ClipTokenizer TOKENIZER = ClipTokenizer.bundled();
-    private static final TextConditioning.Prompts PROMPTS = text -> PromptChunks.of(TOKENIZER, text);
+    private static final TextConditioning.Prompts PROMPTS = prompts(java.util.Map.of());
+
+    /** Prompts with textual-inversion embeddings: by name, per text encoder, their vectors. */
+    private static TextConditioning.Prompts prompts(java.util.Map<String, List<float[]>> embeddings) {
+        List<PromptChunks.Embedding> names = embeddings.entrySet().stream().map(e -> new PromptChunks.Embedding(e.getKey(),
+                TOKENIZER.encode(e.getKey()), e.getValue().getFirst().length / 64)).toList();
+        return new TextConditioning.Prompts() {
+            @Override
+            public PromptChunks of(String text) {
+                return PromptChunks.of(TOKENIZER, text, names);
+            }
+
+            @Override
+            public float[] embeddingVectors(String name, int encoder) {
+                return embeddings.get(name).get(encoder);
+            }
+        };
+    }
 
     @Test
     void sdxlVectorIsThePooledTextThenFourierEmbeddingsOfSizeCropAndTargetSize() {
@@ -125,12 +143,50 @@ class TextConditioningTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"tiny-sd", "tiny-sdxl"})
+    void anEmbeddingOfAWordsTokenVectorsConditionsAsThoseWordsDo(String stem) throws Exception {
+        // An embedding whose vectors are the token embeddings of "red fox" stands for exactly those words: its
+        // vectors replace the placeholders' token embeddings before the position embeddings, as in A1111.
+        try (SdModel model = SdModel.load(TinyModels.root().resolve("sd/checkpoints/" + stem + ".safetensors"), null, 1);
+             com.mysticanvas.sd.safetensors.SafeTensors st = com.mysticanvas.sd.safetensors.SafeTensors.open(
+                     TinyModels.root().resolve("sd/checkpoints/" + stem + ".safetensors"))) {
+            int[] words = TOKENIZER.encode("red fox");
+            List<float[]> vectors = new java.util.ArrayList<>();
+            for (var e : model.spec().textEncoders()) {
+                String key = e.prefix() + (e.config().kind() == ClipConfig.Kind.OPENAI
+                        ? "text_model.embeddings.token_embedding.weight" : "token_embedding.weight");
+                float[] table = st.floats(key);
+                int width = e.config().width();
+                float[] v = new float[words.length * width];
+                for (int j = 0; j < words.length; j++) {
+                    System.arraycopy(table, words[j] * width, v, j * width, width);
+                }
+                vectors.add(v);
+            }
+            TextConditioning.Prompts withEmbedding = prompts(java.util.Map.of("fox-style", vectors));
+            GenerationRequest named = GenerationRequest.builder().prompt("a (fox-style:1.2), sunset").size(64, 64).build();
+            GenerationRequest spelled = named.toBuilder().prompt("a (red fox:1.2), sunset").build();
+            PromptChunks chunks = withEmbedding.of(named.prompt());
+            assertThat(chunks.fixes().getFirst()).hasSize(1);
+            assertThat(chunks.fixes().getFirst().getFirst().position()).isEqualTo(2); // after the start token and "a"
+            var viaEmbedding = TextConditioning.encode(model, withEmbedding, chunks, named, false, TextConditioning.AESTHETIC_SCORE);
+            var viaWords = TextConditioning.encode(model, PROMPTS, PROMPTS.of(spelled.prompt()), spelled, false,
+                    TextConditioning.AESTHETIC_SCORE);
+            assertThat(viaEmbedding.context()).containsExactly(viaWords.context());
+            if (viaWords.y() != null) {
+                assertThat(viaEmbedding.y()).containsExactly(viaWords.y());
+            }
+            assertThat(viaEmbedding.context()).isNotEqualTo(prompt(model, named).context()); // the name as plain text
+        }
+    }
+
     private static TextConditioning.Conditioning prompt(SdModel model, GenerationRequest r) throws Exception {
-        return TextConditioning.encode(model, PROMPTS.of(r.prompt()), r, false, TextConditioning.AESTHETIC_SCORE);
+        return TextConditioning.encode(model, PROMPTS, PROMPTS.of(r.prompt()), r, false, TextConditioning.AESTHETIC_SCORE);
     }
 
     private static TextConditioning.Conditioning negative(SdModel model, GenerationRequest r) throws Exception {
-        return TextConditioning.encode(model, PROMPTS.of(r.negativePrompt()), r, r.negativePrompt().isEmpty(),
+        return TextConditioning.encode(model, PROMPTS, PROMPTS.of(r.negativePrompt()), r, r.negativePrompt().isEmpty(),
                 TextConditioning.NEGATIVE_AESTHETIC_SCORE);
     }
 

@@ -28,6 +28,29 @@ class PromptChunksTest {
     }
 
     @Test
+    void embeddingsTakeOnePlaceholderPerVectorTheLongestNameFirstAndNeverStraddleWindows() {
+        PromptChunks.Embedding style = new PromptChunks.Embedding("style", clip.encode("style"), 3);
+        PromptChunks.Embedding styleTwo = new PromptChunks.Embedding("style two", clip.encode("style two"), 2);
+        PromptChunks chunks = PromptChunks.of(clip, "a (style two:1.5) cat style", java.util.List.of(style, styleTwo));
+        assertThat(chunks.tokens().getFirst()).containsExactly(window(320, 0, 0, CAT, 0, 0, 0));
+        assertThat(chunks.fixes().getFirst()).containsExactly(new PromptChunks.Fix(2, styleTwo), new PromptChunks.Fix(5, style));
+        assertThat(chunks.weights().getFirst()[2]).isEqualTo(1.5f);
+        assertThat(chunks.weights().getFirst()[3]).isEqualTo(1.5f);
+
+        // 74 cats leave one place: a 3-vector embedding goes whole into the next window.
+        PromptChunks full = PromptChunks.of(clip, "cat ".repeat(74) + "style", java.util.List.of(style));
+        assertThat(full.windows()).isEqualTo(2);
+        assertThat(full.fixes().get(0)).isEmpty();
+        assertThat(full.fixes().get(1)).containsExactly(new PromptChunks.Fix(1, style));
+        assertThat(full.tokens().get(1)).containsExactly(window(0, 0, 0));
+        // A window moved on after a comma takes its embeddings with it.
+        PromptChunks moved = PromptChunks.of(clip, "cat ".repeat(70) + ", style dog dog dog", java.util.List.of(style));
+        assertThat(moved.fixes().get(0)).isEmpty();
+        assertThat(moved.fixes().get(1)).containsExactly(new PromptChunks.Fix(1, style));
+        assertThat(moved.tokens().get(1)).containsExactly(window(0, 0, 0, DOG, DOG, DOG));
+    }
+
+    @Test
     void aShortPromptFillsOneWindowPaddedWithTheEndToken() {
         PromptChunks chunks = PromptChunks.of(clip, "a photo of a cat");
         assertThat(chunks.windows()).isEqualTo(1);
