@@ -170,6 +170,11 @@ class SdWorkerHttpTest {
                           {"id":"ddim_uniform","title":"DDIM"},{"id":"beta","title":"Beta"}],
              "rngs":[{"id":"gpu","title":"GPU"},{"id":"cpu","title":"CPU"},{"id":"nv","title":"NV"},
                      {"id":"mysticanvas","title":"MystiCanvas"}],
+             "upscalers":[{"id":"Latent","title":"Latent","latent":true},
+                          {"id":"Latent (bicubic)","title":"Latent (bicubic)","latent":true},
+                          {"id":"Latent (nearest)","title":"Latent (nearest)","latent":true},
+                          {"id":"Latent (nearest-exact)","title":"Latent (nearest-exact)","latent":true},
+                          {"id":"Lanczos","title":"Lanczos","latent":false},{"id":"Nearest","title":"Nearest","latent":false}],
              "families":[{"id":"sd1","title":"Stable Diffusion 1.x",
                           "sizes":["512x512","512x768","768x512","640x640","768x768"]},
                          {"id":"sd2","title":"Stable Diffusion 2.x",
@@ -182,7 +187,8 @@ class SdWorkerHttpTest {
                                    "1536x640","640x1536"]}],
              "predictions":["auto","eps","v"],
              "defaults":{"width":512,"height":512,"steps":20,"cfg_scale":7.0,"sampler":"euler_a","scheduler":"automatic",
-                         "n":1,"strength":0.75,"clip_skip":1,"rng":"gpu"},
+                         "n":1,"strength":0.75,"clip_skip":1,"rng":"gpu","hr_upscaler":"Latent","hr_scale":2.0,
+                         "hr_second_pass_steps":0,"denoising_strength":0.7},
              "limits":{"minImageSide":64,"maxImageSide":2048,"sideMultiple":8,"maxSteps":150,"maxBatch":16,
                        "maxPromptChars":20000,"imageQueue":8}}""";
 
@@ -203,7 +209,7 @@ class SdWorkerHttpTest {
                     {"minImageSide":64,"maxImageSide":768,"sideMultiple":8,"maxSteps":40,"maxBatch":3,
                      "maxPromptChars":1000,"imageQueue":2}"""));
             JsonNode expected = Json.parse(DEFAULT_CAPABILITIES);
-            for (String same : new String[] {"samplers", "schedules", "rngs", "families", "predictions", "defaults"}) {
+            for (String same : new String[] {"samplers", "schedules", "rngs", "upscalers", "families", "predictions", "defaults"}) {
                 assertThat(caps.path(same)).as(same).isEqualTo(expected.path(same));
             }
         } finally {

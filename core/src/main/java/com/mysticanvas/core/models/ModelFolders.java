@@ -18,21 +18,30 @@ import java.util.stream.Stream;
 public record ModelFolders(Path root) {
     /** The kinds of model file a request can name. */
     public enum Kind {
-        LLM("llm", ".gguf", "GGUF model"),
-        CHECKPOINT("sd/checkpoints", ".safetensors", "checkpoint"),
-        LORA("sd/loras", ".safetensors", "LoRA"),
-        VAE("sd/vae", ".safetensors", "VAE"),
+        LLM("llm", "GGUF model", ".gguf"),
+        // torch's pickle files (.ckpt, .pt) are read by the SD worker's restricted reader: tensors only.
+        CHECKPOINT("sd/checkpoints", "checkpoint", ".safetensors", ".ckpt"),
+        LORA("sd/loras", "LoRA", ".safetensors", ".pt"),
+        VAE("sd/vae", "VAE", ".safetensors", ".pt", ".ckpt"),
         /** Textual-inversion embeddings, named in prompts by their file's stem. */
-        EMBEDDING("sd/embeddings", ".safetensors", "embedding");
+        EMBEDDING("sd/embeddings", "embedding", ".safetensors", ".pt", ".bin");
 
         private final String folder;
         private final String extension;
+        private final List<String> extensions;
         private final String title;
 
-        Kind(String folder, String extension, String title) {
+        Kind(String folder, String title, String... extensions) {
             this.folder = folder;
-            this.extension = extension;
+            this.extension = extensions[0];
+            this.extensions = List.of(extensions);
             this.title = title;
+        }
+
+        /** True for a file name with one of this kind's extensions. */
+        public boolean accepts(String fileName) {
+            String lower = fileName.toLowerCase(Locale.ROOT);
+            return extensions.stream().anyMatch(lower::endsWith);
         }
 
         /** The folder below the models folder, as users see it ({@code sd/checkpoints}). */
@@ -40,7 +49,7 @@ public record ModelFolders(Path root) {
             return folder;
         }
 
-        /** The extension its files have; a name without one gets it ({@code <lora:name:0.8>}). */
+        /** The extension its files usually have; a name without one gets it ({@code <lora:name:0.8>}) when such a file exists. */
         public String extension() {
             return extension;
         }
@@ -89,12 +98,25 @@ public record ModelFolders(Path root) {
             throw Problem.badInput("'" + name + "' is not a file name: models are named by their file name inside "
                     + where + ", not by a path");
         }
-        String file = name.contains(".") ? name : name + kind.extension;
-        if (!file.toLowerCase(Locale.ROOT).endsWith(kind.extension)) {
-            throw Problem.badInput("'" + name + "' is not a " + kind.extension + " file; " + where + " holds "
-                    + kind.extension + " files");
-        }
         Path folder = folder(kind);
+        String file = name;
+        if (!name.contains(".")) { // the usual extension, else another this kind takes that exists
+            file = name + kind.extension;
+            for (String other : kind.extensions) {
+                try {
+                    if (Files.isRegularFile(folder.resolve(name + other))) {
+                        file = name + other;
+                        break;
+                    }
+                } catch (InvalidPathException e) {
+                    break; // reported below, where the name is resolved
+                }
+            }
+        }
+        if (!kind.accepts(file)) {
+            throw Problem.badInput("'" + name + "' is not a " + String.join(" or ", kind.extensions) + " file; " + where
+                    + " holds " + String.join(" and ", kind.extensions) + " files");
+        }
         Path path;
         try {
             path = folder.resolve(file);
@@ -124,7 +146,7 @@ public record ModelFolders(Path root) {
         try (Stream<Path> files = Files.list(folder)) {
             return files.filter(p -> {
                 String name = p.getFileName().toString();
-                return !name.startsWith(".") && name.toLowerCase(Locale.ROOT).endsWith(kind.extension);
+                return !name.startsWith(".") && kind.accepts(name);
             }).filter(Files::isRegularFile).sorted().toList();
         } catch (IOException e) {
             throw Problem.internal("models_unreadable", "cannot list " + folder + ": " + e.getMessage());

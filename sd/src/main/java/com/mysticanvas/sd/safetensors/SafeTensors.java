@@ -50,13 +50,14 @@ public final class SafeTensors implements AutoCloseable {
         this.file = file;
     }
 
-    /** Opens and validates a file; a bad file throws {@link ModelFileException} naming it and the problem. */
+    /**
+     * Opens and validates a file; a bad file throws {@link ModelFileException} naming it and the problem. Pickle
+     * files ({@code .ckpt}, {@code .pt}, {@code .pth}, {@code .bin}) are read by {@link #openTorch}.
+     */
     public static SafeTensors open(Path path) throws IOException {
         String name = path.getFileName().toString();
-        if (name.endsWith(".ckpt") || name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".bin")) {
-            throw new ModelFileException(name, "pickle checkpoints (.ckpt/.pt/.bin) are refused: loading one runs "
-                    + "arbitrary code from the file. Convert it to .safetensors (for example with the "
-                    + "'Checkpoint Merger' of A1111 or a converter script) or download the .safetensors version");
+        if (isTorchFile(name)) {
+            return openTorch(path);
         }
         FileChannel channel;
         try {
@@ -96,6 +97,67 @@ public final class SafeTensors implements AutoCloseable {
     }
 
     private record Parsed(Map<String, TensorInfo> tensors, Map<String, String> metadata) {}
+
+    /** True for the extensions of torch's pickle files. */
+    public static boolean isTorchFile(String name) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        return n.endsWith(".ckpt") || n.endsWith(".pt") || n.endsWith(".pth") || n.endsWith(".bin");
+    }
+
+    /**
+     * A {@code torch.save} file (zip format, torch 1.6 and later) read by the restricted pickle reader: only its
+     * tensors, mapped in place from their storages, as {@code torch.load(weights_only=True)} would rebuild them; a
+     * file whose pickle names anything else is refused unrun. Tensors must be stored contiguously.
+     */
+    private static SafeTensors openTorch(Path path) throws IOException {
+        String name = path.getFileName().toString();
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new ModelFileException(name, "file not found");
+        }
+        Arena arena = Arena.ofShared();
+        try (channel) {
+            MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+            if (!TorchZip.isZip(mapped)) {
+                throw new ModelFileException(name, "not a torch zip file (an old pre-1.6 torch format, or not a model "
+                        + "at all): re-save it with a current torch, or use its .safetensors version");
+            }
+            Map<String, TorchZip.Entry> entries = TorchZip.entries(name, mapped);
+            String pickle = entries.keySet().stream().filter(k -> k.endsWith("/data.pkl") || k.equals("data.pkl"))
+                    .findFirst().orElseThrow(() -> new ModelFileException(name, "a zip without data.pkl: not a torch file"));
+            String archive = pickle.substring(0, pickle.length() - "data.pkl".length());
+            TorchZip.Entry p = entries.get(pickle);
+            byte[] bytes = mapped.asSlice(p.offset(), p.length()).toArray(ValueLayout.JAVA_BYTE);
+            Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+            TorchPickle.tensors(TorchPickle.read(name, bytes)).forEach((key, t) -> {
+                TorchZip.Entry storage = entries.get(archive + "data/" + t.storage());
+                if (storage == null) {
+                    throw new ModelFileException(name, "tensor '" + key + "' refers to storage " + t.storage() + ", which is missing");
+                }
+                long elements = TensorInfo.elements(t.size());
+                long expected = 1;
+                for (int i = t.size().length - 1; i >= 0; i--) {
+                    if (t.size()[i] != 1 && t.stride()[i] != expected) {
+                        throw new ModelFileException(name, "tensor '" + key + "' is stored strided (a transposed or "
+                                + "sliced view): only contiguous tensors can be read in place");
+                    }
+                    expected *= t.size()[i];
+                }
+                long start = t.offset() * t.dtype().bytes();
+                long length = elements * t.dtype().bytes();
+                if (start < 0 || start + length > storage.length()) {
+                    throw new ModelFileException(name, "tensor '" + key + "' runs past the end of its storage");
+                }
+                tensors.put(key, new TensorInfo(key, t.dtype(), t.size(), storage.offset() + start, length));
+            });
+            return new SafeTensors(path, Collections.unmodifiableMap(tensors), Map.of(), arena, mapped);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
 
     /** Validates the JSON header: known dtypes, sane shapes, sizes that match, offsets inside the data, no overlaps. */
     static Parsed parseHeader(String name, String json, long dataStart, long dataLength) {

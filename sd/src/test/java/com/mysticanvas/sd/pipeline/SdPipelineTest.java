@@ -126,6 +126,18 @@ class SdPipelineTest {
     }
 
     @Test
+    void aCkptCheckpointLoadsThroughTheRestrictedReaderAndMakesTheSameImage(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path ckpt = dir.resolve("tiny-sd.ckpt");
+        try (com.mysticanvas.sd.safetensors.SafeTensors st = com.mysticanvas.sd.safetensors.SafeTensors.open(TinyModels.checkpoint())) {
+            com.mysticanvas.sd.testing.TorchSave.write(st, ckpt);
+        }
+        try (SdModel fromPickle = SdModel.load(ckpt, null, 1)) {
+            assertThat(rgb(one(fromPickle, request(6)))).isEqualTo(rgb(one(model, request(6))));
+        }
+    }
+
+    @Test
     void theVaeDecodesWholeUnlessThatWouldNotFitInMemory() {
         long gb = 1L << 30;
         assertThat(SdPipeline.decodeTile(512 * 768, 8 * gb)).as("512x768 with 8 GB free").isEqualTo(Integer.MAX_VALUE);
