@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -155,7 +156,7 @@ public final class SdPipeline {
 
     /** The passes' warnings, each once. */
     private static List<String> warnings(Pass first, Pass hires) {
-        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(first.warnings());
+        LinkedHashSet<String> all = new LinkedHashSet<>(first.warnings());
         if (hires != null) {
             all.addAll(hires.warnings());
         }
