@@ -32,21 +32,10 @@ public record HiresSize(ImageSize upscaled, ImageSize cropped) {
             ImageSize to = cells((int) (w * scale), (int) (h * scale));
             return new HiresSize(to, to);
         }
-        int toX;
-        int toY;
-        if (resizeY == 0) {
-            toX = resizeX;
-            toY = (int) ((long) resizeX * h / w);
-        } else if (resizeX == 0) {
-            toX = (int) ((long) resizeY * w / h);
-            toY = resizeY;
-        } else if ((double) w / h < (double) resizeX / resizeY) {
-            toX = resizeX;
-            toY = (int) ((long) resizeX * h / w);
-        } else {
-            toX = (int) ((long) resizeY * w / h);
-            toY = resizeY;
-        }
+        // The width decides when it is the only side given, or when the target is relatively wider than the image.
+        boolean byWidth = resizeY == 0 || resizeX != 0 && (double) w / h < (double) resizeX / resizeY;
+        int toX = byWidth ? resizeX : (int) ((long) resizeY * w / h);
+        int toY = byWidth ? (int) ((long) resizeX * h / w) : resizeY;
         ImageSize to = cells(toX, toY);
         if (resizeX == 0 || resizeY == 0) {
             return new HiresSize(to, to);

@@ -14,6 +14,8 @@ import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.sd.pipeline.SdEngine;
 import com.mysticanvas.sd.image.ImageTensors;
+import com.mysticanvas.sd.model.ClipConfig;
+import com.mysticanvas.sd.pipeline.Embeddings;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import com.mysticanvas.sd.pipeline.ProgressListener.Stop;
@@ -237,9 +239,10 @@ public final class A1111Api {
         for (Path p : files.list(ModelFolders.Kind.EMBEDDING)) {
             String name = stem(p.getFileName().toString());
             try (SafeTensors st = SafeTensors.open(p)) {
-                TensorInfo t = st.tensors().containsKey("clip_l") ? st.tensors().get("clip_l")
-                        : st.tensors().containsKey("emb_params") ? st.tensors().get("emb_params")
-                        : st.tensors().values().iterator().next();
+                TensorInfo t = Embeddings.vectorTensor(st.tensors(), ClipConfig.Kind.OPENAI); // ViT-L's, or the one there is
+                if (t == null) {
+                    t = Embeddings.vectorTensor(st.tensors(), ClipConfig.Kind.OPEN_CLIP); // a refiner's bigG-only file
+                }
                 long width = t.shape()[t.rank() - 1];
                 loaded.putObject(name).putNull("step").putNull("sd_checkpoint").putNull("sd_checkpoint_name")
                         .put("shape", width).put("vectors", t.elements() / width);

@@ -236,17 +236,13 @@ public final class LoraMerge {
             addProduct(delta, offset, file.floats(up), file.floats(down), (int) out, rank, (int) inFlat, multiplier * scale);
             return;
         }
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        Map<String, float[]> values = new LinkedHashMap<>();
-        m.parts().forEach((role, t) -> {
-            shapes.put(role, t.shape());
-            values.put(role, file.floats(t));
-        });
-        float[] update = update(shapes, values, shape);
+        Map<String, Tensor> parts = new LinkedHashMap<>();
+        m.parts().forEach((role, t) -> parts.put(role, new Tensor(t.shape(), file.floats(t))));
+        float[] update = update(parts, shape);
         if (update == null) {
             throw wrongShape(file, m, shape);
         }
-        float scale = multiplier * scale(shapes, alphaValue);
+        float scale = multiplier * scale(parts, alphaValue);
         for (int i = 0; i < update.length; i++) {
             delta[offset + i] += scale * update[i];
         }
@@ -264,28 +260,27 @@ public final class LoraMerge {
      * A1111's {@code calc_scale}: alpha over the layer's rank (LoRA: down's rows; LoHa: w1b's; LoKr: w2b's, else
      * w1b's), 1 without an alpha or a rank.
      */
-    static float scale(Map<String, long[]> shapes, Float alpha) {
-        long[] rankOf = shapes.containsKey(DOWN) ? shapes.get(DOWN) : shapes.containsKey("hada_w1_b") ? shapes.get("hada_w1_b")
-                : shapes.containsKey("lokr_w2_b") ? shapes.get("lokr_w2_b") : shapes.get("lokr_w1_b");
-        return alpha == null || rankOf == null ? 1 : alpha / rankOf[0];
+    static float scale(Map<String, Tensor> parts, Float alpha) {
+        Tensor rankOf = parts.containsKey(DOWN) ? parts.get(DOWN) : parts.containsKey("hada_w1_b") ? parts.get("hada_w1_b")
+                : parts.containsKey("lokr_w2_b") ? parts.get("lokr_w2_b") : parts.get("lokr_w1_b");
+        return alpha == null || rankOf == null ? 1 : alpha / rankOf.shape()[0];
     }
 
     /**
      * A layer's dense update (before scale and multiplier) from its tensors by role, in the layout of a weight of
      * {@code target}'s shape; null when the tensors do not make that shape.
      */
-    static float[] update(Map<String, long[]> shapes, Map<String, float[]> v, long[] target) {
+    static float[] update(Map<String, Tensor> parts, long[] target) {
         long out = target[0];
         long inFlat = TensorInfo.elements(target) / out;
         Tensor result;
-        if (shapes.containsKey(DOWN)) {
-            Tensor up = Tensor.of(shapes.get(UP), v.get(UP)).matrix();
-            Tensor down = Tensor.of(shapes.get(DOWN), v.get(DOWN)).matrix();
-            result = shapes.containsKey(MID) ? cp(Tensor.of(shapes.get(MID), v.get(MID)), up.transposed(), down)
-                    : up.times(down);
-        } else if (shapes.containsKey("hada_w1_a")) {
-            Tensor first = loha(shapes, v, "1");
-            Tensor second = loha(shapes, v, "2");
+        if (parts.containsKey(DOWN)) {
+            Tensor up = parts.get(UP).matrix();
+            Tensor down = parts.get(DOWN).matrix();
+            result = parts.containsKey(MID) ? cp(parts.get(MID), up.transposed(), down) : up.times(down);
+        } else if (parts.containsKey("hada_w1_a")) {
+            Tensor first = loha(parts, "1");
+            Tensor second = loha(parts, "2");
             if (first.size() != second.size()) {
                 return null;
             }
@@ -295,29 +290,29 @@ public final class LoraMerge {
             }
             result = new Tensor(first.shape(), product);
         } else {
-            result = kron(lokr(shapes, v, "1"), lokr(shapes, v, "2"));
+            result = kron(lokr(parts, "1"), lokr(parts, "2"));
         }
         return result != null && result.size() == out * inFlat && result.shape()[0] == out ? result.data() : null;
     }
 
     /** LoHa's factor i: w_a @ w_b, or with {@code hada_t<i>} the Tucker form. */
-    private static Tensor loha(Map<String, long[]> shapes, Map<String, float[]> v, String i) {
-        Tensor a = Tensor.of(shapes.get("hada_w" + i + "_a"), v.get("hada_w" + i + "_a"));
-        Tensor b = Tensor.of(shapes.get("hada_w" + i + "_b"), v.get("hada_w" + i + "_b"));
-        String t = "hada_t" + i;
-        return shapes.containsKey(t) ? cp(Tensor.of(shapes.get(t), v.get(t)), a, b.matrix()) : a.matrix().times(b.matrix());
+    private static Tensor loha(Map<String, Tensor> parts, String i) {
+        Tensor a = parts.get("hada_w" + i + "_a");
+        Tensor b = parts.get("hada_w" + i + "_b");
+        Tensor t = parts.get("hada_t" + i);
+        return t != null ? cp(t, a, b.matrix()) : a.matrix().times(b.matrix());
     }
 
     /** LoKr's factor i: whole, w_a @ w_b, or (w2 only) with {@code lokr_t2} the Tucker form. */
-    private static Tensor lokr(Map<String, long[]> shapes, Map<String, float[]> v, String i) {
+    private static Tensor lokr(Map<String, Tensor> parts, String i) {
         String whole = "lokr_w" + i;
-        if (shapes.containsKey(whole)) {
-            return Tensor.of(shapes.get(whole), v.get(whole));
+        if (parts.containsKey(whole)) {
+            return parts.get(whole);
         }
-        Tensor a = Tensor.of(shapes.get(whole + "_a"), v.get(whole + "_a"));
-        Tensor b = Tensor.of(shapes.get(whole + "_b"), v.get(whole + "_b"));
-        String t = "lokr_t" + i;
-        return shapes.containsKey(t) ? cp(Tensor.of(shapes.get(t), v.get(t)), a, b.matrix()) : a.matrix().times(b.matrix());
+        Tensor a = parts.get(whole + "_a");
+        Tensor b = parts.get(whole + "_b");
+        Tensor t = parts.get("lokr_t" + i);
+        return t != null ? cp(t, a, b.matrix()) : a.matrix().times(b.matrix());
     }
 
     /**
@@ -390,10 +385,6 @@ public final class LoraMerge {
 
     /** A small dense tensor for the update rules: its shape and row-major data. */
     record Tensor(long[] shape, float[] data) {
-        static Tensor of(long[] shape, float[] data) {
-            return new Tensor(shape, data);
-        }
-
         int size() {
             return data.length;
         }

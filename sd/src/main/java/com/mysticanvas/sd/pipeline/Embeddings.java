@@ -21,7 +21,7 @@ import java.util.Map;
  * {@code clip_g}). A file of another family is left out (its name stays plain text, as in A1111); one that cannot
  * be read is left out and reported.
  */
-final class Embeddings {
+public final class Embeddings {
     /** An embedding and its vectors for each text encoder of the checkpoint, [vectors * width] each. */
     record Entry(PromptChunks.Embedding embedding, List<float[]> vectors) {}
 
@@ -54,26 +54,38 @@ final class Embeddings {
         return new Embeddings(byName, problems);
     }
 
+    /**
+     * The tensor holding a file's vectors for a text encoder of this kind: SDXL's {@code clip_l} (ViT-L) or
+     * {@code clip_g} (bigG), else {@code emb_params} or the file's one tensor; an error naming the keys when there
+     * is none of these, null when it is an SDXL file without this encoder's.
+     */
+    public static TensorInfo vectorTensor(Map<String, TensorInfo> tensors, ClipConfig.Kind kind) {
+        if (isXl(tensors)) {
+            return tensors.get(kind == ClipConfig.Kind.OPENAI ? "clip_l" : "clip_g");
+        }
+        TensorInfo t = tensors.containsKey("emb_params") ? tensors.get("emb_params")
+                : tensors.size() == 1 ? tensors.values().iterator().next() : null;
+        if (t == null) {
+            throw new IllegalArgumentException("no embedding tensor: expected emb_params, clip_l/clip_g or a "
+                    + "single tensor, found " + tensors.keySet());
+        }
+        return t;
+    }
+
+    private static boolean isXl(Map<String, TensorInfo> tensors) {
+        return tensors.containsKey("clip_l") || tensors.containsKey("clip_g");
+    }
+
     /** Per text encoder, the file's vectors for it; null when the file is for another family. */
     private static List<float[]> vectors(SafeTensors st, SdModelSpec spec) {
         Map<String, TensorInfo> tensors = st.tensors();
-        boolean xl = tensors.containsKey("clip_l") || tensors.containsKey("clip_g");
+        if (!isXl(tensors) && spec.textEncoders().size() > 1) {
+            return null; // an SD 1.x/2.x embedding: SDXL needs a vector for each of its encoders
+        }
         List<float[]> out = new ArrayList<>();
         int count = -1;
         for (SdModelSpec.TextEncoder e : spec.textEncoders()) {
-            TensorInfo t;
-            if (xl) {
-                t = tensors.get(e.config().kind() == ClipConfig.Kind.OPENAI ? "clip_l" : "clip_g");
-            } else if (spec.textEncoders().size() > 1) {
-                return null; // an SD 1.x/2.x embedding: SDXL needs a vector for each of its encoders
-            } else {
-                t = tensors.containsKey("emb_params") ? tensors.get("emb_params")
-                        : tensors.size() == 1 ? tensors.values().iterator().next() : null;
-                if (t == null) {
-                    throw new IllegalArgumentException("no embedding tensor: expected emb_params, clip_l/clip_g or a "
-                            + "single tensor, found " + tensors.keySet());
-                }
-            }
+            TensorInfo t = vectorTensor(tensors, e.config().kind());
             int width = e.config().width();
             if (t == null || t.shape()[t.rank() - 1] != width || t.rank() > 2) {
                 return null;

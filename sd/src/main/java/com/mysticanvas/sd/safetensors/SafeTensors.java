@@ -59,12 +59,7 @@ public final class SafeTensors implements AutoCloseable {
         if (isTorchFile(name)) {
             return openTorch(path);
         }
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(path, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new ModelFileException(name, "file not found");
-        }
+        FileChannel channel = channel(path);
         try (channel) {
             long size = channel.size();
             if (size < 8) {
@@ -98,6 +93,15 @@ public final class SafeTensors implements AutoCloseable {
 
     private record Parsed(Map<String, TensorInfo> tensors, Map<String, String> metadata) {}
 
+    /** The file opened for reading; a missing one is a {@link ModelFileException} naming it. */
+    private static FileChannel channel(Path path) throws IOException {
+        try {
+            return FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new ModelFileException(path.getFileName().toString(), "file not found");
+        }
+    }
+
     /** True for the extensions of torch's pickle files. */
     public static boolean isTorchFile(String name) {
         String n = name.toLowerCase(java.util.Locale.ROOT);
@@ -111,12 +115,7 @@ public final class SafeTensors implements AutoCloseable {
      */
     private static SafeTensors openTorch(Path path) throws IOException {
         String name = path.getFileName().toString();
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(path, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new ModelFileException(name, "file not found");
-        }
+        FileChannel channel = channel(path);
         Arena arena = Arena.ofShared();
         try (channel) {
             MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);

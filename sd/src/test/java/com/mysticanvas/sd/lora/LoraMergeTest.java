@@ -101,19 +101,17 @@ class LoraMergeTest {
         assertThat(lines).hasSize(7);
         for (String line : lines) {
             var c = com.mysticanvas.core.Json.parse(line);
-            java.util.Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
-            java.util.Map<String, float[]> values = new java.util.LinkedHashMap<>();
+            java.util.Map<String, LoraMerge.Tensor> parts = new java.util.LinkedHashMap<>();
             c.path("parts").properties().forEach(e -> {
-                shapes.put(e.getKey(), longs(e.getValue().path("shape")));
                 float[] v = new float[e.getValue().path("values").size()];
                 for (int i = 0; i < v.length; i++) {
                     v[i] = (float) e.getValue().path("values").get(i).asDouble();
                 }
-                values.put(e.getKey(), v);
+                parts.put(e.getKey(), new LoraMerge.Tensor(longs(e.getValue().path("shape")), v));
             });
-            float[] update = LoraMerge.update(shapes, values, longs(c.path("target")));
+            float[] update = LoraMerge.update(parts, longs(c.path("target")));
             assertThat(update).as(c.path("name").asText()).isNotNull();
-            float scale = LoraMerge.scale(shapes, c.path("alpha").isNull() ? null : (float) c.path("alpha").asDouble());
+            float scale = LoraMerge.scale(parts, c.path("alpha").isNull() ? null : (float) c.path("alpha").asDouble());
             var expected = c.path("expected");
             assertThat(update).hasSize(expected.size());
             for (int i = 0; i < update.length; i++) {
