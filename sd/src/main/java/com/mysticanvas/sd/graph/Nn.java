@@ -57,6 +57,37 @@ final class Nn {
         return g.op("Add", a, b);
     }
 
+    String leakyRelu(String x, float slope) {
+        return g.op("LeakyRelu", x, Attr.f("alpha", slope));
+    }
+
+    /** PyTorch's PReLU with one slope per channel of [B,C,H,W]. */
+    String prelu(String x, String prefix, long channels) {
+        return g.op("PRelu", x, g.op("Reshape", w.weight(g, prefix + ".weight", channels), g.longs(channels, 1, 1)));
+    }
+
+    String concat(List<String> xs) {
+        return g.op("Concat", xs, Attr.i("axis", 1));
+    }
+
+    /** PyTorch's {@code pixel_shuffle}: [B,C*r*r,H,W] to [B,C,H*r,W*r] (ONNX's DepthToSpace in CRD order). */
+    String pixelShuffle(String x, int r) {
+        return g.op("DepthToSpace", x, Attr.i("blocksize", r), Attr.s("mode", "CRD"));
+    }
+
+    /**
+     * PyTorch's {@code pixel_unshuffle}: [B,C,H,W] to [B,C*r*r,H/r,W/r] with channel c*r*r + i*r + j (ONNX's
+     * SpaceToDepth orders the channels the other way round).
+     */
+    String pixelUnshuffle(String x, long channels, int r) {
+        String shape = g.op("Shape", x);
+        String h = g.op("Div", g.op("Slice", List.of(shape, g.longs(2), g.longs(3))), g.longs(r));
+        String wd = g.op("Div", g.op("Slice", List.of(shape, g.longs(3), g.longs(4))), g.longs(r));
+        String split = g.op("Concat", List.of(g.longs(0, channels), h, g.longs(r), wd, g.longs(r)), Attr.i("axis", 0));
+        String t = g.op("Transpose", g.op("Reshape", x, split), Attr.ints("perm", 0, 1, 3, 5, 2, 4));
+        return g.op("Reshape", t, g.op("Concat", List.of(g.longs(0, channels * r * r), h, wd), Attr.i("axis", 0)));
+    }
+
     /** [B,C,H,W] to [B,H*W,C]. */
     String toTokens(String x, long channels) {
         return g.op("Transpose", g.op("Reshape", x, g.longs(0, channels, -1)), Attr.ints("perm", 0, 2, 1));
@@ -82,7 +113,12 @@ final class Nn {
 
     /** Nearest-neighbour 2x upsampling of [B,C,H,W]. */
     String upsample2x(String x) {
-        return g.op("Resize", List.of(x, "", g.constant(new long[] {4}, 1, 1, 2, 2)),
+        return upsample(x, 2);
+    }
+
+    /** Nearest-neighbour upsampling of [B,C,H,W] by a whole factor (torch's {@code interpolate(scale_factor=f)}). */
+    String upsample(String x, int factor) {
+        return g.op("Resize", List.of(x, "", g.constant(new long[] {4}, 1, 1, factor, factor)),
                 Attr.s("mode", "nearest"), Attr.s("coordinate_transformation_mode", "asymmetric"),
                 Attr.s("nearest_mode", "floor"));
     }
