@@ -11,6 +11,7 @@ import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.core.worker.WorkerServer;
 import com.mysticanvas.sd.api.A1111Api;
+import com.mysticanvas.sd.api.ExtrasApi;
 import com.mysticanvas.sd.api.ImageCapabilities;
 import com.mysticanvas.sd.api.ImageJobEvents;
 import com.mysticanvas.sd.api.ImageJobs;
@@ -69,6 +70,7 @@ public final class SdWorker {
         routes.get(WorkerPaths.SD_CHECKPOINTS, ctx -> list(ctx, files, ModelFolders.Kind.CHECKPOINT, engine.model()));
         routes.get("/v1/models/loras", ctx -> list(ctx, files, ModelFolders.Kind.LORA, null));
         routes.get("/v1/models/embeddings", ctx -> list(ctx, files, ModelFolders.Kind.EMBEDDING, null));
+        routes.get("/v1/models/upscalers", ctx -> list(ctx, files, ModelFolders.Kind.UPSCALER, null));
         routes.get("/v1/models/vaes", ctx -> list(ctx, files, ModelFolders.Kind.VAE, engine.vae()));
         routes.post(WorkerPaths.SD_LOAD, ctx -> {
             ObjectNode body = Json.parseObject(ctx.body());
@@ -88,6 +90,7 @@ public final class SdWorker {
         OpenAiImagesApi openAi = new OpenAiImagesApi(jobs, noise);
         openAi.routes(routes);
         new A1111Api(jobs, engine, files, openAi, noise).routes(routes);
+        new ExtrasApi(engine, files).routes(routes);
         new ImageJobEvents(jobs).routes(routes);
         new ImageCapabilities(limits).routes(routes);
         return jobs;

@@ -62,8 +62,11 @@ class SdImageApiTest {
     @BeforeAll
     static void start() throws Exception {
         // Two checkpoints, so switching through /sdapi/v1/options can be seen.
-        for (String dir : List.of("sd/checkpoints", "sd/loras", "sd/vae")) {
+        for (String dir : List.of("sd/checkpoints", "sd/loras", "sd/vae", "sd/upscalers")) {
             Files.createDirectories(models.resolve(dir));
+        }
+        for (String upscaler : List.of("tiny-compact-4x.safetensors", "tiny-esrgan-4x.safetensors")) {
+            Files.copy(TinyModels.root().resolve("sd/upscalers").resolve(upscaler), models.resolve("sd/upscalers").resolve(upscaler));
         }
         Files.copy(TinyModels.checkpoint(), models.resolve("sd/checkpoints/tiny-sd.safetensors"));
         Files.copy(TinyModels.checkpoint(), models.resolve("sd/checkpoints/tiny-copy.safetensors"));
@@ -244,13 +247,104 @@ class SdImageApiTest {
         assertThat(openAi.statusCode()).as(openAi.body()).isEqualTo(200);
         assertThat(decode(Json.parse(openAi.body()).path("data").get(0).path("b64_json").asText()).getWidth()).isEqualTo(128);
 
-        assertError(post("/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"enable_hr\":true,\"hr_upscaler\":\"4x-Nope\"}"), 400,
-                "hr_upscaler");
+        assertError(post("/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"enable_hr\":true,\"hr_upscaler\":\"4x-Nope\"}"), 404,
+                "upscaler '4x-Nope' not found in models/sd/upscalers");
         assertError(post("/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"enable_hr\":true,\"hr_scale\":9}"), 400,
                 "hires fix would make 4608x4608");
-        assertThat(Json.parse(get("/sdapi/v1/upscalers").body()).findValuesAsText("name")).containsExactly("Lanczos", "Nearest");
+        // An upscaler model in hires fix: decoded, upscaled 4x by the model, Lanczos down to 2x, encoded
+        HttpResponse<String> model = post("/sdapi/v1/txt2img", """
+                {"prompt":"a lighthouse","seed":3,"steps":2,"width":64,"height":64,"enable_hr":true,
+                 "hr_upscaler":"tiny-esrgan-4x","hr_second_pass_steps":2}""");
+        assertThat(model.statusCode()).as(model.body()).isEqualTo(200);
+        assertThat(decode(Json.parse(model.body()).path("images").get(0).asText()).getWidth()).isEqualTo(128);
+        assertThat(Json.parse(Json.parse(model.body()).path("info").asText()).path("infotexts").get(0).asText())
+                .contains("Hires upscaler: tiny-esrgan-4x");
+        JsonNode upscalers = Json.parse(get("/sdapi/v1/upscalers").body());
+        assertThat(upscalers.findValuesAsText("name")).containsExactly("None", "Lanczos", "Nearest", "tiny-compact-4x",
+                "tiny-esrgan-4x");
+        assertThat(upscalers.get(3).path("scale").asInt()).isEqualTo(4);
+        assertThat(upscalers.get(3).path("model_path").asText()).isEqualTo("models/sd/upscalers/tiny-compact-4x.safetensors");
         assertThat(Json.parse(get("/sdapi/v1/latent-upscale-modes").body()).findValuesAsText("name"))
                 .containsExactly("Latent", "Latent (bicubic)", "Latent (nearest)", "Latent (nearest-exact)");
+    }
+
+    @Test
+    void a1111ExtrasUpscaleAnImageByAFactorOrToASizeWithAModelOrABuiltIn() throws Exception {
+        BufferedImage source = new BufferedImage(40, 24, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 24; y++) {
+            for (int x = 0; x < 40; x++) {
+                source.setRGB(x, y, (x * 6) << 16 | (y * 10) << 8 | ((x + y) * 3));
+            }
+        }
+        String b64 = Base64.getEncoder().encodeToString(png(source));
+        HttpResponse<String> r = post("/sdapi/v1/extra-single-image", """
+                {"image":"%s","resize_mode":0,"upscaling_resize":2,"upscaler_1":"tiny-compact-4x","upscaler_2":"None",
+                 "extras_upscaler_2_visibility":0,"gfpgan_visibility":0,"codeformer_visibility":0}""".formatted(b64));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode body = Json.parse(r.body());
+        assertThat(body.path("html_info").asText()).isEqualTo(
+                "<p>Postprocess upscale by: 2.0, Postprocess upscaler: tiny-compact-4x</p>");
+        byte[] out = Base64.getDecoder().decode(body.path("image").asText());
+        BufferedImage up = ImageIO.read(new ByteArrayInputStream(out));
+        assertThat(List.of(up.getWidth(), up.getHeight())).containsExactly(80, 48);
+        assertThat(Png.readText(out)).containsEntry("postprocessing", "Postprocess upscale by: 2.0, Postprocess upscaler: tiny-compact-4x");
+        // the same as the model applied (4x) and Lanczos-resized to 2x, as A1111's Upscaler.upscale does
+        try (var m = com.mysticanvas.sd.pipeline.UpscalerModel.load(models.resolve("sd/upscalers/tiny-compact-4x.safetensors"), 1)) {
+            var direct = m.apply(rgb(source)).resized(80, 48);
+            assertThat(pixels(up)).isEqualTo(pixels(image(direct)));
+        }
+
+        // To a size, centre-cropped; a second upscaler blended in; the sizes rounded down to multiples of 8 first
+        HttpResponse<String> toSize = post("/sdapi/v1/extra-single-image", """
+                {"image":"%s","resize_mode":1,"upscaling_resize_w":100,"upscaling_resize_h":60,"upscaling_crop":true,
+                 "upscaler_1":"Lanczos","upscaler_2":"tiny-esrgan-4x","extras_upscaler_2_visibility":0.5}""".formatted(b64));
+        assertThat(toSize.statusCode()).as(toSize.body()).isEqualTo(200);
+        JsonNode sized = Json.parse(toSize.body());
+        BufferedImage fitted = decode(sized.path("image").asText());
+        assertThat(List.of(fitted.getWidth(), fitted.getHeight())).containsExactly(100, 60);
+        assertThat(fitted.getRGB(0, 0) & 0xffffff).as("96x56 centred on 100x60: a black border").isZero();
+        assertThat(sized.path("html_info").asText()).contains("Postprocess upscale to: 100x60",
+                "Postprocess upscaler: Lanczos", "Postprocess upscaler 2: tiny-esrgan-4x");
+
+        HttpResponse<String> batch = post("/sdapi/v1/extra-batch-images", """
+                {"imageList":[{"data":"%s","name":"a.png"},{"data":"%s","name":"b.png"}],"upscaling_resize":1.5,
+                 "upscaler_1":"Nearest"}""".formatted(b64, b64));
+        assertThat(batch.statusCode()).as(batch.body()).isEqualTo(200);
+        assertThat(Json.parse(batch.body()).path("images")).hasSize(2);
+
+        String none = post("/sdapi/v1/extra-single-image", "{\"image\":\"" + b64 + "\",\"upscaler_1\":\"None\"}").body();
+        assertThat(decode(Json.parse(none).path("image").asText()).getWidth()).as("None keeps the image").isEqualTo(40);
+        assertError(post("/sdapi/v1/extra-single-image", "{\"image\":\"" + b64 + "\",\"upscaler_1\":\"4x-Nope\"}"), 404,
+                "upscaler '4x-Nope' not found in models/sd/upscalers");
+        assertError(post("/sdapi/v1/extra-single-image", "{\"image\":\"" + b64 + "\",\"upscaler_1\":\"Latent\"}"), 400,
+                "upscales latents");
+        assertError(post("/sdapi/v1/extra-single-image", "{\"upscaler_1\":\"Lanczos\"}"), 400, "'image'");
+        assertError(post("/sdapi/v1/extra-single-image", "{\"image\":\"" + b64 + "\",\"upscaler_1\":\"Lanczos\","
+                + "\"upscaling_resize\":400}"), 400, "the limit is");
+        assertError(post("/sdapi/v1/extra-single-image", "{\"image\":\"" + b64 + "\",\"upscaler_1\":\"../x.pth\"}"), 400,
+                "not a path");
+    }
+
+    private static com.mysticanvas.sd.pipeline.RgbImage rgb(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        byte[] rgb = new byte[w * h * 3];
+        for (int i = 0; i < w * h; i++) {
+            int p = image.getRGB(i % w, i / w);
+            rgb[3 * i] = (byte) (p >> 16);
+            rgb[3 * i + 1] = (byte) (p >> 8);
+            rgb[3 * i + 2] = (byte) p;
+        }
+        return new com.mysticanvas.sd.pipeline.RgbImage(rgb, w, h);
+    }
+
+    private static BufferedImage image(com.mysticanvas.sd.pipeline.RgbImage rgb) {
+        BufferedImage out = new BufferedImage(rgb.width(), rgb.height(), BufferedImage.TYPE_INT_RGB);
+        byte[] b = rgb.rgb();
+        for (int i = 0; i < rgb.width() * rgb.height(); i++) {
+            out.setRGB(i % rgb.width(), i / rgb.width(), (b[3 * i] & 0xff) << 16 | (b[3 * i + 1] & 0xff) << 8 | (b[3 * i + 2] & 0xff));
+        }
+        return out;
     }
 
     @Test

@@ -24,7 +24,9 @@ public record ModelFolders(Path root) {
         LORA("sd/loras", "LoRA", ".safetensors", ".pt"),
         VAE("sd/vae", "VAE", ".safetensors", ".pt", ".ckpt"),
         /** Textual-inversion embeddings, named in prompts by their file's stem. */
-        EMBEDDING("sd/embeddings", "embedding", ".safetensors", ".pt", ".bin");
+        EMBEDDING("sd/embeddings", "embedding", ".safetensors", ".pt", ".bin"),
+        /** Image upscaler models (ESRGAN, Real-ESRGAN, compact), named by their file's stem as A1111 lists them. */
+        UPSCALER("sd/upscalers", "upscaler", ".safetensors", ".pth", ".pt");
 
         private final String folder;
         private final String extension;

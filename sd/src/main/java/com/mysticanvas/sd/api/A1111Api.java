@@ -77,7 +77,6 @@ public final class A1111Api {
         r.get("/sdapi/v1/sd-vae", ctx -> ctx.json(vaes()));
         r.get("/sdapi/v1/samplers", ctx -> ctx.json(samplers()));
         r.get("/sdapi/v1/schedulers", ctx -> ctx.json(schedulers()));
-        r.get("/sdapi/v1/upscalers", ctx -> ctx.json(upscalers()));
         r.get("/sdapi/v1/latent-upscale-modes", ctx -> ctx.json(latentUpscaleModes()));
         r.get(WorkerPaths.A1111_OPTIONS, ctx -> ctx.json(options()));
         r.post(WorkerPaths.A1111_OPTIONS, ctx -> {
@@ -277,18 +276,6 @@ public final class A1111Api {
         out.addObject().put("name", Schedule.AUTOMATIC_ID).put("label", Schedule.AUTOMATIC);
         for (Schedule s : Schedule.values()) {
             out.addObject().put("name", s.id()).put("label", s.a1111Label());
-        }
-        return out;
-    }
-
-    /** The pixel-space upscalers hires fix offers, in A1111's shape (no upscaler models yet). */
-    private static ArrayNode upscalers() {
-        ArrayNode out = Json.MAPPER.createArrayNode();
-        for (Upscaler u : Upscaler.values()) {
-            if (!u.latent()) {
-                out.addObject().put("name", u.a1111Name()).putNull("model_name").putNull("model_path")
-                        .putNull("model_url").put("scale", 4);
-            }
         }
         return out;
     }

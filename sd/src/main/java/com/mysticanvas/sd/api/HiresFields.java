@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.HiresSize;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import com.mysticanvas.sd.pipeline.HiresFix;
+import com.mysticanvas.sd.pipeline.UpscaleMethod;
 import com.mysticanvas.sd.pipeline.Upscaler;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Schedule;
@@ -40,7 +41,7 @@ final class HiresFields {
         String scheduleName = text(body, "hr_scheduler", SAME_SCHEDULER);
         Schedule schedule = sampler != null && sampler.schedule() != null ? sampler.schedule()
                 : scheduleName.equals(SAME_SCHEDULER) ? null : Schedule.named(scheduleName);
-        return request.hires(new HiresFix(Upscaler.named(text(body, "hr_upscaler", Upscaler.LATENT.a1111Name())),
+        return request.hires(new HiresFix(UpscaleMethod.named(text(body, "hr_upscaler", Upscaler.LATENT.a1111Name())),
                 number(body, "hr_scale", HiresSize.DEFAULT_SCALE), integer(body, "hr_resize_x", 0),
                 integer(body, "hr_resize_y", 0), integer(body, "hr_second_pass_steps", 0),
                 number(body, "denoising_strength", HiresFix.DEFAULT_STRENGTH), tags.prompt(),

@@ -2,6 +2,7 @@ package com.mysticanvas.sd.graph;
 
 import com.mysticanvas.sd.model.ClipConfig;
 import com.mysticanvas.sd.model.UNetConfig;
+import com.mysticanvas.sd.model.UpscalerSpec;
 import com.mysticanvas.sd.model.VaeConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,5 +29,12 @@ public final class Layouts {
         VaeGraph.encoder(c, r);
         VaeGraph.decoder(c, r);
         return new LinkedHashMap<>(r.tensors());
+    }
+
+    /** An upscaler model in basicsr's names (RRDBNet) or SRVGG's ({@code body.N}). */
+    public static Map<String, long[]> upscaler(UpscalerSpec spec) {
+        LayoutRecorder r = new LayoutRecorder();
+        UpscalerGraph.build(spec, r);
+        return r.tensors();
     }
 }

@@ -16,7 +16,7 @@ import java.util.Objects;
  *                 {@code hr_second_pass_steps}, 0 there meaning the first pass's)
  * @param strength the second pass's denoising strength
  */
-public record HiresFix(Upscaler upscaler, double scale, int resizeWidth, int resizeHeight, int steps, double strength,
+public record HiresFix(UpscaleMethod upscaler, double scale, int resizeWidth, int resizeHeight, int steps, double strength,
                        String prompt, String negativePrompt, List<GenerationRequest.LoraWeight> loras, Sampler sampler,
                        Schedule schedule) {
     /** A1111's UI default for the second pass's denoising strength. */

@@ -26,6 +26,7 @@ public final class SdEngine implements AutoCloseable {
     private final int threads;
     private final SdModel.Memory memory;
     private final SdPipeline pipeline;
+    private final UpscalerModels upscalers;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("sd-engine").daemon().stackSize(16L << 20).unstarted(r));
     private final Semaphore pending = new Semaphore(MAX_PENDING);
@@ -36,8 +37,9 @@ public final class SdEngine implements AutoCloseable {
         this.files = files;
         this.threads = threads;
         this.memory = memory;
+        this.upscalers = new UpscalerModels(name -> files.resolve(ModelFolders.Kind.UPSCALER, name), threads);
         this.pipeline = new SdPipeline(tokenizer, name -> files.resolve(ModelFolders.Kind.LORA, name),
-                () -> files.list(ModelFolders.Kind.EMBEDDING));
+                () -> files.list(ModelFolders.Kind.EMBEDDING), upscalers);
     }
 
     /** The loaded checkpoint's file name, or null. */
@@ -115,6 +117,14 @@ public final class SdEngine implements AutoCloseable {
         });
     }
 
+    /**
+     * An image brought to {@code width x height} by an upscaler (A1111's extras tab): needs no checkpoint, and runs
+     * on the engine thread between generations like any other ONNX Runtime work.
+     */
+    public RgbImage upscale(UpscaleMethod method, RgbImage image, int width, int height) {
+        return run(() -> upscalers.upscale(method, image, width, height));
+    }
+
     /** Runs a job on the engine thread and waits; the job's own Problem reaches the caller unchanged. */
     private <T> T run(Callable<T> job) {
         if (!pending.tryAcquire()) {
@@ -140,6 +150,10 @@ public final class SdEngine implements AutoCloseable {
     @Override
     public void close() {
         unload();
+        run(() -> {
+            upscalers.close();
+            return null;
+        });
         thread.shutdown();
     }
 }

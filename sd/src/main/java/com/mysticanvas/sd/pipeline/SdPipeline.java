@@ -3,6 +3,7 @@ package com.mysticanvas.sd.pipeline;
 import ai.onnxruntime.OrtException;
 import com.mysticanvas.core.HiresSize;
 import com.mysticanvas.core.ImageSize;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.system.SystemMemory;
 import com.mysticanvas.sd.image.GenerationParameters;
 import com.mysticanvas.sd.image.LatentPreview;
@@ -49,21 +50,26 @@ public final class SdPipeline {
     private ClipTokenizer tokenizer;
     private final Function<String, Path> loraFiles;
     private final Supplier<List<Path>> embeddingFiles;
+    private final UpscalerModels upscalers;
 
     /** A pipeline without textual-inversion embeddings. */
     public SdPipeline(Supplier<ClipTokenizer> tokenizer, Function<String, Path> loraFiles) {
-        this(tokenizer, loraFiles, List::of);
+        this(tokenizer, loraFiles, List::of, new UpscalerModels(name -> {
+            throw Problem.notFound("upscaler '" + name + "' not found: this pipeline has no upscaler models");
+        }, 1));
     }
 
     /**
      * @param loraFiles      resolves a LoRA name from a request to its file (throwing a 4xx for a bad name)
      * @param embeddingFiles the textual-inversion embeddings there are now (models/sd/embeddings), read per generation
+     * @param upscalers      hires fix's upscaler models
      */
     public SdPipeline(Supplier<ClipTokenizer> tokenizer, Function<String, Path> loraFiles,
-                      Supplier<List<Path>> embeddingFiles) {
+                      Supplier<List<Path>> embeddingFiles, UpscalerModels upscalers) {
         this.tokenizerSource = tokenizer;
         this.loraFiles = loraFiles;
         this.embeddingFiles = embeddingFiles;
+        this.upscalers = upscalers;
     }
 
     public List<GeneratedImage> generate(SdModel model, GenerationRequest r, ProgressListener progress)
@@ -72,6 +78,9 @@ public final class SdPipeline {
         int factor = model.vae().factor();
         if (r.width() <= 0 || r.height() <= 0 || r.width() % factor != 0 || r.height() % factor != 0) {
             throw new IllegalArgumentException("image size " + r.size() + " is not a multiple of the VAE's " + factor);
+        }
+        if (r.hires() != null) {
+            upscalers.check(r.hires().upscaler()); // a missing model is told before the first pass, not after
         }
         int h = r.height() / factor;
         int w = r.width() / factor;
@@ -240,17 +249,16 @@ public final class SdPipeline {
      * Hires fix's upscale of a first-pass latent, as A1111's {@code sample_hr_pass}: in latent space, or decoded,
      * resized and encoded again; then the centre cut out when the target has another aspect.
      */
-    private static float[] upscale(SdModel model, HiresFix hires, ImageSize first, float[] latent, int channels)
-            throws OrtException {
+    private float[] upscale(SdModel model, HiresFix hires, ImageSize first, float[] latent, int channels)
+            throws IOException, OrtException {
         int factor = model.vae().factor();
         HiresSize size = hires.size(first);
         ImageSize up = size.upscaled();
-        Upscaler upscaler = hires.upscaler();
-        float[] upscaled = upscaler.latent()
-                ? upscaler.resizeLatent(latent, channels, first.height() / factor, first.width() / factor,
+        float[] upscaled = hires.upscaler() instanceof Upscaler u && u.latent()
+                ? u.resizeLatent(latent, channels, first.height() / factor, first.width() / factor,
                         up.height() / factor, up.width() / factor)
-                : model.encode(upscaler.resizeImage(decode(model, latent, first.width(), first.height()), up.width(),
-                        up.height()).toPlanar(), up.height(), up.width());
+                : model.encode(upscalers.upscale(hires.upscaler(), decode(model, latent, first.width(), first.height()),
+                        up.width(), up.height()).toPlanar(), up.height(), up.width());
         ImageSize cropped = size.cropped();
         if (cropped.equals(up)) {
             return upscaled;

@@ -1,16 +1,12 @@
 package com.mysticanvas.sd.pipeline;
 
-import com.mysticanvas.core.Problem;
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
 
 /**
  * How hires fix makes the first pass bigger, under A1111's names: in latent space, as torch's {@code interpolate}
  * (align_corners false, no antialiasing) resizes the latent, or in pixel space, the decoded image resized and
- * encoded again. Upscaler models (ESRGAN and the like) are not offered.
+ * encoded again. Upscaler models are the other {@link UpscaleMethod}.
  */
-public enum Upscaler {
+public enum Upscaler implements UpscaleMethod {
     LATENT("Latent", true),
     LATENT_BICUBIC("Latent (bicubic)", true),
     LATENT_NEAREST("Latent (nearest)", true),
@@ -28,25 +24,15 @@ public enum Upscaler {
         this.latent = latent;
     }
 
+    @Override
     public String a1111Name() {
         return a1111Name;
     }
 
     /** True for the latent modes; the others work on the decoded image. */
+    @Override
     public boolean latent() {
         return latent;
-    }
-
-    /** By A1111's name, case-insensitive; an unknown one is bad input naming the choices. */
-    public static Upscaler named(String name) {
-        String wanted = name == null ? "" : name.strip().toLowerCase(Locale.ROOT);
-        for (Upscaler u : values()) {
-            if (u.a1111Name.toLowerCase(Locale.ROOT).equals(wanted)) {
-                return u;
-            }
-        }
-        throw Problem.badInput("unknown hr_upscaler '" + name + "'; expected one of "
-                + Arrays.stream(values()).map(Upscaler::a1111Name).collect(Collectors.joining(", ")));
     }
 
     /** A latent {@code channels x h x w} resized to {@code H x W}, as torch's {@code interpolate} in this mode. */

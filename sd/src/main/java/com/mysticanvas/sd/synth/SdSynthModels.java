@@ -8,6 +8,7 @@ import com.mysticanvas.sd.model.Family;
 import com.mysticanvas.sd.model.SdModelSpec;
 import com.mysticanvas.sd.model.SdModelSpec.TextEncoder;
 import com.mysticanvas.sd.model.UNetConfig;
+import com.mysticanvas.sd.model.UpscalerSpec;
 import com.mysticanvas.sd.model.VaeConfig;
 import com.mysticanvas.sd.safetensors.DType;
 import com.mysticanvas.sd.safetensors.SafeTensorsWriter;
@@ -56,6 +57,13 @@ public final class SdSynthModels {
 
     private SdSynthModels() {}
 
+    public static final UpscalerSpec TINY_ESRGAN = new UpscalerSpec.Rrdb(8, 1, 4, 2, 1);
+    public static final UpscalerSpec TINY_COMPACT = new UpscalerSpec.Compact(8, 2, 4);
+    /** RealESRGAN_x4plus's shape (4x-UltraSharp's too): 64 features, 23 RRDBs, growth 32. */
+    public static final UpscalerSpec REAL_ESRGAN = new UpscalerSpec.Rrdb(64, 23, 32, 2, 1);
+    /** realesr-general-x4v3's shape: 64 features, 32 convolutions. */
+    public static final UpscalerSpec GENERAL_X4V3 = new UpscalerSpec.Compact(64, 32, 4);
+
     private static SdModelSpec spec(Family family, List<TextEncoder> encoders, UNetConfig unet, VaeConfig vae) {
         VaeConfig scaled = new VaeConfig(vae.imageChannels(), vae.channels(), vae.mult(), vae.resBlocks(),
                 vae.latentChannels(), family.vaeScale());
@@ -77,8 +85,14 @@ public final class SdSynthModels {
                 writeLora(TINY_SDXL, 4, 7, sd.resolve("loras/tiny-sdxl-lora.safetensors"));
                 writeEmbedding(TINY_SDXL, 3, 10, sd.resolve("embeddings/tiny-sdxl-embedding.safetensors"));
                 writeCheckpoint(TINY_SDXL_REFINER, DType.F16, 8, sd.resolve("checkpoints/tiny-sdxl-refiner.safetensors"));
+                writeUpscaler(TINY_ESRGAN, DType.F16, 11, sd.resolve("upscalers/tiny-esrgan-4x.safetensors"));
+                writeUpscaler(TINY_COMPACT, DType.F16, 12, sd.resolve("upscalers/tiny-compact-4x.safetensors"));
             }
-            case "sd15" -> writeCheckpoint(SD15, DType.F16, 1, sd.resolve("checkpoints/sd15-synth.safetensors"));
+            case "sd15" -> {
+                writeCheckpoint(SD15, DType.F16, 1, sd.resolve("checkpoints/sd15-synth.safetensors"));
+                writeUpscaler(REAL_ESRGAN, DType.F16, 2, sd.resolve("upscalers/realesrgan-x4-synth.safetensors"));
+                writeUpscaler(GENERAL_X4V3, DType.F16, 3, sd.resolve("upscalers/compact-x4-synth.safetensors"));
+            }
             case "sd21" -> writeCheckpoint(SD21, DType.F16, 1, sd.resolve("checkpoints/sd21-synth.safetensors"));
             case "sdxl" -> writeCheckpoint(SDXL, DType.F16, 1, sd.resolve("checkpoints/sdxl-synth.safetensors"));
             default -> { }
@@ -178,6 +192,13 @@ public final class SdSynthModels {
             // Token embeddings are small (their init's 0.02 gain): so are trained embeddings.
             entries.add(randomEntry(key, new long[] {vectors, e.config().width()}, DType.F32, seed, 0.02f));
         }
+        SafeTensorsWriter.write(file, entries, Map.of());
+    }
+
+    /** An upscaler model with random weights, in basicsr's names (RRDBNet) or SRVGG's. */
+    public static void writeUpscaler(UpscalerSpec spec, DType dtype, long seed, Path file) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        addRandom(entries, "", Layouts.upscaler(spec), dtype, seed);
         SafeTensorsWriter.write(file, entries, Map.of());
     }
 

@@ -52,10 +52,11 @@ class UpscalerTest {
     }
 
     @Test
-    void namesAreA1111sAndUnknownOnesAreBadInput() {
-        assertThat(Upscaler.named("latent (Nearest-Exact)")).isEqualTo(Upscaler.LATENT_NEAREST_EXACT);
-        assertThatThrownBy(() -> Upscaler.named("R-ESRGAN 4x+")).isInstanceOf(Problem.class)
-                .hasMessageContaining("Latent, Latent (bicubic)");
+    void namesAreA1111sAndOtherNamesAreModelFilesButNeverPaths() {
+        assertThat(UpscaleMethod.named("latent (Nearest-Exact)")).isEqualTo(Upscaler.LATENT_NEAREST_EXACT);
+        assertThat(UpscaleMethod.named(" 4x-UltraSharp ")).isEqualTo(new UpscaleMethod.Model("4x-UltraSharp"));
+        assertThatThrownBy(() -> UpscaleMethod.named("../4x.pth")).isInstanceOf(Problem.class)
+                .hasMessageContaining("not a path");
     }
 
     private static void check(Upscaler mode, float[] x, float... want) {
