@@ -118,6 +118,34 @@ class ImagesIT {
     }
 
     @Test
+    void aGalleryImageUpscaledByAModelIsSavedBesideItWithItsParameters() throws Exception {
+        List<String[]> events = sse("/api/images", "{\"prompt\":\"a red kite\",\"width\":64,\"height\":64,\"steps\":2,"
+                + "\"seed\":21}");
+        JsonNode source = Json.parse(events.getLast()[1]).path("images").get(0);
+        String id = source.path("id").asText();
+        HttpResponse<String> r = o.post("/api/gallery/" + id + "/upscale", "{\"upscaler\":\"tiny-esrgan-4x\",\"scale\":2}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        JsonNode up = Json.parse(r.body());
+        assertThat(up.path("width").asInt()).isEqualTo(128);
+        assertThat(up.path("height").asInt()).isEqualTo(128);
+        assertThat(up.path("prompt").asText()).isEqualTo("a red kite");
+        assertThat(up.path("seed").asLong()).isEqualTo(21);
+        JsonNode params = up.path("params");
+        assertThat(params.path("mode").asText()).isEqualTo("upscale");
+        assertThat(params.path("source_image").asText()).isEqualTo(id);
+        assertThat(params.path("postprocessing").asText()).isEqualTo("Postprocess upscale by: 2.0, Postprocess upscaler: tiny-esrgan-4x");
+        HttpResponse<byte[]> png = o.http.send(HttpRequest.newBuilder(o.base.resolve("/api/gallery/" + up.path("id").asText()
+                + "/image")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(Png.readText(png.body())).as("the source's generation text is kept, as A1111's extras keep it")
+                .containsEntry("postprocessing", "Postprocess upscale by: 2.0, Postprocess upscaler: tiny-esrgan-4x")
+                .hasEntrySatisfying("parameters", t -> assertThat(t).contains("a red kite", "Seed: 21"));
+
+        assertThat(o.post("/api/gallery/" + id + "/upscale", "{\"upscaler\":\"4x-Nope\"}").statusCode()).isEqualTo(404);
+        assertThat(o.post("/api/gallery/" + id + "/upscale", "{\"upscaler\":\"Lanczos\",\"scale\":20}").statusCode()).isEqualTo(400);
+        assertThat(o.post("/api/gallery/no-such-image/upscale", "{\"upscaler\":\"Lanczos\"}").statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void a1111ClientsWorkThroughTheOrchestrator() throws Exception {
         HttpResponse<String> r = o.post("/sdapi/v1/txt2img",
                 "{\"prompt\":\"a cabin\",\"steps\":2,\"width\":64,\"height\":64,\"seed\":5,\"sampler_name\":\"Euler a\"}");

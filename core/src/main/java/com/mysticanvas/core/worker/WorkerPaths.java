@@ -26,6 +26,7 @@ public final class WorkerPaths {
     public static final String IMAGE_CAPABILITIES = "/v1/images/capabilities";
     public static final String A1111_TXT2IMG = "/sdapi/v1/txt2img";
     public static final String A1111_IMG2IMG = "/sdapi/v1/img2img";
+    public static final String A1111_EXTRA_SINGLE_IMAGE = "/sdapi/v1/extra-single-image";
     public static final String A1111_OPTIONS = "/sdapi/v1/options";
 
     private WorkerPaths() {}

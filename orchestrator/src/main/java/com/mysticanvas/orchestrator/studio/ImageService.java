@@ -3,6 +3,7 @@ package com.mysticanvas.orchestrator.studio;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.HiresSize;
+import com.mysticanvas.core.ImageSize;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.http.HttpProblems;
@@ -15,6 +16,9 @@ import com.mysticanvas.orchestrator.storage.GalleryStore;
 import com.mysticanvas.orchestrator.workers.SdWorkerApi;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -36,6 +40,14 @@ public final class ImageService {
             "subseed_strength", "seed_resize_from_w", "seed_resize_from_h", "eta_noise_seed_delta", "enable_hr", "hr_scale",
             "hr_resize_x", "hr_resize_y", "hr_upscaler", "hr_second_pass_steps", "denoising_strength", "hr_prompt",
             "hr_negative_prompt", "hr_sampler_name", "hr_scheduler");
+
+    /** The largest factor the studio's Upscale action offers (A1111's extras slider goes to 8). */
+    static final double MAX_UPSCALE = 8;
+    /**
+     * What an upscale needs in the worker: its models run in 192-pixel tiles, so the peak is that of a 4x tile's
+     * output (768x768), whatever the image's size.
+     */
+    private static final ImageSize UPSCALE_PEAK = new ImageSize(768, 768);
 
     private final SdWorkerApi sd;
     private final GalleryStore gallery;
@@ -126,6 +138,50 @@ public final class ImageService {
         }
         // A browser that went away cancels the job: closing the worker's stream makes it stop.
         return clientThere ? null : "cancelled";
+    }
+
+    /**
+     * A gallery image upscaled by the worker ({@code upscaler}: Lanczos, Nearest or a model of models/sd/upscalers;
+     * {@code scale} 1..8, A1111's extras, which round the size down to a multiple of 8) and saved as a new gallery
+     * image beside it: its source's prompt, seed and parameters, plus {@code mode} "upscale", {@code source_image},
+     * {@code upscaler}, {@code upscale_by} and the worker's {@code postprocessing} text.
+     */
+    public GalleryImage upscale(String id, ObjectNode body) throws IOException {
+        GalleryImage source = gallery.get(id);
+        String upscaler = body.path("upscaler").asText("");
+        if (upscaler.isBlank()) {
+            throw Problem.badInput("'upscaler' is required: Lanczos, Nearest or an upscaler model's name");
+        }
+        double scale = body.path("scale").asDouble(2);
+        if (!(scale >= 1 && scale <= MAX_UPSCALE)) {
+            throw Problem.badInput("'scale' must be 1 to " + MAX_UPSCALE + ", not " + body.path("scale"));
+        }
+        byte[] png;
+        try {
+            png = Files.readAllBytes(gallery.file(source));
+        } catch (NoSuchFileException e) {
+            throw Problem.notFound("the file of image " + id + " is missing from the data folder");
+        }
+        ObjectNode request = Json.object().put("image", Base64.getEncoder().encodeToString(png)).put("resize_mode", 0)
+                .put("upscaling_resize", scale).put("upscaler_1", upscaler);
+        JsonNode answer;
+        try (MemoryArbiter.Permit ignored = memory.beforeImageJob(UPSCALE_PEAK)) {
+            answer = sd.upscale(request);
+        }
+        byte[] out = Base64.getDecoder().decode(answer.path("image").asText());
+        ObjectNode params = source.params() instanceof ObjectNode p ? p.deepCopy() : Json.object();
+        params.put("mode", "upscale").put("source_image", id).put("upscaler", upscaler).put("upscale_by", scale)
+                .put("postprocessing", plainText(answer.path("html_info").asText("")));
+        ByteBuffer header = ByteBuffer.wrap(out, 16, 8); // the PNG's IHDR: width, height
+        GalleryImage saved = gallery.add(out, new GalleryStore.NewImage(source.conversationId(), header.getInt(),
+                header.getInt(), source.seed(), source.prompt(), source.negativePrompt(), source.model(), params));
+        publish.accept("gallery-image", Json.object().set("image", Json.MAPPER.valueToTree(saved)));
+        return saved;
+    }
+
+    /** A1111's {@code html_info} paragraph as its text. */
+    private static String plainText(String html) {
+        return html.replaceAll("</?p>", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
     }
 
     /** Cancels a job by id through the worker. */

@@ -92,6 +92,8 @@ public final class StudioApi {
                 in.transferTo(ctx.res().getOutputStream());
             }
         });
+        r.post("/api/gallery/{id}/upscale", ctx -> ctx.status(201).json(images.upscale(ctx.pathParam("id"),
+                Json.parseObject(ctx.body()))));
         r.delete("/api/gallery/{id}", ctx -> {
             String id = ctx.pathParam("id");
             gallery.delete(id);

@@ -36,6 +36,9 @@ public interface SdWorkerApi {
     /** Samplers, schedules, model families, request defaults and limits, for the UI's image form. */
     JsonNode capabilities();
 
+    /** An image upscaled, A1111's extras request and answer ({@code image}, {@code html_info}). */
+    JsonNode upscale(ObjectNode extrasRequest);
+
     /** The local SD worker's HTTP API. */
     static SdWorkerApi over(WorkerEndpoint worker) {
         return new SdWorkerApi() {
@@ -77,6 +80,11 @@ public interface SdWorkerApi {
             @Override
             public JsonNode capabilities() {
                 return worker.get(WorkerPaths.IMAGE_CAPABILITIES, Duration.ofSeconds(5));
+            }
+
+            @Override
+            public JsonNode upscale(ObjectNode extrasRequest) {
+                return worker.post(WorkerPaths.A1111_EXTRA_SINGLE_IMAGE, extrasRequest);
             }
 
             private static String textOrNull(JsonNode v) {

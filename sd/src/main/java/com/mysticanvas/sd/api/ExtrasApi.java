@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.models.ModelFolders;
+import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.sd.image.ImageTensors;
 import com.mysticanvas.sd.image.Png;
 import com.mysticanvas.sd.model.UpscalerSpec;
@@ -45,9 +46,10 @@ public final class ExtrasApi {
 
     public void routes(RoutesConfig r) {
         r.get("/sdapi/v1/upscalers", ctx -> ctx.json(upscalers()));
-        r.post("/sdapi/v1/extra-single-image", ctx -> {
+        r.post(WorkerPaths.A1111_EXTRA_SINGLE_IMAGE, ctx -> {
             ObjectNode body = Json.parseObject(ctx.body());
-            Upscaled out = upscale(body, ClientImages.image(required(body, "image")));
+            String image = required(body, "image");
+            Upscaled out = upscale(body, ClientImages.image(image), generationText(image));
             ctx.json(Json.object().put("html_info", html(out.info)).put("image", out.png()));
         });
         r.post("/sdapi/v1/extra-batch-images", ctx -> {
@@ -60,7 +62,8 @@ public final class ExtrasApi {
             ArrayNode images = result.putArray("images");
             String info = "";
             for (JsonNode item : list) {
-                Upscaled out = upscale(body, ClientImages.image(required(item, "data")));
+                String image = required(item, "data");
+                Upscaled out = upscale(body, ClientImages.image(image), generationText(image));
                 images.add(out.png());
                 info = out.info;
             }
@@ -68,15 +71,26 @@ public final class ExtrasApi {
         });
     }
 
-    /** An upscaled image and A1111's postprocessing infotext for it. */
-    record Upscaled(RgbImage image, String info) {
+    /** An upscaled image, A1111's postprocessing infotext for it, and the source's generation text, if any. */
+    record Upscaled(RgbImage image, String info, Map<String, String> generation) {
         String png() {
-            return Base64.getEncoder().encodeToString(Png.encode(image.rgb(), image.width(), image.height(),
-                    Map.of("postprocessing", info)));
+            Map<String, String> text = new LinkedHashMap<>(generation);
+            text.put("postprocessing", info);
+            return Base64.getEncoder().encodeToString(Png.encode(image.rgb(), image.width(), image.height(), text));
         }
     }
 
-    private Upscaled upscale(ObjectNode body, RgbImage image) {
+    /** A PNG's {@code parameters} text, kept in the upscaled image as A1111's extras keep it. */
+    private static Map<String, String> generationText(String base64) {
+        try {
+            String parameters = Png.readText(ImageTensors.fromBase64(base64)).get("parameters");
+            return parameters == null ? Map.of() : Map.of("parameters", parameters);
+        } catch (Problem notPng) {
+            return Map.of();
+        }
+    }
+
+    private Upscaled upscale(ObjectNode body, RgbImage image, Map<String, String> generation) {
         boolean toSize = integer(body, "resize_mode", 0) == 1;
         int targetW = integer(body, "upscaling_resize_w", 512);
         int targetH = integer(body, "upscaling_resize_h", 512);
@@ -112,7 +126,7 @@ public final class ExtrasApi {
         }
         List<String> parts = new ArrayList<>();
         info.forEach((k, v) -> parts.add(k + ": " + v));
-        return new Upscaled(out, String.join(", ", parts));
+        return new Upscaled(out, String.join(", ", parts), generation);
     }
 
     private static String required(JsonNode body, String field) {
