@@ -48,6 +48,14 @@ export const useGalleryStore = defineStore('gallery', {
       if (!this.images.some((i) => i.id === image.id)) this.images.unshift(image)
     },
 
+    /** Upscales an image on the image worker (A1111's extras) and adds the result, saved beside it. */
+    async upscale(id, upscaler, scale) {
+      const image = await apiJson(`/api/gallery/${encodeURIComponent(id)}/upscale`,
+        { method: 'POST', body: { upscaler, scale } })
+      this.add(image)
+      return image
+    },
+
     async remove(id) {
       await apiJson(`/api/gallery/${encodeURIComponent(id)}`, { method: 'DELETE' })
       this.forget({ id })

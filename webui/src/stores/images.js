@@ -19,6 +19,8 @@ export const useImagesStore = defineStore('images', {
     checkpointFamilies: {},
     loras: [],
     vaes: [],
+    /** Upscaler models of models/sd/upscalers, by the names A1111 gives them (their file's stem). */
+    upscalerModels: [],
     listsError: null,
     initImageError: null,
     job: null, // { id, position, step, steps, index, n, preview, controller }
@@ -69,12 +71,13 @@ export const useImagesStore = defineStore('images', {
 
     async loadLists() {
       try {
-        const [checkpoints, loras, vaes] = await Promise.all(
-          ['/v1/models/checkpoints', '/v1/models/loras', '/v1/models/vaes'].map((path) => apiJson(path)))
+        const [checkpoints, loras, vaes, upscalers] = await Promise.all(
+          ['/v1/models/checkpoints', '/v1/models/loras', '/v1/models/vaes', '/v1/models/upscalers'].map((path) => apiJson(path)))
         this.checkpoints = checkpoints.data.map((m) => m.id)
         this.checkpointFamilies = Object.fromEntries(checkpoints.data.map((m) => [m.id, m.family ?? null]))
         this.loras = loras.data.map((m) => m.id)
         this.vaes = vaes.data.map((m) => m.id)
+        this.upscalerModels = upscalers.data.map((m) => m.id.replace(/\.[^.]+$/, ''))
         this.listsError = null
       } catch (e) {
         this.listsError = describeError(e, 'sd')
