@@ -312,6 +312,25 @@ class SdImageApiTest {
         assertThat(batch.statusCode()).as(batch.body()).isEqualTo(200);
         assertThat(Json.parse(batch.body()).path("images")).hasSize(2);
 
+        // A long upscale shows its tiles on /sdapi/v1/progress as it goes
+        String big = Base64.getEncoder().encodeToString(png(new BufferedImage(600, 600, BufferedImage.TYPE_INT_RGB)));
+        CompletableFuture<HttpResponse<String>> running = CompletableFuture.supplyAsync(() -> {
+            try {
+                return post("/sdapi/v1/extra-single-image", "{\"image\":\"" + big + "\",\"upscaler_1\":\"tiny-esrgan-4x\"}");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        java.util.concurrent.atomic.AtomicBoolean seen = new java.util.concurrent.atomic.AtomicBoolean();
+        awaitProgress(p -> {
+            boolean extras = p.path("state").path("job").asText().equals("extras") && p.path("state").path("sampling_steps").asInt() == 16;
+            seen.compareAndSet(false, extras);
+            return extras || running.isDone();
+        });
+        assertThat(seen).as("the progress of an upscale of 16 tiles should show while it runs").isTrue();
+        assertThat(running.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(Json.parse(get("/sdapi/v1/progress").body()).path("state").path("job").asText()).isEmpty();
+
         String none = post("/sdapi/v1/extra-single-image", "{\"image\":\"" + b64 + "\",\"upscaler_1\":\"None\"}").body();
         assertThat(decode(Json.parse(none).path("image").asText()).getWidth()).as("None keeps the image").isEqualTo(40);
         assertError(post("/sdapi/v1/extra-single-image", "{\"image\":\"" + b64 + "\",\"upscaler_1\":\"4x-Nope\"}"), 404,

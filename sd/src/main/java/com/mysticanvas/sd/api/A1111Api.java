@@ -185,6 +185,10 @@ public final class A1111Api {
 
     private ObjectNode progress(boolean withImage) {
         ImageJob job = jobs.current().orElse(null);
+        SdEngine.Upscaling upscaling = engine.upscaling();
+        if (job == null && upscaling != null) {
+            return upscaleProgress(upscaling);
+        }
         ObjectNode progress = openAi.progress(job, false);
         ObjectNode out = Json.object().put("progress", progress.path("progress").asDouble());
         double elapsed = job == null ? 0 : (System.currentTimeMillis() - job.startedAtMs()) / 1000.0;
@@ -205,6 +209,17 @@ public final class A1111Api {
         }
         out.putNull("textinfo");
         return out;
+    }
+
+    /** An extras upscale's progress in A1111's shape: its tiles as the steps, job "extras". */
+    private ObjectNode upscaleProgress(SdEngine.Upscaling u) {
+        double fraction = (double) u.done() / u.total();
+        double elapsed = (System.currentTimeMillis() - u.startedAtMs()) / 1000.0;
+        ObjectNode out = Json.object().put("progress", fraction).put("eta_relative", fraction > 0 ? elapsed / fraction - elapsed : 0);
+        out.putObject("state").put("skipped", false).put("interrupted", false).put("job", "extras")
+                .put("job_count", 1 + jobs.waiting().size()).put("job_timestamp", LocalDateTime.now().format(JOB_TIMESTAMP))
+                .put("job_no", 0).put("sampling_step", u.done()).put("sampling_steps", u.total());
+        return out.putNull("current_image").putNull("textinfo");
     }
 
     private ArrayNode models() {

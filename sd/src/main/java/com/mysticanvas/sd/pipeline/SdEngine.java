@@ -32,6 +32,10 @@ public final class SdEngine implements AutoCloseable {
     private final Semaphore pending = new Semaphore(MAX_PENDING);
     private volatile SdModel model;
     private volatile String loading;
+    private volatile Upscaling upscaling;
+
+    /** An extras upscale under way: tiles done of the current pass's, and when it started. */
+    public record Upscaling(int done, int total, long startedAtMs) {}
 
     public SdEngine(ModelFolders files, int threads, SdModel.Memory memory, Supplier<ClipTokenizer> tokenizer) {
         this.files = files;
@@ -122,7 +126,21 @@ public final class SdEngine implements AutoCloseable {
      * on the engine thread between generations like any other ONNX Runtime work.
      */
     public RgbImage upscale(UpscaleMethod method, RgbImage image, int width, int height) {
-        return run(() -> upscalers.upscale(method, image, width, height));
+        return run(() -> {
+            long started = System.currentTimeMillis();
+            upscaling = new Upscaling(0, 1, started);
+            try {
+                return upscalers.upscale(method, image, width, height,
+                        (done, total) -> upscaling = new Upscaling(done, total, started));
+            } finally {
+                upscaling = null;
+            }
+        });
+    }
+
+    /** The extras upscale running now, or null. */
+    public Upscaling upscaling() {
+        return upscaling;
     }
 
     /** Runs a job on the engine thread and waits; the job's own Problem reaches the caller unchanged. */

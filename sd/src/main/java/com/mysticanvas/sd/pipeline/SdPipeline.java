@@ -258,7 +258,7 @@ public final class SdPipeline {
                 ? u.resizeLatent(latent, channels, first.height() / factor, first.width() / factor,
                         up.height() / factor, up.width() / factor)
                 : model.encode(upscalers.upscale(hires.upscaler(), decode(model, latent, first.width(), first.height()),
-                        up.width(), up.height()).toPlanar(), up.height(), up.width());
+                        up.width(), up.height(), UpscalerModel.TileProgress.NONE).toPlanar(), up.height(), up.width());
         ImageSize cropped = size.cropped();
         if (cropped.equals(up)) {
             return upscaled;

@@ -25,6 +25,14 @@ public final class UpscalerModel implements AutoCloseable {
     /** A1111 applies a model at most this many times to reach a requested scale. */
     private static final int MAX_PASSES = 3;
 
+    /** Tiles done of the tiles of the current application, after each. */
+    @FunctionalInterface
+    public interface TileProgress {
+        void onTile(int done, int total);
+
+        TileProgress NONE = (done, total) -> { };
+    }
+
     private final String name;
     private final UpscalerSpec spec;
     private final OrtSession session;
@@ -61,11 +69,11 @@ public final class UpscalerModel implements AutoCloseable {
 
     /** The image at {@code spec().scale()} times its size, one application of the network. */
     public RgbImage apply(RgbImage image) throws OrtException {
-        return apply(image, TILE);
+        return apply(image, TILE, TileProgress.NONE);
     }
 
-    /** As {@link #apply(RgbImage)} in tiles of {@code tile} pixels. */
-    RgbImage apply(RgbImage image, int tile) throws OrtException {
+    /** As {@link #apply(RgbImage)} in tiles of {@code tile} pixels, telling each tile done. */
+    RgbImage apply(RgbImage image, int tile, TileProgress progress) throws OrtException {
         int s = spec.scale();
         int w = image.width();
         int h = image.height();
@@ -75,7 +83,13 @@ public final class UpscalerModel implements AutoCloseable {
                 planar[c * w * h + i] = (image.rgb()[i * 3 + c] & 0xff) / 255f;
             }
         }
-        float[] out = TiledDecoder.decode(planar, 3, h, w, s, tile, OVERLAP, this::tile);
+        int total = TiledDecoder.starts(h, tile, OVERLAP).length * TiledDecoder.starts(w, tile, OVERLAP).length;
+        int[] done = {0};
+        float[] out = TiledDecoder.decode(planar, 3, h, w, s, tile, OVERLAP, (piece, th, tw) -> {
+            float[] up = tile(piece, th, tw);
+            progress.onTile(++done[0], total);
+            return up;
+        });
         byte[] rgb = new byte[3 * w * s * h * s];
         int n = w * s * h * s;
         for (int i = 0; i < n; i++) {
@@ -90,9 +104,9 @@ public final class UpscalerModel implements AutoCloseable {
      * As A1111's {@code Upscaler.upscale}: the model applied (up to three times) until the image reaches
      * {@code width x height}, then Lanczos-resized to exactly that size.
      */
-    public RgbImage upscaleTo(RgbImage image, int width, int height) throws OrtException {
+    public RgbImage upscaleTo(RgbImage image, int width, int height, TileProgress progress) throws OrtException {
         for (int pass = 0; pass < MAX_PASSES && (image.width() < width || image.height() < height); pass++) {
-            image = apply(image);
+            image = apply(image, TILE, progress);
         }
         return image.resized(width, height);
     }

@@ -44,13 +44,13 @@ public final class UpscalerModels implements AutoCloseable {
     }
 
     /** The image brought to {@code width x height} by {@code method}, as A1111's {@code images.resize_image} upscales. */
-    public RgbImage upscale(UpscaleMethod method, RgbImage image, int width, int height) throws IOException,
-            ai.onnxruntime.OrtException {
+    public RgbImage upscale(UpscaleMethod method, RgbImage image, int width, int height,
+                            UpscalerModel.TileProgress progress) throws IOException, ai.onnxruntime.OrtException {
         return switch (method) {
             case Upscaler u when u.latent() -> throw com.mysticanvas.core.Problem.badInput(
                     "'" + u.a1111Name() + "' upscales latents, in hires fix only; for images use Lanczos, Nearest or a model");
             case Upscaler u -> u.resizeImage(image, width, height);
-            case UpscaleMethod.Model m -> get(m.name()).upscaleTo(image, width, height);
+            case UpscaleMethod.Model m -> get(m.name()).upscaleTo(image, width, height, progress);
         };
     }
 

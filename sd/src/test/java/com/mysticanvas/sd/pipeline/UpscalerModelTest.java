@@ -85,8 +85,10 @@ class UpscalerModelTest {
     void imagesLargerThanATileAreUpscaledInTilesThatAgreeAwayFromTheirSeams() throws Exception {
         try (UpscalerModel m = UpscalerModel.load(resource("compact-x4.pth"), 1)) {
             RgbImage image = noise(250, 200, 3); // 2 x 2 tiles of 192
-            RgbImage tiled = m.apply(image);
-            RgbImage whole = m.apply(image, 256);
+            List<String> told = new java.util.ArrayList<>();
+            RgbImage tiled = m.apply(image, UpscalerModel.TILE, (done, total) -> told.add(done + "/" + total));
+            assertThat(told).containsExactly("1/4", "2/4", "3/4", "4/4");
+            RgbImage whole = m.apply(image, 256, UpscalerModel.TileProgress.NONE);
             assertThat(tiled.width()).isEqualTo(1000);
             assertThat(tiled.height()).isEqualTo(800);
             int same = 0;
@@ -103,7 +105,7 @@ class UpscalerModelTest {
     @Test
     void sidesThatTheUnshuffleDoesNotDivideArePaddedAndCroppedBack() throws Exception {
         try (UpscalerModel m = UpscalerModel.load(resource("rrdb-x2.pth"), 1)) {
-            RgbImage out = m.upscaleTo(noise(13, 7, 4), 26, 14);
+            RgbImage out = m.upscaleTo(noise(13, 7, 4), 26, 14, UpscalerModel.TileProgress.NONE);
             assertThat(out.width()).isEqualTo(26);
             assertThat(out.height()).isEqualTo(14);
         }
@@ -118,7 +120,7 @@ class UpscalerModelTest {
         try (UpscalerModel m = UpscalerModel.load(resource("esrgan-old-x2.pth"), 1)) {
             RgbImage image = noise(10, 8, 5);
             RgbImage twice = m.apply(m.apply(image));
-            RgbImage out = m.upscaleTo(image, 30, 24); // 3x: 2x twice, then Lanczos down to 30x24
+            RgbImage out = m.upscaleTo(image, 30, 24, UpscalerModel.TileProgress.NONE); // 3x: 2x twice, then Lanczos down to 30x24
             assertThat(out.rgb()).isEqualTo(twice.resized(30, 24).rgb());
         }
     }
