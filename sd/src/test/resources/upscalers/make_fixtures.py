@@ -3,7 +3,6 @@
 import sys
 sys.path = [p for p in sys.path if 'local' not in p and 'pyenv' not in p]
 import torch, torch.nn as nn, torch.nn.functional as F
-torch.manual_seed(1234)
 
 class RDB(nn.Module):
     def __init__(s, nf, gc):
@@ -81,20 +80,22 @@ class SRVGG(nn.Module):
         for m in s.body: o = m(o)
         return F.pixel_shuffle(o, s.up) + F.interpolate(x, scale_factor=s.up, mode='nearest')
 
-out_dir = sys.argv[1]
-x = torch.rand(1, 3, 12, 20)
-cases = {'input': x}
-with torch.no_grad():
-    for scale in (4, 2, 1):
-        m = RRDBNet(scale, 8, 2, 4).eval()
-        torch.save({'params_ema': m.state_dict()}, '%s/rrdb-x%d.pth' % (out_dir, scale))
-        cases['rrdb-x%d' % scale] = m(x)
-    for ups in (2, 1):
-        m = OldEsrgan(ups, 8, 2, 4).eval()
-        torch.save(m.old_state_dict(), '%s/esrgan-old-x%d.pth' % (out_dir, 2 ** ups))
-        cases['esrgan-old-x%d' % 2 ** ups] = m(x)
-    m = SRVGG(8, 3, 4).eval()
-    torch.save({'params': m.state_dict()}, '%s/compact-x4.pth' % out_dir)
-    cases['compact-x4'] = m(x)
-torch.save(cases, '%s/expected.pth' % out_dir)
-for k, v in cases.items(): print(k, tuple(v.shape), float(v.abs().max()))
+if __name__ == '__main__':  # python3 make_fixtures.py OUT_DIR (bench/upscale_torch.py imports the networks)
+    torch.manual_seed(1234)
+    out_dir = sys.argv[1]
+    x = torch.rand(1, 3, 12, 20)
+    cases = {'input': x}
+    with torch.no_grad():
+        for scale in (4, 2, 1):
+            m = RRDBNet(scale, 8, 2, 4).eval()
+            torch.save({'params_ema': m.state_dict()}, '%s/rrdb-x%d.pth' % (out_dir, scale))
+            cases['rrdb-x%d' % scale] = m(x)
+        for ups in (2, 1):
+            m = OldEsrgan(ups, 8, 2, 4).eval()
+            torch.save(m.old_state_dict(), '%s/esrgan-old-x%d.pth' % (out_dir, 2 ** ups))
+            cases['esrgan-old-x%d' % 2 ** ups] = m(x)
+        m = SRVGG(8, 3, 4).eval()
+        torch.save({'params': m.state_dict()}, '%s/compact-x4.pth' % out_dir)
+        cases['compact-x4'] = m(x)
+    torch.save(cases, '%s/expected.pth' % out_dir)
+    for k, v in cases.items(): print(k, tuple(v.shape), float(v.abs().max()))
