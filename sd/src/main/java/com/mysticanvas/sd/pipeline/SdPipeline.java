@@ -15,6 +15,7 @@ import com.mysticanvas.sd.noise.NoiseSettings;
 import com.mysticanvas.sd.noise.Rng;
 import com.mysticanvas.sd.sampling.Denoiser;
 import com.mysticanvas.sd.sampling.NoiseSchedule;
+import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Sampling;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import com.mysticanvas.sd.tokenizer.PromptChunks;
@@ -101,14 +102,17 @@ public final class SdPipeline {
                 prompts);
         float[] initLatent = init == null ? null : model.encode(init.toPlanar(), r.height(), r.width());
         float[] latentMask = mask == null ? null : latentMask(mask, factor, channels);
-        float[] sigmas = init == null ? first.sigmas() : Sampling.img2imgSigmas(first.sigmas(), start.strength());
+        Sampling.Img2img run = init == null ? new Sampling.Img2img(first.sigmas(), first.sigmas()[0])
+                : r.sampler().img2img(first.sigmas(), r.steps(), start.strength());
+        float[] sigmas = run.sigmas();
 
         // Hires fix: its pass is prepared when the first image reaches it, its steps counted after the first pass's.
         GenerationRequest second = r.secondPass();
-        float[] hiresSigmas = second == null ? null : Sampling.img2imgSigmas(sigmas(model, second), r.hires().strength());
+        Sampling.Img2img hiresRun = second == null ? null
+                : second.sampler().img2img(sigmas(model, second), second.steps(), r.hires().strength());
         Pass hires = null;
         int firstSteps = sigmas.length - 1;
-        int allSteps = firstSteps + (hiresSigmas == null ? 0 : hiresSigmas.length - 1);
+        int allSteps = firstSteps + (hiresRun == null ? 0 : hiresRun.sigmas().length - 1);
 
         List<GeneratedImage> images = new ArrayList<>();
         for (int i = 0; i < r.batchCount(); i++) {
@@ -116,7 +120,7 @@ public final class SdPipeline {
             long subseed = r.noise().subseed() + i;
             model.useLoras(first.loras());
             ImageNoise.Start noise = ImageNoise.start(r.noise(), seed, subseed, channels, h, w, factor);
-            Sampled s = sample(model, first, sigmas, initLatent, latentMask, noise, h, w, progress, i, 0, allSteps);
+            Sampled s = sample(model, first, run, initLatent, latentMask, noise, h, w, progress, i, 0, allSteps);
             float[] latent = s.latent();
             if (latentMask != null) {
                 for (int k = 0; k < latentSize; k++) {
@@ -141,7 +145,7 @@ public final class SdPipeline {
                 int h2 = second.height() / factor;
                 int w2 = second.width() / factor;
                 ImageNoise.Start hiresNoise = ImageNoise.start(r.noise(), seed, subseed, channels, h2, w2, factor);
-                Sampled s2 = sample(model, hires, hiresSigmas, upscaled, null, hiresNoise, h2, w2, progress, i, firstSteps,
+                Sampled s2 = sample(model, hires, hiresRun, upscaled, null, hiresNoise, h2, w2, progress, i, firstSteps,
                         allSteps);
                 pixels = decode(model, s2.latent(), second.width(), second.height());
                 stop = s2.stop();
@@ -207,23 +211,21 @@ public final class SdPipeline {
     }
 
     /**
-     * Runs one pass over {@code sigmas} from {@code base} (null: from pure noise) noised to the first sigma, as
-     * A1111's samplers start img2img; with {@code latentMask}, only the masked part is repainted. Its steps are
+     * Runs one pass over {@code run}'s sigmas from {@code base} (null: from pure noise) noised to its noise level, as
+     * A1111's samplers start img2img ({@link Sampler#startLatent}); with {@code latentMask}, only the masked part is repainted. Its steps are
      * reported as image {@code image}'s steps {@code before + 1} on, of {@code allSteps}.
      */
-    private static Sampled sample(SdModel model, Pass pass, float[] sigmas, float[] base, float[] latentMask,
+    private static Sampled sample(SdModel model, Pass pass, Sampling.Img2img run, float[] base, float[] latentMask,
                                   ImageNoise.Start start, int h, int w, ProgressListener progress, int image,
                                   int before, int allSteps) throws OrtException {
         GenerationRequest r = pass.request();
         float[] noise = start.noise();
-        float[] x = new float[noise.length];
-        for (int k = 0; k < x.length; k++) {
-            x[k] = (base == null ? 0 : base[k]) + noise[k] * sigmas[0];
-        }
+        float[] sigmas = run.sigmas();
+        float[] x = r.sampler().startLatent(base, noise, sigmas, run.noiseSigma());
         if (sigmas.length == 1) {
-            return new Sampled(x, null);
+            return new Sampled(Sampler.finalLatent(x, sigmas), null);
         }
-        float lastSigma = sigmas[sigmas.length - 2]; // sigmas end with 0, where nothing is called
+        float lastSigma = sigmas[sigmas.length - 2]; // the last sigma is where a run ends, never a model call
         Denoiser denoiser = denoiser(model, pass.cond(), pass.uncond(), model.prediction(r.prediction()),
                 model.noiseSchedule(), r.cfgScale(), h, w, lastSigma, pass.extra());
         if (latentMask != null) {
@@ -242,7 +244,7 @@ public final class SdPipeline {
         if (stopped[0] == ProgressListener.Stop.CANCEL) {
             throw new GenerationCancelledException();
         }
-        return stopped[0] != null ? new Sampled(stoppedAt[0], stopped[0]) : new Sampled(latent, null);
+        return stopped[0] != null ? new Sampled(stoppedAt[0], stopped[0]) : new Sampled(Sampler.finalLatent(latent, sigmas), null);
     }
 
     /**

@@ -287,9 +287,9 @@ public enum Sampler {
         }
     },
     /**
-     * DDIM with eta 0 (Song et al. 2021) over the given sigmas. In sigma space its update is
-     * {@code x' = denoised + (next / sigma) (x - denoised)}: the same line as Euler's step (Karras et al.
-     * 2022, section 4), so the two agree to rounding. (A1111's DDIM also walks its own timestep grid.)
+     * A1111's DDIM (eta 0, Song et al. 2021) on its CompVis timestep grid ({@link #timestepGrid}). In sigma space
+     * its update is {@code x' = denoised + (next / sigma) (x - denoised)}, the same line as Euler's step
+     * (Karras et al. 2022, section 4); what makes it A1111's DDIM is the grid, the start and the end.
      */
     DDIM("ddim", "DDIM", "ddim") {
         @Override
@@ -300,6 +300,42 @@ public enum Sampler {
                 x[j] = (float) (denoised[j] + keep * (x[j] - denoised[j]));
             }
             return null;
+        }
+    },
+    /**
+     * A1111's PLMS (pseudo linear multistep, Liu et al. 2022) on the timestep grid: Adams-Bashforth of order up to 4
+     * over the model's noise predictions (in sigma space the slopes {@code (x - denoised) / sigma}), its first step
+     * a pseudo improved Euler (the slope averaged with the one at the Euler step's end).
+     */
+    PLMS("plms", "PLMS", "plms") {
+        @Override
+        float[] step(float[] x, Step s) {
+            float[] d = derivative(x, s.denoised(), s.sigma());
+            double dt = s.next() - s.sigma();
+            List<float[]> old = s.history();
+            float[] slope = new float[x.length];
+            if (old.isEmpty()) {
+                float[] x2 = new float[x.length];
+                for (int j = 0; j < x.length; j++) {
+                    x2[j] = (float) (x[j] + d[j] * dt);
+                }
+                float[] d2 = derivative(x2, s.denoise(x2, s.next()), s.next());
+                for (int j = 0; j < x.length; j++) {
+                    slope[j] = (d[j] + d2[j]) / 2;
+                }
+            } else {
+                for (int j = 0; j < x.length; j++) {
+                    slope[j] = switch (old.size()) {
+                        case 1 -> (3 * d[j] - old.get(0)[j]) / 2;
+                        case 2 -> (23 * d[j] - 16 * old.get(0)[j] + 5 * old.get(1)[j]) / 12;
+                        default -> (55 * d[j] - 59 * old.get(0)[j] + 37 * old.get(1)[j] - 9 * old.get(2)[j]) / 24;
+                    };
+                }
+            }
+            for (int j = 0; j < x.length; j++) {
+                x[j] = (float) (x[j] + slope[j] * dt);
+            }
+            return d;
         }
     },
     /** The LCM sampler (Luo et al. 2023): take the denoised latent, then noise it afresh to the next sigma. */
@@ -375,8 +411,28 @@ public enum Sampler {
         return secondOrder() ? steps * 2 : steps;
     }
 
+    /**
+     * True for A1111's CompVis samplers (DDIM, PLMS): they ignore the schedule and walk timesteps
+     * {@code 1, 1 + 1000 // steps, ...} (clipped to 999) down to timestep 1, calling the model at all but the
+     * last; they start from the noise as the model's own variance-preserving latent ({@code noise}, not
+     * {@code noise * sigma}) and end at timestep 1's latent, which is decoded as it is. In sigma space that is a
+     * start of {@code noise * sqrt(1 + sigma^2)} and an end divided by {@code sqrt(1 + last^2)}
+     * ({@link #startLatent}, {@link #finalLatent}).
+     */
+    public boolean timestepGrid() {
+        return this == DDIM || this == PLMS;
+    }
+
     /** The sigmas this sampler runs for {@code steps} steps of {@code schedule}, as A1111 makes them. */
     public float[] sigmas(Schedule schedule, NoiseSchedule noise, int steps, boolean sdxl) {
+        if (timestepGrid()) {
+            int[] t = gridTimesteps(noise, steps);
+            float[] out = new float[t.length];
+            for (int i = 0; i < t.length; i++) {
+                out[i] = (float) noise.sigma(t[t.length - 1 - i]);
+            }
+            return out;
+        }
         if (!discardsNextToLastSigma()) {
             return schedule.sigmas(noise, steps, sdxl);
         }
@@ -384,6 +440,72 @@ public enum Sampler {
         float[] out = Arrays.copyOf(more, more.length - 1);
         out[out.length - 1] = more[more.length - 1];
         return out;
+    }
+
+    /** A1111's CompVis timesteps for {@code steps}, ascending: {@code clip(range(0, 1000, 1000 // steps) + 1, 0, 999)}. */
+    static int[] gridTimesteps(NoiseSchedule noise, int steps) {
+        int n = noise.timesteps();
+        int stride = Math.max(1, n / steps);
+        int[] out = new int[(n + stride - 1) / stride];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Math.min(i * stride + 1, n - 1);
+        }
+        return out;
+    }
+
+    /**
+     * What img2img walks of a run made by {@link #sigmas} for {@code steps} steps at denoising {@code strength}, as
+     * A1111 cuts it ({@code t_enc = int(min(strength, 0.999) * steps)}), and the noise level the input is noised to
+     * first. k-diffusion samplers: the run's tail of {@code t_enc + 1} sigmas, noised to its first. CompVis
+     * samplers: noised to timestep {@code t_enc} of the grid, then walked from timestep {@code t_enc - 1} (A1111's
+     * own off-by-one, kept).
+     */
+    public Sampling.Img2img img2img(float[] sigmas, int steps, double strength) {
+        if (!timestepGrid()) {
+            float[] tail = Sampling.img2imgSigmas(sigmas, strength);
+            return new Sampling.Img2img(tail, tail[0]);
+        }
+        if (!(strength >= 0 && strength <= 1)) {
+            throw new IllegalArgumentException("strength must be between 0 and 1, got " + strength);
+        }
+        int encoded = Math.min((int) (Math.min(strength, 0.999) * steps), sigmas.length - 1);
+        float noiseSigma = sigmas[sigmas.length - 1 - encoded];
+        float[] run = encoded == 0 ? new float[] {noiseSigma} : Arrays.copyOfRange(sigmas, sigmas.length - encoded, sigmas.length);
+        return new Sampling.Img2img(run, noiseSigma);
+    }
+
+    /**
+     * The latent a run over {@code sigmas} starts from: {@code base} (null: none, txt2img) noised with {@code noise}
+     * to {@code noiseSigma}, in sigma space at {@code sigmas[0]} (see {@link #timestepGrid}).
+     */
+    public float[] startLatent(float[] base, float[] noise, float[] sigmas, double noiseSigma) {
+        float[] x = new float[noise.length];
+        if (!timestepGrid()) {
+            for (int k = 0; k < x.length; k++) {
+                x[k] = (float) ((base == null ? 0 : base[k]) + noise[k] * noiseSigma);
+            }
+            return x;
+        }
+        double first = sigmas[0];
+        // the model's latent x * sqrt(alpha) + noise * sqrt(1 - alpha), read as if at the grid's first timestep
+        double scale = base == null ? Math.sqrt(1 + first * first) : Math.sqrt((1 + first * first) / (1 + noiseSigma * noiseSigma));
+        for (int k = 0; k < x.length; k++) {
+            x[k] = (float) (((base == null ? 0 : base[k]) + noise[k] * (base == null ? 1 : noiseSigma)) * scale);
+        }
+        return x;
+    }
+
+    /** The latent a finished run gives the VAE: as it stands at a final sigma 0, the model's own at a grid's last. */
+    public static float[] finalLatent(float[] x, float[] sigmas) {
+        double last = sigmas[sigmas.length - 1];
+        if (last == 0) {
+            return x;
+        }
+        double scale = 1 / Math.sqrt(1 + last * last);
+        for (int k = 0; k < x.length; k++) {
+            x[k] = (float) (x[k] * scale);
+        }
+        return x;
     }
 
     /** A sampler as a request names it, and the schedule an old combined name carried (or null). */

@@ -32,6 +32,9 @@ public final class Sampling {
         return sampler.run(model, x, sigmas, noise, listener);
     }
 
+    /** What img2img walks ({@code sigmas}) and the noise level its input is noised to first ({@link Sampler#img2img}). */
+    public record Img2img(float[] sigmas, double noiseSigma) {}
+
     /**
      * The tail of a run's sigmas that img2img denoises for a {@code strength} in [0, 1], as A1111 cuts it:
      * {@code int(min(strength, 0.999) * steps) + 1} steps, ending at 0. Strength 0 gives just {@code {0}}:

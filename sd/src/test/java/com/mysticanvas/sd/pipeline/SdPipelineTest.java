@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mysticanvas.sd.sampling.Sampler;
+import com.mysticanvas.sd.sampling.Schedule;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
 import com.mysticanvas.sd.testing.TinyModels;
 import java.awt.image.BufferedImage;
@@ -57,6 +58,24 @@ class SdPipelineTest {
         assertThat(images.get(0).parameters()).contains("Seed: 5", "Size: 96x64", "Negative prompt: blurry", "Model: tiny-sd");
         assertThat(images.get(1).seed()).isEqualTo(6);
         assertThat(images.get(0).pixels().rgb()).isNotEqualTo(images.get(1).pixels().rgb());
+    }
+
+    @Test
+    void ddimAndPlmsWalkA1111sTimestepGridWhateverTheSchedule() throws Exception {
+        List<Integer> steps = new java.util.ArrayList<>();
+        ProgressListener count = (image, images, step, of, preview) -> steps.add(of);
+        GenerationRequest ddim = request(9).toBuilder().sampler(Sampler.DDIM).schedule(Schedule.KARRAS).build();
+        byte[] karras = PIPELINE.generate(model, ddim, count).getFirst().png();
+        assertThat(steps).as("4 steps: timesteps 1, 251, 501, 751, the model called at all but the last").containsOnly(3);
+        byte[] exponential = one(model, ddim.toBuilder().schedule(Schedule.EXPONENTIAL).build());
+        assertThat(rgb(karras)).isEqualTo(rgb(exponential));
+        assertThat(rgb(karras)).isNotEqualTo(rgb(one(model, ddim.toBuilder().sampler(Sampler.EULER).build())));
+
+        steps.clear();
+        RgbImage input = PIPELINE.generate(model, request(4), ProgressListener.NONE).getFirst().pixels();
+        GenerationRequest plms = request(9).toBuilder().sampler(Sampler.PLMS).steps(10).init(input, 0.6, null).build();
+        assertThat(PIPELINE.generate(model, plms, count)).hasSize(1);
+        assertThat(steps).as("t_enc = int(0.6 * 10) = 6: walked from grid timestep 5 down to 0").containsOnly(5);
     }
 
     @Test

@@ -58,7 +58,7 @@ class SamplerVsKDiffusionTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Sampler.class, names = {"DDIM", "LCM"}, mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = Sampler.class, names = {"DDIM", "PLMS", "LCM"}, mode = EnumSource.Mode.EXCLUDE)
     void samplerMatchesKDiffusion(Sampler sampler) throws IOException {
         String row = lines("samplers.txt").stream().filter(l -> l.startsWith(sampler.id() + " ")).findFirst().orElseThrow();
         float[] want = floats(row.split(" "), 1);
@@ -71,6 +71,37 @@ class SamplerVsKDiffusionTest {
         double mean = Arrays.stream(box(out)).average().orElseThrow();
         float[] got = {out[0], out[7], out[31], out[63], (float) mean};
         assertThat(got).as(sampler.id()).containsExactly(want, within(2e-5f));
+    }
+
+    /**
+     * A1111's CompVis samplers against its own code (transcribed for the oracle, run on torch): their timestep grid,
+     * the start from the model's own latent, the end at timestep 1, and img2img's noising to one timestep above
+     * where the walk starts; 8 steps (a grid of 8) and 30 (a grid of 31).
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"ddim, 8", "ddim, 30", "plms, 8", "plms, 30"})
+    void timestepSamplersMatchA1111(String id, int steps) throws IOException {
+        Sampler sampler = Sampler.named(id);
+        assertThat(sampler.timestepGrid()).isTrue();
+        float[] sigmas = sampler.sigmas(Schedule.KARRAS, NoiseSchedule.SD, steps, false);
+        assertThat(sigmas).hasSize(steps == 30 ? 31 : 8);
+        float[] noise = new PhiloxNoise(3).next(64);
+        float[] init = new PhiloxNoise(5).next(64);
+        for (int i = 0; i < init.length; i++) {
+            init[i] = init[i] * 0.5f + 0.5f;
+        }
+        for (String mode : List.of("txt2img", "img2img")) {
+            String row = lines("timesteps.txt").stream().filter(l -> l.startsWith(id + " " + steps + " " + mode + " "))
+                    .findFirst().orElseThrow();
+            float[] want = floats(row.split(" "), 3);
+            Sampling.Img2img run = mode.equals("txt2img") ? new Sampling.Img2img(sigmas, sigmas[0])
+                    : sampler.img2img(sigmas, steps, 0.6);
+            float[] x = sampler.startLatent(mode.equals("txt2img") ? null : init, noise, run.sigmas(), run.noiseSigma());
+            float[] out = Sampler.finalLatent(sampler.run(GAUSSIAN, x, run.sigmas(), new PhiloxNoise(4), null), run.sigmas());
+            double mean = Arrays.stream(box(out)).average().orElseThrow();
+            float[] got = {out[0], out[7], out[31], out[63], (float) mean};
+            assertThat(got).as("%s %d %s", id, steps, mode).containsExactly(want, within(2e-5f));
+        }
     }
 
     private static double[] box(float[] v) {
