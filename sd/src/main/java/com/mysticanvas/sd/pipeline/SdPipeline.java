@@ -14,6 +14,7 @@ import com.mysticanvas.sd.noise.ImageNoise;
 import com.mysticanvas.sd.noise.NoiseSettings;
 import com.mysticanvas.sd.noise.Rng;
 import com.mysticanvas.sd.sampling.Denoiser;
+import com.mysticanvas.sd.sampling.LcmSchedule;
 import com.mysticanvas.sd.sampling.NoiseSchedule;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Sampling;
@@ -227,7 +228,8 @@ public final class SdPipeline {
         }
         float lastSigma = sigmas[sigmas.length - 2]; // the last sigma is where a run ends, never a model call
         Denoiser denoiser = denoiser(model, pass.cond(), pass.uncond(), model.prediction(r.prediction()),
-                model.noiseSchedule(), r.cfgScale(), h, w, lastSigma, pass.extra());
+                model.noiseSchedule(), r.sampler() == Sampler.LCM ? LcmSchedule.of(model.noiseSchedule()) : null,
+                r.cfgScale(), h, w, lastSigma, pass.extra());
         if (latentMask != null) {
             denoiser = masked(denoiser, base, noise, latentMask);
         }
@@ -346,8 +348,8 @@ public final class SdPipeline {
      * then the masked image's latent), the same at every step; null for a standard one.
      */
     private static Denoiser denoiser(SdModel model, TextConditioning.Scheduled cond, TextConditioning.Scheduled uncond,
-                                     Prediction prediction, NoiseSchedule noise, float cfg, int h, int w,
-                                     float lastSigma, float[] extra) {
+                                     Prediction prediction, NoiseSchedule noise, LcmSchedule lcm, float cfg, int h,
+                                     int w, float lastSigma, float[] extra) {
         int[] calls = {0};
         // The batched [cond; uncond] context of the pair last used: made again only when a prompt schedule moves on.
         TextConditioning.Conditioning[] pair = new TextConditioning.Conditioning[2];
@@ -356,7 +358,8 @@ public final class SdPipeline {
             int call = calls[0]++;
             TextConditioning.Conditioning c = cond.at(call);
             TextConditioning.Conditioning u = uncond == null ? null : uncond.at(call);
-            float timestep = (float) noise.timestep(sigma);
+            int lcmTimestep = lcm == null ? -1 : lcm.timestep(sigma);
+            float timestep = lcm == null ? (float) noise.timestep(sigma) : lcmTimestep;
             boolean last = sigma <= lastSigma;
             float[] out;
             try {
@@ -381,6 +384,9 @@ public final class SdPipeline {
             for (int i = 0; i < x.length; i++) {
                 float p = u != null ? out[x.length + i] + cfg * (out[i] - out[x.length + i]) : out[i];
                 denoised[i] = prediction.denoised(x[i], sigma, p);
+                if (lcm != null) {
+                    denoised[i] = lcm.boundary(x[i], denoised[i], lcmTimestep);
+                }
             }
             return denoised;
         };

@@ -60,6 +60,19 @@ public final class NoiseSchedule {
 
     static final double ZTSNR_LAST_ALPHA_BAR = 4.8973451890853435e-08;
 
+    /**
+     * Every {@code skip}-th timestep counted down from the last ({@code t = n-1, n-1-skip, ...}), as its own
+     * schedule (LCM's 50 "original" timesteps out of 1000: {@link LcmSchedule}).
+     */
+    NoiseSchedule everyNth(int skip) {
+        int n = alphasCumprod.length / skip;
+        double[] kept = new double[n];
+        for (int i = 0; i < n; i++) {
+            kept[n - 1 - i] = alphasCumprod[alphasCumprod.length - 1 - i * skip];
+        }
+        return new NoiseSchedule(kept);
+    }
+
     public int timesteps() {
         return logSigmas.length;
     }

@@ -338,7 +338,10 @@ public enum Sampler {
             return d;
         }
     },
-    /** The LCM sampler (Luo et al. 2023): take the denoised latent, then noise it afresh to the next sigma. */
+    /**
+     * The LCM sampler (Luo et al. 2023): take the denoised latent, then noise it afresh to the next sigma; on LCM's
+     * own 50 noise levels, with its boundary condition in the denoiser ({@link LcmSchedule}), as A1111 runs it.
+     */
     LCM("lcm", "LCM", "k_lcm") {
         @Override
         float[] step(float[] x, Step s) {
@@ -432,6 +435,9 @@ public enum Sampler {
                 out[i] = (float) noise.sigma(t[t.length - 1 - i]);
             }
             return out;
+        }
+        if (this == LCM) {
+            return schedule.sigmas(LcmSchedule.of(noise).levels(), steps, sdxl);
         }
         if (!discardsNextToLastSigma()) {
             return schedule.sigmas(noise, steps, sdxl);
