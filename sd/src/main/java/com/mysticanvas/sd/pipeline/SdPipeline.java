@@ -112,8 +112,8 @@ public final class SdPipeline {
         Sampling.Img2img hiresRun = second == null ? null
                 : second.sampler().img2img(sigmas(model, second), second.steps(), r.hires().strength());
         Pass hires = null;
-        int firstSteps = sigmas.length - 1;
-        int allSteps = firstSteps + (hiresRun == null ? 0 : hiresRun.sigmas().length - 1);
+        int firstSteps = r.sampler().stepCount(sigmas);
+        int allSteps = firstSteps + (hiresRun == null ? 0 : second.sampler().stepCount(hiresRun.sigmas()));
 
         List<GeneratedImage> images = new ArrayList<>();
         for (int i = 0; i < r.batchCount(); i++) {

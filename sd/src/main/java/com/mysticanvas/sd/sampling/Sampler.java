@@ -287,6 +287,22 @@ public enum Sampler {
         }
     },
     /**
+     * A1111's Restart (Xu et al. 2023, {@code sd_samplers_extra.restart_sampler}): Heun steps down a Karras schedule
+     * that, from 20 steps on, leaves room for going back up from sigma 0.1 to 2 with fresh noise and down again (9
+     * steps once; from 36 steps on a quarter of them, twice). Below 20 steps it is Heun.
+     */
+    RESTART("restart", "Restart", "restart") {
+        @Override
+        public Schedule automaticSchedule() {
+            return Schedule.KARRAS;
+        }
+
+        @Override
+        float[] step(float[] x, Step s) {
+            return HEUN.step(x, s);
+        }
+    },
+    /**
      * A1111's DDIM (eta 0, Song et al. 2021) on its CompVis timestep grid ({@link #timestepGrid}). In sigma space
      * its update is {@code x' = denoised + (next / sigma) (x - denoised)}, the same line as Euler's step
      * (Karras et al. 2022, section 4); what makes it A1111's DDIM is the grid, the start and the end.
@@ -404,7 +420,7 @@ public enum Sampler {
      */
     public boolean secondOrder() {
         return switch (this) {
-            case HEUN, DPM2, DPM2_A, DPMPP_2S_A, DPMPP_SDE -> true;
+            case HEUN, DPM2, DPM2_A, DPMPP_2S_A, DPMPP_SDE, RESTART -> true;
             default -> false;
         };
     }
@@ -577,6 +593,9 @@ public enum Sampler {
      */
     public float[] run(Denoiser model, float[] start, float[] sigmas, NoiseStream noise, StepListener listener) {
         checkSigmas(sigmas);
+        if (this == RESTART) {
+            return restart(model, start, sigmas, noise, listener);
+        }
         float[] x = start.clone();
         int steps = sigmas.length - 1;
         List<float[]> history = new ArrayList<>();
@@ -594,6 +613,79 @@ public enum Sampler {
             }
         }
         return x;
+    }
+
+    /** The steps a run over {@code sigmas} reports: one per pair of sigmas, Restart's with its way back up. */
+    public int stepCount(float[] sigmas) {
+        return this == RESTART && sigmas.length > 1 ? restartPlan(sigmas).size() : sigmas.length - 1;
+    }
+
+    /** Restart's run: each (from, to) of its plan a Heun step, fresh noise first wherever the plan goes back up. */
+    private static float[] restart(Denoiser model, float[] start, float[] sigmas, NoiseStream noise, StepListener listener) {
+        float[] x = start.clone();
+        List<float[]> plan = restartPlan(sigmas);
+        float last = Float.NaN;
+        for (int i = 0; i < plan.size(); i++) {
+            float[] pair = plan.get(i);
+            if (last < pair[0]) {
+                addNoise(x, noise, Math.sqrt((double) pair[0] * pair[0] - (double) last * last));
+            }
+            float[] denoised = checked(model.denoise(x, pair[0]), x);
+            HEUN.step(x, new Step(0, pair, denoised, List.of(), model, noise));
+            last = pair[1];
+            if (listener != null && !listener.onStep(i + 1, plan.size(), x, denoised)) {
+                return null;
+            }
+        }
+        return x;
+    }
+
+    /** Restart's (from, to) sigma pairs for a run given {@code sigmas}, as {@code restart_sampler} makes them (float32). */
+    static List<float[]> restartPlan(float[] given) {
+        int steps = given.length - 1;
+        float[] sigmas = given;
+        int restartSteps = 0;
+        int restartTimes = 0;
+        if (steps >= 20) {
+            restartSteps = steps >= 36 ? steps / 4 : 9;
+            restartTimes = steps >= 36 ? 2 : 1;
+            sigmas = toFloats(Schedule.karras(steps - restartSteps * restartTimes, given[given.length - 2], given[0]));
+        }
+        List<float[]> plan = new ArrayList<>();
+        int restartAt = restartTimes > 0 ? nearest(sigmas, 0.1) : -1;
+        for (int i = 0; i < sigmas.length - 1; i++) {
+            plan.add(new float[] {sigmas[i], sigmas[i + 1]});
+            int minIdx = i + 1;
+            int maxIdx = nearest(sigmas, 2);
+            if (minIdx == restartAt && maxIdx < minIdx) {
+                float[] back = toFloats(Schedule.karras(restartSteps + 1, sigmas[minIdx], sigmas[maxIdx]));
+                for (int time = 0; time < restartTimes; time++) {
+                    for (int k = 0; k + 1 < back.length - 1; k++) { // the Karras ramp without its final 0
+                        plan.add(new float[] {back[k], back[k + 1]});
+                    }
+                }
+            }
+        }
+        return plan;
+    }
+
+    /** torch's {@code argmin(abs(sigmas - target))}: the first index nearest the target. */
+    private static int nearest(float[] sigmas, double target) {
+        int best = 0;
+        for (int i = 1; i < sigmas.length; i++) {
+            if (Math.abs(sigmas[i] - (float) target) < Math.abs(sigmas[best] - (float) target)) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static float[] toFloats(double[] v) {
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (float) v[i];
+        }
+        return out;
     }
 
     private static float[] checked(float[] denoised, float[] x) {

@@ -24,14 +24,7 @@ public enum Schedule {
     KARRAS("karras", "Karras") {
         @Override
         double[] levels(NoiseSchedule noise, int steps, boolean sdxl) {
-            double[] ramp = linspace(0, 1, steps);
-            double maxInvRho = Math.pow(noise.sigmaMax(), 1 / RHO);
-            double minInvRho = Math.pow(noise.sigmaMin(), 1 / RHO);
-            double[] out = new double[steps + 1];
-            for (int i = 0; i < steps; i++) {
-                out[i] = Math.pow(maxInvRho + ramp[i] * (minInvRho - maxInvRho), RHO);
-            }
-            return out;
+            return karras(steps, noise.sigmaMin(), noise.sigmaMax());
         }
     },
     /** k-diffusion's {@code get_sigmas_exponential}: evenly spaced in log sigma. */
@@ -214,6 +207,18 @@ public enum Schedule {
     }
 
     /** torch's {@code linspace(from, to, n)}: n values, the ends exact. */
+    /** k-diffusion's {@code get_sigmas_karras(n, min, max)}: n levels from max to min, then 0. */
+    static double[] karras(int n, double min, double max) {
+        double[] ramp = linspace(0, 1, n);
+        double maxInvRho = Math.pow(max, 1 / RHO);
+        double minInvRho = Math.pow(min, 1 / RHO);
+        double[] out = new double[n + 1];
+        for (int i = 0; i < n; i++) {
+            out[i] = Math.pow(maxInvRho + ramp[i] * (minInvRho - maxInvRho), RHO);
+        }
+        return out;
+    }
+
     static double[] linspace(double from, double to, int n) {
         double[] out = new double[n];
         for (int i = 0; i < n; i++) {

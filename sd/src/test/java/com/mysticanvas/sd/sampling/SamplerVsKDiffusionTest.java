@@ -58,7 +58,7 @@ class SamplerVsKDiffusionTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Sampler.class, names = {"DDIM", "PLMS", "LCM"}, mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = Sampler.class, names = {"DDIM", "PLMS", "LCM", "RESTART"}, mode = EnumSource.Mode.EXCLUDE)
     void samplerMatchesKDiffusion(Sampler sampler) throws IOException {
         String row = lines("samplers.txt").stream().filter(l -> l.startsWith(sampler.id() + " ")).findFirst().orElseThrow();
         float[] want = floats(row.split(" "), 1);
@@ -71,6 +71,32 @@ class SamplerVsKDiffusionTest {
         double mean = Arrays.stream(box(out)).average().orElseThrow();
         float[] got = {out[0], out[7], out[31], out[63], (float) mean};
         assertThat(got).as(sampler.id()).containsExactly(want, within(2e-5f));
+    }
+
+    /**
+     * A1111's Restart against its {@code restart_sampler} (transcribed for the oracle, run on torch): plain Heun below
+     * 20 steps, one way back up from sigma 0.1 to 2 at 24 steps, two at 40; the fresh noise from the same generator.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {8, 24, 40})
+    void restartMatchesA1111(int steps) throws IOException {
+        String row = lines("restart.txt").stream().filter(l -> l.startsWith("restart " + steps + " ")).findFirst().orElseThrow();
+        String[] f = row.split(" ");
+        float[] sigmas = Sampler.RESTART.sigmas(Schedule.KARRAS, NoiseSchedule.SD, steps, false);
+        assertThat(Sampler.RESTART.stepCount(sigmas)).isEqualTo(Integer.parseInt(f[2]));
+        float[] start = new PhiloxNoise(3).next(64);
+        for (int i = 0; i < start.length; i++) {
+            start[i] *= sigmas[0];
+        }
+        int[] reported = {0};
+        float[] out = Sampler.RESTART.run(GAUSSIAN, start, sigmas, new PhiloxNoise(4), (step, of, x, denoised) -> {
+            reported[0] = of;
+            return true;
+        });
+        assertThat(reported[0]).isEqualTo(Integer.parseInt(f[2]));
+        double mean = Arrays.stream(box(out)).average().orElseThrow();
+        assertThat(new float[] {out[0], out[7], out[31], out[63], (float) mean}).as("restart %d", steps)
+                .containsExactly(floats(f, 3), within(2e-5f));
     }
 
     /**
