@@ -160,6 +160,7 @@ class SdWorkerHttpTest {
                          {"id":"dpmpp_2m","title":"DPM++ 2M","aliases":["k_dpmpp_2m"]},
                          {"id":"dpmpp_2m_sde","title":"DPM++ 2M SDE","aliases":["k_dpmpp_2m_sde"]},
                          {"id":"dpmpp_3m_sde","title":"DPM++ 3M SDE","aliases":["k_dpmpp_3m_sde"]},
+                         {"id":"ipndm","title":"iPNDM","aliases":["ipndm"]},
                          {"id":"restart","title":"Restart","aliases":["restart"]},
                          {"id":"ddim","title":"DDIM","aliases":["ddim"]},
                          {"id":"plms","title":"PLMS","aliases":["plms"]},

@@ -287,6 +287,25 @@ public enum Sampler {
         }
     },
     /**
+     * ComfyUI's iPNDM (Zhang and Chen 2023, {@code sample_ipndm}): Adams-Bashforth of order up to 4 over the last
+     * slopes with PNDM's fixed coefficients (fewer at the start), the last step to sigma 0 taking the denoised latent.
+     */
+    IPNDM("ipndm", "iPNDM", "ipndm") {
+        @Override
+        float[] step(float[] x, Step s) {
+            float[] d = derivative(x, s.denoised(), s.sigma());
+            if (s.next() == 0) {
+                System.arraycopy(s.denoised(), 0, x, 0, x.length);
+                return d;
+            }
+            double dt = s.next() - s.sigma();
+            for (int j = 0; j < x.length; j++) {
+                x[j] = (float) (x[j] + adamsBashforth(d, s.history(), j) * dt);
+            }
+            return d;
+        }
+    },
+    /**
      * A1111's Restart (Xu et al. 2023, {@code sd_samplers_extra.restart_sampler}): Heun steps down a Karras schedule
      * that, from 20 steps on, leaves room for going back up from sigma 0.1 to 2 with fresh noise and down again (9
      * steps once; from 36 steps on a quarter of them, twice). Below 20 steps it is Heun.
@@ -341,11 +360,7 @@ public enum Sampler {
                 }
             } else {
                 for (int j = 0; j < x.length; j++) {
-                    slope[j] = switch (old.size()) {
-                        case 1 -> (3 * d[j] - old.get(0)[j]) / 2;
-                        case 2 -> (23 * d[j] - 16 * old.get(0)[j] + 5 * old.get(1)[j]) / 12;
-                        default -> (55 * d[j] - 59 * old.get(0)[j] + 37 * old.get(1)[j] - 9 * old.get(2)[j]) / 24;
-                    };
+                    slope[j] = adamsBashforth(d, old, j);
                 }
             }
             for (int j = 0; j < x.length; j++) {
@@ -613,6 +628,19 @@ public enum Sampler {
             }
         }
         return x;
+    }
+
+    /**
+     * PNDM's Adams-Bashforth combination at element {@code j} of the slope {@code d} and up to three earlier ones
+     * ({@code old}, newest first): orders 1 to 4 with fixed coefficients, as PLMS and iPNDM use them.
+     */
+    private static float adamsBashforth(float[] d, List<float[]> old, int j) {
+        return switch (old.size()) {
+            case 0 -> d[j];
+            case 1 -> (3 * d[j] - old.get(0)[j]) / 2;
+            case 2 -> (23 * d[j] - 16 * old.get(0)[j] + 5 * old.get(1)[j]) / 12;
+            default -> (55 * d[j] - 59 * old.get(0)[j] + 37 * old.get(1)[j] - 9 * old.get(2)[j]) / 24;
+        };
     }
 
     /** The steps a run over {@code sigmas} reports: one per pair of sigmas, Restart's with its way back up. */

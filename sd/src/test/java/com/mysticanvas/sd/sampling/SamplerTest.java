@@ -116,7 +116,7 @@ class SamplerTest {
         assertThatThrownBy(() -> Sampler.named("heun++"))
                 .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT))
                 .hasMessageContaining("euler, euler_a, heun, dpm2, dpm2_a, lms, dpmpp_2s_a, dpmpp_sde, dpmpp_2m, "
-                        + "dpmpp_2m_sde, dpmpp_3m_sde, restart, ddim, plms, lcm");
+                        + "dpmpp_2m_sde, dpmpp_3m_sde, ipndm, restart, ddim, plms, lcm");
         assertThat(Sampler.named("DPM++ 2M SDE")).isEqualTo(Sampler.DPMPP_2M_SDE);
         assertThat(Sampler.named("k_dpm_2_a")).isEqualTo(Sampler.DPM2_A);
         assertThat(Sampler.named("Euler a")).isEqualTo(Sampler.EULER_A);
