@@ -265,7 +265,8 @@ class SdImageApiTest {
         assertThat(upscalers.get(3).path("scale").asInt()).isEqualTo(4);
         assertThat(upscalers.get(3).path("model_path").asText()).isEqualTo("models/sd/upscalers/tiny-compact-4x.safetensors");
         assertThat(Json.parse(get("/sdapi/v1/latent-upscale-modes").body()).findValuesAsText("name"))
-                .containsExactly("Latent", "Latent (bicubic)", "Latent (nearest)", "Latent (nearest-exact)");
+                .containsExactly("Latent", "Latent (bicubic)", "Latent (nearest)", "Latent (nearest-exact)", "Latent (antialiased)",
+                        "Latent (bicubic antialiased)");
     }
 
     @Test

@@ -177,6 +177,8 @@ class SdWorkerHttpTest {
                           {"id":"Latent (bicubic)","title":"Latent (bicubic)","latent":true},
                           {"id":"Latent (nearest)","title":"Latent (nearest)","latent":true},
                           {"id":"Latent (nearest-exact)","title":"Latent (nearest-exact)","latent":true},
+                          {"id":"Latent (antialiased)","title":"Latent (antialiased)","latent":true},
+                          {"id":"Latent (bicubic antialiased)","title":"Latent (bicubic antialiased)","latent":true},
                           {"id":"Lanczos","title":"Lanczos","latent":false},{"id":"Nearest","title":"Nearest","latent":false}],
              "families":[{"id":"sd1","title":"Stable Diffusion 1.x",
                           "sizes":["512x512","512x768","768x512","640x640","768x768"]},

@@ -11,6 +11,8 @@ public enum Upscaler implements UpscaleMethod {
     LATENT_BICUBIC("Latent (bicubic)", true),
     LATENT_NEAREST("Latent (nearest)", true),
     LATENT_NEAREST_EXACT("Latent (nearest-exact)", true),
+    LATENT_ANTIALIASED("Latent (antialiased)", true),
+    LATENT_BICUBIC_ANTIALIASED("Latent (bicubic antialiased)", true),
     LANCZOS("Lanczos", false),
     NEAREST("Nearest", false);
 
@@ -37,6 +39,9 @@ public enum Upscaler implements UpscaleMethod {
 
     /** A latent {@code channels x h x w} resized to {@code H x W}, as torch's {@code interpolate} in this mode. */
     public float[] resizeLatent(float[] x, int channels, int h, int w, int newH, int newW) {
+        if (this == LATENT_ANTIALIASED || this == LATENT_BICUBIC_ANTIALIASED) {
+            return antialiased(x, channels, h, w, newH, newW, this == LATENT_BICUBIC_ANTIALIASED);
+        }
         float[] out = new float[channels * newH * newW];
         double sy = (double) h / newH;
         double sx = (double) w / newW;
@@ -87,6 +92,72 @@ public enum Upscaler implements UpscaleMethod {
                         + ly * ((1 - lx) * x[base + y1 * w + x0] + lx * x[base + y1 * w + x1]);
             }
         };
+    }
+
+    /**
+     * torch's {@code interpolate(..., antialias=True)} (Pillow's resampling): each output a normalised sum over the
+     * inputs under a filter stretched by the scale when shrinking (a triangle, or the cubic with a = -0.5),
+     * separable, rows first.
+     */
+    private static float[] antialiased(float[] x, int channels, int h, int w, int newH, int newW, boolean cubic) {
+        Taps cols = Taps.of(w, newW, cubic);
+        Taps rows = Taps.of(h, newH, cubic);
+        float[] out = new float[channels * newH * newW];
+        double[] across = new double[h * newW];
+        for (int c = 0; c < channels; c++) {
+            int base = c * h * w;
+            for (int y = 0; y < h; y++) {
+                int row = base + y * w;
+                for (int xo = 0; xo < newW; xo++) {
+                    across[y * newW + xo] = cols.apply(i -> x[row + i], xo);
+                }
+            }
+            for (int yo = 0; yo < newH; yo++) {
+                for (int xo = 0; xo < newW; xo++) {
+                    final int col = xo;
+                    out[(c * newH + yo) * newW + xo] = (float) rows.apply(i -> across[i * newW + col], yo);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One axis's antialiased taps: for each output, its first input and normalised weights. */
+    private record Taps(int[] first, double[][] weights) {
+        static Taps of(int in, int out, boolean cubic) {
+            double scale = (double) in / out;
+            double support = (cubic ? 2 : 1) * Math.max(scale, 1);
+            double inverse = scale >= 1 ? 1 / scale : 1;
+            int[] first = new int[out];
+            double[][] weights = new double[out][];
+            for (int o = 0; o < out; o++) {
+                double center = scale * (o + 0.5);
+                int min = Math.max((int) (center - support + 0.5), 0);
+                int max = Math.min((int) (center + support + 0.5), in);
+                double[] wts = new double[Math.max(max - min, 0)];
+                double total = 0;
+                for (int j = 0; j < wts.length; j++) {
+                    double t = Math.abs((j + min - center + 0.5) * inverse);
+                    wts[j] = cubic ? (t < 1 ? ((-0.5 + 2) * t - (-0.5 + 3)) * t * t + 1 : t < 2 ? (((t - 5) * t + 8) * t - 4) * -0.5 : 0)
+                            : Math.max(0, 1 - t);
+                    total += wts[j];
+                }
+                for (int j = 0; j < wts.length; j++) {
+                    wts[j] = total == 0 ? 0 : wts[j] / total;
+                }
+                first[o] = min;
+                weights[o] = wts;
+            }
+            return new Taps(first, weights);
+        }
+
+        double apply(java.util.function.IntToDoubleFunction value, int o) {
+            double sum = 0;
+            for (int j = 0; j < weights[o].length; j++) {
+                sum += weights[o][j] * value.applyAsDouble(first[o] + j);
+            }
+            return sum;
+        }
     }
 
     /** Keys' cubic convolution weights (a = -0.75) for the four taps around a fractional offset t. */

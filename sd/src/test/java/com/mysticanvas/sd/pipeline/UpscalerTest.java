@@ -30,6 +30,25 @@ class UpscalerTest {
     }
 
     @Test
+    void antialiasedLatentModesResizeAsTorchDoesUpAndDown() {
+        float[] x = new PhiloxNoise(1).next(4 * 5 * 7);
+        check(Upscaler.LATENT_ANTIALIASED, x, -0.296277821f, 0.61840719f, -0.660016298f, -2.7714293f, -0.945593834f, -0.434350133f);
+        check(Upscaler.LATENT_BICUBIC_ANTIALIASED, x, -0.798503458f, 0.419419497f, -0.740577102f, -3.29015684f,
+                -1.11089253f, -0.650511503f);
+        int[] picked = {0, 1, 5, 11, 20, 47};
+        float[][] down = {
+            {1.0356437f, -0.539432526f, -0.756188393f, 0.895158887f, -1.01287043f, 0.44200173f},
+            {1.22139287f, -0.633631885f, -0.843043804f, 0.957291782f, -1.08173013f, 0.465111166f}};
+        Upscaler[] modes = {Upscaler.LATENT_ANTIALIASED, Upscaler.LATENT_BICUBIC_ANTIALIASED};
+        for (int m = 0; m < modes.length; m++) {
+            float[] y = modes[m].resizeLatent(x, 4, 5, 7, 3, 4);
+            for (int i = 0; i < picked.length; i++) {
+                assertThat(y[picked[i]]).as("%s down, value %d", modes[m], picked[i]).isCloseTo(down[m][i], within(3e-6f));
+            }
+        }
+    }
+
+    @Test
     void pixelModesResizeAsPillowDoes() throws IOException {
         List<int[]> rows;
         try (InputStream in = getClass().getResourceAsStream("/a1111/pil-resize-12x10-to-23x29.txt")) {
