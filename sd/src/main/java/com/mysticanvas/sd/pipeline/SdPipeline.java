@@ -54,7 +54,7 @@ public final class SdPipeline {
     private final Supplier<List<Path>> embeddingFiles;
     private final UpscalerModels upscalers;
 
-    /** A pipeline without textual-inversion embeddings. */
+    /** A pipeline without textual-inversion embeddings or upscaler models. */
     public SdPipeline(Supplier<ClipTokenizer> tokenizer, Function<String, Path> loraFiles) {
         this(tokenizer, loraFiles, List::of, new UpscalerModels(name -> {
             throw Problem.notFound("upscaler '" + name + "' not found: this pipeline has no upscaler models");

@@ -36,11 +36,14 @@ public final class UpscalerModel implements AutoCloseable {
     private final String name;
     private final UpscalerSpec spec;
     private final OrtSession session;
+    /** For each application's last tile: the arena's activations (about 1 GB for a 4x RRDBNet) go back then. */
+    private final OrtSession.RunOptions releaseScratch;
 
-    private UpscalerModel(String name, UpscalerSpec spec, OrtSession session) {
+    private UpscalerModel(String name, UpscalerSpec spec, OrtSession session) throws OrtException {
         this.name = name;
         this.spec = spec;
         this.session = session;
+        this.releaseScratch = Sessions.releasingScratch();
     }
 
     /** Reads and builds a model file; a file that is no upscaler this worker knows names itself and the problem. */
@@ -86,10 +89,11 @@ public final class UpscalerModel implements AutoCloseable {
         int total = TiledDecoder.starts(h, tile, OVERLAP).length * TiledDecoder.starts(w, tile, OVERLAP).length;
         int[] done = {0};
         float[] out = TiledDecoder.decode(planar, 3, h, w, s, tile, OVERLAP, (piece, th, tw) -> {
-            float[] up = tile(piece, th, tw);
+            float[] up = tile(piece, th, tw, done[0] + 1 == total);
             progress.onTile(++done[0], total);
             return up;
         });
+        NativeHeap.trim();
         byte[] rgb = new byte[3 * w * s * h * s];
         int n = w * s * h * s;
         for (int i = 0; i < n; i++) {
@@ -115,7 +119,7 @@ public final class UpscalerModel implements AutoCloseable {
      * One tile [3,h,w] through the network. A network that pixel-unshuffles needs sides divisible by its factor:
      * the tile is padded by repeating its last row and column, and the output cropped back.
      */
-    private float[] tile(float[] planar, int h, int w) throws OrtException {
+    private float[] tile(float[] planar, int h, int w, boolean last) throws OrtException {
         int m = spec instanceof UpscalerSpec.Rrdb r ? r.unshuffle() : 1;
         int ph = (h + m - 1) / m * m;
         int pw = (w + m - 1) / m * m;
@@ -132,7 +136,7 @@ public final class UpscalerModel implements AutoCloseable {
         }
         float[] out;
         try (OnnxTensor t = OnnxTensor.createTensor(Sessions.env(), FloatBuffer.wrap(in), new long[] {1, 3, ph, pw});
-             OrtSession.Result r = session.run(Map.of("image", t))) {
+             OrtSession.Result r = last ? session.run(Map.of("image", t), releaseScratch) : session.run(Map.of("image", t))) {
             FloatBuffer b = ((OnnxTensor) r.get("upscaled").orElseThrow()).getFloatBuffer();
             out = new float[b.remaining()];
             b.get(out);
@@ -153,6 +157,7 @@ public final class UpscalerModel implements AutoCloseable {
     @Override
     public void close() {
         try {
+            releaseScratch.close();
             session.close();
         } catch (OrtException e) {
             throw new IllegalStateException(e);

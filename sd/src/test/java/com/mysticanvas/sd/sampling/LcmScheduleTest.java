@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.mysticanvas.sd.noise.PhiloxNoise;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -78,24 +76,14 @@ class LcmScheduleTest {
     }
 
     private static double[] box(float[] v) {
-        double[] out = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = v[i];
-        }
-        return out;
+        return SamplerVsKDiffusionTest.box(v);
     }
 
     private static float[] floats(String[] fields, int from) {
-        float[] out = new float[fields.length - from];
-        for (int i = from; i < fields.length; i++) {
-            out[i - from] = Float.parseFloat(fields[i]);
-        }
-        return out;
+        return SamplerVsKDiffusionTest.floats(fields, from);
     }
 
     private static List<String> rows(String kind) throws IOException {
-        try (InputStream in = LcmScheduleTest.class.getResourceAsStream("/kdiffusion/lcm.txt")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> l.startsWith(kind + " ")).toList();
-        }
+        return SamplerVsKDiffusionTest.lines("lcm.txt").stream().filter(l -> l.startsWith(kind + " ")).toList();
     }
 }

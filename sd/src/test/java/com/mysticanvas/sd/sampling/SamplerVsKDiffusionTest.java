@@ -130,7 +130,7 @@ class SamplerVsKDiffusionTest {
         }
     }
 
-    private static double[] box(float[] v) {
+    static double[] box(float[] v) {
         double[] out = new double[v.length];
         for (int i = 0; i < v.length; i++) {
             out[i] = v[i];
@@ -138,7 +138,7 @@ class SamplerVsKDiffusionTest {
         return out;
     }
 
-    private static float[] floats(String[] fields, int from) {
+    static float[] floats(String[] fields, int from) {
         float[] out = new float[fields.length - from];
         for (int i = from; i < fields.length; i++) {
             out[i - from] = Float.parseFloat(fields[i]);
@@ -146,7 +146,7 @@ class SamplerVsKDiffusionTest {
         return out;
     }
 
-    private static List<String> lines(String name) throws IOException {
+    static List<String> lines(String name) throws IOException {
         try (InputStream in = SamplerVsKDiffusionTest.class.getResourceAsStream("/kdiffusion/" + name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
                     .filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
