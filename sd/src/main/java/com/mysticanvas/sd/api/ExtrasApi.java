@@ -137,16 +137,9 @@ public final class ExtrasApi {
         return v.asText();
     }
 
-    /** An upscaler for the extras tab: "None" is none; latent modes upscale latents, not images. */
+    /** An upscaler for the extras tab, "None" being none (a latent mode is refused where images are upscaled). */
     private static UpscaleMethod method(String name) {
-        if (name.strip().equalsIgnoreCase(UpscaleMethod.NONE)) {
-            return null;
-        }
-        UpscaleMethod m = UpscaleMethod.named(name);
-        if (m.latent()) {
-            throw Problem.badInput("'" + name + "' upscales latents in hires fix; the extras take Lanczos, Nearest or a model");
-        }
-        return m;
+        return name.strip().equalsIgnoreCase(UpscaleMethod.NONE) ? null : UpscaleMethod.named(name);
     }
 
     /** A1111's crop for "upscale to": the upscaled image centred on a black canvas of the target size. */
