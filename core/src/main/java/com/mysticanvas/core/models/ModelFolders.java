@@ -79,6 +79,15 @@ public record ModelFolders(Path root) {
                 || name.length() > MAX_NAME_LENGTH;
     }
 
+    /** A model file's name without its extension, as A1111 names models ({@code 4x-UltraSharp}); null stays null. */
+    public static String stem(String fileName) {
+        if (fileName == null) {
+            return null;
+        }
+        int dot = fileName.lastIndexOf('.');
+        return dot > 0 ? fileName.substring(0, dot) : fileName;
+    }
+
     /** Refuses, as bad input, a model name given in {@code field} that looks like a path. Null passes. */
     public static void requirePlainName(String field, String name) {
         if (name != null && isPathLike(name)) {

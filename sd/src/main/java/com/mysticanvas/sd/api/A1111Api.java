@@ -171,7 +171,7 @@ public final class A1111Api {
                 .put("sampler_name", r.sampler().a1111Label())
                 .put("scheduler", r.schedule().a1111Label())
                 .put("cfg_scale", r.cfgScale()).put("steps", r.steps()).put("batch_size", r.batchCount())
-                .put("restore_faces", false).put("sd_model_name", stem(engine.model()))
+                .put("restore_faces", false).put("sd_model_name", ModelFolders.stem(engine.model()))
                 .put("sd_vae_name", engine.vae()).put("clip_skip", r.clipSkip())
                 .put("job_timestamp", LocalDateTime.now().format(JOB_TIMESTAMP))
                 .put("version", "MystiCanvas");
@@ -186,47 +186,42 @@ public final class A1111Api {
     private ObjectNode progress(boolean withImage) {
         ImageJob job = jobs.current().orElse(null);
         SdEngine.Upscaling upscaling = engine.upscaling();
-        if (job == null && upscaling != null) {
-            return upscaleProgress(upscaling);
+        if (job == null && upscaling != null) { // an extras upscale: its tiles as the steps
+            double fraction = (double) upscaling.done() / upscaling.total();
+            return progressBody(fraction, fraction, upscaling.startedAtMs(), null, "extras", 0, upscaling.done(),
+                    upscaling.total(), null);
         }
-        ObjectNode progress = openAi.progress(job, false);
-        ObjectNode out = Json.object().put("progress", progress.path("progress").asDouble());
-        double elapsed = job == null ? 0 : (System.currentTimeMillis() - job.startedAtMs()) / 1000.0;
-        double fraction = job == null ? 0 : job.fraction();
-        out.put("eta_relative", fraction > 0 ? elapsed / fraction - elapsed : 0);
-        ObjectNode state = out.putObject("state");
-        Stop stop = job == null ? null : job.stopRequested();
-        state.put("skipped", stop == Stop.SKIP).put("interrupted", stop != null && stop != Stop.SKIP)
-                .put("job", job == null ? "" : job.id()).put("job_count", (job == null ? 0 : 1) + jobs.waiting().size())
+        double progress = openAi.progress(job, false).path("progress").asDouble();
+        if (job == null) {
+            return progressBody(progress, 0, 0, null, "", 0, 0, 0, null);
+        }
+        return progressBody(progress, job.fraction(), job.startedAtMs(), job.stopRequested(), job.id(), job.image(),
+                job.step(), job.steps(), withImage ? job.preview() : null);
+    }
+
+    /** A1111's progress answer for the work running now ({@code job} "" and fraction 0 when there is none). */
+    private ObjectNode progressBody(double progress, double fraction, long startedAtMs, Stop stop, String job, int jobNo,
+                                    int step, int steps, byte[] preview) {
+        double elapsed = job.isEmpty() ? 0 : (System.currentTimeMillis() - startedAtMs) / 1000.0;
+        ObjectNode out = Json.object().put("progress", progress)
+                .put("eta_relative", fraction > 0 ? elapsed / fraction - elapsed : 0);
+        out.putObject("state").put("skipped", stop == Stop.SKIP).put("interrupted", stop != null && stop != Stop.SKIP)
+                .put("job", job).put("job_count", (job.isEmpty() ? 0 : 1) + jobs.waiting().size())
                 .put("job_timestamp", LocalDateTime.now().format(JOB_TIMESTAMP))
-                .put("job_no", job == null ? 0 : job.image()).put("sampling_step", job == null ? 0 : job.step())
-                .put("sampling_steps", job == null ? 0 : job.steps());
-        byte[] preview = job == null ? null : job.preview();
-        if (withImage && preview != null) {
+                .put("job_no", jobNo).put("sampling_step", step).put("sampling_steps", steps);
+        if (preview != null) {
             out.put("current_image", Base64.getEncoder().encodeToString(preview));
         } else {
             out.putNull("current_image");
         }
-        out.putNull("textinfo");
-        return out;
-    }
-
-    /** An extras upscale's progress in A1111's shape: its tiles as the steps, job "extras". */
-    private ObjectNode upscaleProgress(SdEngine.Upscaling u) {
-        double fraction = (double) u.done() / u.total();
-        double elapsed = (System.currentTimeMillis() - u.startedAtMs()) / 1000.0;
-        ObjectNode out = Json.object().put("progress", fraction).put("eta_relative", fraction > 0 ? elapsed / fraction - elapsed : 0);
-        out.putObject("state").put("skipped", false).put("interrupted", false).put("job", "extras")
-                .put("job_count", 1 + jobs.waiting().size()).put("job_timestamp", LocalDateTime.now().format(JOB_TIMESTAMP))
-                .put("job_no", 0).put("sampling_step", u.done()).put("sampling_steps", u.total());
-        return out.putNull("current_image").putNull("textinfo");
+        return out.putNull("textinfo");
     }
 
     private ArrayNode models() {
         ArrayNode out = Json.MAPPER.createArrayNode();
         for (Path p : files.list(ModelFolders.Kind.CHECKPOINT)) {
             String name = p.getFileName().toString();
-            out.addObject().put("title", name).put("model_name", stem(name)).putNull("hash").putNull("sha256")
+            out.addObject().put("title", name).put("model_name", ModelFolders.stem(name)).putNull("hash").putNull("sha256")
                     .put("filename", p.toAbsolutePath().toString()).putNull("config");
         }
         return out;
@@ -235,7 +230,7 @@ public final class A1111Api {
     private ArrayNode loras() {
         ArrayNode out = Json.MAPPER.createArrayNode();
         for (Path p : files.list(ModelFolders.Kind.LORA)) {
-            String name = stem(p.getFileName().toString());
+            String name = ModelFolders.stem(p.getFileName().toString());
             out.addObject().put("name", name).put("alias", name).put("path", p.toAbsolutePath().toString())
                     .putObject("metadata");
         }
@@ -251,7 +246,7 @@ public final class A1111Api {
         ObjectNode loaded = out.putObject("loaded");
         ObjectNode skipped = out.putObject("skipped");
         for (Path p : files.list(ModelFolders.Kind.EMBEDDING)) {
-            String name = stem(p.getFileName().toString());
+            String name = ModelFolders.stem(p.getFileName().toString());
             try (SafeTensors st = SafeTensors.open(p)) {
                 TensorInfo t = Embeddings.vectorTensor(st.tensors(), ClipConfig.Kind.OPENAI); // ViT-L's, or the one there is
                 if (t == null) {
@@ -344,14 +339,10 @@ public final class A1111Api {
         String name = title.replaceAll("\\s*\\[[0-9a-fA-F]+]$", "").strip();
         for (Path p : files.list(ModelFolders.Kind.CHECKPOINT)) {
             String file = p.getFileName().toString();
-            if (file.equals(name) || stem(file).equals(name)) {
+            if (file.equals(name) || ModelFolders.stem(file).equals(name)) {
                 return file;
             }
         }
         throw Problem.badInput("no checkpoint named '" + title + "' in models/sd/checkpoints");
-    }
-
-    private static String stem(String file) {
-        return file == null ? null : file.replaceFirst("\\.[^.]+$", "");
     }
 }

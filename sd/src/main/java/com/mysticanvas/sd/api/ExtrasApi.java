@@ -23,6 +23,7 @@ import io.javalin.config.RoutesConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -182,17 +183,14 @@ public final class ExtrasApi {
      */
     private ArrayNode upscalers() throws IOException {
         ArrayNode out = Json.MAPPER.createArrayNode();
-        out.addObject().put("name", UpscaleMethod.NONE).putNull("model_name").putNull("model_path").putNull("model_url")
-                .put("scale", 4);
-        for (Upscaler u : Upscaler.values()) {
-            if (!u.latent()) {
-                out.addObject().put("name", u.a1111Name()).putNull("model_name").putNull("model_path")
-                        .putNull("model_url").put("scale", 4);
-            }
+        List<String> builtIn = new ArrayList<>(List.of(UpscaleMethod.NONE));
+        Arrays.stream(Upscaler.values()).filter(u -> !u.latent()).forEach(u -> builtIn.add(u.a1111Name()));
+        for (String name : builtIn) {
+            out.addObject().put("name", name).putNull("model_name").putNull("model_path").putNull("model_url").put("scale", 4);
         }
         for (Path p : files.list(ModelFolders.Kind.UPSCALER)) {
             String file = p.getFileName().toString();
-            String stem = file.substring(0, file.lastIndexOf('.'));
+            String stem = ModelFolders.stem(file);
             ObjectNode entry = out.addObject().put("name", stem).put("model_name", stem)
                     .put("model_path", "models/" + ModelFolders.Kind.UPSCALER.folder() + "/" + file).putNull("model_url");
             Integer scale = scale(p);

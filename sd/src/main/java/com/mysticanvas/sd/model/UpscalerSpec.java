@@ -2,7 +2,6 @@ package com.mysticanvas.sd.model;
 
 import com.mysticanvas.sd.safetensors.ModelFileException;
 import com.mysticanvas.sd.safetensors.SafeTensors;
-import com.mysticanvas.sd.safetensors.TensorInfo;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -126,10 +125,5 @@ public sealed interface UpscalerSpec {
                     : i % 3 == 0 && i <= 3 * ups ? "conv_up" + i / 3 : "model." + i;
             return layer + "." + m.group(2);
         });
-    }
-
-    /** The elements of every tensor, for the memory a loaded model takes (f32 in the session). */
-    static long parameters(SafeTensors st) {
-        return st.tensors().values().stream().mapToLong(TensorInfo::elements).sum();
     }
 }

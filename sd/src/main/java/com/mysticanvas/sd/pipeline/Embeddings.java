@@ -1,5 +1,6 @@
 package com.mysticanvas.sd.pipeline;
 
+import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.sd.model.ClipConfig;
 import com.mysticanvas.sd.model.SdModelSpec;
 import com.mysticanvas.sd.safetensors.SafeTensors;
@@ -39,7 +40,7 @@ public final class Embeddings {
         Map<String, Entry> byName = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (Path file : files) {
-            String name = file.getFileName().toString().replaceFirst("\\.[^.]+$", "");
+            String name = ModelFolders.stem(file.getFileName().toString());
             try (SafeTensors st = SafeTensors.open(file)) {
                 List<float[]> vectors = vectors(st, spec);
                 if (vectors != null) {

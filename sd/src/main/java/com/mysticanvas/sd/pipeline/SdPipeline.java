@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtException;
 import com.mysticanvas.core.HiresSize;
 import com.mysticanvas.core.ImageSize;
 import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.system.SystemMemory;
 import com.mysticanvas.sd.image.GenerationParameters;
 import com.mysticanvas.sd.image.LatentPreview;
@@ -535,7 +536,7 @@ public final class SdPipeline {
     static String parameters(GenerationRequest r, long seed, SdModel model) {
         GenerationParameters p = new GenerationParameters(withLoraTags(r.prompt(), r.loras()), r.negativePrompt(), r.steps(),
                 r.sampler(), r.schedule(), r.cfgScale(), seed, r.width(), r.height(),
-                stripExtension(model.checkpointName()));
+                ModelFolders.stem(model.checkpointName()));
         if (model.vaeName() != null) {
             p = p.with("VAE", model.vaeName());
         }
@@ -593,18 +594,13 @@ public final class SdPipeline {
     private static String withLoraTags(String prompt, List<GenerationRequest.LoraWeight> loras) {
         StringBuilder out = new StringBuilder(prompt);
         for (GenerationRequest.LoraWeight l : loras) {
-            out.append(" <lora:").append(stripExtension(l.name())).append(':').append(l.weight());
+            out.append(" <lora:").append(ModelFolders.stem(l.name())).append(':').append(l.weight());
             if (l.unetWeight() != l.weight()) {
                 out.append(':').append(l.unetWeight());
             }
             out.append('>');
         }
         return out.toString();
-    }
-
-    private static String stripExtension(String name) {
-        int dot = name.lastIndexOf('.');
-        return dot > 0 ? name.substring(0, dot) : name;
     }
 
     private static float[] concat(float[] a, float[] b) {

@@ -33,14 +33,12 @@ public final class UpscalerModel implements AutoCloseable {
         TileProgress NONE = (done, total) -> { };
     }
 
-    private final String name;
     private final UpscalerSpec spec;
     private final OrtSession session;
     /** For each application's last tile: the arena's activations (about 1 GB for a 4x RRDBNet) go back then. */
     private final OrtSession.RunOptions releaseScratch;
 
-    private UpscalerModel(String name, UpscalerSpec spec, OrtSession session) throws OrtException {
-        this.name = name;
+    private UpscalerModel(UpscalerSpec spec, OrtSession session) throws OrtException {
         this.spec = spec;
         this.session = session;
         this.releaseScratch = Sessions.releasingScratch();
@@ -55,15 +53,10 @@ public final class UpscalerModel implements AutoCloseable {
             OrtSession session = Sessions.create(UpscalerGraph.build(spec, new CheckpointWeights(st, "")),
                     real.getParent(), Map.of(), threads);
             NativeHeap.trim();
-            return new UpscalerModel(file.getFileName().toString(), spec, session);
+            return new UpscalerModel(spec, session);
         } catch (OrtException e) {
             throw new ModelFileException(file.getFileName().toString(), "ONNX Runtime refused the network: " + e.getMessage());
         }
-    }
-
-    /** The file's name. */
-    public String name() {
-        return name;
     }
 
     public UpscalerSpec spec() {

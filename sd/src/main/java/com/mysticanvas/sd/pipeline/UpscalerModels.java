@@ -30,7 +30,7 @@ public final class UpscalerModels implements AutoCloseable {
         }
     }
 
-    public UpscalerModel get(String name) throws IOException {
+    private UpscalerModel get(String name) throws IOException {
         Path file = files.apply(name);
         FileTime modified = Files.getLastModifiedTime(file);
         if (loaded != null && file.equals(loadedFile) && modified.equals(loadedModified)) {

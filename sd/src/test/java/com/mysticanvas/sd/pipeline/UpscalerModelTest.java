@@ -12,11 +12,9 @@ import com.mysticanvas.sd.safetensors.DType;
 import com.mysticanvas.sd.safetensors.ModelFileException;
 import com.mysticanvas.sd.safetensors.SafeTensors;
 import com.mysticanvas.sd.safetensors.SafeTensorsWriter;
-import java.io.InputStream;
+import com.mysticanvas.sd.testing.TestResources;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -36,11 +34,7 @@ class UpscalerModelTest {
     Path dir;
 
     private Path resource(String name) throws Exception {
-        Path p = dir.resolve(name);
-        try (InputStream in = getClass().getResourceAsStream("/upscalers/" + name)) {
-            Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
-        }
-        return p;
+        return TestResources.copy("/upscalers", name, dir);
     }
 
     @ParameterizedTest

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.sd.testing.TestResources;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,11 +22,7 @@ class TorchFilesTest {
     Path dir;
 
     private Path resource(String name) throws Exception {
-        Path p = dir.resolve(name);
-        try (InputStream in = getClass().getResourceAsStream("/torch/" + name)) {
-            Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
-        }
-        return p;
+        return TestResources.copy("/torch", name, dir);
     }
 
     @Test
