@@ -10,7 +10,12 @@ final class ClientImages {
 
     /** An input image at its own size; transparency is laid on white. */
     static RgbImage image(String base64) {
-        BufferedImage decoded = ImageTensors.decode(ImageTensors.fromBase64(base64));
+        return image(ImageTensors.fromBase64(base64));
+    }
+
+    /** As {@link #image(String)}, from the file's bytes. */
+    static RgbImage image(byte[] file) {
+        BufferedImage decoded = ImageTensors.decode(file);
         int w = decoded.getWidth();
         int h = decoded.getHeight();
         return RgbImage.fromPlanar(ImageTensors.toTensor(decoded, w, h), w, h);

@@ -49,8 +49,7 @@ public final class ExtrasApi {
         r.get("/sdapi/v1/upscalers", ctx -> ctx.json(upscalers()));
         r.post(WorkerPaths.A1111_EXTRA_SINGLE_IMAGE, ctx -> {
             ObjectNode body = Json.parseObject(ctx.body());
-            String image = required(body, "image");
-            Upscaled out = upscale(body, ClientImages.image(image), generationText(image));
+            Upscaled out = upscale(body, required(body, "image"));
             ctx.json(Json.object().put("html_info", html(out.info)).put("image", out.png()));
         });
         r.post("/sdapi/v1/extra-batch-images", ctx -> {
@@ -63,8 +62,7 @@ public final class ExtrasApi {
             ArrayNode images = result.putArray("images");
             String info = "";
             for (JsonNode item : list) {
-                String image = required(item, "data");
-                Upscaled out = upscale(body, ClientImages.image(image), generationText(image));
+                Upscaled out = upscale(body, required(item, "data"));
                 images.add(out.png());
                 info = out.info;
             }
@@ -81,10 +79,15 @@ public final class ExtrasApi {
         }
     }
 
-    /** A PNG's {@code parameters} text, kept in the upscaled image as A1111's extras keep it. */
-    private static Map<String, String> generationText(String base64) {
+    /** A base64 image upscaled as the body says, its PNG {@code parameters} text kept as A1111's extras keep it. */
+    private Upscaled upscale(ObjectNode body, String base64) {
+        byte[] file = ImageTensors.fromBase64(base64);
+        return upscale(body, ClientImages.image(file), generationText(file));
+    }
+
+    private static Map<String, String> generationText(byte[] file) {
         try {
-            String parameters = Png.readText(ImageTensors.fromBase64(base64)).get("parameters");
+            String parameters = Png.readText(file).get("parameters");
             return parameters == null ? Map.of() : Map.of("parameters", parameters);
         } catch (Problem notPng) {
             return Map.of();
