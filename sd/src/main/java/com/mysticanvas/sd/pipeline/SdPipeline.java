@@ -105,13 +105,14 @@ public final class SdPipeline {
         float[] initLatent = init == null ? null : model.encode(init.toPlanar(), r.height(), r.width());
         float[] latentMask = mask == null ? null : latentMask(mask, factor, channels);
         Sampling.Img2img run = init == null ? new Sampling.Img2img(first.sigmas(), first.sigmas()[0])
-                : r.sampler().img2img(first.sigmas(), r.steps(), start.strength());
+                : r.sampler().img2img(first.sigmas(), model.noiseSchedule(), r.steps(), start.strength());
         float[] sigmas = run.sigmas();
 
         // Hires fix: its pass is prepared when the first image reaches it, its steps counted after the first pass's.
         GenerationRequest second = r.secondPass();
         Sampling.Img2img hiresRun = second == null ? null
-                : second.sampler().img2img(sigmas(model, second), second.steps(), r.hires().strength());
+                : second.sampler().img2img(sigmas(model, second), model.noiseSchedule(), second.steps(),
+                        r.hires().strength());
         Pass hires = null;
         int firstSteps = r.sampler().stepCount(sigmas);
         int allSteps = firstSteps + (hiresRun == null ? 0 : second.sampler().stepCount(hiresRun.sigmas()));
@@ -188,7 +189,7 @@ public final class SdPipeline {
         model.useLoras(loras);
         Map<String, TextConditioning.Conditioning> encoded = new HashMap<>();
         TextConditioning.Scheduled cond = TextConditioning.schedule(model, prompts, r, false, firstPassSteps, encoded);
-        TextConditioning.Scheduled uncond = r.cfgScale() == 1f ? null
+        TextConditioning.Scheduled uncond = r.cfgScale() == 1f && !r.sampler().cfgPlusPlus() ? null
                 : TextConditioning.schedule(model, prompts, r, true, firstPassSteps, encoded);
         List<String> warnings = new ArrayList<>();
         model.unknownLoraKeys().forEach((file, keys) -> warnings.add("LoRA " + file + ": " + keys.size()
@@ -229,8 +230,7 @@ public final class SdPipeline {
         }
         float lastSigma = sigmas[sigmas.length - 2]; // the last sigma is where a run ends, never a model call
         Denoiser denoiser = denoiser(model, pass.cond(), pass.uncond(), model.prediction(r.prediction()),
-                model.noiseSchedule(), r.sampler() == Sampler.LCM ? LcmSchedule.of(model.noiseSchedule()) : null,
-                r.cfgScale(), h, w, lastSigma, pass.extra());
+                model.noiseSchedule(), r.sampler(), r.sampler().guidanceScale(r.cfgScale()), h, w, lastSigma, pass.extra());
         if (latentMask != null) {
             denoiser = masked(denoiser, base, noise, latentMask);
         }
@@ -349,47 +349,66 @@ public final class SdPipeline {
      * then the masked image's latent), the same at every step; null for a standard one.
      */
     private static Denoiser denoiser(SdModel model, TextConditioning.Scheduled cond, TextConditioning.Scheduled uncond,
-                                     Prediction prediction, NoiseSchedule noise, LcmSchedule lcm, float cfg, int h,
+                                     Prediction prediction, NoiseSchedule noise, Sampler sampler, float cfg, int h,
                                      int w, float lastSigma, float[] extra) {
+        LcmSchedule lcm = sampler == Sampler.LCM ? LcmSchedule.of(noise) : null;
         int[] calls = {0};
         // The batched [cond; uncond] context of the pair last used: made again only when a prompt schedule moves on.
         TextConditioning.Conditioning[] pair = new TextConditioning.Conditioning[2];
         float[][] batched = new float[2][];
-        return (x, sigma) -> {
-            int call = calls[0]++;
-            TextConditioning.Conditioning c = cond.at(call);
-            TextConditioning.Conditioning u = uncond == null ? null : uncond.at(call);
-            int lcmTimestep = lcm == null ? -1 : lcm.timestep(sigma);
-            float timestep = lcm == null ? (float) noise.timestep(sigma) : lcmTimestep;
-            boolean last = sigma <= lastSigma;
-            float[] out;
-            try {
-                if (u == null) {
-                    out = unet(model, x, extra, 1, h, w, sigma, timestep, c.context(), c.tokens(), c.y(), last);
-                } else if (c.tokens() == u.tokens()) {
-                    if (pair[0] != c || pair[1] != u) {
-                        pair[0] = c;
-                        pair[1] = u;
-                        batched[0] = concat(c.context(), u.context());
-                        batched[1] = c.y() == null ? null : concat(c.y(), u.y());
+        return new Denoiser() {
+            private float[] unguided;
+
+            @Override
+            public float[] denoise(float[] x, float sigma) {
+                int call = calls[0]++;
+                TextConditioning.Conditioning c = cond.at(call);
+                TextConditioning.Conditioning u = uncond == null ? null : uncond.at(call);
+                float timestep = (float) sampler.modelTimestep(noise, sigma);
+                boolean last = sigma <= lastSigma;
+                float[] out;
+                try {
+                    if (u == null) {
+                        out = unet(model, x, extra, 1, h, w, sigma, timestep, c.context(), c.tokens(), c.y(), last);
+                    } else if (c.tokens() == u.tokens()) {
+                        if (pair[0] != c || pair[1] != u) {
+                            pair[0] = c;
+                            pair[1] = u;
+                            batched[0] = concat(c.context(), u.context());
+                            batched[1] = c.y() == null ? null : concat(c.y(), u.y());
+                        }
+                        out = unet(model, x, extra, 2, h, w, sigma, timestep, batched[0], c.tokens(), batched[1], last);
+                    } else {
+                        out = concat(unet(model, x, extra, 1, h, w, sigma, timestep, c.context(), c.tokens(), c.y(), false),
+                                unet(model, x, extra, 1, h, w, sigma, timestep, u.context(), u.tokens(), u.y(), last));
                     }
-                    out = unet(model, x, extra, 2, h, w, sigma, timestep, batched[0], c.tokens(), batched[1], last);
-                } else {
-                    out = concat(unet(model, x, extra, 1, h, w, sigma, timestep, c.context(), c.tokens(), c.y(), false),
-                            unet(model, x, extra, 1, h, w, sigma, timestep, u.context(), u.tokens(), u.y(), last));
+                } catch (OrtException e) {
+                    throw new IllegalStateException("UNet failed: " + e.getMessage(), e);
                 }
-            } catch (OrtException e) {
-                throw new IllegalStateException("UNet failed: " + e.getMessage(), e);
-            }
-            float[] denoised = new float[x.length];
-            for (int i = 0; i < x.length; i++) {
-                float p = u != null ? out[x.length + i] + cfg * (out[i] - out[x.length + i]) : out[i];
-                denoised[i] = prediction.denoised(x[i], sigma, p);
-                if (lcm != null) {
-                    denoised[i] = lcm.boundary(x[i], denoised[i], lcmTimestep);
+                float[] denoised = new float[x.length];
+                unguided = u == null ? null : new float[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    float p = u != null ? out[x.length + i] + cfg * (out[i] - out[x.length + i]) : out[i];
+                    denoised[i] = prediction.denoised(x[i], sigma, p);
+                    if (lcm != null) {
+                        denoised[i] = lcm.boundary(x[i], denoised[i], (int) timestep);
+                    }
+                    if (unguided != null) {
+                        unguided[i] = prediction.denoised(x[i], sigma, out[x.length + i]);
+                    }
                 }
+                return denoised;
             }
-            return denoised;
+
+            @Override
+            public float[] lastUnguided() {
+                return unguided;
+            }
+
+            @Override
+            public NoiseSchedule schedule() {
+                return noise;
+            }
         };
     }
 
@@ -417,16 +436,33 @@ public final class SdPipeline {
      * level and is told the clean answer is the original, so the sampler keeps it; inside it paints freely.
      */
     private static Denoiser masked(Denoiser inner, float[] original, float[] noise, float[] mask) {
-        return (x, sigma) -> {
-            float[] blended = new float[x.length];
-            for (int i = 0; i < x.length; i++) {
-                blended[i] = mask[i] * x[i] + (1 - mask[i]) * (original[i] + noise[i] * sigma);
+        return new Denoiser() {
+            @Override
+            public float[] denoise(float[] x, float sigma) {
+                float[] blended = new float[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    blended[i] = mask[i] * x[i] + (1 - mask[i]) * (original[i] + noise[i] * sigma);
+                }
+                return keepOriginal(inner.denoise(blended, sigma));
             }
-            float[] d = inner.denoise(blended, sigma);
-            for (int i = 0; i < d.length; i++) {
-                d[i] = mask[i] * d[i] + (1 - mask[i]) * original[i];
+
+            @Override
+            public float[] lastUnguided() {
+                float[] u = inner.lastUnguided();
+                return u == null ? null : keepOriginal(u.clone());
             }
-            return d;
+
+            @Override
+            public NoiseSchedule schedule() {
+                return inner.schedule();
+            }
+
+            private float[] keepOriginal(float[] d) {
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = mask[i] * d[i] + (1 - mask[i]) * original[i];
+                }
+                return d;
+            }
         };
     }
 

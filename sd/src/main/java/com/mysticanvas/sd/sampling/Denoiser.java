@@ -8,4 +8,17 @@ package com.mysticanvas.sd.sampling;
 @FunctionalInterface
 public interface Denoiser {
     float[] denoise(float[] x, float sigma);
+
+    /**
+     * The negative prompt's own answer at the last call, before guidance mixed it in (CFG++ steers along it); null
+     * when the denoiser does not guide, and then the answer itself stands for it.
+     */
+    default float[] lastUnguided() {
+        return null;
+    }
+
+    /** The training schedule the model's timesteps follow (TCD reads its alphas): SD's unless the model says otherwise. */
+    default NoiseSchedule schedule() {
+        return NoiseSchedule.SD;
+    }
 }

@@ -100,6 +100,43 @@ public final class NoiseSchedule {
         return Math.exp((1 - w) * logSigmas[low] + w * logSigmas[high]);
     }
 
+    /** The timestep whose sigma is nearest {@code sigma} in log space (ComfyUI's {@code ModelSamplingDiscrete.timestep}). */
+    public int nearestTimestep(double sigma) {
+        double log = Math.log(sigma);
+        int best = 0;
+        for (int t = 1; t < logSigmas.length; t++) {
+            if (Math.abs(log - logSigmas[t]) < Math.abs(log - logSigmas[best])) {
+                best = t;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Sigma at a fractional timestep as DPM-Solver's and UniPC's discrete {@code NoiseScheduleVP} reads the schedule:
+     * {@code log sqrt(alphas_cumprod)} linear between the neighbours (not log-sigma, as {@link #sigma(double)}).
+     */
+    public double vpSigma(double t) {
+        double clamped = Math.clamp(t, 0, alphasCumprod.length - 1);
+        int low = (int) Math.min(Math.floor(clamped), alphasCumprod.length - 2);
+        double w = clamped - low;
+        double logAlpha = 0.5 * ((1 - w) * Math.log(alphasCumprod[low]) + w * Math.log(alphasCumprod[low + 1]));
+        return Math.sqrt(Math.expm1(-2 * logAlpha));
+    }
+
+    /** The fractional timestep of a sigma, the inverse of {@link #vpSigma(double)}, clamped to [0, timesteps-1]. */
+    public double vpTimestep(double sigma) {
+        double logAlpha = -0.5 * Math.log1p(sigma * sigma);
+        for (int low = 0; low < alphasCumprod.length - 1; low++) { // log alpha falls with t
+            double a = 0.5 * Math.log(alphasCumprod[low]);
+            double b = 0.5 * Math.log(alphasCumprod[low + 1]);
+            if (logAlpha >= b || low == alphasCumprod.length - 2) {
+                return low + Math.clamp((a - logAlpha) / (a - b), 0, 1);
+            }
+        }
+        return 0;
+    }
+
     /** The fractional timestep of a sigma, the inverse of {@link #sigma(double)}, clamped to [0, timesteps-1]. */
     public double timestep(double sigma) {
         double logSigma = Math.log(sigma);

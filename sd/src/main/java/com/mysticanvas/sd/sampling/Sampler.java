@@ -322,6 +322,31 @@ public enum Sampler {
         }
     },
     /**
+     * ComfyUI's {@code sample_euler_cfg_pp} (Chung et al. 2024, "CFG++"): the step lands on the guided answer but
+     * leaves it along the negative prompt's own noise direction, so guidance stays on the data manifold. Its scale is
+     * the request's as ComfyUI takes it (CFG++ wants small ones, about 0.5 to 2), and the negative prompt is asked
+     * even at scale 1.
+     */
+    EULER_CFG_PP("euler_cfg_pp", "Euler CFG++", "euler_cfg_pp") {
+        @Override
+        float[] step(float[] x, Step s) {
+            cfgPlusPlusTo(x, s, s.next());
+            return null;
+        }
+    },
+    /** ComfyUI's {@code sample_euler_ancestral_cfg_pp} (eta 1): CFG++'s step down to sigma_down, then fresh noise. */
+    EULER_A_CFG_PP("euler_a_cfg_pp", "Euler a CFG++", "euler_ancestral_cfg_pp") {
+        @Override
+        float[] step(float[] x, Step s) {
+            double[] downUp = ancestral(s.sigma(), s.next());
+            cfgPlusPlusTo(x, s, downUp[0]);
+            if (s.next() > 0) {
+                addNoise(x, s.noise(), downUp[1]);
+            }
+            return null;
+        }
+    },
+    /**
      * A1111's DDIM (eta 0, Song et al. 2021) on its CompVis timestep grid ({@link #timestepGrid}). In sigma space
      * its update is {@code x' = denoised + (next / sigma) (x - denoised)}, the same line as Euler's step
      * (Karras et al. 2022, section 4); what makes it A1111's DDIM is the grid, the start and the end.
@@ -334,6 +359,18 @@ public enum Sampler {
             for (int j = 0; j < x.length; j++) {
                 x[j] = (float) (denoised[j] + keep * (x[j] - denoised[j]));
             }
+            return null;
+        }
+    },
+    /**
+     * A1111's DDIM CFG++ (1.10, {@code ddim_cfgpp}): DDIM on its grid whose direction back to the next timestep is the
+     * negative prompt's noise prediction, with the guidance scale divided by 12.5 (A1111 maps 0..12.5 onto CFG++'s
+     * 0..1). In sigma space that is CFG++'s Euler step ({@link #EULER_CFG_PP}).
+     */
+    DDIM_CFG_PP("ddim_cfgpp", "DDIM CFG++", "ddim_cfgpp") {
+        @Override
+        float[] step(float[] x, Step s) {
+            cfgPlusPlusTo(x, s, s.next());
             return null;
         }
     },
@@ -370,6 +407,18 @@ public enum Sampler {
         }
     },
     /**
+     * A1111's UniPC (Zhao et al. 2023, its {@code uni_pc.py} with A1111's defaults: the B(h) = h variant "bh1",
+     * order 3, lower orders on the last steps, multistep, data prediction). It walks the model's continuous time
+     * uniformly ({@link #uniPcSigmas}) from the CompVis grid's start, one model call per step: each step predicts,
+     * asks the model there, and corrects with that answer, which the next step reuses (not on the last step).
+     */
+    UNIPC("unipc", "UniPC", "unipc") {
+        @Override
+        float[] step(float[] x, Step s) {
+            throw new AssertionError("UniPC runs its own loop");
+        }
+    },
+    /**
      * The LCM sampler (Luo et al. 2023): take the denoised latent, then noise it afresh to the next sigma; on LCM's
      * own 50 noise levels, with its boundary condition in the denoiser ({@link LcmSchedule}), as A1111 runs it.
      */
@@ -382,9 +431,43 @@ public enum Sampler {
             }
             return null;
         }
+    },
+    /**
+     * TCD (Zheng et al. 2024, trajectory consistency distillation) as ComfyUI's {@code sample_tcd} steps (gamma
+     * 0.3): the model's answer moved to the earlier timestep {@code s = floor(0.7 t(next))} of the next sigma, then
+     * noised back up to the next sigma; on LCM's 50 original timesteps as diffusers' {@code TCDScheduler} walks them
+     * (no boundary condition: TCD has none).
+     */
+    TCD("tcd", "TCD", "tcd") {
+        @Override
+        float[] step(float[] x, Step s) {
+            NoiseSchedule schedule = s.model().schedule();
+            int at = s.next() == 0 ? 0 : (int) Math.floor((1 - TCD_GAMMA) * schedule.nearestTimestep(s.next()));
+            double alpha = schedule.alphaCumprod(at);
+            double rootAlpha = Math.sqrt(alpha);
+            double rootBeta = Math.sqrt(1 - alpha);
+            float[] denoised = s.denoised();
+            double sigma = s.sigma();
+            for (int j = 0; j < x.length; j++) {
+                double eps = (x[j] - denoised[j]) / sigma;
+                x[j] = (float) (rootAlpha * denoised[j] + rootBeta * eps); // the model's own latent at timestep s
+            }
+            if (s.next() > 0) { // from s up to the next sigma (clamped: s may sit a hair above it)
+                double up = Math.sqrt(Math.max(0, s.next() * s.next() + 1 - 1 / alpha));
+                float[] fresh = s.noise().next(x.length);
+                for (int j = 0; j < x.length; j++) {
+                    x[j] = (float) (x[j] / rootAlpha + fresh[j] * up);
+                }
+            }
+            return null;
+        }
     };
 
     private static final int LMS_ORDER = 4;
+    /** TCD's gamma (ComfyUI's eta), its default. */
+    private static final double TCD_GAMMA = 0.3;
+    /** A1111's {@code uni_pc_order}. */
+    private static final int UNIPC_ORDER = 3;
     /** The most arrays a sampler looks back on (LMS's order minus the current one). */
     private static final int HISTORY = LMS_ORDER - 1;
 
@@ -454,11 +537,36 @@ public enum Sampler {
      * ({@link #startLatent}, {@link #finalLatent}).
      */
     public boolean timestepGrid() {
-        return this == DDIM || this == PLMS;
+        return this == DDIM || this == DDIM_CFG_PP || this == PLMS || this == UNIPC;
+    }
+
+    /**
+     * The UNet timestep for a call at {@code sigma}: the schedule's log-sigma interpolation (k-diffusion's), UniPC's
+     * log-alpha one ({@link NoiseSchedule#vpTimestep}), or LCM's nearest original timestep.
+     */
+    public double modelTimestep(NoiseSchedule noise, double sigma) {
+        return switch (this) {
+            case UNIPC -> noise.vpTimestep(sigma);
+            case LCM, TCD -> LcmSchedule.of(noise).timestep(sigma);
+            default -> noise.timestep(sigma);
+        };
+    }
+
+    /** True for the CFG++ samplers: they need the negative prompt's answer of every call ({@link Denoiser#lastUnguided}). */
+    public boolean cfgPlusPlus() {
+        return this == EULER_CFG_PP || this == EULER_A_CFG_PP || this == DDIM_CFG_PP;
+    }
+
+    /** The guidance scale the model is run with for a requested one: DDIM CFG++'s is divided by 12.5, as A1111's. */
+    public float guidanceScale(float requested) {
+        return this == DDIM_CFG_PP ? (float) (requested * (1 / 12.5)) : requested;
     }
 
     /** The sigmas this sampler runs for {@code steps} steps of {@code schedule}, as A1111 makes them. */
     public float[] sigmas(Schedule schedule, NoiseSchedule noise, int steps, boolean sdxl) {
+        if (this == UNIPC) {
+            return uniPcSigmas(noise, noise.timesteps() - 1, gridTimesteps(noise, steps).length);
+        }
         if (timestepGrid()) {
             int[] t = gridTimesteps(noise, steps);
             float[] out = new float[t.length];
@@ -467,7 +575,7 @@ public enum Sampler {
             }
             return out;
         }
-        if (this == LCM) {
+        if (this == LCM || this == TCD) {
             return schedule.sigmas(LcmSchedule.of(noise).levels(), steps, sdxl);
         }
         if (!discardsNextToLastSigma()) {
@@ -476,6 +584,18 @@ public enum Sampler {
         float[] more = schedule.sigmas(noise, steps + 1, sdxl);
         float[] out = Arrays.copyOf(more, more.length - 1);
         out[out.length - 1] = more[more.length - 1];
+        return out;
+    }
+
+    /**
+     * UniPC's sigmas: {@code steps} steps from timestep {@code from} to 0, uniform in the model's continuous time
+     * ({@code skip_type = time_uniform}), each read as {@link NoiseSchedule#vpSigma} reads it.
+     */
+    static float[] uniPcSigmas(NoiseSchedule noise, double from, int steps) {
+        float[] out = new float[steps + 1];
+        for (int i = 0; i <= steps; i++) {
+            out[i] = (float) noise.vpSigma(from * (steps - i) / steps);
+        }
         return out;
     }
 
@@ -495,9 +615,9 @@ public enum Sampler {
      * A1111 cuts it ({@code t_enc = int(min(strength, 0.999) * steps)}), and the noise level the input is noised to
      * first. k-diffusion samplers: the run's tail of {@code t_enc + 1} sigmas, noised to its first. CompVis
      * samplers: noised to timestep {@code t_enc} of the grid, then walked from timestep {@code t_enc - 1} (A1111's
-     * own off-by-one, kept).
+     * own off-by-one, kept; UniPC in {@code t_enc} steps of its own from there).
      */
-    public Sampling.Img2img img2img(float[] sigmas, int steps, double strength) {
+    public Sampling.Img2img img2img(float[] sigmas, NoiseSchedule noise, int steps, double strength) {
         if (!timestepGrid()) {
             float[] tail = Sampling.img2imgSigmas(sigmas, strength);
             return new Sampling.Img2img(tail, tail[0]);
@@ -505,9 +625,12 @@ public enum Sampler {
         if (!(strength >= 0 && strength <= 1)) {
             throw new IllegalArgumentException("strength must be between 0 and 1, got " + strength);
         }
-        int encoded = Math.min((int) (Math.min(strength, 0.999) * steps), sigmas.length - 1);
-        float noiseSigma = sigmas[sigmas.length - 1 - encoded];
-        float[] run = encoded == 0 ? new float[] {noiseSigma} : Arrays.copyOfRange(sigmas, sigmas.length - encoded, sigmas.length);
+        int[] grid = gridTimesteps(noise, steps);
+        int encoded = Math.min((int) (Math.min(strength, 0.999) * steps), grid.length - 1);
+        float noiseSigma = (float) noise.sigma(grid[encoded]);
+        float[] run = encoded == 0 ? new float[] {noiseSigma}
+                : this == UNIPC ? uniPcSigmas(noise, grid[encoded - 1], encoded) // A1111's t_start: grid[t_enc - 1]
+                : Arrays.copyOfRange(sigmas, sigmas.length - encoded, sigmas.length);
         return new Sampling.Img2img(run, noiseSigma);
     }
 
@@ -592,6 +715,12 @@ public enum Sampler {
             return sigmas[index - back];
         }
 
+        /** The negative prompt's answer at this sigma ({@link Denoiser#lastUnguided}), or the answer without guidance. */
+        float[] unguided() {
+            float[] u = model.lastUnguided();
+            return u != null ? u : denoised;
+        }
+
         /** Asks the denoiser once more, at another sigma. */
         float[] denoise(float[] x, double sigma) {
             return checked(model.denoise(x, (float) sigma), x);
@@ -610,6 +739,9 @@ public enum Sampler {
         checkSigmas(sigmas);
         if (this == RESTART) {
             return restart(model, start, sigmas, noise, listener);
+        }
+        if (this == UNIPC) {
+            return uniPc(model, start, sigmas, listener);
         }
         float[] x = start.clone();
         int steps = sigmas.length - 1;
@@ -646,6 +778,138 @@ public enum Sampler {
     /** The steps a run over {@code sigmas} reports: one per pair of sigmas, Restart's with its way back up. */
     public int stepCount(float[] sigmas) {
         return this == RESTART && sigmas.length > 1 ? restartPlan(sigmas).size() : sigmas.length - 1;
+    }
+
+    /**
+     * UniPC's multistep run in sigma space (where its data-prediction update loses the alphas: {@code lambda = -log
+     * sigma}). The model's answers are kept oldest first with the index of their sigma, at most the order's worth.
+     */
+    private static float[] uniPc(Denoiser model, float[] start, float[] sigmas, StepListener listener) {
+        int steps = sigmas.length - 1;
+        int order = Math.min(UNIPC_ORDER, steps); // A1111 refuses fewer steps than its order; this runs them lower
+        float[] x = start.clone();
+        List<float[]> answers = new ArrayList<>();
+        List<Integer> at = new ArrayList<>();
+        answers.add(checked(model.denoise(x, sigmas[0]), x).clone());
+        at.add(0);
+        for (int step = 1; step <= steps; step++) {
+            int stepOrder = step < order ? step : Math.min(order, steps + 1 - step);
+            float[] answer = uniPcStep(model, x, answers, at, sigmas, step, stepOrder, step < steps);
+            if (answers.size() == order) {
+                answers.removeFirst();
+                at.removeFirst();
+            }
+            answers.add(answer);
+            at.add(step);
+            if (listener != null && !listener.onStep(step, steps, x, answer != null ? answer : answers.get(answers.size() - 2))) {
+                return null;
+            }
+        }
+        return x;
+    }
+
+    /**
+     * One UniPC bh1 update of {@code x} (in place) to {@code sigmas[target]} from the last {@code order} answers:
+     * the predictor, then (with {@code correct}) the model at the prediction and the corrector. Returns that answer
+     * (null without the corrector).
+     */
+    private static float[] uniPcStep(Denoiser model, float[] x, List<float[]> answers, List<Integer> at, float[] sigmas,
+                                     int target, int order, boolean correct) {
+        int last = answers.size() - 1;
+        float[] m0 = answers.get(last);
+        if (sigmas[target] == 0) { // UniPC never walks to sigma 0 itself; a schedule that does ends on the answer
+            System.arraycopy(m0, 0, x, 0, x.length);
+            return null;
+        }
+        double sigmaP0 = sigmas[at.get(last)];
+        double sigmaT = sigmas[target];
+        double h = Math.log(sigmaP0 / sigmaT); // lambda_t - lambda_prev
+        double[] rks = new double[order];
+        float[][] d1s = new float[order - 1][];
+        for (int i = 1; i < order; i++) {
+            rks[i - 1] = Math.log(sigmaP0 / sigmas[at.get(last - i)]) / h;
+            float[] older = answers.get(last - i);
+            float[] d = new float[x.length];
+            for (int j = 0; j < x.length; j++) {
+                d[j] = (float) ((older[j] - m0[j]) / rks[i - 1]);
+            }
+            d1s[i - 1] = d;
+        }
+        rks[order - 1] = 1;
+        double hh = -h;
+        double hPhi1 = Math.expm1(hh);
+        double hPhiK = hPhi1 / hh - 1;
+        double bh = hh; // B(h) of the bh1 variant
+        double[][] r = new double[order][order];
+        double[] b = new double[order];
+        double factorial = 1;
+        for (int i = 0; i < order; i++) {
+            for (int c = 0; c < order; c++) {
+                r[i][c] = Math.pow(rks[c], i);
+            }
+            b[i] = hPhiK * factorial / bh;
+            factorial *= i + 2;
+            hPhiK = hPhiK / hh - 1 / factorial;
+        }
+        double[] rhosP = order == 1 ? new double[0] : order == 2 ? new double[] {0.5} : solve(r, b, order - 1);
+        double ratio = sigmaT / sigmaP0;
+        float[] base = new float[x.length];
+        for (int j = 0; j < x.length; j++) {
+            double predictorResidual = 0;
+            for (int i = 0; i < rhosP.length; i++) {
+                predictorResidual += rhosP[i] * d1s[i][j];
+            }
+            base[j] = (float) (ratio * x[j] - hPhi1 * m0[j]);
+            x[j] = (float) (base[j] - bh * predictorResidual);
+        }
+        if (!correct) {
+            return null;
+        }
+        float[] answer = checked(model.denoise(x, sigmas[target]), x).clone();
+        double[] rhosC = order == 1 ? new double[] {0.5} : solve(r, b, order);
+        for (int j = 0; j < x.length; j++) {
+            double correctorResidual = rhosC[order - 1] * (answer[j] - m0[j]);
+            for (int i = 0; i < order - 1; i++) {
+                correctorResidual += rhosC[i] * d1s[i][j];
+            }
+            x[j] = (float) (base[j] - bh * correctorResidual);
+        }
+        return answer;
+    }
+
+    /** Solves the leading {@code n} x {@code n} system of {@code a} for the first {@code n} of {@code b} (Gauss, pivoting). */
+    private static double[] solve(double[][] a, double[] b, int n) {
+        double[][] m = new double[n][n + 1];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(a[i], 0, m[i], 0, n);
+            m[i][n] = b[i];
+        }
+        for (int col = 0; col < n; col++) {
+            int pivot = col;
+            for (int row = col + 1; row < n; row++) {
+                if (Math.abs(m[row][col]) > Math.abs(m[pivot][col])) {
+                    pivot = row;
+                }
+            }
+            double[] swap = m[col];
+            m[col] = m[pivot];
+            m[pivot] = swap;
+            for (int row = col + 1; row < n; row++) {
+                double f = m[row][col] / m[col][col];
+                for (int c = col; c <= n; c++) {
+                    m[row][c] -= f * m[col][c];
+                }
+            }
+        }
+        double[] out = new double[n];
+        for (int i = n - 1; i >= 0; i--) {
+            double v = m[i][n];
+            for (int c = i + 1; c < n; c++) {
+                v -= m[i][c] * out[c];
+            }
+            out[i] = v / m[i][i];
+        }
+        return out;
     }
 
     /** Restart's run: each (from, to) of its plan a Heun step, fresh noise first wherever the plan goes back up. */
@@ -728,6 +992,16 @@ public enum Sampler {
         double factor = (target - sigma) / sigma;
         for (int j = 0; j < x.length; j++) {
             x[j] = (float) (x[j] + (x[j] - denoised[j]) * factor);
+        }
+    }
+
+    /** CFG++'s step: {@code x = denoised + target * (x - unguided) / sigma}. */
+    private static void cfgPlusPlusTo(float[] x, Step s, double target) {
+        float[] denoised = s.denoised();
+        float[] unguided = s.unguided();
+        double factor = target / s.sigma();
+        for (int j = 0; j < x.length; j++) {
+            x[j] = (float) (denoised[j] + (x[j] - unguided[j]) * factor);
         }
     }
 

@@ -146,7 +146,8 @@ class ImageRequestsTest {
         JsonNode caps = ImageCapabilities.describe(new Limits(1024, 60, 4, 5000, 3, 0, 16, 64));
         assertThat(caps.path("samplers")).extracting(s -> s.path("id").asText())
                 .containsExactly("euler", "euler_a", "heun", "dpm2", "dpm2_a", "lms", "dpmpp_2s_a", "dpmpp_sde", "dpmpp_2m",
-                        "dpmpp_2m_sde", "dpmpp_3m_sde", "ipndm", "restart", "ddim", "plms", "lcm");
+                        "dpmpp_2m_sde", "dpmpp_3m_sde", "ipndm", "restart", "euler_cfg_pp", "euler_a_cfg_pp", "ddim",
+                        "ddim_cfgpp", "plms", "unipc", "lcm", "tcd");
         assertThat(caps.path("samplers").get(1).path("title").asText()).isEqualTo(Sampler.EULER_A.a1111Label());
         assertThat(caps.path("samplers").get(1).path("aliases")).extracting(JsonNode::asText)
                 .containsExactlyElementsOf(Sampler.EULER_A.aliases());

@@ -79,6 +79,38 @@ class SdPipelineTest {
     }
 
     @Test
+    void uniPcWalksItsOwnTimesOneModelCallAStep() throws Exception {
+        List<Integer> steps = new java.util.ArrayList<>();
+        ProgressListener count = (image, images, step, of, preview) -> steps.add(of);
+        GenerationRequest unipc = request(9).toBuilder().sampler(Sampler.UNIPC).schedule(Schedule.KARRAS).build();
+        byte[] karras = PIPELINE.generate(model, unipc, count).getFirst().png();
+        assertThat(steps).as("a grid of 4: 4 steps").hasSize(4).containsOnly(4);
+        assertThat(rgb(karras)).isEqualTo(rgb(one(model, unipc.toBuilder().schedule(Schedule.EXPONENTIAL).build())));
+        assertThat(rgb(karras)).isNotEqualTo(rgb(one(model, unipc.toBuilder().sampler(Sampler.DDIM).build())));
+
+        steps.clear();
+        RgbImage input = PIPELINE.generate(model, request(4), ProgressListener.NONE).getFirst().pixels();
+        assertThat(PIPELINE.generate(model, unipc.toBuilder().steps(10).init(input, 0.6, null).build(), count)).hasSize(1);
+        assertThat(steps).as("t_enc = 6 steps from grid timestep 5").containsOnly(6);
+    }
+
+    @Test
+    void cfgPlusPlusStepsAlongTheNegativePromptsAnswer() throws Exception {
+        GenerationRequest euler = request(8).toBuilder().negativePrompt("blurry").cfgScale(1).sampler(Sampler.EULER).build();
+        GenerationRequest cfgpp = euler.toBuilder().sampler(Sampler.EULER_CFG_PP).build();
+        // at scale 1 Euler leaves the negative prompt out; CFG++ still asks it, for the direction of its steps
+        assertThat(pixels(cfgpp)).isNotEqualTo(pixels(euler));
+        // a negative prompt equal to the prompt gives the prompt's own direction back: Euler's steps, to rounding
+        byte[] same = pixels(cfgpp.toBuilder().negativePrompt("a photo of a cat").cfgScale(3).build());
+        byte[] plain = pixels(euler);
+        for (int i = 0; i < plain.length; i++) {
+            assertThat(Math.abs((same[i] & 0xff) - (plain[i] & 0xff))).as("pixel byte %d", i).isLessThanOrEqualTo(1);
+        }
+        assertThat(pixels(request(8).toBuilder().sampler(Sampler.DDIM_CFG_PP).build()))
+                .isNotEqualTo(pixels(request(8).toBuilder().sampler(Sampler.DDIM).build()));
+    }
+
+    @Test
     void sameSeedSameBytesOtherSeedOtherImage() throws Exception {
         byte[] a = one(model, request(42));
         byte[] b = one(model, request(42));

@@ -116,7 +116,8 @@ class SamplerTest {
         assertThatThrownBy(() -> Sampler.named("heun++"))
                 .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT))
                 .hasMessageContaining("euler, euler_a, heun, dpm2, dpm2_a, lms, dpmpp_2s_a, dpmpp_sde, dpmpp_2m, "
-                        + "dpmpp_2m_sde, dpmpp_3m_sde, ipndm, restart, ddim, plms, lcm");
+                        + "dpmpp_2m_sde, dpmpp_3m_sde, ipndm, restart, euler_cfg_pp, euler_a_cfg_pp, ddim, ddim_cfgpp, plms, "
+                        + "unipc, lcm, tcd");
         assertThat(Sampler.named("DPM++ 2M SDE")).isEqualTo(Sampler.DPMPP_2M_SDE);
         assertThat(Sampler.named("k_dpm_2_a")).isEqualTo(Sampler.DPM2_A);
         assertThat(Sampler.named("Euler a")).isEqualTo(Sampler.EULER_A);
@@ -184,8 +185,9 @@ class SamplerTest {
         return new double[] {mean, variance / out.length};
     }
 
+    /** Every sampler but the distilled ones' (LCM and TCD jump to far earlier timesteps whatever the step count). */
     @ParameterizedTest
-    @EnumSource(value = Sampler.class, names = "LCM", mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = Sampler.class, names = {"LCM", "TCD"}, mode = EnumSource.Mode.EXCLUDE)
     void convergesToTheDataDistributionOfAGaussianToyProblem(Sampler sampler) {
         double[] fine = moments(sampler, POSTERIOR_MEAN, Schedule.KARRAS, 300);
         assertThat(fine[0]).as("%s mean", sampler).isCloseTo(MU, within(0.01));
@@ -197,7 +199,7 @@ class SamplerTest {
      * {@code mu + (x - mu) sqrt(s^2 + b^2) / sqrt(s^2 + a^2)} at sigma b: on every schedule, more steps, less error.
      */
     @ParameterizedTest
-    @EnumSource(value = Sampler.class, names = {"EULER", "HEUN", "DPM2", "LMS", "DPMPP_2M", "DDIM"})
+    @EnumSource(value = Sampler.class, names = {"EULER", "HEUN", "DPM2", "LMS", "DPMPP_2M", "DDIM", "UNIPC"})
     void odeSamplersConvergeToTheExactFlowOnEverySchedule(Sampler sampler) {
         for (Schedule schedule : Schedule.values()) {
             double coarse = flowError(sampler, schedule, 10);

@@ -58,7 +58,7 @@ class SamplerVsKDiffusionTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Sampler.class, names = {"DDIM", "PLMS", "LCM", "RESTART"}, mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = Sampler.class, names = {"DDIM", "PLMS", "UNIPC", "LCM", "RESTART", "EULER_CFG_PP", "EULER_A_CFG_PP", "DDIM_CFG_PP", "TCD"}, mode = EnumSource.Mode.EXCLUDE)
     void samplerMatchesKDiffusion(Sampler sampler) throws IOException {
         String row = lines("samplers.txt").stream().filter(l -> l.startsWith(sampler.id() + " ")).findFirst().orElseThrow();
         float[] want = floats(row.split(" "), 1);
@@ -121,13 +121,150 @@ class SamplerVsKDiffusionTest {
                     .findFirst().orElseThrow();
             float[] want = floats(row.split(" "), 3);
             Sampling.Img2img run = mode.equals("txt2img") ? new Sampling.Img2img(sigmas, sigmas[0])
-                    : sampler.img2img(sigmas, steps, 0.6);
+                    : sampler.img2img(sigmas, NoiseSchedule.SD, steps, 0.6);
             float[] x = sampler.startLatent(mode.equals("txt2img") ? null : init, noise, run.sigmas(), run.noiseSigma());
             float[] out = Sampler.finalLatent(sampler.run(GAUSSIAN, x, run.sigmas(), new PhiloxNoise(4), null), run.sigmas());
             double mean = Arrays.stream(box(out)).average().orElseThrow();
             float[] got = {out[0], out[7], out[31], out[63], (float) mean};
             assertThat(got).as("%s %d %s", id, steps, mode).containsExactly(want, within(2e-5f));
         }
+    }
+
+    /**
+     * A1111's UniPC against its {@code uni_pc.py} (transcribed for the oracle, run on torch): its continuous-time walk,
+     * predictor and corrector at orders 1 to 3, one model call per step, the start and end as the CompVis samplers',
+     * and img2img walked from {@code t_start}; a grid of 2 (orders 1 and 2 only), 8 and 31.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {2, 8, 30})
+    void uniPcMatchesA1111(int steps) throws IOException {
+        Sampler sampler = Sampler.UNIPC;
+        float[] sigmas = sampler.sigmas(Schedule.KARRAS, NoiseSchedule.SD, steps, false);
+        assertThat(sigmas[0]).isCloseTo((float) NoiseSchedule.SD.sigmaMax(), within(1e-5f));
+        float[] noise = new PhiloxNoise(3).next(64);
+        float[] init = new PhiloxNoise(5).next(64);
+        for (int i = 0; i < init.length; i++) {
+            init[i] = init[i] * 0.5f + 0.5f;
+        }
+        for (String mode : List.of("txt2img", "img2img")) {
+            String[] f = lines("unipc.txt").stream().filter(l -> l.startsWith("unipc " + steps + " " + mode + " "))
+                    .findFirst().orElseThrow().split(" ");
+            Sampling.Img2img run = mode.equals("txt2img") ? new Sampling.Img2img(sigmas, sigmas[0])
+                    : sampler.img2img(sigmas, NoiseSchedule.SD, steps, 0.6);
+            float[] x = sampler.startLatent(mode.equals("txt2img") ? null : init, noise, run.sigmas(), run.noiseSigma());
+            int[] calls = {0};
+            Denoiser counted = (xs, sigma) -> {
+                calls[0]++;
+                return GAUSSIAN.denoise(xs, sigma);
+            };
+            float[] out = Sampler.finalLatent(sampler.run(counted, x, run.sigmas(), new PhiloxNoise(4), null), run.sigmas());
+            assertThat(calls[0]).as("model calls").isEqualTo(Integer.parseInt(f[3]));
+            double mean = Arrays.stream(box(out)).average().orElseThrow();
+            assertThat(new float[] {out[0], out[7], out[31], out[63], (float) mean}).as("unipc %d %s", steps, mode)
+                    .containsExactly(floats(f, 4), within(2e-5f));
+        }
+    }
+
+    @Test
+    void uniPcsTimestepsInvertItsSigmas() {
+        for (double t : new double[] {0, 0.25, 17.5, 499.9, 998.2, 999}) {
+            assertThat(NoiseSchedule.SD.vpTimestep(NoiseSchedule.SD.vpSigma(t))).isCloseTo(t, within(1e-9));
+            assertThat(Sampler.UNIPC.modelTimestep(NoiseSchedule.SD, NoiseSchedule.SD.vpSigma(t))).isCloseTo(t, within(1e-9));
+        }
+        // between timesteps the two readings of the schedule differ, at the timesteps themselves they agree
+        assertThat(NoiseSchedule.SD.vpSigma(300)).isCloseTo(NoiseSchedule.SD.sigma(300), within(1e-12));
+        assertThat(NoiseSchedule.SD.vpSigma(300.5)).isNotCloseTo(NoiseSchedule.SD.sigma(300.5), within(1e-6));
+    }
+
+    /** Classifier-free guidance between two Gaussians (prompt mu 0.5, negative prompt mu -0.2), as CFG++ sees it. */
+    private static Denoiser guided(float scale) {
+        return new Denoiser() {
+            private float[] unguided;
+
+            @Override
+            public float[] denoise(float[] x, float sigma) {
+                float[] c = gaussian(x, sigma, MU);
+                unguided = gaussian(x, sigma, -0.2);
+                float[] out = new float[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    out[i] = unguided[i] + scale * (c[i] - unguided[i]);
+                }
+                return out;
+            }
+
+            @Override
+            public float[] lastUnguided() {
+                return unguided;
+            }
+        };
+    }
+
+    private static float[] gaussian(float[] x, float sigma, double mu) {
+        float[] out = new float[x.length];
+        double v = (double) sigma * sigma;
+        for (int i = 0; i < x.length; i++) {
+            out[i] = (float) ((S2 * x[i] + v * mu) / (S2 + v));
+        }
+        return out;
+    }
+
+    private static float[] figures(float[] out) {
+        return new float[] {out[0], out[7], out[31], out[63], (float) Arrays.stream(box(out)).average().orElseThrow()};
+    }
+
+    private static float[] cfgPlusPlusRow(String name) throws IOException {
+        return floats(lines("cfgpp-tcd.txt").stream().filter(l -> l.startsWith(name + " ")).findFirst().orElseThrow()
+                .split(" "), 2);
+    }
+
+    /**
+     * ComfyUI's Euler CFG++ and Euler a CFG++ against its functions (transcribed, run on torch): the step along the
+     * negative prompt's answer, which the guided denoiser reports beside its guided one.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Sampler.class, names = {"EULER_CFG_PP", "EULER_A_CFG_PP"})
+    void cfgPlusPlusMatchesComfyUi(Sampler sampler) throws IOException {
+        assertThat(sampler.cfgPlusPlus()).isTrue();
+        assertThat(sampler.guidanceScale(1.5f)).isEqualTo(1.5f);
+        float[] sigmas = sampler.sigmas(Schedule.KARRAS, NoiseSchedule.SD, 8, false);
+        float[] start = new PhiloxNoise(3).next(64);
+        for (int i = 0; i < start.length; i++) {
+            start[i] *= sigmas[0];
+        }
+        float[] out = sampler.run(guided(1.5f), start, sigmas, new PhiloxNoise(4), null);
+        assertThat(figures(out)).as(sampler.id()).containsExactly(cfgPlusPlusRow(sampler.id() + " 8"), within(2e-5f));
+        // without a negative prompt's answer CFG++ is Euler's step
+        float[] plain = sampler == Sampler.EULER_CFG_PP ? sampler.run(GAUSSIAN, start, sigmas, new PhiloxNoise(4), null) : null;
+        if (plain != null) {
+            assertThat(plain).containsExactly(Sampler.EULER.run(GAUSSIAN, start, sigmas, new PhiloxNoise(4), null), within(1e-5f));
+        }
+    }
+
+    /** A1111's DDIM CFG++ against its {@code ddim_cfgpp}: its grid, the scale divided by 12.5, the unguided direction. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {8, 30})
+    void ddimCfgPlusPlusMatchesA1111(int steps) throws IOException {
+        Sampler sampler = Sampler.DDIM_CFG_PP;
+        assertThat(sampler.timestepGrid()).isTrue();
+        float[] sigmas = sampler.sigmas(Schedule.KARRAS, NoiseSchedule.SD, steps, false);
+        float[] x = sampler.startLatent(null, new PhiloxNoise(3).next(64), sigmas, sigmas[0]);
+        float[] out = Sampler.finalLatent(sampler.run(guided(sampler.guidanceScale(7)), x, sigmas, new PhiloxNoise(4), null), sigmas);
+        assertThat(figures(out)).containsExactly(cfgPlusPlusRow("ddim_cfgpp " + steps), within(2e-5f));
+    }
+
+    /** ComfyUI's TCD against its {@code sample_tcd}, on the LCM grid's sigmas (those of {@code lcm.txt}). */
+    @Test
+    void tcdMatchesComfyUi() throws IOException {
+        float[] sigmas = Sampler.TCD.sigmas(Schedule.DISCRETE, NoiseSchedule.SD, 8, false);
+        String lcm = lines("lcm.txt").stream().filter(l -> l.startsWith("uniform 8 ")).findFirst().orElseThrow();
+        assertThat(sigmas).containsExactly(floats(lcm.split(" "), 2), within(2e-6f * 15));
+        float[] start = new PhiloxNoise(3).next(64);
+        for (int i = 0; i < start.length; i++) {
+            start[i] *= sigmas[0];
+        }
+        float[] out = Sampler.TCD.run(GAUSSIAN, start, sigmas, new PhiloxNoise(4), null);
+        assertThat(figures(out)).containsExactly(cfgPlusPlusRow("tcd 8"), within(2e-5f));
+        assertThat(Sampler.TCD.modelTimestep(NoiseSchedule.SD, sigmas[1])).isEqualTo(Sampler.LCM.modelTimestep(NoiseSchedule.SD, sigmas[1]));
     }
 
     static double[] box(float[] v) {
