@@ -6,12 +6,22 @@ import java.util.List;
 
 /** The layers the SD networks are made of, as ONNX nodes over one graph and one weight source. All f32, NCHW. */
 final class Nn {
+    /** The groups of every GroupNorm in SD's networks. */
+    static final int GROUPS = 32;
     final OnnxGraph g;
     final Weights w;
+    private final VaeGraph.Norms norms;
+    private int normCount;
 
     Nn(OnnxGraph g, Weights w) {
+        this(g, w, VaeGraph.Norms.OWN);
+    }
+
+    /** Layers whose group norms take their statistics as {@code norms} says ({@link VaeGraph.Norms}). */
+    Nn(OnnxGraph g, Weights w, VaeGraph.Norms norms) {
         this.g = g;
         this.w = w;
+        this.norms = norms;
     }
 
     String conv(String x, String prefix, long in, long out, int kernel, int stride, long... pads) {
@@ -40,8 +50,40 @@ final class Nn {
     }
 
     String groupNorm(String x, String prefix, long channels, float eps) {
+        String name = "norm." + normCount++;
+        switch (norms) {
+            case REPORTED -> {
+                String[] stats = groupStatistics(x);
+                g.output(stats[0], name + ".mean", OnnxGraph.FLOAT, "batch", (long) GROUPS, 1L);
+                g.output(stats[1], name + ".variance", OnnxGraph.FLOAT, "batch", (long) GROUPS, 1L);
+            }
+            case GIVEN -> {
+                return groupNormWith(x, prefix, channels, eps, g.input(name + ".mean", OnnxGraph.FLOAT, 1L, (long) GROUPS, 1L),
+                        g.input(name + ".variance", OnnxGraph.FLOAT, 1L, (long) GROUPS, 1L));
+            }
+            case OWN -> { }
+        }
         return g.op("GroupNormalization", List.of(x, w.weight(g, prefix + ".weight", channels), w.weight(g, prefix + ".bias", channels)),
-                Attr.i("num_groups", 32), Attr.f("epsilon", eps));
+                Attr.i("num_groups", GROUPS), Attr.f("epsilon", eps));
+    }
+
+    /** GroupNorm's per-group mean and (population) variance of x [B,C,H,W], each [B,32,1]. */
+    private String[] groupStatistics(String x) {
+        String grouped = g.op("Reshape", x, g.longs(0, GROUPS, -1));
+        String mean = g.op("ReduceMean", grouped, g.longs(2), Attr.i("keepdims", 1));
+        String centred = g.op("Sub", grouped, mean);
+        String variance = g.op("ReduceMean", g.op("Mul", centred, centred), g.longs(2), Attr.i("keepdims", 1));
+        return new String[] {mean, variance};
+    }
+
+    /** GroupNorm with statistics given from outside ({@code mean}, {@code variance}: [1,32,1]) instead of x's own. */
+    private String groupNormWith(String x, String prefix, long channels, float eps, String mean, String variance) {
+        String grouped = g.op("Reshape", x, g.longs(0, GROUPS, -1));
+        String normal = g.op("Div", g.op("Sub", grouped, mean), g.op("Sqrt", g.op("Add", variance, g.scalar(eps))));
+        String back = g.op("Reshape", normal, g.op("Shape", x));
+        String scale = g.op("Reshape", w.weight(g, prefix + ".weight", channels), g.longs(channels, 1, 1));
+        String shift = g.op("Reshape", w.weight(g, prefix + ".bias", channels), g.longs(channels, 1, 1));
+        return g.op("Add", g.op("Mul", back, scale), shift);
     }
 
     String layerNorm(String x, String prefix, long width) {

@@ -16,9 +16,22 @@ public final class VaeGraph {
 
     private VaeGraph() {}
 
+    /**
+     * Where the decoder's group norms take their statistics from: their own input (as trained); their own, each
+     * norm's per-group mean and variance also an output ({@code norm.K.mean}, {@code norm.K.variance}, [B,32,1], K
+     * counting the norms in order); or inputs of those names ([1,32,1]), so that the tiles of one image can share
+     * the statistics of the whole instead of each normalizing by its own.
+     */
+    public enum Norms { OWN, REPORTED, GIVEN }
+
+    /** The decoder whose norms keep their own statistics. */
     public static OnnxGraph decoder(VaeConfig c, Weights w) {
+        return decoder(c, w, Norms.OWN);
+    }
+
+    public static OnnxGraph decoder(VaeConfig c, Weights w, Norms norms) {
         OnnxGraph g = new OnnxGraph("vae_decoder");
-        Nn nn = new Nn(g, w);
+        Nn nn = new Nn(g, w, norms);
         long z = c.latentChannels();
         String x = g.input("latent", OnnxGraph.FLOAT, "batch", z, "height", "width");
         String h = nn.conv(g.op("Mul", x, g.scalar(1 / c.scale())), "post_quant_conv", z, z, 1);

@@ -386,6 +386,89 @@ public final class SdModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Each VAE decoder group norm's per-group mean and variance ([norm][group]), as one image's tiles share them.
+     */
+    public record NormStatistics(float[][] means, float[][] variances) {}
+
+    /**
+     * The VAE decoder in tiles of {@code tile} latent cells overlapping by {@code overlap} ({@link TiledDecoder}), its
+     * group norms sharing statistics across the tiles as if the image were decoded whole: a first pass over the tiles
+     * gathers every norm's statistics ({@link #decoderStatistics}), the second decodes with them. Tiles that each
+     * normalized by their own statistics would differ in tone and show their seams. Both networks are made for the
+     * call and closed after it: tiling is for when memory is short.
+     */
+    public float[] decodeTiled(float[] latent, int height, int width, int tile, int overlap) throws OrtException {
+        NormStatistics shared = decoderStatistics(latent, height, width, tile, overlap);
+        SafeTensors source = vaeSource();
+        try (OrtSession given = session(VaeGraph.decoder(vae, new CheckpointWeights(source, vaePrefix), VaeGraph.Norms.GIVEN),
+                source, Map.of())) {
+            return TiledDecoder.decode(latent, vae.latentChannels(), height, width, vae.factor(), tile, overlap,
+                    (piece, th, tw) -> decode(given, piece, th, tw, shared));
+        }
+    }
+
+    /**
+     * Every decoder group norm's statistics over the tiles together: each tile's per-group mean and mean square
+     * weighted by its area (overlaps counted in every tile that holds them).
+     */
+    NormStatistics decoderStatistics(float[] latent, int height, int width, int tile, int overlap) throws OrtException {
+        SafeTensors source = vaeSource();
+        try (OrtSession reported = session(VaeGraph.decoder(vae, new CheckpointWeights(source, vaePrefix),
+                VaeGraph.Norms.REPORTED), source, Map.of())) {
+            int norms = (int) reported.getOutputNames().stream().filter(n -> n.endsWith(".mean")).count();
+            double[][] mean = new double[norms][];
+            double[][] square = new double[norms][];
+            double[] area = {0};
+            TiledDecoder.forEachTile(latent, vae.latentChannels(), height, width, tile, overlap, (piece, y0, x0, th, tw) -> {
+                try (OnnxTensor z = tensor(piece, 1, vae.latentChannels(), th, tw);
+                     OrtSession.Result r = reported.run(Map.of("latent", z), releaseScratch)) {
+                    for (int k = 0; k < norms; k++) {
+                        float[] m = floats(r, "norm." + k + ".mean");
+                        float[] v = floats(r, "norm." + k + ".variance");
+                        if (mean[k] == null) {
+                            mean[k] = new double[m.length];
+                            square[k] = new double[m.length];
+                        }
+                        for (int g = 0; g < m.length; g++) {
+                            mean[k][g] += (double) th * tw * m[g];
+                            square[k][g] += (double) th * tw * (v[g] + (double) m[g] * m[g]);
+                        }
+                    }
+                }
+                area[0] += (double) th * tw;
+            });
+            NativeHeap.trim();
+            float[][] means = new float[norms][];
+            float[][] variances = new float[norms][];
+            for (int k = 0; k < norms; k++) {
+                means[k] = new float[mean[k].length];
+                variances[k] = new float[mean[k].length];
+                for (int g = 0; g < mean[k].length; g++) {
+                    double m = mean[k][g] / area[0];
+                    means[k][g] = (float) m;
+                    variances[k][g] = (float) Math.max(0, square[k][g] / area[0] - m * m);
+                }
+            }
+            return new NormStatistics(means, variances);
+        }
+    }
+
+    /** One tile through the decoder whose group norms take {@code shared}'s statistics. */
+    private float[] decode(OrtSession given, float[] latent, int height, int width, NormStatistics shared) throws OrtException {
+        Map<String, OnnxTensor> inputs = new HashMap<>();
+        try {
+            inputs.put("latent", tensor(latent, 1, vae.latentChannels(), height, width));
+            for (int k = 0; k < shared.means().length; k++) {
+                inputs.put("norm." + k + ".mean", tensor(shared.means()[k], 1, shared.means()[k].length, 1));
+                inputs.put("norm." + k + ".variance", tensor(shared.variances()[k], 1, shared.variances()[k].length, 1));
+            }
+            return runOnce(given, inputs, "image");
+        } finally {
+            inputs.values().forEach(OnnxTensor::close);
+        }
+    }
+
     /** VAE encoder: image [1,3,H,W] in [-1,1] to the scaled latent mean. */
     public float[] encode(float[] image, int height, int width) throws OrtException {
         if (vaeEncoder == null) {

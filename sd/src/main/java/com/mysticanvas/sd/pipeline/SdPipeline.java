@@ -287,12 +287,12 @@ public final class SdPipeline {
         return pixels * WHOLE_DECODE_BYTES_PER_PIXEL <= available / 4 * 3 ? Integer.MAX_VALUE : DECODE_TILE;
     }
 
-    /** A latent through the VAE decoder: whole, or in tiles when a whole decode would not fit in memory. */
+    /** A latent through the VAE decoder: whole, or in tiles sharing its group-norm statistics when a whole decode would not fit. */
     private static RgbImage decode(SdModel model, float[] latent, int width, int height) throws OrtException {
         int factor = model.vae().factor();
         int tile = decodeTile((long) width * height, SystemMemory.ram().available());
-        float[] planar = TiledDecoder.decode(latent, model.vae().latentChannels(), height / factor, width / factor,
-                factor, tile, DECODE_OVERLAP, model::decode);
+        float[] planar = tile == Integer.MAX_VALUE ? model.decode(latent, height / factor, width / factor)
+                : model.decodeTiled(latent, height / factor, width / factor, tile, DECODE_OVERLAP);
         return RgbImage.fromPlanar(planar, width, height);
     }
 
