@@ -46,7 +46,8 @@ public final class NoiseOptions {
     /**
      * A request's noise: {@code rng} (ours) or {@code randn_source}, and {@code eta_noise_seed_delta}, each at the top
      * level or in {@code override_settings} (for this request only), else these options; A1111's {@code subseed},
-     * {@code subseed_strength} and {@code seed_resize_from_w}/{@code _h} (-1 or 0: off).
+     * {@code subseed_strength} and {@code seed_resize_from_w}/{@code _h} (-1 or 0: off), and {@code eta} (absent:
+     * each sampler's default).
      */
     public GenerationRequest.Builder apply(JsonNode body, GenerationRequest.Builder request) {
         JsonNode override = body.path("override_settings");
@@ -54,6 +55,8 @@ public final class NoiseOptions {
         String ours = text(body, "rng", null);
         long delta = longInteger(body, "eta_noise_seed_delta",
                 longInteger(override, "eta_noise_seed_delta", etaNoiseSeedDelta)); // checked with the request
+        double eta = number(body, "eta", Double.NaN); // checked with the request
+        request.eta(Double.isNaN(eta) ? null : eta);
         return request.rng(ours != null ? Rng.named(ours) : requested)
                 .variation(longInteger(body, "subseed", -1), number(body, "subseed_strength", 0),
                         (int) Math.max(0, longInteger(body, "seed_resize_from_w", 0)),

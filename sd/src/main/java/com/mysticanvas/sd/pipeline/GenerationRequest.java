@@ -158,6 +158,9 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
                         + limits.maxImageSide() + ", got " + side);
             }
         }
+        if (noise.eta() != null && !(noise.eta() >= 0 && noise.eta() <= 1)) {
+            throw Problem.badInput("eta must be between 0 and 1, got " + noise.eta());
+        }
         if (noise.etaNoiseSeedDelta() < 0) {
             throw Problem.badInput("eta_noise_seed_delta must not be negative, got " + noise.etaNoiseSeedDelta());
         }
@@ -349,7 +352,14 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
          */
         public Builder variation(long subseed, double strength, int resizeFromWidth, int resizeFromHeight,
                                  long etaNoiseSeedDelta) {
-            noise = new NoiseSettings(noise.rng(), subseed, strength, resizeFromWidth, resizeFromHeight, etaNoiseSeedDelta);
+            noise = new NoiseSettings(noise.rng(), subseed, strength, resizeFromWidth, resizeFromHeight, etaNoiseSeedDelta,
+                    noise.eta());
+            return this;
+        }
+
+        /** A1111's {@code eta} for the samplers that take it (null: each sampler's default, 1 or DDIM's 0). */
+        public Builder eta(Double eta) {
+            noise = noise.withEta(eta);
             return this;
         }
 
@@ -368,7 +378,7 @@ public record GenerationRequest(String prompt, String negativePrompt, ImageSize 
             Schedule resolved = asked != null ? asked : sampler.automaticSchedule();
             NoiseSettings n = noise.subseed() >= 0 || !noise.varied() ? noise
                     : new NoiseSettings(noise.rng(), randomSeed(), noise.subseedStrength(), noise.resizeFromWidth(),
-                            noise.resizeFromHeight(), noise.etaNoiseSeedDelta());
+                            noise.resizeFromHeight(), noise.etaNoiseSeedDelta(), noise.eta());
             return new GenerationRequest(prompt, negativePrompt, size, steps, cfgScale, sampler, resolved,
                     seed >= 0 ? seed : randomSeed(), batchCount, loras, init, clipSkip, prediction, n, resolvedHires(asked));
         }

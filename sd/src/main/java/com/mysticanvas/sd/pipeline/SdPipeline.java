@@ -236,7 +236,8 @@ public final class SdPipeline {
         }
         ProgressListener.Stop[] stopped = {null};
         float[][] stoppedAt = {null};
-        float[] latent = r.sampler().run(denoiser, x, sigmas, start.steps(), (step, steps, xs, denoised) -> {
+        double eta = r.sampler().eta(r.noise().eta());
+        float[] latent = r.sampler().run(denoiser, x, sigmas, start.steps(), eta, (step, steps, xs, denoised) -> {
             if (progress.onStep(image, r.batchCount(), before + step, allSteps, () -> LatentPreview.png(denoised, 0, w, h))) {
                 return true;
             }
@@ -581,6 +582,10 @@ public final class SdPipeline {
         }
         if (r.clipSkip() != 1) {
             p = p.with("Clip skip", r.clipSkip());
+        }
+        double eta = r.sampler().eta(r.noise().eta());
+        if (r.sampler().takesEta() && eta != r.sampler().defaultEta()) {
+            p = p.with(r.sampler().timestepGrid() ? "Eta DDIM" : "Eta", eta);
         }
         if (r.hires() != null) {
             p = withHires(p, r);

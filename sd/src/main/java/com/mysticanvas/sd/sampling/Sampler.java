@@ -28,7 +28,7 @@ public enum Sampler {
     EULER_A("euler_a", "Euler a", "k_euler_a", "k_euler_ancestral") {
         @Override
         float[] step(float[] x, Step s) {
-            double[] downUp = ancestral(s.sigma(), s.next());
+            double[] downUp = ancestral(s.sigma(), s.next(), s.eta());
             eulerTo(x, s.denoised(), s.sigma(), downUp[0]);
             if (s.next() > 0) {
                 addNoise(x, s.noise(), downUp[1]);
@@ -89,7 +89,7 @@ public enum Sampler {
 
         @Override
         float[] step(float[] x, Step s) {
-            double[] downUp = ancestral(s.sigma(), s.next());
+            double[] downUp = ancestral(s.sigma(), s.next(), s.eta());
             if (midpointTo(x, s, downUp[0])) {
                 addNoise(x, s.noise(), downUp[1]);
             }
@@ -116,7 +116,7 @@ public enum Sampler {
     DPMPP_2S_A("dpmpp_2s_a", "DPM++ 2S a", "k_dpmpp_2s_a") {
         @Override
         float[] step(float[] x, Step s) {
-            double[] downUp = ancestral(s.sigma(), s.next());
+            double[] downUp = ancestral(s.sigma(), s.next(), s.eta());
             double down = downUp[0];
             if (down == 0) {
                 eulerTo(x, s.denoised(), s.sigma(), 0);
@@ -160,7 +160,7 @@ public enum Sampler {
             double sigma = s.sigma();
             double h = Math.log(sigma / s.next());
             double mid = sigma * Math.exp(-h / 2);
-            double[] first = ancestral(sigma, mid);
+            double[] first = ancestral(sigma, mid, s.eta());
             float[] x2 = new float[x.length];
             double keep = first[0] / sigma;
             double towards = -Math.expm1(Math.log(first[0] / sigma)); // -(t - s_).expm1() with s_ = -log(sd)
@@ -169,7 +169,7 @@ public enum Sampler {
             }
             addNoise(x2, s.noise(), first[1]);
             float[] d2 = s.denoise(x2, mid);
-            double[] second = ancestral(sigma, s.next());
+            double[] second = ancestral(sigma, s.next(), s.eta());
             keep = second[0] / sigma;
             towards = -Math.expm1(Math.log(second[0] / sigma));
             for (int j = 0; j < x.length; j++) { // (1 - fac) D + fac D2 with fac = 1 / (2r) = 1: D2 alone
@@ -229,15 +229,18 @@ public enum Sampler {
                 return denoised;
             }
             double h = Math.log(s.sigma() / s.next());
-            double keep = s.next() / s.sigma() * Math.exp(-h);
-            double towards = -Math.expm1(-2 * h);
+            double etaH = s.eta() * h;
+            double keep = s.next() / s.sigma() * Math.exp(-etaH);
+            double towards = -Math.expm1(-h - etaH);
             float[] old = s.history().isEmpty() ? null : s.history().getFirst();
             double correction = old == null ? 0 : 0.5 * towards * h / Math.log(s.previousSigma(1) / s.sigma());
             for (int j = 0; j < x.length; j++) {
                 double v = keep * x[j] + towards * denoised[j];
                 x[j] = (float) (old == null ? v : v + correction * (denoised[j] - old[j]));
             }
-            addNoise(x, s.noise(), s.next() * Math.sqrt(-Math.expm1(-2 * h)));
+            if (s.eta() != 0) {
+                addNoise(x, s.noise(), s.next() * Math.sqrt(-Math.expm1(-2 * etaH)));
+            }
             return denoised;
         }
     },
@@ -261,7 +264,7 @@ public enum Sampler {
                 return denoised;
             }
             double h = Math.log(s.sigma() / s.next());
-            double hEta = 2 * h;
+            double hEta = h * (s.eta() + 1);
             double keep = Math.exp(-hEta);
             double towards = -Math.expm1(-hEta);
             List<float[]> past = s.history();
@@ -282,7 +285,9 @@ public enum Sampler {
                 }
                 x[j] = (float) v;
             }
-            addNoise(x, s.noise(), s.next() * Math.sqrt(-Math.expm1(-2 * h)));
+            if (s.eta() != 0) {
+                addNoise(x, s.noise(), s.next() * Math.sqrt(-Math.expm1(-2 * h * s.eta())));
+            }
             return denoised;
         }
     },
@@ -338,9 +343,9 @@ public enum Sampler {
     EULER_A_CFG_PP("euler_a_cfg_pp", "Euler a CFG++", "euler_ancestral_cfg_pp") {
         @Override
         float[] step(float[] x, Step s) {
-            double[] downUp = ancestral(s.sigma(), s.next());
+            double[] downUp = ancestral(s.sigma(), s.next(), s.eta());
             cfgPlusPlusTo(x, s, downUp[0]);
-            if (s.next() > 0) {
+            if (s.next() > 0 && s.eta() > 0) {
                 addNoise(x, s.noise(), downUp[1]);
             }
             return null;
@@ -353,12 +358,13 @@ public enum Sampler {
      */
     DDIM("ddim", "DDIM", "ddim") {
         @Override
+        public double defaultEta() {
+            return 0;
+        }
+
+        @Override
         float[] step(float[] x, Step s) {
-            double keep = s.next() / s.sigma();
-            float[] denoised = s.denoised();
-            for (int j = 0; j < x.length; j++) {
-                x[j] = (float) (denoised[j] + keep * (x[j] - denoised[j]));
-            }
+            ddimTo(x, s, s.denoised());
             return null;
         }
     },
@@ -369,8 +375,13 @@ public enum Sampler {
      */
     DDIM_CFG_PP("ddim_cfgpp", "DDIM CFG++", "ddim_cfgpp") {
         @Override
+        public double defaultEta() {
+            return 0;
+        }
+
+        @Override
         float[] step(float[] x, Step s) {
-            cfgPlusPlusTo(x, s, s.next());
+            ddimTo(x, s, s.unguided());
             return null;
         }
     },
@@ -552,6 +563,27 @@ public enum Sampler {
         };
     }
 
+    /**
+     * True for the samplers whose reference function takes {@code eta} (the ancestral and SDE ones, DDIM): a request's
+     * eta reaches them; the others ignore it, as A1111's do.
+     */
+    public boolean takesEta() {
+        return switch (this) {
+            case EULER_A, DPM2_A, DPMPP_2S_A, DPMPP_SDE, DPMPP_2M_SDE, DPMPP_3M_SDE, EULER_A_CFG_PP, DDIM, DDIM_CFG_PP -> true;
+            default -> false;
+        };
+    }
+
+    /** The eta a run takes when the request gives none: A1111's {@code eta_ancestral} 1, DDIM's {@code eta_ddim} 0. */
+    public double defaultEta() {
+        return 1;
+    }
+
+    /** The eta a run of this sampler uses for a request's ({@code null}: none given): the default where it takes none. */
+    public double eta(Double requested) {
+        return requested != null && takesEta() ? requested : defaultEta();
+    }
+
     /** True for the CFG++ samplers: they need the negative prompt's answer of every call ({@link Denoiser#lastUnguided}). */
     public boolean cfgPlusPlus() {
         return this == EULER_CFG_PP || this == EULER_A_CFG_PP || this == DDIM_CFG_PP;
@@ -701,7 +733,8 @@ public enum Sampler {
      * What one step knows besides x: the run's sigmas and its place in them, the denoiser's answer at this sigma,
      * what the sampler kept from earlier steps (newest first), the denoiser for further evaluations, and the noise.
      */
-    record Step(int index, float[] sigmas, float[] denoised, List<float[]> history, Denoiser model, NoiseStream noise) {
+    record Step(int index, float[] sigmas, float[] denoised, List<float[]> history, Denoiser model, NoiseStream noise,
+                double eta) {
         double sigma() {
             return sigmas[index];
         }
@@ -736,6 +769,11 @@ public enum Sampler {
      * {@code noise}. Returns null when it cancels.
      */
     public float[] run(Denoiser model, float[] start, float[] sigmas, NoiseStream noise, StepListener listener) {
+        return run(model, start, sigmas, noise, defaultEta(), listener);
+    }
+
+    /** {@link #run} with A1111's {@code eta}: how much fresh noise each step adds, for the samplers that take it. */
+    public float[] run(Denoiser model, float[] start, float[] sigmas, NoiseStream noise, double eta, StepListener listener) {
         checkSigmas(sigmas);
         if (this == RESTART) {
             return restart(model, start, sigmas, noise, listener);
@@ -748,7 +786,7 @@ public enum Sampler {
         List<float[]> history = new ArrayList<>();
         for (int i = 0; i < steps; i++) {
             float[] denoised = checked(model.denoise(x, sigmas[i]), x);
-            float[] kept = step(x, new Step(i, sigmas, denoised, List.copyOf(history), model, noise));
+            float[] kept = step(x, new Step(i, sigmas, denoised, List.copyOf(history), model, noise, eta));
             if (kept != null) {
                 history.addFirst(kept == denoised ? denoised.clone() : kept); // the denoiser may reuse its buffer
                 if (history.size() > HISTORY) {
@@ -923,7 +961,7 @@ public enum Sampler {
                 addNoise(x, noise, Math.sqrt((double) pair[0] * pair[0] - (double) last * last));
             }
             float[] denoised = checked(model.denoise(x, pair[0]), x);
-            HEUN.step(x, new Step(0, pair, denoised, List.of(), model, noise));
+            HEUN.step(x, new Step(0, pair, denoised, List.of(), model, noise, 0));
             last = pair[1];
             if (listener != null && !listener.onStep(i + 1, plan.size(), x, denoised)) {
                 return null;
@@ -995,6 +1033,27 @@ public enum Sampler {
         }
     }
 
+    /**
+     * A1111's DDIM step to the next grid timestep, in sigma space (divided by {@code sqrt(alpha_prev)}): the denoised
+     * latent, plus the noise direction {@code (x - direction) / sigma} scaled to what eta leaves of the next level,
+     * plus eta's share of fresh noise {@code eta sqrt((1 - a_prev) / (1 - a) (1 - a / a_prev))}. {@code direction}
+     * is the denoised latent (DDIM) or the negative prompt's (DDIM CFG++). At eta 0: {@code denoised + next (x -
+     * direction) / sigma}, CFG++'s Euler step when the direction is the negative prompt's.
+     */
+    private static void ddimTo(float[] x, Step s, float[] direction) {
+        double alpha = 1 / (1 + s.sigma() * s.sigma());
+        double alphaPrev = 1 / (1 + s.next() * s.next());
+        double fresh = s.eta() * Math.sqrt((1 - alphaPrev) / (1 - alpha) * (1 - alpha / alphaPrev));
+        double towards = Math.sqrt(Math.max(0, 1 - alphaPrev - fresh * fresh) / alphaPrev) / s.sigma();
+        float[] denoised = s.denoised();
+        for (int j = 0; j < x.length; j++) {
+            x[j] = (float) (denoised[j] + (x[j] - direction[j]) * towards);
+        }
+        if (fresh > 0) {
+            addNoise(x, s.noise(), fresh / Math.sqrt(alphaPrev));
+        }
+    }
+
     /** CFG++'s step: {@code x = denoised + target * (x - unguided) / sigma}. */
     private static void cfgPlusPlusTo(float[] x, Step s, double target) {
         float[] denoised = s.denoised();
@@ -1035,9 +1094,9 @@ public enum Sampler {
         return true;
     }
 
-    /** k-diffusion's {@code get_ancestral_step}, eta 1: {sigma_down, sigma_up} with down^2 + up^2 = to^2. */
-    private static double[] ancestral(double from, double to) {
-        double up = Math.min(to, Math.sqrt(to * to * (from * from - to * to) / (from * from)));
+    /** k-diffusion's {@code get_ancestral_step}: {sigma_down, sigma_up} with down^2 + up^2 = to^2. */
+    private static double[] ancestral(double from, double to, double eta) {
+        double up = Math.min(to, eta * Math.sqrt(to * to * (from * from - to * to) / (from * from)));
         return new double[] {Math.sqrt(to * to - up * up), up};
     }
 

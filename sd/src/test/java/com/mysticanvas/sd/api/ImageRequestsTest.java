@@ -92,6 +92,15 @@ class ImageRequestsTest {
     }
 
     @Test
+    void etaIsReadFromEitherApiAndAbsentMeansEachSamplersDefault() {
+        assertThat(OpenAiImageRequests.generation(body("{\"prompt\":\"x\",\"eta\":0.25}")).noise().eta()).isEqualTo(0.25);
+        assertThat(A1111Api.request(body("{\"eta\":0}"), false).noise().eta()).isZero();
+        assertThat(A1111Api.request(body("{}"), false).noise().eta()).isNull();
+        assertThatThrownBy(() -> A1111Api.request(body("{\"eta\":\"high\"}"), false))
+                .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.BAD_INPUT));
+    }
+
+    @Test
     void predictionIsAutoUnlessARequestSaysEpsOrV() {
         assertThat(OpenAiImageRequests.generation(body("{\"prompt\":\"x\"}")).prediction()).isNull();
         assertThat(OpenAiImageRequests.generation(body("{\"prompt\":\"x\",\"prediction\":\"v\"}")).prediction())
@@ -126,6 +135,8 @@ class ImageRequestsTest {
             assertBadInput(jobs, request.apply("{\"prompt\":\"x\",\"size\":\"64x64\",\"steps\":11}"),
                     "steps must be between 1 and 10, got 11");
             assertBadInput(jobs, request.apply("{\"prompt\":\"x\",\"size\":\"64x64\",\"steps\":4,\"n\":3}"), "between 1 and 2, got 3");
+            assertBadInput(jobs, request.apply("{\"prompt\":\"x\",\"size\":\"64x64\",\"steps\":4,\"eta\":1.5}"),
+                    "eta must be between 0 and 1, got 1.5");
             assertBadInput(jobs, request.apply("{\"prompt\":\"" + "x".repeat(101) + "\",\"size\":\"64x64\",\"steps\":4}"),
                     "longer than 100");
             // Within the limits it gets as far as the next check: there is no model to make it with.

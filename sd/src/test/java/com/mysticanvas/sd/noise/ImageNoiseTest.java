@@ -65,7 +65,7 @@ class ImageNoiseTest {
     }
 
     private static ImageNoise.Start start(Rng rng, double strength, int fromHeight, int fromWidth, long delta) {
-        NoiseSettings s = new NoiseSettings(rng, 77, strength, fromWidth, fromHeight, delta);
+        NoiseSettings s = new NoiseSettings(rng, 77, strength, fromWidth, fromHeight, delta, null);
         return ImageNoise.start(s, 6, 78, 4, 8, 10, 8);
     }
 }

@@ -111,6 +111,22 @@ class SdPipelineTest {
     }
 
     @Test
+    void etaChangesTheStochasticSamplersAndIsWrittenAsA1111WritesIt() throws Exception {
+        GenerationRequest ancestral = request(6).toBuilder().sampler(Sampler.EULER_A).build();
+        GeneratedImage half = PIPELINE.generate(model, ancestral.toBuilder().eta(0.5).build(), ProgressListener.NONE).getFirst();
+        assertThat(half.parameters()).contains("Eta: 0.5");
+        assertThat(half.pixels().rgb()).isNotEqualTo(pixels(ancestral));
+        assertThat(PIPELINE.generate(model, ancestral.toBuilder().eta(1.0).build(), ProgressListener.NONE).getFirst()
+                .parameters()).as("the default is not written").doesNotContain("Eta");
+        GenerationRequest ddim = request(6).toBuilder().sampler(Sampler.DDIM).eta(0.3).build();
+        GeneratedImage noisy = PIPELINE.generate(model, ddim, ProgressListener.NONE).getFirst();
+        assertThat(noisy.parameters()).contains("Eta DDIM: 0.3");
+        assertThat(noisy.pixels().rgb()).isNotEqualTo(pixels(ddim.toBuilder().eta(null).build()));
+        GenerationRequest euler = request(6).toBuilder().sampler(Sampler.EULER).build();
+        assertThat(pixels(euler.toBuilder().eta(0.2).build())).as("Euler takes no eta").isEqualTo(pixels(euler));
+    }
+
+    @Test
     void sameSeedSameBytesOtherSeedOtherImage() throws Exception {
         byte[] a = one(model, request(42));
         byte[] b = one(model, request(42));

@@ -267,6 +267,37 @@ class SamplerVsKDiffusionTest {
         assertThat(Sampler.TCD.modelTimestep(NoiseSchedule.SD, sigmas[1])).isEqualTo(Sampler.LCM.modelTimestep(NoiseSchedule.SD, sigmas[1]));
     }
 
+    /**
+     * A request's eta against the reference functions run with it (k-diffusion's ancestral and SDE samplers, ComfyUI's
+     * Euler a CFG++, A1111's DDIM and DDIM CFG++ with their fresh noise), at 0.5 and at 0 (no fresh noise at all).
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"euler_a, 0.5", "dpm2_a, 0.5", "dpmpp_2s_a, 0.5", "dpmpp_sde, 0.5",
+            "dpmpp_2m_sde, 0.5", "dpmpp_3m_sde, 0.5", "euler_a_cfg_pp, 0.5", "ddim, 0.5", "ddim_cfgpp, 0.5",
+            "euler_a, 0.0", "dpm2_a, 0.0", "dpmpp_2s_a, 0.0", "dpmpp_sde, 0.0", "dpmpp_2m_sde, 0.0", "dpmpp_3m_sde, 0.0",
+            "euler_a_cfg_pp, 0.0", "ddim, 0.0", "ddim_cfgpp, 0.0"})
+    void etaMatchesTheReferences(String id, double eta) throws IOException {
+        Sampler sampler = Sampler.named(id);
+        assertThat(sampler.takesEta()).isTrue();
+        assertThat(sampler.eta(eta)).isEqualTo(eta);
+        float[] want = floats(lines("eta.txt").stream().filter(l -> l.startsWith(id + " " + eta + " ")).findFirst()
+                .orElseThrow().split(" "), 2);
+        float[] sigmas = sampler.sigmas(Schedule.KARRAS, NoiseSchedule.SD, 8, false);
+        float[] noise = new PhiloxNoise(3).next(64);
+        Denoiser model = !sampler.cfgPlusPlus() ? GAUSSIAN : guided(sampler == Sampler.DDIM_CFG_PP ? sampler.guidanceScale(7) : 1.5f);
+        float[] start = sampler.startLatent(null, noise, sigmas, sigmas[0]);
+        float[] out = Sampler.finalLatent(sampler.run(model, start, sigmas, new PhiloxNoise(4), eta, null), sigmas);
+        assertThat(figures(out)).as("%s eta %s", id, eta).containsExactly(want, within(2e-5f));
+    }
+
+    @Test
+    void samplersWithoutEtaIgnoreIt() {
+        assertThat(Sampler.EULER.takesEta()).isFalse();
+        assertThat(Sampler.EULER.eta(0.3)).isEqualTo(Sampler.EULER.defaultEta());
+        assertThat(Sampler.DDIM.eta(null)).isZero();
+        assertThat(Sampler.EULER_A.eta(null)).isEqualTo(1);
+    }
+
     static double[] box(float[] v) {
         double[] out = new double[v.length];
         for (int i = 0; i < v.length; i++) {
