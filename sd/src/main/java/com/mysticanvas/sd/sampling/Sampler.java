@@ -540,9 +540,9 @@ public enum Sampler {
     }
 
     /**
-     * True for A1111's CompVis samplers (DDIM, PLMS): they ignore the schedule and walk timesteps
+     * True for A1111's CompVis samplers (DDIM, DDIM CFG++, PLMS, UniPC): they ignore the schedule and walk timesteps
      * {@code 1, 1 + 1000 // steps, ...} (clipped to 999) down to timestep 1, calling the model at all but the
-     * last; they start from the noise as the model's own variance-preserving latent ({@code noise}, not
+     * last (UniPC as many steps of its own, down to timestep 0: {@link #uniPcSigmas}); they start from the noise as the model's own variance-preserving latent ({@code noise}, not
      * {@code noise * sigma}) and end at timestep 1's latent, which is decoded as it is. In sigma space that is a
      * start of {@code noise * sqrt(1 + sigma^2)} and an end divided by {@code sqrt(1 + last^2)}
      * ({@link #startLatent}, {@link #finalLatent}).
