@@ -13,8 +13,9 @@ public final class ImageNoise {
     /**
      * @param noise the starting noise, channels x height x width (latent cells)
      * @param steps where the sampler's fresh noise comes from
+     * @param seed  the image's seed (the SDE samplers' Brownian tree is seeded with it, as A1111's)
      */
-    public record Start(float[] noise, NoiseStream steps) {}
+    public record Start(float[] noise, NoiseStream steps, long seed) {}
 
     /**
      * The noise of an image with this seed and variation seed, its latent {@code channels x height x width};
@@ -39,7 +40,7 @@ public final class ImageNoise {
             noise = full;
         }
         NoiseStream steps = s.etaNoiseSeedDelta() != 0 ? rng.stream(seed + s.etaNoiseSeedDelta()) : generator;
-        return new Start(noise, steps);
+        return new Start(noise, steps, seed);
     }
 
     /**

@@ -11,8 +11,10 @@ import com.mysticanvas.sd.image.LatentPreview;
 import com.mysticanvas.sd.image.Png;
 import com.mysticanvas.sd.model.Family;
 import com.mysticanvas.sd.model.Prediction;
+import com.mysticanvas.sd.noise.BrownianNoise;
 import com.mysticanvas.sd.noise.ImageNoise;
 import com.mysticanvas.sd.noise.NoiseSettings;
+import com.mysticanvas.sd.noise.NoiseStream;
 import com.mysticanvas.sd.noise.Rng;
 import com.mysticanvas.sd.sampling.Denoiser;
 import com.mysticanvas.sd.sampling.LcmSchedule;
@@ -237,7 +239,9 @@ public final class SdPipeline {
         ProgressListener.Stop[] stopped = {null};
         float[][] stoppedAt = {null};
         double eta = r.sampler().eta(r.noise().eta());
-        float[] latent = r.sampler().run(denoiser, x, sigmas, start.steps(), eta, (step, steps, xs, denoised) -> {
+        NoiseStream stepNoise = r.sampler().brownian()
+                ? BrownianNoise.over(start.steps(), r.noise().rng(), start.seed(), sigmas, x.length) : start.steps();
+        float[] latent = r.sampler().run(denoiser, x, sigmas, stepNoise, eta, (step, steps, xs, denoised) -> {
             if (progress.onStep(image, r.batchCount(), before + step, allSteps, () -> LatentPreview.png(denoised, 0, w, h))) {
                 return true;
             }

@@ -1,6 +1,7 @@
 package com.mysticanvas.sd.sampling;
 
 import com.mysticanvas.core.Problem;
+import com.mysticanvas.sd.noise.BrownianNoise;
 import com.mysticanvas.sd.noise.NoiseStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -143,7 +144,7 @@ public enum Sampler {
     },
     /**
      * {@code sample_dpmpp_sde} (r = 1/2): two ancestral DPM-Solver++ half steps, each with fresh noise. k-diffusion
-     * and A1111 draw that noise from a Brownian tree (torchsde); here it is the generator's next draws.
+     * and A1111 draw that noise from a Brownian tree seeded with the image's seed ({@link BrownianNoise}).
      */
     DPMPP_SDE("dpmpp_sde", "DPM++ SDE", "k_dpmpp_sde") {
         @Override
@@ -167,7 +168,7 @@ public enum Sampler {
             for (int j = 0; j < x.length; j++) {
                 x2[j] = (float) (keep * x[j] + towards * s.denoised()[j]);
             }
-            addNoise(x2, s.noise(), first[1]);
+            addSdeNoise(x2, s, sigma, mid, first[1]);
             float[] d2 = s.denoise(x2, mid);
             double[] second = ancestral(sigma, s.next(), s.eta());
             keep = second[0] / sigma;
@@ -175,7 +176,7 @@ public enum Sampler {
             for (int j = 0; j < x.length; j++) { // (1 - fac) D + fac D2 with fac = 1 / (2r) = 1: D2 alone
                 x[j] = (float) (keep * x[j] + towards * d2[j]);
             }
-            addNoise(x, s.noise(), second[1]);
+            addSdeNoise(x, s, sigma, s.next(), second[1]);
             return null;
         }
     },
@@ -214,7 +215,7 @@ public enum Sampler {
             return denoised;
         }
     },
-    /** {@code sample_dpmpp_2m_sde}, midpoint solver; its noise the generator's (k-diffusion: a Brownian tree). */
+    /** {@code sample_dpmpp_2m_sde}, midpoint solver; its noise a Brownian tree's, as DPM++ SDE's. */
     DPMPP_2M_SDE("dpmpp_2m_sde", "DPM++ 2M SDE", "k_dpmpp_2m_sde") {
         @Override
         public Schedule automaticSchedule() {
@@ -239,12 +240,12 @@ public enum Sampler {
                 x[j] = (float) (old == null ? v : v + correction * (denoised[j] - old[j]));
             }
             if (s.eta() != 0) {
-                addNoise(x, s.noise(), s.next() * Math.sqrt(-Math.expm1(-2 * etaH)));
+                addSdeNoise(x, s, s.sigma(), s.next(), s.next() * Math.sqrt(-Math.expm1(-2 * etaH)));
             }
             return denoised;
         }
     },
-    /** {@code sample_dpmpp_3m_sde}; its noise the generator's (k-diffusion: a Brownian tree). */
+    /** {@code sample_dpmpp_3m_sde}; its noise a Brownian tree's, as DPM++ SDE's. */
     DPMPP_3M_SDE("dpmpp_3m_sde", "DPM++ 3M SDE", "k_dpmpp_3m_sde") {
         @Override
         public boolean discardsNextToLastSigma() {
@@ -286,7 +287,7 @@ public enum Sampler {
                 x[j] = (float) v;
             }
             if (s.eta() != 0) {
-                addNoise(x, s.noise(), s.next() * Math.sqrt(-Math.expm1(-2 * h * s.eta())));
+                addSdeNoise(x, s, s.sigma(), s.next(), s.next() * Math.sqrt(-Math.expm1(-2 * h * s.eta())));
             }
             return denoised;
         }
@@ -582,6 +583,11 @@ public enum Sampler {
     /** The eta a run of this sampler uses for a request's ({@code null}: none given): the default where it takes none. */
     public double eta(Double requested) {
         return requested != null && takesEta() ? requested : defaultEta();
+    }
+
+    /** A1111's {@code brownian_noise} samplers: their noise comes from a Brownian tree ({@link BrownianNoise}). */
+    public boolean brownian() {
+        return this == DPMPP_SDE || this == DPMPP_2M_SDE || this == DPMPP_3M_SDE;
     }
 
     /** True for the CFG++ samplers: they need the negative prompt's answer of every call ({@link Denoiser#lastUnguided}). */
@@ -1098,6 +1104,21 @@ public enum Sampler {
     private static double[] ancestral(double from, double to, double eta) {
         double up = Math.min(to, eta * Math.sqrt(to * to * (from * from - to * to) / (from * from)));
         return new double[] {Math.sqrt(to * to - up * up), up};
+    }
+
+    /**
+     * An SDE sampler's noise for its step from {@code from} to {@code to}, {@code amount} of it: the Brownian tree's
+     * ({@link BrownianNoise}) as A1111's and ComfyUI's, else the generator's next draw.
+     */
+    private static void addSdeNoise(float[] x, Step s, double from, double to, double amount) {
+        if (!(s.noise() instanceof BrownianNoise brownian)) {
+            addNoise(x, s.noise(), amount);
+            return;
+        }
+        float[] fresh = brownian.between((float) from, (float) to);
+        for (int j = 0; j < x.length; j++) {
+            x[j] = (float) (x[j] + fresh[j] * amount);
+        }
     }
 
     /** Draws the next noise and adds {@code amount} of it. */

@@ -127,6 +127,19 @@ class SdPipelineTest {
     }
 
     @Test
+    void sdeSamplersDrawFromTheSeedsBrownianTreeSoTheEtaNoiseSeedDeltaLeavesThemAlone() throws Exception {
+        // A1111 seeds the SDE samplers' Brownian tree with the image's seed; the delta only moves the generator
+        GenerationRequest sde = request(12).toBuilder().sampler(Sampler.DPMPP_2M_SDE).build();
+        GenerationRequest delta = sde.toBuilder().variation(-1, 0, 0, 0, 31337).build();
+        assertThat(pixels(delta)).isEqualTo(pixels(sde));
+        GenerationRequest ancestral = sde.toBuilder().sampler(Sampler.EULER_A).build();
+        assertThat(pixels(ancestral.toBuilder().variation(-1, 0, 0, 0, 31337).build())).isNotEqualTo(pixels(ancestral));
+        // our own generator of before keeps drawing the SDE noise from its stream, as its images were made
+        GenerationRequest old = sde.toBuilder().rng(com.mysticanvas.sd.noise.Rng.MYSTICANVAS).build();
+        assertThat(pixels(old.toBuilder().variation(-1, 0, 0, 0, 31337).build())).isNotEqualTo(pixels(old));
+    }
+
+    @Test
     void sameSeedSameBytesOtherSeedOtherImage() throws Exception {
         byte[] a = one(model, request(42));
         byte[] b = one(model, request(42));

@@ -3,7 +3,10 @@ package com.mysticanvas.sd.sampling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.mysticanvas.sd.noise.BrownianNoise;
+import com.mysticanvas.sd.noise.NoiseStream;
 import com.mysticanvas.sd.noise.PhiloxNoise;
+import com.mysticanvas.sd.noise.Rng;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -288,6 +291,33 @@ class SamplerVsKDiffusionTest {
         float[] start = sampler.startLatent(null, noise, sigmas, sigmas[0]);
         float[] out = Sampler.finalLatent(sampler.run(model, start, sigmas, new PhiloxNoise(4), eta, null), sigmas);
         assertThat(figures(out)).as("%s eta %s", id, eta).containsExactly(want, within(2e-5f));
+    }
+
+    /**
+     * The SDE samplers with A1111's noise: k-diffusion's functions given the {@code BrownianTreeNoiseSampler} A1111
+     * makes (real torchsde on torch's CPU generator, seed 7), at eta 1 and 0.5, over k-diffusion's own float32 sigmas:
+     * to float rounding. Over ours (within a float ulp of torch's, which the tree reads to 1e-6) the first steps' noise
+     * moves by about 1e-3, the result by less than 1e-3.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"dpmpp_sde, 1.0", "dpmpp_2m_sde, 1.0", "dpmpp_3m_sde, 1.0",
+            "dpmpp_sde, 0.5", "dpmpp_2m_sde, 0.5", "dpmpp_3m_sde, 0.5"})
+    void sdeSamplersDrawA1111sBrownianTreeNoise(String id, double eta) throws IOException {
+        Sampler sampler = Sampler.named(id);
+        assertThat(sampler.brownian()).isTrue();
+        float[] want = floats(lines("brownian.txt").stream().filter(l -> l.startsWith(id + " " + eta + " ")).findFirst()
+                .orElseThrow().split(" "), 2);
+        float[] torchSigmas = floats(lines("brownian.txt").stream().filter(l -> l.startsWith("sigmas " + id + " "))
+                .findFirst().orElseThrow().split(" "), 2);
+        float[] ours = sampler.sigmas(Schedule.KARRAS, NoiseSchedule.SD, 8, false);
+        assertThat(ours).containsExactly(torchSigmas, within(2e-6f * 15));
+        for (float[] sigmas : List.of(torchSigmas, ours)) {
+            float[] start = sampler.startLatent(null, new PhiloxNoise(3).next(64), sigmas, sigmas[0]);
+            NoiseStream noise = BrownianNoise.over(new PhiloxNoise(4), Rng.CPU, 7, sigmas, start.length);
+            float[] out = sampler.run(GAUSSIAN, start, sigmas, noise, eta, null);
+            assertThat(figures(out)).as("%s eta %s", id, eta)
+                    .containsExactly(want, within(sigmas == ours ? 1e-3f : 2e-5f));
+        }
     }
 
     @Test
