@@ -131,8 +131,9 @@ public final class LlamaEngine implements LlmEngine {
             m.checkTokens(tokens, "the prompt");
             if (tokens.length >= info.slotContext()) {
                 throw Problem.badInput("context_length_exceeded", "the prompt has "
-                        + tokens.length + " tokens but the context holds " + info.slotContext() + " per request (n_ctx "
-                        + info.contextSize() + " over " + info.slots() + " slots); shorten it or load with a larger n_ctx");
+                        + tokens.length + " tokens but a request can have " + info.slotContext() + " (n_ctx "
+                        + info.contextSize() + ", shared by " + info.slots() + " slots, and the model's trained context "
+                        + info.trainContext() + "); shorten it or load with a larger n_ctx");
             }
             MemorySegment sampler = SamplerChain.create(m, request.sampling());
             Generation handle = new Generation();

@@ -62,6 +62,11 @@ final class ModelLoader {
         }
     }
 
+    /** One request's context: the sequence's (all of it, the cache being shared), at most what the model was trained on. */
+    static int slotContext(int sequenceContext, int trainContext) {
+        return trainContext > 0 ? Math.min(sequenceContext, trainContext) : sequenceContext;
+    }
+
     /** Threads, slots and context size for a load, decided from the request and the GGUF header. */
     private record Plan(int threads, int parallel, int contextSize) {
         static Plan of(GgufInfo header, LoadOptions options, int defaultThreads) {
@@ -100,9 +105,11 @@ final class ModelLoader {
         set(params, "n_threads", plan.threads());
         set(params, "n_threads_batch", plan.threads());
         LlamaStructs.field(LlamaStructs.CONTEXT_PARAMS, "embeddings").set(params, 0L, !generates);
-        // MEAN pooling over sequences of different lengths is wrong without a unified KV cache (facts).
+        // One KV cache shared by the slots (llama-server's --kv-unified), so that one long conversation can use the
+        // whole context instead of a fixed share of it; the scheduler frees idle conversations' caches for room.
+        // MEAN pooling over sequences of different lengths is wrong without it too (facts).
         LlamaStructs.field(LlamaStructs.CONTEXT_PARAMS, "kv_unified").set(params, 0L,
-                header.poolingType() == Llama.POOLING_MEAN);
+                generates || header.poolingType() == Llama.POOLING_MEAN);
         var created = LlamaLog.capturingErrors(() -> Llama.initFromModel(model, params));
         MemorySegment ctx = created.value();
         if (MemorySegment.NULL.equals(ctx)) {
@@ -119,7 +126,8 @@ final class ModelLoader {
             MemorySegment vocab = Llama.modelVocab(model);
             int vocabSize = Llama.vocabNTokens(vocab);
             ModelInfo info = new ModelInfo(name, Llama.modelDesc(model, call), Llama.modelNParams(model),
-                    Llama.modelSize(model), Llama.modelNCtxTrain(model), Llama.nCtx(ctx), Llama.nCtxSeq(ctx),
+                    Llama.modelSize(model), Llama.modelNCtxTrain(model), Llama.nCtx(ctx),
+                    slotContext(Llama.nCtxSeq(ctx), Llama.modelNCtxTrain(model)),
                     generates ? plan.parallel() : 0, plan.threads(), vocabSize, embeddingSize(model, pooling),
                     Math.max(pooling, 0), generates, Llama.modelChatTemplate(model),
                     textOf(vocab, Llama.vocabBos(vocab), vocabSize), textOf(vocab, Llama.vocabEos(vocab), vocabSize),

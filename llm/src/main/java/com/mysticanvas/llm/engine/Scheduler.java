@@ -64,6 +64,7 @@ final class Scheduler {
     void step() {
         dropCancelled();
         admit();
+        makeRoomForTheNextTokens();
         LlamaBatch batch = model.batch();
         batch.clear();
         int[] fedFrom = new int[slots.length];
@@ -74,13 +75,21 @@ final class Scheduler {
                 a.outputIndex = a.pending >= 0 ? batch.add(a.pending, s.cachedLength(), s.seq, true) : -1;
             }
         }
+        int free = freeCells() - batch.size();
         for (int k = 0; k < slots.length && batch.size() < batch.capacity(); k++) {
             Slot s = slots[(rotation + k) % slots.length];
             Active a = s.active;
             if (a == null || a.promptDone()) {
                 continue;
             }
-            int n = Math.min(batch.capacity() - batch.size(), a.prompt.length - a.promptFed);
+            while (free <= 0 && evictIdle()) {
+                free = freeCells() - batch.size();
+            }
+            int n = Math.min(Math.min(batch.capacity() - batch.size(), a.prompt.length - a.promptFed), free);
+            if (n <= 0) {
+                continue; // waits for room: a generating request finishes, or is cut off below
+            }
+            free -= n;
             fedFrom[s.seq] = a.promptFed;
             fedCount[s.seq] = n;
             for (int i = 0; i < n; i++) {
@@ -93,9 +102,13 @@ final class Scheduler {
         }
         rotation++;
         if (batch.size() == 0) {
+            failPromptsWithoutRoom();
             return;
         }
         int rc = Llama.decode(model.context(), batch.struct());
+        while (rc == 1 && evictIdle()) { // no run of free cells long enough: give it another conversation's
+            rc = Llama.decode(model.context(), batch.struct());
+        }
         if (rc != 0) {
             failBatch(rc, fedCount);
             return;
@@ -196,38 +209,136 @@ final class Scheduler {
         }
     }
 
-    /** Gives waiting requests the free slot whose cache shares the longest prefix with their prompt. */
+    /**
+     * Gives waiting requests a free slot: the one whose whole cache begins the prompt (the conversation continues
+     * there) or which holds the whole prompt (the same turn again: its old answer is dropped, and the same seed gives
+     * the same text), else the least recently used one (an empty one first), given the longest prefix any idle slot
+     * shares with the prompt (a system prompt, an edited turn) by sharing its cells ({@code llama_memory_seq_cp}).
+     * So a new conversation never overwrites another's cache for the system prompt they share, which llama-server's
+     * similarity rule does while conversations are short.
+     */
     private void admit() {
         while (!waiting.isEmpty()) {
             Queued q = waiting.peek();
-            Slot best = null;
-            int bestPrefix = -1;
+            int[] prompt = q.prompt();
+            Slot continued = null;
+            Slot sharing = null;
+            int shared = 0;
+            Slot oldest = null;
             for (Slot s : slots) {
                 if (s.active != null) {
                     continue;
                 }
-                int prefix = s.commonPrefix(q.prompt());
-                if (prefix > bestPrefix || (prefix == bestPrefix && s.lastUsed < best.lastUsed)) {
-                    best = s;
-                    bestPrefix = prefix;
+                int prefix = s.commonPrefix(prompt);
+                boolean same = s.cachedLength() > 0 && (prefix == s.cachedLength() || prefix == prompt.length);
+                if (same && (continued == null || prefix > continued.commonPrefix(prompt))) {
+                    continued = s;
+                }
+                if (prefix > shared) {
+                    sharing = s;
+                    shared = prefix;
+                }
+                if (oldest == null || s.lastUsed < oldest.lastUsed) {
+                    oldest = s;
                 }
             }
-            if (best == null) {
+            if (oldest == null) {
                 return;
             }
             waiting.poll();
+            Slot best = continued != null ? continued : oldest;
             // At least the last prompt token is decoded again: its logits give the first new token.
-            int keep = Math.min(bestPrefix, q.prompt().length - 1);
-            if (keep < best.cachedLength() && !Llama.memorySeqRm(model.memory(), best.seq, keep, -1)) {
-                Llama.memorySeqRm(model.memory(), best.seq, -1, -1); // recurrent state: only a full reset works
+            int keep = Math.min(best.commonPrefix(prompt), prompt.length - 1);
+            boolean copied = best != continued && sharing != null && sharing != best
+                    && Math.min(shared, prompt.length - 1) > keep;
+            if (copied) {
+                keep = Math.min(shared, prompt.length - 1);
+                Llama.memorySeqRm(model.memory(), best.seq, -1, -1);
+                Llama.memorySeqCp(model.memory(), sharing.seq, best.seq, 0, keep);
+                best.copyPrefix(sharing, keep);
+            }
+            // a recurrent state cannot be cut (a copied one is whole): only a full reset works then
+            if ((copied || keep < best.cachedLength()) && !Llama.memorySeqRm(model.memory(), best.seq, keep, -1)) {
+                Llama.memorySeqRm(model.memory(), best.seq, -1, -1);
                 keep = 0;
             }
             best.truncate(keep);
-            Active a = new Active(q.handle(), q.request(), q.prompt(), q.sampler());
+            Active a = new Active(q.handle(), q.request(), prompt, q.sampler());
             a.reused = keep;
             a.promptFed = keep;
             best.active = a;
         }
+    }
+
+    /** The KV cells no sequence holds: one cache is shared by all (llama.cpp's unified KV cache). */
+    private int freeCells() {
+        int used = 0;
+        for (Slot s : slots) {
+            used += s.cachedLength();
+        }
+        return model.info().contextSize() - used;
+    }
+
+    /** Frees the cache of the least recently used idle slot that holds one; false when none does. */
+    private boolean evictIdle() {
+        Slot oldest = null;
+        for (Slot s : slots) {
+            if (s.active == null && s.cachedLength() > 0 && (oldest == null || s.lastUsed < oldest.lastUsed)) {
+                oldest = s;
+            }
+        }
+        if (oldest == null) {
+            return false;
+        }
+        Llama.memorySeqRm(model.memory(), oldest.seq, -1, -1);
+        oldest.truncate(0);
+        return true;
+    }
+
+    /**
+     * Room for each generating request's next token: idle conversations' caches go first; when only running
+     * requests fill the context, the longest is cut off (finish reason length) until the others fit.
+     */
+    private void makeRoomForTheNextTokens() {
+        while (true) {
+            int generating = 0;
+            Slot longest = null;
+            for (Slot s : slots) {
+                if (s.active != null && s.active.pending >= 0) {
+                    generating++;
+                    if (longest == null || s.cachedLength() > longest.cachedLength()) {
+                        longest = s;
+                    }
+                }
+            }
+            if (generating <= freeCells()) {
+                return;
+            }
+            if (!evictIdle()) {
+                finish(longest, FinishReason.LENGTH);
+            }
+        }
+    }
+
+    /**
+     * Nothing could be decoded although prompts wait for room: their conversations together outgrow the context and
+     * nothing else will free it, so the one that has least of its prompt in fails (its caller may try again).
+     */
+    private void failPromptsWithoutRoom() {
+        Slot least = null;
+        for (Slot s : slots) {
+            if (s.active != null && !s.active.promptDone() && (least == null || s.active.promptFed < least.active.promptFed)) {
+                least = s;
+            }
+        }
+        if (least == null) {
+            return;
+        }
+        least.active.handle.emit(new GenerationEvent.Failed(Problem.unavailable("context_full",
+                "the context is full with the requests running alongside this one; try again")));
+        release(least);
+        Llama.memorySeqRm(model.memory(), least.seq, -1, -1);
+        least.truncate(0);
     }
 
     /** Fails everything in flight and waiting (the model is being unloaded). */

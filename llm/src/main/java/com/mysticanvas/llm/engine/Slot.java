@@ -28,6 +28,12 @@ final class Slot {
         return i < 0 ? n : i;
     }
 
+    /** Takes the first {@code length} cached tokens of {@code other} as its own (their cells were shared to it). */
+    void copyPrefix(Slot other, int length) {
+        cached = Arrays.copyOf(other.cached, Math.max(other.cached.length, 256));
+        cachedLength = length;
+    }
+
     void truncate(int length) {
         cachedLength = Math.min(cachedLength, length);
     }

@@ -225,6 +225,7 @@ public final class Llama {
     private static final MethodHandle GET_MEMORY = fn("llama_get_memory", ADDRESS, ADDRESS);
     private static final MethodHandle POOLING_TYPE = fn("llama_pooling_type", JAVA_INT, ADDRESS);
     private static final MethodHandle MEMORY_SEQ_RM = fn("llama_memory_seq_rm", JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle MEMORY_SEQ_CP = proc("llama_memory_seq_cp", ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
 
     /** Contexts made by {@link #initFromModel} and not yet given to {@link #free}. */
     private static final AtomicInteger LIVE_CONTEXTS = new AtomicInteger();
@@ -302,6 +303,18 @@ public final class Llama {
     public static boolean memorySeqRm(MemorySegment memory, int seq, int p0, int p1) {
         try {
             return (boolean) MEMORY_SEQ_RM.invokeExact(memory, seq, p0, p1);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /**
+     * Gives sequence {@code dst} the cached positions [p0, p1) of {@code src} (-1 = open end); in a unified KV cache
+     * the cells are shared, not copied.
+     */
+    public static void memorySeqCp(MemorySegment memory, int src, int dst, int p0, int p1) {
+        try {
+            MEMORY_SEQ_CP.invokeExact(memory, src, dst, p0, p1);
         } catch (Throwable t) {
             throw fail(t);
         }

@@ -396,7 +396,7 @@ class LlmWorkerHttpTest {
         WorkerProcess.Answer loaded = worker.post("/v1/llm/load",
                 "{\"model\": \"" + TINY + "\", \"n_ctx\": 1024, \"threads\": 1, \"parallel\": 2}");
         assertThat(loaded.status()).as(loaded.body()).isEqualTo(200);
-        assertThat(loaded.json().path("model").path("n_ctx_per_slot").asInt()).isEqualTo(512);
+        assertThat(loaded.json().path("model").path("n_ctx_per_slot").asInt()).as("one request may use all of n_ctx: the slots share one KV cache").isEqualTo(1024);
         assertThat(worker.post("/v1/chat/completions", chat("back", 2)).status()).isEqualTo(200);
     }
 

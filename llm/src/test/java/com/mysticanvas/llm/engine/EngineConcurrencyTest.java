@@ -117,6 +117,60 @@ class EngineConcurrencyTest {
         assertThat(again.text()).isEqualTo(second.text());
     }
 
+    /**
+     * Three conversations alternating, each sharing its system prompt with the others: every follow-up finds its own
+     * conversation's cache (llama-server's similarity rule), instead of taking the slot of whichever shares the most
+     * and evaluating its whole prompt again.
+     */
+    @Test
+    void alternatingConversationsEachFindTheirOwnCache() throws Exception {
+        start(3, 3);
+        String system = "You are a helpful assistant who answers briefly and kindly. ";
+        String[] topics = {"the garden in the rain", "the old lighthouse", "a recipe for bread"};
+        List<List<String>> conversations = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        int[] promptTokens = new int[3];
+        for (int round = 0; round < 3; round++) {
+            for (int c = 0; c < 3; c++) {
+                List<String> turns = conversations.get(c);
+                turns.add(round == 0 ? system + "Tell me about " + topics[c] + "." : " And then?");
+                List<String> parts = List.copyOf(turns); // each turn tokenized alone, as a chat template's turns
+                PromptSource prompt = m -> parts.stream().map(t -> m.tokenize(t, false, false))
+                        .flatMapToInt(java.util.Arrays::stream).toArray();
+                Collected turn = Collected.drain(engine.submit(prompt, LlamaEngineTest.greedy(6, List.of())));
+                if (round == 0 && c > 0) {
+                    assertThat(turn.usage().cachedTokens()).as("the system prompt, shared from another slot").isPositive();
+                }
+                if (round > 0) {
+                    assertThat(turn.usage().cachedTokens()).as("round %d, conversation %d", round, c)
+                            .isGreaterThanOrEqualTo(promptTokens[c] - 1);
+                }
+                // (the reply is left out of the next turn: random weights' text does not tokenize back to its tokens)
+                promptTokens[c] = turn.usage().promptTokens();
+            }
+        }
+    }
+
+    /** One KV cache shared by the slots: a request may use far more than an even share of the context. */
+    @Test
+    void oneRequestCanUseTheWholeSharedContext() throws Exception {
+        engine = new LlamaEngine(1, 2, 0);
+        engine.load(tiny, "tiny-llama.gguf", new LoadOptions(1024, 1, 0, 4));
+        assertThat(engine.status().model().slotContext()).isEqualTo(1024);
+        String longPrompt = "word ".repeat(600);
+        Collected first = Collected.drain(engine.submit(LlamaEngineTest.text(longPrompt), LlamaEngineTest.greedy(50, List.of())));
+        assertThat(first.usage().promptTokens()).isGreaterThan(1024 / 4);
+        assertThat(first.usage().completionTokens()).isEqualTo(50);
+        // another long one needs the room the first's cache holds: it is freed, not refused
+        Collected second = Collected.drain(engine.submit(LlamaEngineTest.text("other " + longPrompt),
+                LlamaEngineTest.greedy(50, List.of())));
+        assertThat(second.usage().completionTokens()).isEqualTo(50);
+        // a conversation that outgrows the context ends with finish reason length
+        Collected endless = Collected.drain(engine.submit(LlamaEngineTest.text(longPrompt), LlamaEngineTest.greedy(2000, List.of())));
+        assertThat(endless.reason()).isEqualTo(FinishReason.LENGTH);
+        // the last token sampled is never decoded, so it takes no cell
+        assertThat(endless.usage().promptTokens() + endless.usage().completionTokens()).isLessThanOrEqualTo(1025);
+    }
+
     @Test
     void unloadFailsWaitingRequestsAndFreesTheSlots() throws Exception {
         start(1, 2);

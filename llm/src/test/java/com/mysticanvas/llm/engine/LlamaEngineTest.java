@@ -52,7 +52,7 @@ class LlamaEngineTest {
         ModelInfo info = engine.status().model();
         assertThat(info.file()).isEqualTo("tiny-llama.gguf");
         assertThat(info.slots()).isEqualTo(2);
-        assertThat(info.slotContext()).isEqualTo(1024);
+        assertThat(info.slotContext()).as("the whole n_ctx: the slots share one KV cache").isEqualTo(2048);
         assertThat(info.generates()).isTrue();
         assertThat(info.chatTemplate()).contains("<|im_start|>");
     }
@@ -94,7 +94,7 @@ class LlamaEngineTest {
         assertThatThrownBy(() -> engine.submit(text(longText), greedy(4, List.of())))
                 .isInstanceOf(Problem.class)
                 .satisfies(e -> assertThat(((Problem) e).kind()).isEqualTo(Problem.Kind.BAD_INPUT))
-                .hasMessageContaining("1024").hasMessageContaining("tokens");
+                .hasMessageContaining("3002").hasMessageContaining("2048").hasMessageContaining("tokens");
     }
 
     @Test
