@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.llm.engine.EngineCounters;
 import com.mysticanvas.llm.engine.EngineStatus;
+import com.mysticanvas.llm.engine.SlotStatus;
 import com.mysticanvas.llm.engine.LlmEngine;
 import com.mysticanvas.llm.engine.LoadOptions;
 import com.mysticanvas.llm.engine.ModelInfo;
@@ -111,6 +113,53 @@ final class AdminRoutes {
         out.put("last_prompt_tokens_per_second", Math.round(s.lastPromptPerSecond() * 100) / 100.0);
         out.put("last_generation_tokens_per_second", Math.round(s.lastGenerationPerSecond() * 100) / 100.0);
         ctx.json(out);
+    }
+
+    /** {@code GET /v1/llm/slots}: what each slot holds, as llama-server's {@code /slots}. */
+    void slots(Context ctx) {
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        for (SlotStatus s : engine.status().slots()) {
+            out.addObject().put("id", s.id()).put("is_processing", s.busy()).put("cached_tokens", s.cachedTokens())
+                    .put("prompt_tokens", s.promptTokens()).put("prompt_tokens_processed", s.promptDone())
+                    .put("generated_tokens", s.generated()).put("idle_ms", s.idleMillis());
+        }
+        ctx.json(out);
+    }
+
+    /**
+     * {@code GET /metrics} (and {@code /v1/llm/metrics}, which the orchestrator passes on): Prometheus text with
+     * llama-server's metric names where it has them.
+     */
+    void metrics(Context ctx) {
+        EngineStatus s = engine.status();
+        EngineCounters c = s.counters();
+        int cached = s.slots().stream().mapToInt(SlotStatus::cachedTokens).sum();
+        StringBuilder out = new StringBuilder();
+        metric(out, "llamacpp:prompt_tokens_total", "counter", "Prompt tokens processed (reused ones included).", c.promptTokens());
+        metric(out, "llamacpp:prompt_seconds_total", "counter", "Prompt processing time.", c.promptSeconds());
+        metric(out, "llamacpp:tokens_predicted_total", "counter", "Tokens generated.", c.generatedTokens());
+        metric(out, "llamacpp:tokens_predicted_seconds_total", "counter", "Generation time.", c.generationSeconds());
+        metric(out, "llamacpp:prompt_tokens_seconds", "gauge", "Prompt tokens per second of the last request.",
+                s.lastPromptPerSecond());
+        metric(out, "llamacpp:predicted_tokens_seconds", "gauge", "Generated tokens per second of the last request.",
+                s.lastGenerationPerSecond());
+        metric(out, "llamacpp:requests_processing", "gauge", "Requests generating now.", s.busySlots());
+        metric(out, "llamacpp:requests_deferred", "gauge", "Requests waiting for a slot.", s.queued());
+        metric(out, "mysticanvas_llm_requests_total", "counter", "Requests finished.", c.requests());
+        metric(out, "mysticanvas_llm_prompt_tokens_cached_total", "counter", "Prompt tokens reused from a slot's cache.",
+                c.cachedTokens());
+        metric(out, "mysticanvas_llm_kv_cache_tokens", "gauge", "Tokens the slots' caches hold.", cached);
+        metric(out, "mysticanvas_llm_context_tokens", "gauge", "The shared KV cache's size (n_ctx).",
+                s.model() == null ? 0 : s.model().contextSize());
+        metric(out, "mysticanvas_llm_slots", "gauge", "Slots of the loaded model.", s.model() == null ? 0 : s.model().slots());
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(out.toString());
+    }
+
+    private static void metric(StringBuilder out, String name, String type, String help, double value) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+        out.append(name).append(' ').append(value == Math.rint(value) && Math.abs(value) < 1e15
+                ? Long.toString((long) value) : Double.toString(value)).append('\n');
     }
 
     /** {@code POST /v1/llm/tokenize} {@code {content, add_special?, parse_special?}}. */

@@ -43,6 +43,9 @@ public final class LlmRoutes {
         routes.post(WorkerPaths.LLM_LOAD, admin::load);
         routes.post(WorkerPaths.LLM_UNLOAD, admin::unload);
         routes.get("/v1/llm/status", admin::status);
+        routes.get("/v1/llm/slots", admin::slots);
+        routes.get("/metrics", admin::metrics);
+        routes.get("/v1/llm/metrics", admin::metrics);
         routes.post("/v1/llm/tokenize", admin::tokenize);
         routes.post("/v1/llm/detokenize", admin::detokenize);
     }

@@ -1,6 +1,7 @@
 package com.mysticanvas.llm.engine;
 
 import com.mysticanvas.core.Problem;
+import java.util.List;
 
 /**
  * A snapshot of the engine for {@code GET /v1/llm/status} and {@code /health}.
@@ -15,9 +16,16 @@ import com.mysticanvas.core.Problem;
  * @param lastGenerationPerSecond generated tokens/s of the last finished request
  * @param failure         why the engine failed and stopped (naming the cause), or null while it runs; a failed
  *                        engine runs nothing again, only a new worker process does
+ * @param slots           each slot, after the last decode step (empty without a model)
+ * @param counters        totals since the engine started
  */
 public record EngineStatus(ModelInfo model, String loading, double loadProgress, String lastError, int busySlots,
-                           int queued, double lastPromptPerSecond, double lastGenerationPerSecond, String failure) {
+                           int queued, double lastPromptPerSecond, double lastGenerationPerSecond, String failure,
+                           List<SlotStatus> slots, EngineCounters counters) {
+    public EngineStatus {
+        slots = List.copyOf(slots);
+    }
+
     /** The code of the problem every call gets from a failed engine. */
     public static final String ENGINE_FAILED = "engine_failed";
 

@@ -5,6 +5,7 @@ import com.mysticanvas.llm.llama.LlamaRuntime;
 import com.mysticanvas.core.system.NativeHeap;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -36,7 +37,9 @@ public final class LlamaEngine implements LlmEngine {
     private volatile boolean ended;
     private volatile boolean abortLoad;
     private volatile boolean held;
-    private volatile EngineStatus status = new EngineStatus(null, null, 0, null, 0, 0, 0, 0, null);
+    private volatile EngineStatus status = new EngineStatus(null, null, 0, null, 0, 0, 0, 0, null, List.of(),
+            EngineCounters.NONE);
+    private EngineCounters counters = EngineCounters.NONE;
 
     // Engine thread only.
     private LoadedModel model;
@@ -275,6 +278,7 @@ public final class LlamaEngine implements LlmEngine {
     }
 
     private void finished(Usage usage) {
+        counters = counters.plus(usage);
         if (usage.promptPerSecond() > 0) {
             lastPromptPerSecond = usage.promptPerSecond();
         }
@@ -287,12 +291,13 @@ public final class LlamaEngine implements LlmEngine {
         Problem stopped = died == null ? null : stopped();
         if (stopped != null) {
             status = new EngineStatus(null, null, 0, lastError, 0, 0, lastPromptPerSecond, lastGenerationPerSecond,
-                    stopped.getMessage());
+                    stopped.getMessage(), List.of(), counters);
             return;
         }
         status = new EngineStatus(model == null ? null : model.info(), loading, loadProgress, lastError,
                 scheduler == null ? 0 : scheduler.busy(), scheduler == null ? 0 : scheduler.queued(),
-                lastPromptPerSecond, lastGenerationPerSecond, null);
+                lastPromptPerSecond, lastGenerationPerSecond, null, scheduler == null ? List.of() : scheduler.slots(),
+                counters);
     }
 
     /**

@@ -5,7 +5,9 @@ import com.mysticanvas.llm.llama.Llama;
 import com.mysticanvas.llm.llama.LlamaBatch;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -58,6 +60,19 @@ final class Scheduler {
 
     int queued() {
         return waiting.size();
+    }
+
+    /** Each slot as it stands. */
+    List<SlotStatus> slots() {
+        long now = System.nanoTime();
+        List<SlotStatus> out = new ArrayList<>();
+        for (Slot s : slots) {
+            Active a = s.active;
+            out.add(new SlotStatus(s.seq, a != null, s.cachedLength(), a == null ? 0 : a.prompt.length,
+                    a == null ? 0 : a.promptFed, a == null ? 0 : a.generated,
+                    a != null ? 0 : s.lastUsed == 0 ? -1 : (now - s.lastUsed) / 1_000_000));
+        }
+        return out;
     }
 
     /** One decode step for everything in flight. */

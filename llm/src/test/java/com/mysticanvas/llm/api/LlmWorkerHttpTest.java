@@ -164,6 +164,27 @@ class LlmWorkerHttpTest {
 
     @Test
     @Order(5)
+    void slotsAndMetricsShowWhatWasDone() throws Exception {
+        assertThat(worker.post("/v1/chat/completions", chat("Tell me about the sea.", 5)).status()).isEqualTo(200);
+        JsonNode slots = worker.get("/v1/llm/slots").json();
+        assertThat(slots).hasSize(4);
+        int cached = 0;
+        for (JsonNode s : slots) {
+            assertThat(s.path("is_processing").asBoolean()).isFalse();
+            cached += s.path("cached_tokens").asInt();
+        }
+        assertThat(cached).as("the conversations kept for their next turns").isPositive();
+        WorkerProcess.Answer metrics = worker.get("/metrics");
+        assertThat(metrics.status()).isEqualTo(200);
+        assertThat(metrics.contentType()).startsWith("text/plain");
+        assertThat(metrics.body()).contains("# TYPE llamacpp:prompt_tokens_total counter")
+                .contains("llamacpp:requests_processing 0").contains("mysticanvas_llm_kv_cache_tokens " + cached)
+                .containsPattern("llamacpp:tokens_predicted_total [1-9]");
+        assertThat(worker.get("/v1/llm/metrics").body()).contains("llamacpp:prompt_tokens_total");
+    }
+
+    @Test
+    @Order(5)
     void stopStringsEndTheAnswerWithReasonStop() throws Exception {
         String full = content(worker.post("/v1/chat/completions", chat("Count with me.", 30)));
         String stop = full.substring(10, 12);
