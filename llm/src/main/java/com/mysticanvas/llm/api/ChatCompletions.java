@@ -34,7 +34,8 @@ final class ChatCompletions {
         ReplyShaper shaper = TextFeatures.shaper(model.chatTemplate(), toolsOffered, prompt.rendered());
         SamplingRequest request = SamplingRequest.parse(body, grammar(body, model, toolsOffered));
         // Markers the splitter reads (<think>, <|channel|>, [TOOL_CALLS]) are often control tokens: let their text through.
-        Generation generation = engine.submit(prompt, request.generation().withSpecialText(shaper.splits()));
+        Generation generation = engine.submit(prompt, request.generation().withSpecialText(shaper.splits())
+                .withLogprobs(Logprobs.chatRequest(body)));
         Reply reply = new Reply(Responses.id("chatcmpl-"), Responses.now(), model.file(), shaper);
         if (request.stream()) {
             stream(ctx, generation, reply, request.includeUsage());
@@ -82,6 +83,13 @@ final class ChatCompletions {
                 for (ReplyDelta d : reply.shaper.accept(text)) {
                     out.data(reply.chunk(reply.delta(d), null));
                 }
+            }
+
+            @Override
+            public void logprob(GenerationEvent.Logprob logprob) throws IOException {
+                ObjectNode chunk = reply.chunk(Json.object(), null);
+                ((ObjectNode) chunk.path("choices").get(0)).set("logprobs", Logprobs.chat(List.of(logprob)));
+                out.data(chunk);
             }
 
             @Override
@@ -181,7 +189,11 @@ final class ChatCompletions {
             if (toolCalls > 0) {
                 message.set("tool_calls", calls);
             }
-            choice.putNull("logprobs");
+            if (whole.logprobs().isEmpty()) {
+                choice.putNull("logprobs");
+            } else {
+                choice.set("logprobs", Logprobs.chat(whole.logprobs()));
+            }
             choice.put("finish_reason", finishReason(whole.done().reason()));
             response.set("usage", Responses.usage(whole.done().usage()));
             response.set("timings", Responses.timings(whole.done().usage()));

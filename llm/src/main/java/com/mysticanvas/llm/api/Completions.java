@@ -32,7 +32,8 @@ final class Completions {
         PromptSource prompt = prompt(body.get("prompt"));
         SamplingRequest request = SamplingRequest.parse(body, TextFeatures.grammar(body.get("response_format")));
         boolean echo = Fields.bool(body, "echo", false);
-        Generation generation = engine.submit(prompt, request.generation());
+        int logprobs = Logprobs.completionRequest(body);
+        Generation generation = engine.submit(prompt, request.generation().withLogprobs(logprobs));
         String id = Responses.id("cmpl-");
         long created = Responses.now();
         String echoed = echo ? echoText(body.get("prompt")) : "";
@@ -40,6 +41,10 @@ final class Completions {
             EventStream.Whole whole = EventStream.collect(generation);
             ObjectNode response = head(id, created, model.file());
             choice(response, echoed + whole.text(), whole.done().reason().openAiName());
+            if (logprobs >= 0) {
+                ((ObjectNode) response.path("choices").get(0)).set("logprobs",
+                        Logprobs.completion(whole.logprobs(), echoed.length()));
+            }
             response.set("usage", Responses.usage(whole.done().usage()));
             response.set("timings", Responses.timings(whole.done().usage()));
             ctx.json(response);
@@ -53,6 +58,16 @@ final class Completions {
             @Override
             public void text(String text) throws IOException {
                 out.data(choice(head(id, created, model.file()), text, null));
+            }
+
+            private int offset = echoed.length();
+
+            @Override
+            public void logprob(GenerationEvent.Logprob logprob) throws IOException {
+                ObjectNode chunk = choice(head(id, created, model.file()), "", null);
+                ((ObjectNode) chunk.path("choices").get(0)).set("logprobs", Logprobs.completion(List.of(logprob), offset));
+                offset += logprob.token().text().length();
+                out.data(chunk);
             }
 
             @Override

@@ -8,6 +8,8 @@ import com.mysticanvas.llm.engine.Generation;
 import com.mysticanvas.llm.engine.GenerationEvent;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,6 +23,9 @@ final class EventStream {
     /** What to send for each event of a generation. */
     interface Events {
         void text(String text) throws IOException;
+
+        /** A token's log probabilities, before its text (only when the request asked). */
+        default void logprob(GenerationEvent.Logprob logprob) throws IOException {}
 
         void done(GenerationEvent.Done done) throws IOException;
     }
@@ -52,6 +57,7 @@ final class EventStream {
                 switch (e) {
                     case null -> sse.keepAlive();
                     case GenerationEvent.Text t -> events.text(t.text());
+                    case GenerationEvent.Logprob l -> events.logprob(l);
                     case GenerationEvent.Done d -> {
                         events.done(d);
                         return;
@@ -70,19 +76,21 @@ final class EventStream {
         }
     }
 
-    /** A whole (non-streamed) answer: all text, then how it ended; a failure is thrown as the HTTP error. */
-    record Whole(String text, GenerationEvent.Done done) {}
+    /** A whole (non-streamed) answer: all text, each token's log probabilities if asked, then how it ended. */
+    record Whole(String text, List<GenerationEvent.Logprob> logprobs, GenerationEvent.Done done) {}
 
     static Whole collect(Generation generation) {
         StringBuilder text = new StringBuilder();
+        List<GenerationEvent.Logprob> logprobs = new ArrayList<>();
         try {
             while (true) {
                 GenerationEvent e = generation.next(1, TimeUnit.MINUTES);
                 switch (e) {
                     case null -> { } // still generating
                     case GenerationEvent.Text t -> text.append(t.text());
+                    case GenerationEvent.Logprob l -> logprobs.add(l);
                     case GenerationEvent.Done d -> {
-                        return new Whole(text.toString(), d);
+                        return new Whole(text.toString(), logprobs, d);
                     }
                     case GenerationEvent.Failed f -> throw f.error();
                 }

@@ -10,24 +10,37 @@ import java.util.List;
  * @param stop      strings that end the generation (not included in the text)
  * @param specialText whether control tokens (other than end-of-generation) come out as their text, for replies
  *                    whose markers (thoughts, tool calls, channels) are control tokens
+ * @param logprobs    -1: none; else each token's log probability and this many of the likeliest ({@link
+ *                    GenerationEvent.Logprob}), at most {@link #MAX_LOGPROBS}
  */
-public record GenerationRequest(SamplingParams sampling, int maxTokens, List<String> stop, boolean specialText) {
+public record GenerationRequest(SamplingParams sampling, int maxTokens, List<String> stop, boolean specialText,
+                                int logprobs) {
+    /** OpenAI's largest {@code top_logprobs}. */
+    public static final int MAX_LOGPROBS = 20;
+
     public GenerationRequest {
         stop = List.copyOf(stop);
         if (maxTokens < 1) {
             throw new IllegalArgumentException("maxTokens must be positive");
         }
+        if (logprobs < -1 || logprobs > MAX_LOGPROBS) {
+            throw new IllegalArgumentException("logprobs must be -1 to " + MAX_LOGPROBS);
+        }
     }
 
     public GenerationRequest(SamplingParams sampling, int maxTokens, List<String> stop) {
-        this(sampling, maxTokens, stop, false);
+        this(sampling, maxTokens, stop, false, -1);
     }
 
     public GenerationRequest withMaxTokens(int n) {
-        return new GenerationRequest(sampling, n, stop, specialText);
+        return new GenerationRequest(sampling, n, stop, specialText, logprobs);
     }
 
     public GenerationRequest withSpecialText(boolean on) {
-        return new GenerationRequest(sampling, maxTokens, stop, on);
+        return new GenerationRequest(sampling, maxTokens, stop, on, logprobs);
+    }
+
+    public GenerationRequest withLogprobs(int top) {
+        return new GenerationRequest(sampling, maxTokens, stop, specialText, top);
     }
 }

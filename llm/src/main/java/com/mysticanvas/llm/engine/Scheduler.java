@@ -4,6 +4,7 @@ import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.llama.Llama;
 import com.mysticanvas.llm.llama.LlamaBatch;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -147,7 +148,8 @@ final class Scheduler {
     }
 
     private void sample(Slot s, Active a) {
-        int token = Llama.samplerSample(a.sampler, model.context(), a.outputIndex);
+        int index = a.outputIndex;
+        int token = Llama.samplerSample(a.sampler, model.context(), index);
         a.outputIndex = -1;
         a.pending = -1;
         if (a.generated++ == 0) {
@@ -156,6 +158,9 @@ final class Scheduler {
         if (model.isEndOfGeneration(token)) {
             finish(s, FinishReason.STOP);
             return;
+        }
+        if (a.request.logprobs() >= 0) {
+            a.handle.emit(logprob(token, index, a.request.logprobs(), a.request.specialText()));
         }
         String text = a.text.accept(model.piece(token, a.request.specialText()));
         if (!text.isEmpty()) {
@@ -168,6 +173,43 @@ final class Scheduler {
         } else {
             a.pending = token;
         }
+    }
+
+    /** {@code token}'s log probability at batch entry {@code index} and the {@code top} likeliest, from the raw logits. */
+    private GenerationEvent.Logprob logprob(int token, int index, int top, boolean special) {
+        float[] logits = Llama.logits(model.context(), index, model.info().vocabSize());
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        double sum = 0;
+        for (float l : logits) {
+            sum += Math.exp(l - max);
+        }
+        double logZ = max + Math.log(sum);
+        int[] best = new int[top];
+        int found = 0;
+        for (int t = 0; top > 0 && t < logits.length; t++) { // insertion into the top list: top is at most 20
+            if (found < top || logits[t] > logits[best[found - 1]]) {
+                int at = Math.min(found, top - 1);
+                while (at > 0 && logits[best[at - 1]] < logits[t]) {
+                    best[at] = best[at - 1];
+                    at--;
+                }
+                best[at] = t;
+                found = Math.min(found + 1, top);
+            }
+        }
+        List<GenerationEvent.Candidate> candidates = new ArrayList<>();
+        for (int i = 0; i < found; i++) {
+            candidates.add(candidate(best[i], logits[best[i]] - logZ, special));
+        }
+        return new GenerationEvent.Logprob(candidate(token, logits[token] - logZ, special), candidates);
+    }
+
+    private GenerationEvent.Candidate candidate(int token, double logprob, boolean special) {
+        byte[] bytes = model.piece(token, special);
+        return new GenerationEvent.Candidate(new String(bytes, StandardCharsets.UTF_8), bytes, logprob);
     }
 
     private void finish(Slot s, FinishReason reason) {

@@ -491,6 +491,7 @@ public final class Llama {
     private static final MethodHandle CHAIN_ADD = proc("llama_sampler_chain_add", ADDRESS, ADDRESS);
     private static final MethodHandle SAMPLER_FREE = proc("llama_sampler_free", ADDRESS);
     private static final MethodHandle SAMPLER_SAMPLE = fn("llama_sampler_sample", JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+    private static final MethodHandle GET_LOGITS_ITH = fn("llama_get_logits_ith", ADDRESS, ADDRESS, JAVA_INT);
     private static final MethodHandle INIT_GREEDY = fn("llama_sampler_init_greedy", ADDRESS);
     private static final MethodHandle INIT_DIST = fn("llama_sampler_init_dist", ADDRESS, JAVA_INT);
     private static final MethodHandle INIT_TOP_K = fn("llama_sampler_init_top_k", ADDRESS, JAVA_INT);
@@ -521,6 +522,16 @@ public final class Llama {
     public static void samplerFree(MemorySegment sampler) {
         try {
             SAMPLER_FREE.invokeExact(sampler);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** The model's raw logits ({@code vocab} floats) for batch entry {@code index} of the last decode. */
+    public static float[] logits(MemorySegment ctx, int index, int vocab) {
+        try {
+            MemorySegment p = (MemorySegment) GET_LOGITS_ITH.invokeExact(ctx, index);
+            return p.reinterpret(4L * vocab).toArray(JAVA_FLOAT);
         } catch (Throwable t) {
             throw fail(t);
         }

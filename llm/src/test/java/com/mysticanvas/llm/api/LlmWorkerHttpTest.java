@@ -164,6 +164,34 @@ class LlmWorkerHttpTest {
 
     @Test
     @Order(5)
+    void logprobsAnswerAsOpenAiShapesThem() throws Exception {
+        ObjectNode body = chat("Name a colour.", 6);
+        body.put("logprobs", true).put("top_logprobs", 2).put("seed", 5); // the streamed run below makes the same tokens
+        WorkerProcess.Answer a = worker.post("/v1/chat/completions", body);
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        JsonNode content = a.json().path("choices").get(0).path("logprobs").path("content");
+        assertThat(content.size()).isEqualTo(a.json().path("usage").path("completion_tokens").asInt());
+        assertThat(content.get(0).path("logprob").asDouble()).isNegative();
+        assertThat(content.get(0).path("top_logprobs")).hasSize(2);
+        assertThat(content.get(0).path("bytes").isArray()).isTrue();
+        // streamed: one chunk per token with its entry
+        body.put("stream", true);
+        String sse = worker.post("/v1/chat/completions", body).body();
+        assertThat(sse.split("\"logprobs\":\\{\"content\":\\[").length - 1).isEqualTo(content.size());
+        // text completions: the legacy shape
+        ObjectNode completion = Json.object().put("prompt", "Once upon a time").put("max_tokens", 5).put("logprobs", 2);
+        JsonNode legacy = worker.post("/v1/completions", completion).json().path("choices").get(0).path("logprobs");
+        assertThat(legacy.path("tokens")).hasSize(5);
+        assertThat(legacy.path("token_logprobs")).hasSize(5);
+        assertThat(legacy.path("top_logprobs").get(0).size()).isEqualTo(2);
+        assertThat(legacy.path("text_offset").get(0).asInt()).isZero();
+        ObjectNode bad = chat("x", 2);
+        bad.put("top_logprobs", 2);
+        assertError(worker.post("/v1/chat/completions", bad), 400, "logprobs");
+    }
+
+    @Test
+    @Order(5)
     void slotsAndMetricsShowWhatWasDone() throws Exception {
         assertThat(worker.post("/v1/chat/completions", chat("Tell me about the sea.", 5)).status()).isEqualTo(200);
         JsonNode slots = worker.get("/v1/llm/slots").json();

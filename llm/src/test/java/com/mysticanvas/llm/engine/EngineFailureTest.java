@@ -122,6 +122,7 @@ class EngineFailureTest {
             switch (e) {
                 case null -> throw new AssertionError("the generation did not end within 30 s");
                 case GenerationEvent.Text t -> { }
+                case GenerationEvent.Logprob l -> { }
                 case GenerationEvent.Done d -> throw new AssertionError("the generation finished: " + d);
                 case GenerationEvent.Failed f -> {
                     return f.error();

@@ -68,6 +68,23 @@ class LlamaEngineTest {
     }
 
     @Test
+    void logprobsComeWithEveryTokenFromTheRawDistribution() throws Exception {
+        Collected c = Collected.drain(engine.submit(text("Hello there"), greedy(12, List.of()).withLogprobs(3)));
+        assertThat(c.logprobs()).hasSize(c.usage().completionTokens());
+        StringBuilder text = new StringBuilder();
+        for (GenerationEvent.Logprob l : c.logprobs()) {
+            assertThat(l.token().logprob()).isNegative();
+            assertThat(l.top()).hasSize(3);
+            assertThat(l.top().get(0).logprob()).isGreaterThanOrEqualTo(l.top().get(1).logprob())
+                    .isGreaterThanOrEqualTo(l.top().get(2).logprob()).isGreaterThanOrEqualTo(l.token().logprob());
+            assertThat(l.top().stream().mapToDouble(t -> Math.exp(t.logprob())).sum()).isLessThanOrEqualTo(1 + 1e-9);
+            text.append(l.token().text());
+        }
+        assertThat(text.toString()).isEqualTo(c.text());
+        assertThat(Collected.drain(engine.submit(text("Hello there"), greedy(4, List.of()))).logprobs()).isEmpty();
+    }
+
+    @Test
     void sameSeedSameText() throws Exception {
         SamplingParams seeded = new SamplingParams(1.0f, 0.95f, 40, 0.05f, 42L, 1.1f, 0.1f, 0.1f, 64, noEog(), null);
         GenerationRequest r = new GenerationRequest(seeded, 24, List.of());
