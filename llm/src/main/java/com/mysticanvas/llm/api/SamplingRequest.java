@@ -44,8 +44,11 @@ record SamplingRequest(GenerationRequest generation, boolean stream, boolean inc
             throw Problem.badInput("'stream_options' must be an object");
         }
         boolean includeUsage = options != null && Fields.bool(options, "include_usage", false);
-        return new SamplingRequest(new GenerationRequest(sampling, (int) maxTokens, stops(body.get("stop"))), stream,
-                includeUsage);
+        // min_reply_tokens (ours): refuse a prompt that leaves less room than this for the answer (the studio fits
+        // long conversations to the context with it)
+        int minReply = (int) Fields.integer(body, "min_reply_tokens", 0, Integer.MAX_VALUE, 0);
+        return new SamplingRequest(new GenerationRequest(sampling, (int) maxTokens, stops(body.get("stop"))).withMinReply(minReply),
+                stream, includeUsage);
     }
 
     private static Map<Integer, Float> logitBias(JsonNode node) {

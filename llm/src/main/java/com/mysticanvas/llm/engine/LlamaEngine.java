@@ -132,9 +132,11 @@ public final class LlamaEngine implements LlmEngine {
                 throw Problem.badInput("the prompt is empty");
             }
             m.checkTokens(tokens, "the prompt");
-            if (tokens.length >= info.slotContext()) {
-                throw Problem.badInput("context_length_exceeded", "the prompt has "
-                        + tokens.length + " tokens but a request can have " + info.slotContext() + " (n_ctx "
+            int room = Math.min(request.minReply(), info.slotContext() / 2);
+            if (tokens.length + Math.max(room, 1) > info.slotContext()) {
+                throw Problem.badInput("context_length_exceeded", "the prompt has " + tokens.length + " tokens"
+                        + (room > 1 ? " and needs room for " + room + " more" : "")
+                        + " but a request can have " + info.slotContext() + " (n_ctx "
                         + info.contextSize() + ", shared by " + info.slots() + " slots, and the model's trained context "
                         + info.trainContext() + "); shorten it or load with a larger n_ctx");
             }

@@ -188,6 +188,13 @@ class LlmWorkerHttpTest {
         ObjectNode bad = chat("x", 2);
         bad.put("top_logprobs", 2);
         assertError(worker.post("/v1/chat/completions", bad), 400, "logprobs");
+        // room for the answer: a prompt that fits but leaves less than min_reply_tokens is too long
+        int perHundred = worker.post("/v1/llm/tokenize", Json.object().put("content", "word ".repeat(100)))
+                .json().path("count").asInt();
+        ObjectNode roomy = chat("word ".repeat(3000 * 100 / perHundred), 2); // about 3000 of the 4096 tokens
+        assertThat(worker.post("/v1/chat/completions", roomy).status()).isEqualTo(200);
+        roomy.put("min_reply_tokens", 3000); // counted up to half the context: 2048
+        assertError(worker.post("/v1/chat/completions", roomy), 400, "needs room for 2048");
     }
 
     @Test

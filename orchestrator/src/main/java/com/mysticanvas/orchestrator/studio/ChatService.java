@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One chat turn, run by the orchestrator so nothing is lost: the user's message is stored, the LLM
@@ -28,9 +29,13 @@ public final class ChatService {
     private static final Set<String> SAMPLING_KEYS = Set.of("temperature", "top_p", "top_k", "min_p", "max_tokens",
             "seed", "presence_penalty", "frequency_penalty", "repeat_penalty", "stop", "logit_bias");
     private static final long SAVE_EVERY_MS = 250;
+    /** Tokens kept free for the answer when the conversation sets no {@code max_tokens}. */
+    static final int REPLY_ROOM = 512;
 
     private final ConversationStore store;
     private final LlmWorkerApi llm;
+    /** How many of its oldest messages each conversation's last reply left out (the next starts from there). */
+    private final Map<String, Integer> leftOutBefore = new ConcurrentHashMap<>();
 
     public ChatService(ConversationStore store, LlmWorkerApi llm) {
         this.store = store;
@@ -47,7 +52,7 @@ public final class ChatService {
         }
         ObjectNode request = request(conversation, body.path("settings"), content == null ? null : content.asText());
         int[] leftOut = {0};
-        SseReader upstream = openFitting(request, leftOut);
+        SseReader upstream = openFitting(conversationId, request, leftOut);
         Message user = content == null || content.isNull() ? null
                 : store.append(conversationId, "user", content.asText(), Message.COMPLETE);
         Message assistant = store.append(conversationId, "assistant", "", Message.STREAMING);
@@ -100,23 +105,48 @@ public final class ChatService {
     }
 
     /**
-     * Starts the reply; when the conversation has outgrown the model's context, the oldest turns are left
-     * out (the system prompt and the newest message stay) until it fits, as chat apps do with long chats.
+     * Starts the reply, the conversation fitted to the model's context with room for the answer (the request's
+     * {@code max_tokens}, else {@link #REPLY_ROOM} tokens; the worker refuses less with {@code context_length_exceeded}).
+     * The oldest turns go in blocks of a quarter of the conversation, starting from as many as the conversation's last
+     * reply left out, so that what is kept begins the same way turn after turn (the worker's prompt cache reuses it)
+     * instead of moving by a message each turn; the system prompt and the newest message stay, and what is left never
+     * begins with an assistant message (Gemma's and Mistral's templates refuse that).
      */
-    private SseReader openFitting(ObjectNode request, int[] leftOut) {
+    private SseReader openFitting(String conversationId, ObjectNode request, int[] leftOut) {
         ArrayNode messages = (ArrayNode) request.get("messages");
         int first = messages.get(0).path("role").asText().equals("system") ? 1 : 0;
+        request.put("min_reply_tokens", request.path("max_tokens").asInt(REPLY_ROOM));
+        int dropped = dropOldest(messages, first, leftOutBefore.getOrDefault(conversationId, 0));
         while (true) {
             try {
-                return llm.chat(request);
+                SseReader reply = llm.chat(request);
+                leftOutBefore.put(conversationId, dropped);
+                leftOut[0] = dropped;
+                return reply;
             } catch (Problem e) {
                 if (!"context_length_exceeded".equals(e.code()) || messages.size() - first <= 1) {
                     throw e;
                 }
-                messages.remove(first);
-                leftOut[0]++;
+                dropped += dropOldest(messages, first, Math.max(2, (messages.size() - first) / 8 * 2));
             }
         }
+    }
+
+    /**
+     * Removes up to {@code n} of the oldest messages after the system prompt, never the newest, then any that would
+     * leave a non-user message first; returns how many went.
+     */
+    static int dropOldest(ArrayNode messages, int first, int n) {
+        int removed = 0;
+        while (removed < n && messages.size() - first > 1) {
+            messages.remove(first);
+            removed++;
+        }
+        while (messages.size() - first > 1 && !messages.get(first).path("role").asText().equals("user")) {
+            messages.remove(first);
+            removed++;
+        }
+        return removed;
     }
 
     /** The OpenAI request for the conversation so far, plus the new user text if any. */
