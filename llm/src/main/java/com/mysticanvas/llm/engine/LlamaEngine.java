@@ -140,7 +140,7 @@ public final class LlamaEngine implements LlmEngine {
                         + info.contextSize() + ", shared by " + info.slots() + " slots, and the model's trained context "
                         + info.trainContext() + "); shorten it or load with a larger n_ctx");
             }
-            MemorySegment sampler = SamplerChain.create(m, request.sampling());
+            MemorySegment sampler = SamplerChain.create(m, request.sampling(), tokens);
             Generation handle = new Generation();
             scheduler.enqueue(new Scheduler.Queued(handle, request, tokens, sampler));
             publish();

@@ -15,8 +15,12 @@ import java.util.Map;
 final class SamplerChain {
     private SamplerChain() {}
 
-    /** A new chain (caller frees it with {@code llama_sampler_free}); a grammar llama.cpp cannot parse is a 400. */
-    static MemorySegment create(LoadedModel model, SamplingParams p) {
+    /**
+     * A new chain (caller frees it with {@code llama_sampler_free}); a grammar llama.cpp cannot parse is a 400. Its
+     * penalties have seen the {@code prompt} already, as llama-server's do (a reply does not repeat the question
+     * unpenalised); the grammar has not.
+     */
+    static MemorySegment create(LoadedModel model, SamplingParams p, int[] prompt) {
         int vocabSize = model.info().vocabSize();
         try (Arena call = Arena.ofConfined()) {
             MemorySegment chain = Llama.samplerChainInit(Llama.samplerChainDefaultParams(call));
@@ -45,8 +49,12 @@ final class SamplerChain {
                 }
                 if (p.penalised()) {
                     int lastN = p.penaltyLastN() < 0 ? model.info().slotContext() : p.penaltyLastN();
-                    Llama.samplerChainAdd(chain, Llama.samplerPenalties(vocabSize, lastN, p.repeatPenalty(),
-                            p.frequencyPenalty(), p.presencePenalty()));
+                    MemorySegment penalties = Llama.samplerPenalties(vocabSize, lastN, p.repeatPenalty(),
+                            p.frequencyPenalty(), p.presencePenalty());
+                    for (int i = Math.max(0, prompt.length - lastN); i < prompt.length; i++) {
+                        Llama.samplerAccept(penalties, prompt[i]);
+                    }
+                    Llama.samplerChainAdd(chain, penalties);
                 }
                 if (p.temperature() <= 0f) {
                     Llama.samplerChainAdd(chain, Llama.samplerGreedy());

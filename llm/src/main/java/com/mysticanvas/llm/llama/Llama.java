@@ -491,6 +491,7 @@ public final class Llama {
     private static final MethodHandle CHAIN_ADD = proc("llama_sampler_chain_add", ADDRESS, ADDRESS);
     private static final MethodHandle SAMPLER_FREE = proc("llama_sampler_free", ADDRESS);
     private static final MethodHandle SAMPLER_SAMPLE = fn("llama_sampler_sample", JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+    private static final MethodHandle SAMPLER_ACCEPT = proc("llama_sampler_accept", ADDRESS, JAVA_INT);
     private static final MethodHandle GET_LOGITS_ITH = fn("llama_get_logits_ith", ADDRESS, ADDRESS, JAVA_INT);
     private static final MethodHandle INIT_GREEDY = fn("llama_sampler_init_greedy", ADDRESS);
     private static final MethodHandle INIT_DIST = fn("llama_sampler_init_dist", ADDRESS, JAVA_INT);
@@ -522,6 +523,15 @@ public final class Llama {
     public static void samplerFree(MemorySegment sampler) {
         try {
             SAMPLER_FREE.invokeExact(sampler);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** Tells a sampler that {@code token} came (penalties count it). */
+    public static void samplerAccept(MemorySegment sampler, int token) {
+        try {
+            SAMPLER_ACCEPT.invokeExact(sampler, token);
         } catch (Throwable t) {
             throw fail(t);
         }

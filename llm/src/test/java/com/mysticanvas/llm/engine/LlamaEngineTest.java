@@ -67,6 +67,29 @@ class LlamaEngineTest {
         assertThat(c.text()).isNotEmpty();
     }
 
+    /** As llama-server's, the penalties count the prompt's tokens: a token the prompt repeats is held back. */
+    @Test
+    void penaltiesSeeThePrompt() throws Exception {
+        int favoured = 300;
+        Map<Integer, Float> bias = new java.util.HashMap<>(noEog());
+        bias.put(favoured, 20f);
+        SamplingParams p = new SamplingParams(0f, 1f, 0, 0f, null, 1f, 0f, 2f, 64, bias, null);
+        int[] hello = engine.withModel(m -> m.tokenize("Hello there", false, false));
+        int[] repeated = java.util.Arrays.copyOf(hello, hello.length + 20);
+        java.util.Arrays.fill(repeated, hello.length, repeated.length, favoured);
+        GenerationRequest one = new GenerationRequest(p, 1, List.of()).withLogprobs(0);
+        Collected fresh = Collected.drain(engine.submit(m -> hello, one));
+        assertThat(fresh.logprobs().getFirst().token().bytes())
+                .as("the bias wins when the prompt lacks the token").isEqualTo(piece(favoured));
+        Collected penalised = Collected.drain(engine.submit(m -> repeated, one));
+        assertThat(penalised.logprobs().getFirst().token().bytes())
+                .as("20 times in the prompt: frequency penalty 40 beats the bias of 20").isNotEqualTo(piece(favoured));
+    }
+
+    private byte[] piece(int token) {
+        return engine.withModel(m -> m.piece(token, false));
+    }
+
     @Test
     void logprobsComeWithEveryTokenFromTheRawDistribution() throws Exception {
         Collected c = Collected.drain(engine.submit(text("Hello there"), greedy(12, List.of()).withLogprobs(3)));
