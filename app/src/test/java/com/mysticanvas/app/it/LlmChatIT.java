@@ -52,6 +52,19 @@ class LlmChatIT {
         o.close();
     }
 
+    /** Ollama's routes reach the LLM worker through the orchestrator, beside the studio's own /api routes. */
+    @Test
+    void ollamasApiWorksThroughTheOrchestrator() throws Exception {
+        JsonNode tags = Json.parse(o.get("/api/tags").body()).path("models");
+        assertThat(tags.toString()).contains(TINY);
+        HttpResponse<String> chat = o.post("/api/chat", "{\"model\":\"" + TINY + "\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"hi\"}],\"options\":{\"num_predict\":3}}");
+        assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
+        String[] lines = chat.body().strip().split("\n");
+        assertThat(Json.parse(lines[lines.length - 1]).path("done").asBoolean()).isTrue();
+        assertThat(o.get("/api/conversations").statusCode()).as("the studio's /api stays the studio's").isEqualTo(200);
+    }
+
     @Test
     void theMergedModelListShowsTheGgufAsAnLlm() throws Exception {
         JsonNode models = Json.parse(o.get("/v1/models").body()).path("data");

@@ -46,7 +46,7 @@ final class ChatCompletions {
     }
 
     /** The grammar the reply must follow: the response_format's, or a forced tool call's (tool_choice), or none. */
-    private static String grammar(JsonNode body, ModelInfo model, boolean toolsOffered) {
+    static String grammar(JsonNode body, ModelInfo model, boolean toolsOffered) {
         String format = TextFeatures.grammar(body.get("response_format"));
         String toolCall = toolsOffered ? ToolCallGrammar.forChoice(body.get("tool_choice"), body.get("tools"),
                 ToolCallFormat.detect(model.chatTemplate())) : null;
@@ -56,7 +56,7 @@ final class ChatCompletions {
         return format != null ? format : toolCall;
     }
 
-    private static boolean toolsOffered(JsonNode body) {
+    static boolean toolsOffered(JsonNode body) {
         JsonNode tools = body.get("tools");
         if (tools == null || tools.isNull()) {
             return false;

@@ -24,6 +24,7 @@ public final class LlmRoutes {
     private final ChatCompletions chat;
     private final Completions completions;
     private final Embeddings embeddings;
+    private final OllamaApi ollama;
 
     public LlmRoutes(LlmEngine engine, Path modelsDir) {
         this.engine = engine;
@@ -32,6 +33,7 @@ public final class LlmRoutes {
         this.chat = new ChatCompletions(engine);
         this.completions = new Completions(engine);
         this.embeddings = new Embeddings(engine);
+        this.ollama = new OllamaApi(engine, files);
     }
 
     public void register(RoutesConfig routes) {
@@ -46,6 +48,16 @@ public final class LlmRoutes {
         routes.get("/v1/llm/slots", admin::slots);
         routes.get("/metrics", admin::metrics);
         routes.get("/v1/llm/metrics", admin::metrics);
+        // Ollama's API (the orchestrator passes these paths on: ReverseProxy.ROUTES)
+        routes.post("/api/chat", OllamaApi.ollamaErrors(ollama::chat));
+        routes.post("/api/generate", OllamaApi.ollamaErrors(ollama::generate));
+        routes.get("/api/tags", OllamaApi.ollamaErrors(ollama::tags));
+        routes.post("/api/show", OllamaApi.ollamaErrors(ollama::show));
+        routes.get("/api/ps", OllamaApi.ollamaErrors(ollama::ps));
+        routes.post("/api/embed", OllamaApi.ollamaErrors(ctx -> ollama.embed(ctx, false)));
+        routes.post("/api/embeddings", OllamaApi.ollamaErrors(ctx -> ollama.embed(ctx, true)));
+        routes.get("/api/version", OllamaApi.ollamaErrors(ollama::version));
+        routes.post("/api/pull", OllamaApi.ollamaErrors(ollama::pull));
         routes.post("/v1/llm/tokenize", admin::tokenize);
         routes.post("/v1/llm/detokenize", admin::detokenize);
     }

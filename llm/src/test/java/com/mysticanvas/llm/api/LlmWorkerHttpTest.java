@@ -199,6 +199,63 @@ class LlmWorkerHttpTest {
 
     @Test
     @Order(5)
+    void ollamasApiAnswersAsOllamaDoes() throws Exception {
+        assertThat(worker.get("/api/version").json().path("version").asText()).isNotBlank();
+        JsonNode tags = worker.get("/api/tags").json().path("models");
+        JsonNode tiny = null;
+        for (JsonNode m : tags) {
+            tiny = m.path("name").asText().equals(TINY) ? m : tiny;
+        }
+        assertThat(tiny).as("%s in %s", TINY, tags).isNotNull();
+        assertThat(tiny.path("details").path("format").asText()).isEqualTo("gguf");
+        assertThat(tiny.path("details").path("quantization_level").asText()).isEqualTo("F32");
+        assertThat(worker.get("/api/ps").json().path("models").get(0).path("name").asText()).isEqualTo(TINY);
+        JsonNode show = worker.post("/api/show", Json.object().put("model", TINY)).json();
+        assertThat(show.path("template").asText()).contains("<|im_start|>");
+        assertThat(show.path("capabilities").toString()).contains("completion");
+        WorkerProcess.Answer missing = worker.post("/api/show", Json.object().put("model", "nope.gguf"));
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.json().path("error").asText()).contains("nope.gguf");
+
+        ObjectNode chat = Json.object().put("model", TINY).put("stream", false);
+        chat.putArray("messages").addObject().put("role", "user").put("content", "Say hello.");
+        chat.putObject("options").put("num_predict", 5).put("seed", 9).put("temperature", 0.7);
+        JsonNode whole = worker.post("/api/chat", chat).json();
+        assertThat(whole.path("done").asBoolean()).isTrue();
+        assertThat(whole.path("message").path("role").asText()).isEqualTo("assistant");
+        assertThat(whole.path("eval_count").asInt()).isBetween(1, 5);
+        assertThat(whole.path("prompt_eval_count").asInt()).isPositive();
+        // streamed by default: NDJSON, the last line done, the same text for the same seed
+        chat.remove("stream");
+        WorkerProcess.Answer streamed = worker.post("/api/chat", chat);
+        assertThat(streamed.contentType()).startsWith("application/x-ndjson");
+        String[] lines = streamed.body().strip().split("\n");
+        StringBuilder text = new StringBuilder();
+        for (String line : lines) {
+            text.append(Json.parse(line).path("message").path("content").asText());
+        }
+        assertThat(Json.parse(lines[lines.length - 1]).path("done").asBoolean()).isTrue();
+        assertThat(text.toString()).isEqualTo(whole.path("message").path("content").asText());
+
+        ObjectNode generate = Json.object().put("model", TINY).put("prompt", "Once upon a time").put("raw", true)
+                .put("stream", false);
+        generate.putObject("options").put("num_predict", 4);
+        JsonNode generated = worker.post("/api/generate", generate).json();
+        assertThat(generated.path("done").asBoolean()).isTrue();
+        assertThat(generated.path("eval_count").asInt()).isBetween(1, 4);
+        assertThat(worker.post("/api/generate", Json.object().put("model", TINY)).json().path("done_reason").asText())
+                .as("an empty prompt only loads").isEqualTo("load");
+
+        WorkerProcess.Answer embed = worker.post("/api/embed", Json.object().put("model", TINY).put("input", "x"));
+        assertThat(embed.status()).isEqualTo(400);
+        assertThat(embed.json().path("error").asText()).contains("embeddings");
+        WorkerProcess.Answer pull = worker.post("/api/pull", Json.object().put("model", "llama3"));
+        assertThat(pull.status()).isEqualTo(501);
+        assertThat(pull.json().path("error").asText()).contains("not available");
+    }
+
+    @Test
+    @Order(5)
     void slotsAndMetricsShowWhatWasDone() throws Exception {
         assertThat(worker.post("/v1/chat/completions", chat("Tell me about the sea.", 5)).status()).isEqualTo(200);
         JsonNode slots = worker.get("/v1/llm/slots").json();
