@@ -85,7 +85,8 @@ public final class Orchestrator implements AutoCloseable {
                 new ImageService(processes.sd(), gallery, memory, () -> processes.status(WorkerKind.SD).model(), events::publish),
                 new Capabilities(config.limits(), config.maxBodyBytes(), processes.sd()), events::publish);
         ReverseProxy proxy = new ReverseProxy(processes);
-        MemoryGate gate = new MemoryGate(memory, proxy);
+        MemoryGate gate = new MemoryGate(memory, proxy, new ModelFolders(config.modelsDir()),
+                () -> processes.status(WorkerKind.LLM).model(), processes.llm());
         ModelCatalog models = new ModelCatalog(processes.llm(), processes.sd());
         ApiKeyAuth auth = new ApiKeyAuth(config.apiKey());
         this.http = HttpServers.create(config.host(), config.port(), config.maxBodyBytes(), c -> {

@@ -52,6 +52,27 @@ class LlmChatIT {
         o.close();
     }
 
+    /** A request naming another GGUF of models/llm loads it first, as Ollama and LM Studio do; an alias does not. */
+    @Test
+    void aRequestNamingAnotherModelFileLoadsItFirst() throws Exception {
+        java.nio.file.Files.copy(dir.resolve("models/llm").resolve(TINY), dir.resolve("models/llm/tiny-copy.gguf"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try {
+            String body = "{\"model\":\"%s\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            HttpResponse<String> other = o.post("/v1/chat/completions", body.formatted("tiny-copy.gguf"));
+            assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
+            assertThat(Json.parse(other.body()).path("model").asText()).isEqualTo("tiny-copy.gguf");
+            HttpResponse<String> alias = o.post("/v1/chat/completions", body.formatted("gpt-4o"));
+            assertThat(Json.parse(alias.body()).path("model").asText()).as("an alias answers with the loaded model")
+                    .isEqualTo("tiny-copy.gguf");
+            HttpResponse<String> ollama = o.post("/api/chat", "{\"model\":\"" + TINY + "\",\"stream\":false,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"options\":{\"num_predict\":2}}");
+            assertThat(Json.parse(ollama.body()).path("model").asText()).as("Ollama's routes too").isEqualTo(TINY);
+        } finally {
+            o.post("/v1/llm/load", "{\"model\":\"" + TINY + "\"}");
+        }
+    }
+
     /** Ollama's routes reach the LLM worker through the orchestrator, beside the studio's own /api routes. */
     @Test
     void ollamasApiWorksThroughTheOrchestrator() throws Exception {

@@ -3,13 +3,19 @@ package com.mysticanvas.orchestrator.memory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.HiresSize;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.core.worker.WorkerPaths;
+import com.mysticanvas.orchestrator.workers.LlmWorkerApi;
 import com.mysticanvas.orchestrator.workers.ReverseProxy;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import java.io.IOException;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * The memory arbiter in front of the proxied routes that start an image job or load a model: each asks
@@ -20,12 +26,30 @@ public final class MemoryGate {
     static final List<String> IMAGE_JOB_PATHS = List.of(WorkerPaths.IMAGE_GENERATIONS, WorkerPaths.IMAGE_EDITS,
             WorkerPaths.A1111_TXT2IMG, WorkerPaths.A1111_IMG2IMG);
 
+    /** Requests that generate with the LLM worker's model: one naming another GGUF of models/llm loads it first. */
+    static final List<String> LLM_GENERATION_PATHS = List.of(WorkerPaths.CHAT_COMPLETIONS, WorkerPaths.COMPLETIONS,
+            WorkerPaths.EMBEDDINGS, "/api/chat", "/api/generate", "/api/embed", "/api/embeddings");
+
     private final MemoryArbiter memory;
     private final ReverseProxy proxy;
+    private final ModelFolders folders;
+    private final Supplier<String> loadedLlm;
+    private final LlmWorkerApi llm;
+    private final Object onDemand = new Object();
+    /** The model the last on-demand load loaded, and the one the worker reported before it (guarded by onDemand). */
+    private final String[] lastOnDemand = new String[2];
 
-    public MemoryGate(MemoryArbiter memory, ReverseProxy proxy) {
+    /**
+     * @param loadedLlm the LLM worker's model now (null: none)
+     * @param llm       loads one ({@link LlmWorkerApi#load} answers when it is loaded)
+     */
+    public MemoryGate(MemoryArbiter memory, ReverseProxy proxy, ModelFolders folders, Supplier<String> loadedLlm,
+                      LlmWorkerApi llm) {
         this.memory = memory;
         this.proxy = proxy;
+        this.folders = folders;
+        this.loadedLlm = loadedLlm;
+        this.llm = llm;
     }
 
     public void routes(RoutesConfig r) {
@@ -36,7 +60,17 @@ public final class MemoryGate {
                 }
             });
         }
+        for (String path : LLM_GENERATION_PATHS) { // a before-handler: the proxy's own route for the path forwards it
+            r.before(path, ctx -> {
+                if (ctx.method() == HandlerType.POST) {
+                    loadOnDemand(lenientJson(ctx).path("model").asText(null));
+                }
+            });
+        }
         r.post(WorkerPaths.LLM_LOAD, ctx -> {
+            synchronized (onDemand) {
+                lastOnDemand[0] = null; // a load asked for by name: the worker's status is the truth again
+            }
             memory.beforeModelLoad(WorkerKind.LLM, lenientJson(ctx).path("model").asText(null));
             proxy.forward(ctx, WorkerKind.LLM);
         });
@@ -50,6 +84,34 @@ public final class MemoryGate {
                     .replaceAll("\\s*\\[[0-9a-fA-F]+]$", ""));
             proxy.forward(ctx, WorkerKind.SD);
         });
+    }
+
+    /**
+     * Loads {@code model} first when it names a GGUF file of models/llm other than the loaded one, as Ollama and LM
+     * Studio do: through the memory arbiter, one load at a time, requests for the same model waiting for it. Any
+     * other name (none, the loaded one, an alias a client hard-codes) goes on to the loaded model.
+     */
+    private void loadOnDemand(String model) {
+        if (model == null || ModelFolders.isPathLike(model)) {
+            return; // a path is the worker's 400 to give
+        }
+        String file;
+        try {
+            file = folders.resolve(ModelFolders.Kind.LLM, model).getFileName().toString(); // "name" finds name.gguf
+        } catch (Problem notAFile) {
+            return;
+        }
+        synchronized (onDemand) {
+            String reported = loadedLlm.get();
+            // the worker's status comes with its next health check: until it moves, the last load here is the truth
+            String loaded = lastOnDemand[0] != null && Objects.equals(reported, lastOnDemand[1]) ? lastOnDemand[0] : reported;
+            if (!file.equals(loaded)) {
+                memory.beforeModelLoad(WorkerKind.LLM, file);
+                llm.load(file);
+                lastOnDemand[0] = file;
+                lastOnDemand[1] = reported;
+            }
+        }
     }
 
     /** The body as JSON when it is JSON (the worker answers malformed bodies itself), else an empty object. */
