@@ -8,8 +8,9 @@ import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.llm.LlmWorker;
 import com.mysticanvas.orchestrator.Orchestrator;
 import com.mysticanvas.orchestrator.OrchestratorConfig;
-import com.mysticanvas.orchestrator.workers.WorkerLauncher;
+import com.mysticanvas.orchestrator.memory.LlmKeepAlive;
 import com.mysticanvas.orchestrator.memory.MemoryPolicy;
+import com.mysticanvas.orchestrator.workers.WorkerLauncher;
 import com.mysticanvas.sd.SdWorker;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -74,6 +75,10 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--memory-budget-mb", defaultValue = "0", description = "most memory both workers may use together, in MiB (default: what the machine has)")
     long memoryBudgetMb;
+
+    @Option(names = "--llm-keep-alive", description = "unload the language model once idle this long (5m, 1h, 30s; "
+            + "default: never; a request's keep_alive overrides it)")
+    String llmKeepAlive;
 
     @Option(names = "--cors-origin", description = "let web pages from this origin call the API (e.g. http://localhost:3000); CORS is off without it")
     String corsOrigin;
@@ -141,9 +146,10 @@ public final class Main implements Callable<Integer> {
             limits = new Limits(maxImageSide, maxSteps, maxBatch, maxPromptChars, imageQueue, maxTokens, llmQueue, maxStreams);
             OrchestratorConfig config = new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey,
                     llmModel, sdModel, llmThreads, sdThreads, sdLowMemory, logLevel, maxBodyMb * 1024L * 1024L,
-                    MemoryPolicy.parse(memoryPolicy), memoryBudgetMb << 20, corsOrigin, limits);
+                    MemoryPolicy.parse(memoryPolicy), memoryBudgetMb << 20, corsOrigin, limits,
+                    llmKeepAlive == null ? null : LlmKeepAlive.parse(llmKeepAlive));
             orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(Main.class.getName()));
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | com.mysticanvas.core.Problem e) {
             System.err.println("mysticanvas: " + e.getMessage());
             return 2;
         }

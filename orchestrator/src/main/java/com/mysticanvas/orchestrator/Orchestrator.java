@@ -10,6 +10,7 @@ import com.mysticanvas.orchestrator.events.ImageJobRelay;
 import com.mysticanvas.orchestrator.http.ApiKeyAuth;
 import com.mysticanvas.orchestrator.http.InFlight;
 import com.mysticanvas.orchestrator.memory.MemoryArbiter;
+import com.mysticanvas.orchestrator.memory.LlmKeepAlive;
 import com.mysticanvas.orchestrator.memory.MemoryGate;
 import com.mysticanvas.orchestrator.storage.ConversationStore;
 import com.mysticanvas.orchestrator.storage.Database;
@@ -85,8 +86,10 @@ public final class Orchestrator implements AutoCloseable {
                 new ImageService(processes.sd(), gallery, memory, () -> processes.status(WorkerKind.SD).model(), events::publish),
                 new Capabilities(config.limits(), config.maxBodyBytes(), processes.sd()), events::publish);
         ReverseProxy proxy = new ReverseProxy(processes);
+        LlmKeepAlive keepAlive = new LlmKeepAlive(config.llmKeepAlive(), () -> processes.status(WorkerKind.LLM).model(),
+                () -> processes.llm().unload());
         MemoryGate gate = new MemoryGate(memory, proxy, new ModelFolders(config.modelsDir()),
-                () -> processes.status(WorkerKind.LLM).model(), processes.llm());
+                () -> processes.status(WorkerKind.LLM).model(), processes.llm(), keepAlive);
         ModelCatalog models = new ModelCatalog(processes.llm(), processes.sd());
         ApiKeyAuth auth = new ApiKeyAuth(config.apiKey());
         this.http = HttpServers.create(config.host(), config.port(), config.maxBodyBytes(), c -> {

@@ -7,6 +7,7 @@ import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * How the orchestrator runs. Worker threads 0 means "let the worker choose"; the launcher splits
@@ -17,6 +18,7 @@ import java.nio.file.Path;
  * @param memoryBudgetBytes cap on what both workers together may use (0: the machine's available memory)
  * @param limits            bounds on requests, passed to the workers too
  * @param corsOrigin        origin allowed to call the API from a browser page of another site, or null (CORS off)
+ * @param llmKeepAlive      how long the language model stays loaded while idle ({@code --llm-keep-alive}); null: ever
  */
 public record OrchestratorConfig(
         String host,
@@ -34,22 +36,23 @@ public record OrchestratorConfig(
         MemoryPolicy memoryPolicy,
         long memoryBudgetBytes,
         String corsOrigin,
-        Limits limits) {
+        Limits limits,
+        Duration llmKeepAlive) {
 
     /** Defaults for everything but the address and folders (tests, benchmarks). */
     public static OrchestratorConfig loopback(int port, Path modelsDir, Path dataDir) {
         return new OrchestratorConfig("127.0.0.1", port, modelsDir, dataDir, null, null, null, 1, 1, false, "info",
-                64L << 20, MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS);
+                64L << 20, MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS, null);
     }
 
     public OrchestratorConfig withModels(String llm, String sd) {
         return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llm, sd, llmThreads, sdThreads, sdLowMemory, logLevel,
-                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits);
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive);
     }
 
     public OrchestratorConfig withThreads(int llm, int sd) {
         return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llm, sd, sdLowMemory, logLevel,
-                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits);
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive);
     }
 
     /**

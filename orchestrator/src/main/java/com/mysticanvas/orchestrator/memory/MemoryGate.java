@@ -27,6 +27,7 @@ public final class MemoryGate {
             WorkerPaths.A1111_TXT2IMG, WorkerPaths.A1111_IMG2IMG);
 
     /** Requests that generate with the LLM worker's model: one naming another GGUF of models/llm loads it first. */
+    private static final String KEEP_ALIVE_BEGUN = "mysticanvas.keepAlive";
     static final List<String> LLM_GENERATION_PATHS = List.of(WorkerPaths.CHAT_COMPLETIONS, WorkerPaths.COMPLETIONS,
             WorkerPaths.EMBEDDINGS, "/api/chat", "/api/generate", "/api/embed", "/api/embeddings");
 
@@ -35,6 +36,7 @@ public final class MemoryGate {
     private final ModelFolders folders;
     private final Supplier<String> loadedLlm;
     private final LlmWorkerApi llm;
+    private final LlmKeepAlive keepAlive;
     private final Object onDemand = new Object();
     /** The model the last on-demand load loaded, and the one the worker reported before it (guarded by onDemand). */
     private final String[] lastOnDemand = new String[2];
@@ -44,7 +46,8 @@ public final class MemoryGate {
      * @param llm       loads one ({@link LlmWorkerApi#load} answers when it is loaded)
      */
     public MemoryGate(MemoryArbiter memory, ReverseProxy proxy, ModelFolders folders, Supplier<String> loadedLlm,
-                      LlmWorkerApi llm) {
+                      LlmWorkerApi llm, LlmKeepAlive keepAlive) {
+        this.keepAlive = keepAlive;
         this.memory = memory;
         this.proxy = proxy;
         this.folders = folders;
@@ -63,7 +66,15 @@ public final class MemoryGate {
         for (String path : LLM_GENERATION_PATHS) { // a before-handler: the proxy's own route for the path forwards it
             r.before(path, ctx -> {
                 if (ctx.method() == HandlerType.POST) {
-                    loadOnDemand(lenientJson(ctx).path("model").asText(null));
+                    JsonNode body = lenientJson(ctx);
+                    loadOnDemand(body.path("model").asText(null));
+                    keepAlive.begin(body.get("keep_alive"));
+                    ctx.attribute(KEEP_ALIVE_BEGUN, true);
+                }
+            });
+            r.after(path, ctx -> {
+                if (Boolean.TRUE.equals(ctx.attribute(KEEP_ALIVE_BEGUN))) {
+                    keepAlive.end();
                 }
             });
         }
