@@ -245,8 +245,7 @@ final class Scheduler {
             if (s.active != null && (s.active.outputIndex >= 0 || fedCount[s.seq] > 0)) {
                 s.active.handle.emit(new GenerationEvent.Failed(error));
                 release(s);
-                Llama.memorySeqRm(model.memory(), s.seq, -1, -1);
-                s.truncate(0);
+                forget(s);
             }
         }
     }
@@ -347,8 +346,7 @@ final class Scheduler {
         if (oldest == null) {
             return false;
         }
-        Llama.memorySeqRm(model.memory(), oldest.seq, -1, -1);
-        oldest.truncate(0);
+        forget(oldest);
         return true;
     }
 
@@ -394,8 +392,13 @@ final class Scheduler {
         least.active.handle.emit(new GenerationEvent.Failed(Problem.unavailable("context_full",
                 "the context is full with the requests running alongside this one; try again")));
         release(least);
-        Llama.memorySeqRm(model.memory(), least.seq, -1, -1);
-        least.truncate(0);
+        forget(least);
+    }
+
+    /** Drops everything a slot's sequence caches. */
+    private void forget(Slot s) {
+        Llama.memorySeqRm(model.memory(), s.seq, -1, -1);
+        s.truncate(0);
     }
 
     /** Fails everything in flight and waiting (the model is being unloaded). */

@@ -16,6 +16,8 @@ public final class NoiseSchedule {
 
     private final double[] alphasCumprod;
     private final double[] logSigmas;
+    /** {@code log sqrt(alphas_cumprod)}, as DPM-Solver's schedule reads it ({@link #vpSigma}, {@link #vpTimestep}). */
+    private final double[] logAlphas;
 
     private NoiseSchedule(double betaStart, double betaEnd, int timesteps) {
         alphasCumprod = new double[timesteps];
@@ -29,6 +31,7 @@ public final class NoiseSchedule {
             alphasCumprod[t] = product;
             logSigmas[t] = 0.5 * Math.log((1 - product) / product);
         }
+        logAlphas = logAlphas(alphasCumprod);
     }
 
     private NoiseSchedule(double[] alphasCumprod) {
@@ -37,6 +40,15 @@ public final class NoiseSchedule {
         for (int t = 0; t < alphasCumprod.length; t++) {
             logSigmas[t] = 0.5 * Math.log((1 - alphasCumprod[t]) / alphasCumprod[t]);
         }
+        logAlphas = logAlphas(alphasCumprod);
+    }
+
+    private static double[] logAlphas(double[] alphasCumprod) {
+        double[] out = new double[alphasCumprod.length];
+        for (int t = 0; t < out.length; t++) {
+            out[t] = 0.5 * Math.log(alphasCumprod[t]);
+        }
+        return out;
     }
 
     /**
@@ -120,17 +132,17 @@ public final class NoiseSchedule {
         double clamped = Math.clamp(t, 0, alphasCumprod.length - 1);
         int low = (int) Math.min(Math.floor(clamped), alphasCumprod.length - 2);
         double w = clamped - low;
-        double logAlpha = 0.5 * ((1 - w) * Math.log(alphasCumprod[low]) + w * Math.log(alphasCumprod[low + 1]));
+        double logAlpha = (1 - w) * logAlphas[low] + w * logAlphas[low + 1];
         return Math.sqrt(Math.expm1(-2 * logAlpha));
     }
 
     /** The fractional timestep of a sigma, the inverse of {@link #vpSigma(double)}, clamped to [0, timesteps-1]. */
     public double vpTimestep(double sigma) {
         double logAlpha = -0.5 * Math.log1p(sigma * sigma);
-        for (int low = 0; low < alphasCumprod.length - 1; low++) { // log alpha falls with t
-            double a = 0.5 * Math.log(alphasCumprod[low]);
-            double b = 0.5 * Math.log(alphasCumprod[low + 1]);
-            if (logAlpha >= b || low == alphasCumprod.length - 2) {
+        for (int low = 0; low < logAlphas.length - 1; low++) { // log alpha falls with t
+            double a = logAlphas[low];
+            double b = logAlphas[low + 1];
+            if (logAlpha >= b || low == logAlphas.length - 2) {
                 return low + Math.clamp((a - logAlpha) / (a - b), 0, 1);
             }
         }
