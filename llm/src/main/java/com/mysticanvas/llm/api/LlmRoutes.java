@@ -44,7 +44,7 @@ public final class LlmRoutes {
         routes.get(WorkerPaths.LLM_MODELS, admin::models);
         routes.post(WorkerPaths.LLM_LOAD, admin::load);
         routes.post(WorkerPaths.LLM_UNLOAD, admin::unload);
-        routes.get("/v1/llm/status", admin::status);
+        routes.get(WorkerPaths.LLM_STATUS, admin::status);
         routes.get("/v1/llm/slots", admin::slots);
         routes.get("/metrics", admin::metrics);
         routes.get("/v1/llm/metrics", admin::metrics);

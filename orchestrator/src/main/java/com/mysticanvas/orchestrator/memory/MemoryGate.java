@@ -14,8 +14,6 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.io.IOException;
 import java.util.List;
-import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
  * The memory arbiter in front of the proxied routes that start an image job or load a model: each asks
@@ -34,24 +32,19 @@ public final class MemoryGate {
     private final MemoryArbiter memory;
     private final ReverseProxy proxy;
     private final ModelFolders folders;
-    private final Supplier<String> loadedLlm;
     private final LlmWorkerApi llm;
     private final LlmKeepAlive keepAlive;
     private final Object onDemand = new Object();
-    /** The model the last on-demand load loaded, and the one the worker reported before it (guarded by onDemand). */
-    private final String[] lastOnDemand = new String[2];
 
     /**
-     * @param loadedLlm the LLM worker's model now (null: none)
-     * @param llm       loads one ({@link LlmWorkerApi#load} answers when it is loaded)
+     * @param llm says what it has loaded and loads another ({@link LlmWorkerApi#load} answers when it is loaded)
      */
-    public MemoryGate(MemoryArbiter memory, ReverseProxy proxy, ModelFolders folders, Supplier<String> loadedLlm,
-                      LlmWorkerApi llm, LlmKeepAlive keepAlive) {
+    public MemoryGate(MemoryArbiter memory, ReverseProxy proxy, ModelFolders folders, LlmWorkerApi llm,
+                      LlmKeepAlive keepAlive) {
         this.keepAlive = keepAlive;
         this.memory = memory;
         this.proxy = proxy;
         this.folders = folders;
-        this.loadedLlm = loadedLlm;
         this.llm = llm;
     }
 
@@ -79,9 +72,6 @@ public final class MemoryGate {
             });
         }
         r.post(WorkerPaths.LLM_LOAD, ctx -> {
-            synchronized (onDemand) {
-                lastOnDemand[0] = null; // a load asked for by name: the worker's status is the truth again
-            }
             memory.beforeModelLoad(WorkerKind.LLM, lenientJson(ctx).path("model").asText(null));
             proxy.forward(ctx, WorkerKind.LLM);
         });
@@ -113,14 +103,10 @@ public final class MemoryGate {
             return;
         }
         synchronized (onDemand) {
-            String reported = loadedLlm.get();
-            // the worker's status comes with its next health check: until it moves, the last load here is the truth
-            String loaded = lastOnDemand[0] != null && Objects.equals(reported, lastOnDemand[1]) ? lastOnDemand[0] : reported;
-            if (!file.equals(loaded)) {
+            // asked of the worker, not its last health check: that snapshot can lag behind a load just made
+            if (!file.equals(llm.loadedModel())) {
                 memory.beforeModelLoad(WorkerKind.LLM, file);
                 llm.load(file);
-                lastOnDemand[0] = file;
-                lastOnDemand[1] = reported;
             }
         }
     }

@@ -19,6 +19,9 @@ public interface LlmWorkerApi {
     /** A chat completion streamed as OpenAI chunks ({@code stream} is set); a refused request throws before anything streams. */
     SseReader chat(ObjectNode request);
 
+    /** The model file loaded now, asked of the backend itself (not a health check's snapshot); null: none. */
+    String loadedModel();
+
     void load(String model);
 
     void unload();
@@ -34,6 +37,11 @@ public interface LlmWorkerApi {
             @Override
             public SseReader chat(ObjectNode request) {
                 return worker.openStream(WorkerPaths.CHAT_COMPLETIONS, request.put("stream", true));
+            }
+
+            @Override
+            public String loadedModel() {
+                return worker.get(WorkerPaths.LLM_STATUS, Duration.ofSeconds(5)).path("model").asText(null);
             }
 
             @Override

@@ -49,6 +49,11 @@ class MemoryArbiterTest {
         }
 
         @Override
+        public String loadedModel() {
+            return llmLoaded;
+        }
+
+        @Override
         public void load(String model) {
             llmCalls.add("load " + model);
         }
