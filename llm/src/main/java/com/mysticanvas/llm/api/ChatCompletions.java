@@ -12,6 +12,7 @@ import com.mysticanvas.llm.engine.LlmEngine;
 import com.mysticanvas.llm.engine.ModelInfo;
 import com.mysticanvas.llm.tools.ReplyDelta;
 import com.mysticanvas.llm.tools.ToolCallFormat;
+import com.mysticanvas.llm.tools.Thought;
 import com.mysticanvas.llm.tools.ToolCallGrammar;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -31,8 +32,9 @@ final class ChatCompletions {
         ModelInfo model = Models.loaded(engine);
         boolean toolsOffered = toolsOffered(body);
         ChatPrompt prompt = ChatPrompt.of(body, model, toolsOffered);
-        ReplyShaper shaper = TextFeatures.shaper(model.chatTemplate(), toolsOffered, prompt.rendered());
-        SamplingRequest request = SamplingRequest.parse(body, grammar(body, model, toolsOffered));
+        ReplyShaper shaper = TextFeatures.shaper(model.chatTemplate(), body.get("tools"), toolsOffered,
+                Fields.bool(body, "parallel_tool_calls", true), prompt.rendered());
+        SamplingRequest request = SamplingRequest.parse(body, grammar(body, model, toolsOffered, prompt.rendered()));
         // Markers the splitter reads (<think>, <|channel|>, [TOOL_CALLS]) are often control tokens: let their text through.
         Generation generation = engine.submit(prompt, request.generation().withSpecialText(shaper.splits())
                 .withLogprobs(Logprobs.chatRequest(body)));
@@ -45,11 +47,16 @@ final class ChatCompletions {
         }
     }
 
-    /** The grammar the reply must follow: the response_format's, or a forced tool call's (tool_choice), or none. */
-    static String grammar(JsonNode body, ModelInfo model, boolean toolsOffered) {
-        String format = TextFeatures.grammar(body.get("response_format"));
+    /**
+     * The grammar the reply must follow: the response_format's, or a forced tool call's (tool_choice), or none;
+     * a reasoning model may think first (its prompt may have opened the thought already).
+     */
+    static String grammar(JsonNode body, ModelInfo model, boolean toolsOffered, String renderedPrompt) {
+        Thought thought = Thought.of(model.chatTemplate(), renderedPrompt,
+                (int) Fields.integer(body, "reasoning_budget", -1, Integer.MAX_VALUE, -1));
+        String format = TextFeatures.grammar(body.get("response_format"), thought);
         String toolCall = toolsOffered ? ToolCallGrammar.forChoice(body.get("tool_choice"), body.get("tools"),
-                ToolCallFormat.detect(model.chatTemplate())) : null;
+                Fields.bool(body, "parallel_tool_calls", true), model.chatTemplate(), thought) : null;
         if (format != null && toolCall != null) {
             throw Problem.badInput("response_format and a required tool_choice cannot both shape one reply");
         }

@@ -123,8 +123,9 @@ final class OllamaApi {
         }
         boolean tools = ChatCompletions.toolsOffered(openAi);
         ChatPrompt prompt = ChatPrompt.of(openAi, model, tools);
-        ReplyShaper shaper = TextFeatures.shaper(model.chatTemplate(), tools, prompt.rendered());
-        SamplingRequest request = SamplingRequest.parse(openAi, ChatCompletions.grammar(openAi, model, tools));
+        ReplyShaper shaper = TextFeatures.shaper(model.chatTemplate(), openAi.get("tools"), tools,
+                Fields.bool(openAi, "parallel_tool_calls", true), prompt.rendered());
+        SamplingRequest request = SamplingRequest.parse(openAi, ChatCompletions.grammar(openAi, model, tools, prompt.rendered()));
         Generation g = engine.submit(prompt, request.generation().withSpecialText(shaper.splits()));
         boolean think = Fields.bool(body, "think", false);
         run(ctx, g, Fields.bool(body, "stream", true), model, new Shape() {

@@ -1,8 +1,11 @@
 package com.mysticanvas.llm.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Problem;
+import com.mysticanvas.llm.grammar.GrammarBuilder;
 import com.mysticanvas.llm.grammar.JsonSchemaGrammar;
+import com.mysticanvas.llm.tools.Thought;
 import com.mysticanvas.llm.template.ChatTemplate;
 import com.mysticanvas.llm.template.ChatTemplateInput;
 import com.mysticanvas.llm.template.jinja.TemplateException;
@@ -68,41 +71,62 @@ final class TextFeatures {
 
     /** GBNF for {@code response_format}, or null for plain text. */
     static String grammar(JsonNode responseFormat) {
+        return grammar(responseFormat, null);
+    }
+
+    /** GBNF for {@code response_format} after the reasoning model's {@code thought} (null: none); null for plain text. */
+    static String grammar(JsonNode responseFormat, Thought thought) {
         if (responseFormat == null || responseFormat.isNull()) {
             return null;
         }
         String type = Fields.text(responseFormat, "type", "text");
         return switch (type) {
             case "text" -> null;
-            case "json_object" -> JsonSchemaGrammar.anyJsonObject();
+            case "json_object" -> thought == null ? JsonSchemaGrammar.anyJsonObject()
+                    : afterThought(Json.object().put("type", "object"), thought);
             case "json_schema" -> {
                 JsonNode spec = responseFormat.get("json_schema");
                 JsonNode schema = spec == null ? null : spec.get("schema");
                 if (schema == null || !schema.isObject()) {
                     throw Problem.badInput("response_format json_schema needs 'json_schema': {'schema': {...}}");
                 }
-                yield JsonSchemaGrammar.fromSchema(schema);
+                yield thought == null ? JsonSchemaGrammar.fromSchema(schema) : afterThought(schema, thought);
             }
             default -> throw Problem.badInput("response_format type must be text, json_object or "
                     + "json_schema, got '" + type + "'");
         };
     }
 
+    /** A thought, then a JSON document under {@code schema}: structured output from a reasoning model. */
+    private static String afterThought(JsonNode schema, Thought thought) {
+        GrammarBuilder g = new GrammarBuilder(schema);
+        return g.build(thought.expression(g) + " " + g.value(schema, "answer", "schema"));
+    }
+
     /**
-     * How to split this model's replies; {@code toolsOffered} false leaves tool-call markup as text.
+     * How to split this model's replies; {@code toolsOffered} false leaves tool-call markup as text, and
+     * {@code parallelCalls} false keeps only the first call.
      * {@code renderedPrompt} (or null) tells whether the template already opened a thought for the reply.
      */
-    static ReplyShaper shaper(String template, boolean toolsOffered, String renderedPrompt) {
+    static ReplyShaper shaper(String template, JsonNode tools, boolean toolsOffered, boolean parallelCalls,
+                              String renderedPrompt) {
         String source = template == null ? "" : template;
         ToolCallFormat format = ToolCallFormat.detect(source);
         if (toolsOffered && format == ToolCallFormat.NONE) {
             throw Problem.badInput("this model's chat template has no tool-call syntax; 'tools' cannot be used");
         }
-        boolean thinking = source.contains("<think>") || source.contains("[THINK]") || format == ToolCallFormat.GPT_OSS;
+        boolean thinking = format.thinks(source);
         if (format == ToolCallFormat.NONE && !thinking) {
             return ReplyShaper.plain();
         }
         boolean opened = renderedPrompt != null && ReplySplitter.promptOpensThinking(format, renderedPrompt);
-        return ReplyShaper.of(new ReplySplitter(format, toolsOffered, thinking, opened));
+        ReplySplitter splitter = new ReplySplitter(format, tools, toolsOffered, thinking, opened);
+        if (toolsOffered && renderedPrompt != null) {
+            splitter.continuePrompt(renderedPrompt); // Functionary's prompt ends with the marker its reply continues
+        }
+        if (!parallelCalls) {
+            splitter.oneCallOnly();
+        }
+        return ReplyShaper.of(splitter);
     }
 }

@@ -100,6 +100,32 @@ final class SchemaConverter {
         return out.toString();
     }
 
+    // ---- hooks for GrammarBuilder: several schemas and literal text in one grammar
+
+    /** A converter whose {@code #...} refs resolve in {@code refRoot}; {@code root} stays the first rule. */
+    static SchemaConverter forRefs(JsonNode refRoot) {
+        SchemaConverter c = new SchemaConverter(refRoot);
+        c.rules.put("root", null);
+        return c;
+    }
+
+    /** The rule (or built-in) for documents valid under {@code schema}. */
+    String valueRule(JsonNode schema, String hint, String where) {
+        return visit(schema, hint, where);
+    }
+
+    String rule(String hint, String body) {
+        return addRule(hint, body);
+    }
+
+    /** The grammar text with {@code root ::= rootBody} first. */
+    String render(String rootBody) {
+        rules.put("root", rootBody);
+        StringBuilder out = new StringBuilder();
+        rules.forEach((name, body) -> out.append(name).append(" ::= ").append(body).append('\n'));
+        return out.toString();
+    }
+
     // ---- rules
 
     private String addRule(String hint, String body) {

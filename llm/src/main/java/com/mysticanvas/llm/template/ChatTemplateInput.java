@@ -73,6 +73,10 @@ public final class ChatTemplateInput {
             ArrayNode checked = tools(tools);
             if (!checked.isEmpty()) {
                 vars.set("tools", checked);
+                // FireFunction v2's template reads the function specs as one JSON text named "functions"
+                ArrayNode functions = Json.MAPPER.createArrayNode();
+                checked.forEach(t -> functions.add(t.path("function")));
+                vars.put("functions", Json.write(functions));
             }
         }
         vars.put("add_generation_prompt", request.path("add_generation_prompt").asBoolean(true));

@@ -1,11 +1,6 @@
 package com.mysticanvas.llm.tools;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.Json;
-
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -14,13 +9,16 @@ import java.util.regex.Pattern;
  * {@code NAME<arg_key>KEY</arg_key><arg_value>VALUE</arg_value>}. A missing closing tag is accepted at the end
  * of the reply when the body is complete.
  */
-record HermesSyntax() implements ToolSyntax {
+record HermesSyntax(ToolSchemas schemas) implements ToolSyntax {
     static final String OPEN = "<tool_call>";
     static final String CLOSE = "</tool_call>";
-    private static final Pattern QWEN_PARAM = Pattern.compile("<parameter=([^>]+)>\\n?(.*?)\\n?</parameter>",
+    /** Qwen3-Coder's call element, also ByteDance Seed-OSS's. */
+    static final Pattern FUNCTION_EQUALS = Pattern.compile("<function=(?<name>[^>]+)>(?<body>.*?)</function>", Pattern.DOTALL);
+    static final Pattern PARAMETER_EQUALS = Pattern.compile("<parameter=(?<key>[^>]+)>(?<value>.*?)</parameter>", Pattern.DOTALL);
+    private static final Pattern GLM_CALL = Pattern.compile("^\\s*(?<name>[A-Za-z0-9_.\\-]+)\\s*(?<body>(?:<arg_key>.*)?)$",
             Pattern.DOTALL);
-    private static final Pattern GLM_PAIR = Pattern.compile("<arg_key>(.*?)</arg_key>\\s*<arg_value>(.*?)</arg_value>",
-            Pattern.DOTALL);
+    private static final Pattern GLM_PAIR = Pattern.compile(
+            "<arg_key>(?<key>.*?)</arg_key>\\s*<arg_value>(?<value>.*?)</arg_value>", Pattern.DOTALL);
 
     @Override
     public List<String> openers() {
@@ -35,41 +33,18 @@ record HermesSyntax() implements ToolSyntax {
         }
         String body = close < 0 ? text.substring(OPEN.length()) : text.substring(OPEN.length(), close);
         int consumed = close < 0 ? text.length() : close + CLOSE.length();
-        ReplyDelta.ToolCall call = parseBody(body.strip());
-        return call == null ? new NotACall(consumed) : new Calls(List.of(call), consumed);
+        List<ReplyDelta.ToolCall> calls = parseBody(body.strip());
+        return calls == null || calls.size() != 1 ? new NotACall(consumed) : new Calls(calls, consumed);
     }
 
-    static ReplyDelta.ToolCall parseBody(String body) {
+    private List<ReplyDelta.ToolCall> parseBody(String body) {
         if (body.startsWith("{")) {
-            return ToolSyntax.fromJson(JsonText.parse(body), null);
+            ReplyDelta.ToolCall call = ToolSyntax.fromJson(JsonText.parse(body), null);
+            return call == null ? null : List.of(call);
         }
         if (body.startsWith("<function=")) {
-            int nameEnd = body.indexOf('>');
-            if (nameEnd < 0 || !body.contains("</function>")) {
-                return null;
-            }
-            return xmlCall(body.substring("<function=".length(), nameEnd).strip(), QWEN_PARAM.matcher(body));
+            return CallReaders.xml(FUNCTION_EQUALS, PARAMETER_EQUALS, schemas).read(body);
         }
-        int firstKey = body.indexOf("<arg_key>");
-        String name = (firstKey < 0 ? body : body.substring(0, firstKey)).strip();
-        if (!name.matches("[A-Za-z0-9_.\\-]+")) {
-            return null;
-        }
-        return xmlCall(name, GLM_PAIR.matcher(body));
-    }
-
-    /** Key/value text pairs to a JSON object: a value that is JSON (number, true, object ...) stays JSON. */
-    private static ReplyDelta.ToolCall xmlCall(String name, Matcher pairs) {
-        if (name.isEmpty()) {
-            return null;
-        }
-        ObjectNode args = Json.object();
-        while (pairs.find()) {
-            String raw = pairs.group(2);
-            JsonNode value = JsonText.parse(raw.strip());
-            args.set(pairs.group(1).strip(), value != null && !value.isTextual() ? value
-                    : Json.MAPPER.getNodeFactory().textNode(raw));
-        }
-        return new ReplyDelta.ToolCall(ToolCallIds.next(), name, Json.write(args));
+        return CallReaders.xml(GLM_CALL, GLM_PAIR, schemas).read(body);
     }
 }

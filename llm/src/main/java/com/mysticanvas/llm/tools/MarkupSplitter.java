@@ -17,17 +17,23 @@ final class MarkupSplitter extends Splitter {
     private final boolean thinking;
     private final String thinkOpen;
     private final String thinkClose;
+    /** Markup around the answer itself, dropped from it. */
+    private final List<String> answerMarkers;
+    private final List<String> watched;
     private State state;
     /** Whitespace at the start of what comes next is markup padding (after a thought, inside a thought). */
     private boolean trimLeading;
     private boolean thoughtSeen;
 
-    MarkupSplitter(ToolCallFormat format, boolean toolsOffered, boolean thinking, boolean startsInsideThinking) {
-        this.syntax = toolsOffered ? ToolSyntax.of(format) : new ToolSyntax.Plain();
+    MarkupSplitter(ToolCallFormat format, ToolSchemas tools, boolean toolsOffered, boolean thinking,
+                   boolean startsInsideThinking) {
+        this.syntax = toolsOffered ? ToolSyntax.of(format, tools) : new ToolSyntax.Plain();
         this.toolsOffered = toolsOffered;
         this.thinking = thinking;
         this.thinkOpen = format.thinkOpen();
         this.thinkClose = format.thinkClose();
+        this.answerMarkers = format.answerMarkers();
+        this.watched = java.util.stream.Stream.concat(syntax.openers().stream(), answerMarkers.stream()).toList();
         boolean inside = thinking && startsInsideThinking;
         this.state = inside ? State.REASONING : State.START;
         this.thoughtSeen = inside;
@@ -121,19 +127,25 @@ final class MarkupSplitter extends Splitter {
     private boolean content(Deltas out, boolean atEnd) {
         String p = pending.toString();
         int at = -1;
-        for (String opener : syntax.openers()) {
-            int i = p.indexOf(opener);
+        String found = null;
+        for (String marker : watched) {
+            int i = p.indexOf(marker);
             if (i >= 0 && (at < 0 || i < at)) {
                 at = i;
+                found = marker;
             }
         }
         if (at >= 0) {
             out.content(p.substring(0, at));
+            if (answerMarkers.contains(found)) {
+                pending.delete(0, at + found.length());
+                return true;
+            }
             pending.delete(0, at);
             state = State.CALL;
             return true;
         }
-        int keep = atEnd ? 0 : Deltas.heldBack(p, syntax.openers());
+        int keep = atEnd ? 0 : Deltas.heldBack(p, watched);
         out.content(p.substring(0, p.length() - keep));
         pending.delete(0, p.length() - keep);
         return false;

@@ -83,9 +83,9 @@ final class PythonKeywords {
         }
         String word = s.substring(start, pos);
         switch (word) {
-            case "True" -> out.put(key, true);
-            case "False" -> out.put(key, false);
-            case "None" -> out.putNull(key);
+            case "True", "true" -> out.put(key, true); // JSON's spellings too: grammars write JSON values
+            case "False", "false" -> out.put(key, false);
+            case "None", "null" -> out.putNull(key);
             default -> {
                 try {
                     if (word.matches("-?\\d+")) {

@@ -13,7 +13,9 @@ import java.util.List;
  */
 public final class ReplySplitter {
     private final Splitter splitter;
+    private final ToolCallFormat format;
     private boolean finished;
+    private int callsLeft = Integer.MAX_VALUE;
 
     /**
      * @param format        the model's tool-call syntax
@@ -29,8 +31,29 @@ public final class ReplySplitter {
      *                             reply begins as reasoning until the closing marker
      */
     public ReplySplitter(ToolCallFormat format, boolean toolsOffered, boolean thinking, boolean startsInsideThinking) {
+        this(format, null, toolsOffered, thinking, startsInsideThinking);
+    }
+
+    /**
+     * @param tools the request's {@code tools} (or null): their parameter schemas type arguments that a family
+     *              writes as raw text between tags
+     */
+    public ReplySplitter(ToolCallFormat format, com.fasterxml.jackson.databind.JsonNode tools, boolean toolsOffered,
+                         boolean thinking, boolean startsInsideThinking) {
+        this.format = format;
         this.splitter = format == ToolCallFormat.GPT_OSS ? new HarmonySplitter(toolsOffered, thinking)
-                : new MarkupSplitter(format, toolsOffered, thinking, startsInsideThinking);
+                : new MarkupSplitter(format, tools == null ? ToolSchemas.NONE : new ToolSchemas(tools), toolsOffered,
+                thinking, startsInsideThinking);
+    }
+
+    /**
+     * Before the reply: when the prompt ends with a tool-call marker (Functionary's {@code >>>}), the reply
+     * continues it, so the splitter reads it first (it emits nothing by itself).
+     */
+    public void continuePrompt(String renderedPrompt) {
+        if (format == ToolCallFormat.FUNCTIONARY && renderedPrompt.endsWith(FunctionarySyntax.MARKER)) {
+            splitter.accept(FunctionarySyntax.MARKER);
+        }
     }
 
     /** Feeds the next piece of generated text; returns what can be emitted now. */
@@ -38,7 +61,31 @@ public final class ReplySplitter {
         if (finished) {
             throw new IllegalStateException("reply already finished");
         }
-        return splitter.accept(piece);
+        return limited(splitter.accept(piece));
+    }
+
+    /** OpenAI's {@code parallel_tool_calls: false}: calls after the first are dropped. */
+    public void oneCallOnly() {
+        callsLeft = 1;
+    }
+
+    private List<ReplyDelta> limited(List<ReplyDelta> deltas) {
+        if (callsLeft == Integer.MAX_VALUE) {
+            return deltas;
+        }
+        List<ReplyDelta> out = new java.util.ArrayList<>(deltas.size());
+        for (ReplyDelta d : deltas) {
+            if (d instanceof ReplyDelta.ToolCalls calls) {
+                List<ReplyDelta.ToolCall> kept = calls.calls().subList(0, Math.min(callsLeft, calls.calls().size()));
+                callsLeft -= kept.size();
+                if (!kept.isEmpty()) {
+                    out.add(new ReplyDelta.ToolCalls(List.copyOf(kept)));
+                }
+            } else {
+                out.add(d);
+            }
+        }
+        return out;
     }
 
     /** End of generation: flushes what was held back; unfinished tool-call JSON becomes content. */
@@ -47,7 +94,7 @@ public final class ReplySplitter {
             return List.of();
         }
         finished = true;
-        return splitter.finish();
+        return limited(splitter.finish());
     }
 
     /**

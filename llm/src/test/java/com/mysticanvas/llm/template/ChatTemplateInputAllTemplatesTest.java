@@ -34,8 +34,6 @@ class ChatTemplateInputAllTemplatesTest {
 
     /** Templates that cannot take this conversation, and why (their own rule, kept). */
     static final Map<String, String> REFUSING = Map.of(
-            // wants its own 'functions' variable, not OpenAI tools
-            "fireworks-ai-llama-3-firefunction-v2", "'functions' is undefined",
             // Cohere's own tool format (top-level description, parameter_definitions)
             "CohereForAI-c4ai-command-r-plus-tool_use", "has no attribute 'description'",
             // no tool role: strictly user/assistant turns

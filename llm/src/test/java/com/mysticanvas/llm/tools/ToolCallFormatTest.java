@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Format detection and thought-opening prompts, on the 70 real chat templates. */
-class ToolCallFormatTest {
+public class ToolCallFormatTest {
     static Path templates() throws URISyntaxException {
         return Path.of(ToolCallFormatTest.class.getResource("/chat-templates/templates").toURI());
     }
@@ -52,7 +52,7 @@ class ToolCallFormatTest {
                 .containsEntry("meta-llama-Llama-3.3-70B-Instruct", ToolCallFormat.LLAMA3_JSON)
                 .containsEntry("google-gemma-2-2b-it", ToolCallFormat.NONE)
                 .containsEntry("microsoft-Phi-3.5-mini-instruct", ToolCallFormat.NONE)
-                .containsEntry("deepseek-ai-DeepSeek-R1-Distill-Qwen-32B", ToolCallFormat.NONE);
+                .containsEntry("deepseek-ai-DeepSeek-R1-Distill-Qwen-32B", ToolCallFormat.DEEPSEEK);
         assertThat(ToolCallFormat.detect("{{ messages }}")).isEqualTo(ToolCallFormat.NONE);
         assertThat(ToolCallFormat.detect(null)).isEqualTo(ToolCallFormat.NONE);
     }
