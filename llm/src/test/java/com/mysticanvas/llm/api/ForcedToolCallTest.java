@@ -32,6 +32,7 @@ class ForcedToolCallTest {
     private static final String QWEN = "qwen-tools.gguf";
     private static final String LLAMA3 = "llama3-tools.gguf";
     private static final String MUSE = "muse-tools.gguf";
+    private static final String R1 = "r1-distill.gguf";
     private static final JsonNode TOOLS = Json.parse("""
             [{"type": "function", "function": {"name": "get_weather", "description": "Weather in a city",
                "parameters": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 12, "description": "City"},
@@ -51,6 +52,7 @@ class ForcedToolCallTest {
         TemplatedTinyModel.write(models, QWEN, "Qwen-Qwen2.5-7B-Instruct.jinja");
         TemplatedTinyModel.write(models, LLAMA3, "meta-llama-Llama-3.1-8B-Instruct.jinja");
         TemplatedTinyModel.write(models, MUSE, "muse-glimmer.jinja");
+        TemplatedTinyModel.write(models, R1, "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja");
         worker = new WorkerProcess(models, null);
     }
 
@@ -202,5 +204,26 @@ class ForcedToolCallTest {
         WorkerProcess.Answer a = worker.post("/v1/chat/completions", body);
         assertThat(a.status()).as(a.body()).isEqualTo(400);
         assertThat(a.json().path("error").path("message").asText()).contains(text);
+    }
+
+    /**
+     * Structured output from a reasoning model whose prompt opened the thought (DeepSeek-R1): the grammar closes
+     * the thought before the JSON, so the JSON is the content, not reasoning_content.
+     */
+    @Test
+    void structuredOutputFromAReasoningModelLandsInTheContent() throws Exception {
+        load(R1);
+        ObjectNode body = Json.object().put("max_tokens", 200).put("temperature", 0.8).put("seed", 3)
+                .put("reasoning_budget", 0); // a random model's thought never ends by itself
+        body.putArray("messages").addObject().put("role", "user").put("content", "Add two numbers");
+        body.putObject("response_format").put("type", "json_schema").putObject("json_schema")
+                .set("schema", schemaOf("add"));
+        WorkerProcess.Answer a = worker.post("/v1/chat/completions", body);
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        JsonNode message = a.json().path("choices").get(0).path("message");
+        assertThat(message.path("reasoning_content").asText("")).as(a.body()).isEmpty();
+        var errors = VALIDATORS.getSchema(Json.write(schemaOf("add")), InputFormat.JSON)
+                .validate(message.path("content").asText(), InputFormat.JSON);
+        assertThat(errors).as(a.body()).isEmpty();
     }
 }
