@@ -80,6 +80,10 @@ public final class Main implements Callable<Integer> {
             + "default: never; a request's keep_alive overrides it)")
     String llmKeepAlive;
 
+    @Option(names = "--llm-any-model-name", description = "let a request naming no model file of models/llm (gpt-4o ...) "
+            + "answer with the loaded model instead of a 404 model_not_found")
+    boolean llmAnyModelName;
+
     @Option(names = "--cors-origin", description = "let web pages from this origin call the API (e.g. http://localhost:3000); CORS is off without it")
     String corsOrigin;
 
@@ -147,7 +151,7 @@ public final class Main implements Callable<Integer> {
             OrchestratorConfig config = new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey,
                     llmModel, sdModel, llmThreads, sdThreads, sdLowMemory, logLevel, maxBodyMb * 1024L * 1024L,
                     MemoryPolicy.parse(memoryPolicy), memoryBudgetMb << 20, corsOrigin, limits,
-                    llmKeepAlive == null ? null : LlmKeepAlive.parse(llmKeepAlive));
+                    llmKeepAlive == null ? null : LlmKeepAlive.parse(llmKeepAlive), llmAnyModelName);
             orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(Main.class.getName()));
         } catch (IllegalArgumentException | com.mysticanvas.core.Problem e) {
             System.err.println("mysticanvas: " + e.getMessage());

@@ -88,7 +88,8 @@ public final class Orchestrator implements AutoCloseable {
         ReverseProxy proxy = new ReverseProxy(processes);
         LlmKeepAlive keepAlive = new LlmKeepAlive(config.llmKeepAlive(), () -> processes.status(WorkerKind.LLM).model(),
                 () -> processes.llm().unload());
-        MemoryGate gate = new MemoryGate(memory, proxy, new ModelFolders(config.modelsDir()), processes.llm(), keepAlive);
+        MemoryGate gate = new MemoryGate(memory, proxy, new ModelFolders(config.modelsDir()), processes.llm(), keepAlive,
+                config.llmAnyModelName());
         ModelCatalog models = new ModelCatalog(processes.llm(), processes.sd());
         ApiKeyAuth auth = new ApiKeyAuth(config.apiKey());
         this.http = HttpServers.create(config.host(), config.port(), config.maxBodyBytes(), c -> {

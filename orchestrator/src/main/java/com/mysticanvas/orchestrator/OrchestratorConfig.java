@@ -19,6 +19,8 @@ import java.time.Duration;
  * @param limits            bounds on requests, passed to the workers too
  * @param corsOrigin        origin allowed to call the API from a browser page of another site, or null (CORS off)
  * @param llmKeepAlive      how long the language model stays loaded while idle ({@code --llm-keep-alive}); null: ever
+ * @param llmAnyModelName   a request naming no model file answers with the loaded model ({@code --llm-any-model-name})
+ *                          instead of a 404
  */
 public record OrchestratorConfig(
         String host,
@@ -37,22 +39,23 @@ public record OrchestratorConfig(
         long memoryBudgetBytes,
         String corsOrigin,
         Limits limits,
-        Duration llmKeepAlive) {
+        Duration llmKeepAlive,
+        boolean llmAnyModelName) {
 
     /** Defaults for everything but the address and folders (tests, benchmarks). */
     public static OrchestratorConfig loopback(int port, Path modelsDir, Path dataDir) {
         return new OrchestratorConfig("127.0.0.1", port, modelsDir, dataDir, null, null, null, 1, 1, false, "info",
-                64L << 20, MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS, null);
+                64L << 20, MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS, null, false);
     }
 
     public OrchestratorConfig withModels(String llm, String sd) {
         return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llm, sd, llmThreads, sdThreads, sdLowMemory, logLevel,
-                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive);
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName);
     }
 
     public OrchestratorConfig withThreads(int llm, int sd) {
         return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llm, sd, sdLowMemory, logLevel,
-                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive);
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName);
     }
 
     /**

@@ -62,12 +62,20 @@ class LlmChatIT {
             HttpResponse<String> other = o.post("/v1/chat/completions", body.formatted("tiny-copy.gguf"));
             assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
             assertThat(Json.parse(other.body()).path("model").asText()).isEqualTo("tiny-copy.gguf");
-            HttpResponse<String> alias = o.post("/v1/chat/completions", body.formatted("gpt-4o"));
-            assertThat(Json.parse(alias.body()).path("model").asText()).as("an alias answers with the loaded model")
+            HttpResponse<String> stem = o.post("/v1/chat/completions", body.formatted("tiny-copy"));
+            assertThat(Json.parse(stem.body()).path("model").asText()).as("the name without .gguf")
                     .isEqualTo("tiny-copy.gguf");
-            HttpResponse<String> ollama = o.post("/api/chat", "{\"model\":\"" + TINY + "\",\"stream\":false,"
-                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"options\":{\"num_predict\":2}}");
+            HttpResponse<String> unknown = o.post("/v1/chat/completions", body.formatted("gpt-4o"));
+            assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
+            assertThat(Json.parse(unknown.body()).path("error").path("code").asText()).isEqualTo("model_not_found");
+            String chat = "{\"model\":\"%s\",\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                    + "\"options\":{\"num_predict\":2}}";
+            HttpResponse<String> ollama = o.post("/api/chat", chat.formatted(TINY.replace(".gguf", ":latest")));
             assertThat(Json.parse(ollama.body()).path("model").asText()).as("Ollama's routes too").isEqualTo(TINY);
+            HttpResponse<String> ollamaUnknown = o.post("/api/chat", chat.formatted("llama3"));
+            assertThat(ollamaUnknown.statusCode()).isEqualTo(404);
+            assertThat(Json.parse(ollamaUnknown.body()).path("error").asText()).as("Ollama's error shape")
+                    .contains("'llama3' is not a GGUF file");
         } finally {
             o.post("/v1/llm/load", "{\"model\":\"" + TINY + "\"}");
         }

@@ -29,13 +29,22 @@ class StudioChatIT {
     @BeforeAll
     static void start() throws Exception {
         TinyModels.write(dir.resolve("models"));
-        o = TestOrchestrator.builder(dir).llmModel(TinyModels.LLM).sdModel(TinyModels.SD).start();
+        // --llm-any-model-name here (LlmChatIT has the default): a hard-coded name answers with the loaded model
+        o = TestOrchestrator.builder(dir).llmModel(TinyModels.LLM).sdModel(TinyModels.SD).anyModelName().start();
         o.awaitWorker(WorkerKind.LLM, w -> TinyModels.LLM.equals(w.path("model").asText()), Duration.ofSeconds(60));
     }
 
     @AfterAll
     static void stop() {
         o.close();
+    }
+
+    @Test
+    void withAnyModelNameAHardCodedNameAnswersWithTheLoadedModel() throws Exception {
+        var r = o.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"hi\"}]}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(Json.parse(r.body()).path("model").asText()).isEqualTo(TinyModels.LLM);
     }
 
     @Test

@@ -49,7 +49,7 @@ public final class TestOrchestrator implements AutoCloseable {
         OrchestratorConfig defaults = OrchestratorConfig.loopback(0, b.modelsDir, b.dataDir);
         OrchestratorConfig config = new OrchestratorConfig(defaults.host(), 0, b.modelsDir, b.dataDir, b.apiKey,
                 b.llmModel, b.sdModel, b.llmThreads, b.sdThreads, b.sdLowMemory, defaults.logLevel(), defaults.maxBodyBytes(),
-                b.memoryPolicy, b.memoryBudgetBytes, defaults.corsOrigin(), b.limits, null);
+                b.memoryPolicy, b.memoryBudgetBytes, defaults.corsOrigin(), b.limits, null, b.anyModelName);
         orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(b.mainClasses), b.timing, console);
         base = URI.create("http://127.0.0.1:" + orchestrator.port());
         apiKey = b.apiKey;
@@ -70,6 +70,7 @@ public final class TestOrchestrator implements AutoCloseable {
         private int llmThreads = 1;
         private int sdThreads = 1;
         private boolean sdLowMemory;
+        private boolean anyModelName;
         private SupervisorTiming timing = FAST;
         private MemoryPolicy memoryPolicy = MemoryPolicy.AUTO;
         private long memoryBudgetBytes;
@@ -114,6 +115,12 @@ public final class TestOrchestrator implements AutoCloseable {
 
         public Builder sdLowMemory() {
             sdLowMemory = true;
+            return this;
+        }
+
+        /** {@code --llm-any-model-name}: names that are no model file answer with the loaded model. */
+        public Builder anyModelName() {
+            anyModelName = true;
             return this;
         }
 

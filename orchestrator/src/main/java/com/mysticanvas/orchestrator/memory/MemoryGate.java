@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.HiresSize;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.http.HttpProblems;
 import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.core.worker.WorkerPaths;
@@ -35,12 +36,16 @@ public final class MemoryGate {
     private final LlmWorkerApi llm;
     private final LlmKeepAlive keepAlive;
     private final Object onDemand = new Object();
+    private final boolean anyModelName;
 
     /**
-     * @param llm says what it has loaded and loads another ({@link LlmWorkerApi#load} answers when it is loaded)
+     * @param llm          says what it has loaded and loads another ({@link LlmWorkerApi#load} answers when it is loaded)
+     * @param anyModelName a name that is no model file answers with the loaded model instead of a 404
+     *                     ({@code --llm-any-model-name}, for clients that hard-code one)
      */
     public MemoryGate(MemoryArbiter memory, ReverseProxy proxy, ModelFolders folders, LlmWorkerApi llm,
-                      LlmKeepAlive keepAlive) {
+                      LlmKeepAlive keepAlive, boolean anyModelName) {
+        this.anyModelName = anyModelName;
         this.keepAlive = keepAlive;
         this.memory = memory;
         this.proxy = proxy;
@@ -60,7 +65,17 @@ public final class MemoryGate {
             r.before(path, ctx -> {
                 if (ctx.method() == HandlerType.POST) {
                     JsonNode body = lenientJson(ctx);
-                    loadOnDemand(body.path("model").asText(null));
+                    try {
+                        loadOnDemand(body.path("model").asText(null));
+                    } catch (Problem p) {
+                        if (!path.startsWith("/api/")) {
+                            throw p;
+                        }
+                        // Ollama's clients read {"error": "..."}
+                        ctx.status(HttpProblems.status(p.kind())).json(Json.object().put("error", p.getMessage()));
+                        ctx.skipRemainingHandlers();
+                        return;
+                    }
                     keepAlive.begin(body.get("keep_alive"));
                     ctx.attribute(KEEP_ALIVE_BEGUN, true);
                 }
@@ -89,18 +104,26 @@ public final class MemoryGate {
 
     /**
      * Loads {@code model} first when it names a GGUF file of models/llm other than the loaded one, as Ollama and LM
-     * Studio do: through the memory arbiter, one load at a time, requests for the same model waiting for it. Any
-     * other name (none, the loaded one, an alias a client hard-codes) goes on to the loaded model.
+     * Studio do: through the memory arbiter, one load at a time, requests for the same model waiting for it
+     * ({@code name}, {@code name.gguf} and Ollama's {@code name:latest} all name {@code name.gguf}). No name goes on
+     * to the loaded model; any other name is a 404 {@code model_not_found}, or, with {@code anyModelName}, goes on
+     * to the loaded model too.
      */
     private void loadOnDemand(String model) {
-        if (model == null || ModelFolders.isPathLike(model)) {
+        if (model == null || model.isBlank() || ModelFolders.isPathLike(model)) {
             return; // a path is the worker's 400 to give
         }
         String file;
         try {
-            file = folders.resolve(ModelFolders.Kind.LLM, model).getFileName().toString(); // "name" finds name.gguf
+            String name = model.endsWith(":latest") ? model.substring(0, model.length() - ":latest".length()) : model;
+            file = folders.resolve(ModelFolders.Kind.LLM, name).getFileName().toString(); // "name" finds name.gguf
         } catch (Problem notAFile) {
-            return;
+            if (anyModelName) {
+                return;
+            }
+            throw new Problem(Problem.Kind.NOT_FOUND, "model_not_found", "model '" + model + "' is not a GGUF file of"
+                    + " models/llm (GET /v1/models lists them); start with --llm-any-model-name to let any name answer"
+                    + " with the loaded model");
         }
         synchronized (onDemand) {
             // asked of the worker, not its last health check: that snapshot can lag behind a load just made
