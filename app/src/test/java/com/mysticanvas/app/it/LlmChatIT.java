@@ -81,6 +81,23 @@ class LlmChatIT {
         }
     }
 
+    /** A request's keep_alive 0 unloads the model once it is answered, as Ollama's does; the next load brings it back. */
+    @Test
+    void keepAliveZeroUnloadsTheModelAfterTheRequest() throws Exception {
+        try {
+            HttpResponse<String> r = o.post("/api/generate", "{\"model\":\"" + TINY + "\",\"prompt\":\"hi\",\"stream\":false,"
+                    + "\"keep_alive\":0,\"options\":{\"num_predict\":2}}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!Json.parse(o.get("/v1/llm/status").body()).path("model").isNull()) {
+                assertThat(System.currentTimeMillis()).as("the unload after keep_alive 0").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+        } finally {
+            assertThat(o.post("/v1/llm/load", "{\"model\":\"" + TINY + "\"}").statusCode()).isEqualTo(200);
+        }
+    }
+
     /** Ollama's routes reach the LLM worker through the orchestrator, beside the studio's own /api routes. */
     @Test
     void ollamasApiWorksThroughTheOrchestrator() throws Exception {
