@@ -16,6 +16,7 @@ public final class WorkerPaths {
     public static final String LLM_LOAD = "/v1/llm/load";
     public static final String LLM_UNLOAD = "/v1/llm/unload";
     public static final String LLM_STATUS = "/v1/llm/status";
+    public static final String LLM_ESTIMATE = "/v1/llm/estimate";
 
     public static final String SD_CHECKPOINTS = "/v1/models/checkpoints";
     public static final String SD_LOAD = "/v1/models/load";

@@ -10,6 +10,7 @@ import com.mysticanvas.llm.engine.EngineStatus;
 import com.mysticanvas.llm.engine.SlotStatus;
 import com.mysticanvas.llm.engine.LlmEngine;
 import com.mysticanvas.llm.engine.LoadOptions;
+import com.mysticanvas.llm.gguf.GgmlType;
 import com.mysticanvas.llm.engine.ModelInfo;
 import com.mysticanvas.llm.llama.LlamaRuntime;
 import io.javalin.http.Context;
@@ -72,18 +73,76 @@ final class AdminRoutes {
         ctx.json(out);
     }
 
-    /** {@code POST /v1/llm/load} {@code {model, n_ctx, threads, n_gpu_layers, parallel}}; answers when loaded. */
+    /**
+     * {@code POST /v1/llm/load} {@code {model, n_ctx, threads, n_gpu_layers (a number or "auto"), parallel, flash_attn
+     * ("auto", "on", "off" or a boolean), cache_type_k, cache_type_v ("f16", "q8_0", "q4_0" ...), n_batch, n_ubatch,
+     * n_cpu_moe}}; answers when loaded.
+     */
     void load(Context ctx) {
         ObjectNode body = Json.parseObject(ctx.body());
         String name = Fields.requiredText(body, "model");
         Path file = files.resolve(name);
-        LoadOptions options = new LoadOptions(
-                (int) Fields.integer(body, "n_ctx", 0, 1 << 24, 0),
-                (int) Fields.integer(body, "threads", 0, MAX_THREADS, 0),
-                (int) Fields.integer(body, "n_gpu_layers", -1, 100_000, -1),
-                (int) Fields.integer(body, "parallel", 0, 64, 0));
+        LoadOptions options = loadOptions(body);
         ModelInfo info = engine.load(file, name, options);
         ctx.json(Json.object().put("status", "loaded").set("model", describe(info)));
+    }
+
+    /**
+     * {@code POST /v1/llm/estimate}, the body of a load: what it would take, without loading, for the orchestrator's
+     * memory arbiter: {@code {model, n_ctx, weights_bytes, kv_bytes (-1: unknown)}}.
+     */
+    void estimate(Context ctx) {
+        ObjectNode body = Json.parseObject(ctx.body());
+        String name = Fields.requiredText(body, "model");
+        LoadOptions.Estimate e = loadOptions(body).estimate(files.resolve(name), name);
+        ctx.json(Json.object().put("model", name).put("n_ctx", e.contextSize()).put("weights_bytes", e.weightsBytes())
+                .put("kv_bytes", e.kvBytes()));
+    }
+
+    static LoadOptions loadOptions(JsonNode body) {
+        JsonNode gpu = body.get("n_gpu_layers");
+        int gpuLayers = gpu != null && gpu.isTextual() && gpu.asText().equals("auto") ? LoadOptions.GPU_LAYERS_AUTO
+                : (int) Fields.integer(body, "n_gpu_layers", -1, 100_000, LoadOptions.GPU_LAYERS_ALL);
+        try {
+            return new LoadOptions(
+                    (int) Fields.integer(body, "n_ctx", 0, 1 << 24, 0),
+                    (int) Fields.integer(body, "threads", 0, MAX_THREADS, 0),
+                    gpuLayers,
+                    (int) Fields.integer(body, "parallel", 0, 64, 0),
+                    flashAttention(body.get("flash_attn")),
+                    cacheType(body, "cache_type_k"), cacheType(body, "cache_type_v"),
+                    (int) Fields.integer(body, "n_batch", 0, 1 << 16, 0),
+                    (int) Fields.integer(body, "n_ubatch", 0, 1 << 16, 0),
+                    (int) Fields.integer(body, "n_cpu_moe", 0, 100_000, 0));
+        } catch (IllegalArgumentException e) {
+            throw Problem.badInput(e.getMessage());
+        }
+    }
+
+    private static LoadOptions.FlashAttention flashAttention(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return LoadOptions.FlashAttention.AUTO;
+        }
+        if (value.isBoolean()) {
+            return value.asBoolean() ? LoadOptions.FlashAttention.ON : LoadOptions.FlashAttention.OFF;
+        }
+        return switch (value.asText().toLowerCase(java.util.Locale.ROOT)) {
+            case "auto" -> LoadOptions.FlashAttention.AUTO;
+            case "on", "true", "enabled" -> LoadOptions.FlashAttention.ON;
+            case "off", "false", "disabled" -> LoadOptions.FlashAttention.OFF;
+            default -> throw Problem.badInput("flash_attn must be \"auto\", \"on\" or \"off\", got " + value);
+        };
+    }
+
+    private static GgmlType cacheType(JsonNode body, String field) {
+        String name = Fields.text(body, field, "f16");
+        for (GgmlType t : LoadOptions.CACHE_TYPES) {
+            if (t.name().equalsIgnoreCase(name)) {
+                return t;
+            }
+        }
+        throw Problem.badInput(field + " must be one of " + LoadOptions.CACHE_TYPES.stream()
+                .map(t -> t.name().toLowerCase(java.util.Locale.ROOT)).toList() + ", got '" + name + "'");
     }
 
     /** {@code POST /v1/llm/unload}. */
@@ -209,6 +268,14 @@ final class AdminRoutes {
         o.put("embeddings", m.embeds());
         o.put("has_chat_template", m.chatTemplate() != null);
         o.put("load_ms", m.loadMillis());
+        LoadOptions settings = m.settings();
+        o.put("n_gpu_layers", settings.gpuLayers());
+        o.put("flash_attn", settings.flashAttention().name().toLowerCase(java.util.Locale.ROOT));
+        o.put("cache_type_k", settings.cacheTypeK().name().toLowerCase(java.util.Locale.ROOT));
+        o.put("cache_type_v", settings.cacheTypeV().name().toLowerCase(java.util.Locale.ROOT));
+        o.put("n_batch", settings.batchTokens());
+        o.put("n_ubatch", settings.microBatchTokens());
+        o.put("n_cpu_moe", settings.cpuMoeLayers());
         LlamaRuntime.Loaded runtime = LlamaRuntime.load();
         o.put("llama_cpp", runtime.llamaVersion() + " (" + runtime.bundle().npmPackage() + " "
                 + runtime.bundle().version() + ")");

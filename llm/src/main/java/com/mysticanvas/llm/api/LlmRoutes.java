@@ -43,6 +43,7 @@ public final class LlmRoutes {
         routes.post(WorkerPaths.EMBEDDINGS, embeddings::handle);
         routes.get(WorkerPaths.LLM_MODELS, admin::models);
         routes.post(WorkerPaths.LLM_LOAD, admin::load);
+        routes.post(WorkerPaths.LLM_ESTIMATE, admin::estimate);
         routes.post(WorkerPaths.LLM_UNLOAD, admin::unload);
         routes.get(WorkerPaths.LLM_STATUS, admin::status);
         routes.get("/v1/llm/slots", admin::slots);

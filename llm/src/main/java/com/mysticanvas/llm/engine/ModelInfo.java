@@ -21,11 +21,12 @@ package com.mysticanvas.llm.engine;
  * @param bosToken       text of the beginning-of-sequence token (for chat templates), or ""
  * @param eosToken       text of the end-of-sequence token, or ""
  * @param loadMillis     how long loading took
+ * @param settings       the options it was loaded with, as resolved (GPU layers of "auto", batch sizes ...)
  */
 public record ModelInfo(String file, String description, long parameters, long sizeBytes, int trainContext,
                         int contextSize, int slotContext, int slots, int threads, int vocabSize, int embeddingSize,
                         int pooling, boolean generates, String chatTemplate, String bosToken,
-                        String eosToken, long loadMillis) {
+                        String eosToken, long loadMillis, LoadOptions settings) {
     public boolean embeds() {
         return pooling > 0;
     }

@@ -23,8 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ModelLoader {
     private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
-    /** Tokens per decode call; prompts are fed in chunks of this size. */
-    static final int BATCH_TOKENS = 512;
     /** LLAMA_MAX_LAYERS and LLAMA_MAX_EXPERTS of src/llama-hparams.h. */
     private static final int MAX_LAYERS = 512, MAX_EXPERTS = 1024;
 
@@ -42,10 +40,23 @@ final class ModelLoader {
         long started = System.nanoTime();
         GgufInfo header = readHeader(file, name);
         Plan plan = Plan.of(header, options, defaultThreads);
-        checkMemoryFor(header, plan.contextSize(), name);
+        long kvBytes = checkMemoryFor(header, plan.contextSize(), options, name);
+        int gpuLayers = options.gpuLayers();
+        if (gpuLayers == LoadOptions.GPU_LAYERS_AUTO) {
+            long free = Llama.gpuFreeBytes();
+            gpuLayers = free < 0 ? 0 : GpuLayerFit.layers(header, free, Math.max(0, kvBytes), options.microBatchTokens(),
+                    options.cpuMoeLayers());
+            LOG.info("n_gpu_layers auto for {}: {} ({} free on the GPU)", name, gpuLayers,
+                    free < 0 ? "no GPU" : String.format("%.1f GB", free / 1e9));
+        }
+        plan = plan.withGpuLayers(gpuLayers);
         try (Arena call = Arena.ofConfined()) {
             MemorySegment modelParams = Llama.modelDefaultParams(call);
-            LlamaStructs.field(LlamaStructs.MODEL_PARAMS, "n_gpu_layers").set(modelParams, 0L, options.gpuLayers());
+            LlamaStructs.field(LlamaStructs.MODEL_PARAMS, "n_gpu_layers").set(modelParams, 0L, gpuLayers);
+            if (options.cpuMoeLayers() > 0) {
+                LlamaStructs.field(LlamaStructs.MODEL_PARAMS, "tensor_buft_overrides").set(modelParams, 0L,
+                        expertsOnCpu(options.cpuMoeLayers(), call));
+            }
             LlamaStructs.field(LlamaStructs.MODEL_PARAMS, "progress_callback").set(modelParams, 0L,
                     LoadProgress.install(progress));
             var loaded = LlamaLog.capturingErrors(() -> Llama.modelLoadFromFile(call.allocateFrom(file.toString()), modelParams));
@@ -62,13 +73,42 @@ final class ModelLoader {
         }
     }
 
+    static LoadOptions.Estimate estimate(Path file, String name, LoadOptions options) {
+        GgufInfo header = readHeader(file, name);
+        int contextSize = Plan.of(header, options, 1).contextSize();
+        long perToken = KvCacheSize.bytesPerToken(header, options.cacheTypeK(), options.cacheTypeV());
+        return new LoadOptions.Estimate(contextSize, header.fileSize(), perToken < 0 ? -1 : perToken * contextSize);
+    }
+
     /** One request's context: the sequence's (all of it, the cache being shared), at most what the model was trained on. */
     static int slotContext(int sequenceContext, int trainContext) {
         return trainContext > 0 ? Math.min(sequenceContext, trainContext) : sequenceContext;
     }
 
-    /** Threads, slots and context size for a load, decided from the request and the GGUF header. */
-    private record Plan(int threads, int parallel, int contextSize) {
+    /**
+     * llama-server's {@code --n-cpu-moe N}: a {@code tensor_buft_overrides} array (pattern, buffer type; ended by a null
+     * pattern) keeping the experts of layers 0..N-1 in CPU memory.
+     */
+    private static MemorySegment expertsOnCpu(int layers, Arena arena) {
+        MemorySegment cpu = Llama.cpuBufferType();
+        MemorySegment overrides = arena.allocate(java.lang.foreign.ValueLayout.ADDRESS, 2L * (layers + 1));
+        for (int i = 0; i < layers; i++) {
+            overrides.setAtIndex(java.lang.foreign.ValueLayout.ADDRESS, 2L * i,
+                    arena.allocateFrom("blk\\." + i + "\\.ffn_(up|down|gate)_(ch|)exps"));
+            overrides.setAtIndex(java.lang.foreign.ValueLayout.ADDRESS, 2L * i + 1, cpu);
+        }
+        return overrides; // the last pair stays NULL: the end of the list
+    }
+
+    /** Threads, slots, context size and GPU layers for a load, decided from the request and the GGUF header. */
+    private record Plan(int threads, int parallel, int contextSize, LoadOptions options) {
+        Plan withGpuLayers(int layers) {
+            LoadOptions o = options;
+            return new Plan(threads, parallel, contextSize, new LoadOptions(contextSize, threads, layers, parallel,
+                    o.flashAttention(), o.cacheTypeK(), o.cacheTypeV(), o.batchTokens(), o.microBatchTokens(),
+                    o.cpuMoeLayers()));
+        }
+
         static Plan of(GgufInfo header, LoadOptions options, int defaultThreads) {
             int cores = Runtime.getRuntime().availableProcessors();
             int threads = Math.min(options.threads() > 0 ? options.threads() : Math.max(1, defaultThreads), cores);
@@ -80,7 +120,7 @@ final class ModelLoader {
             long train = header.contextLength() > 0 ? header.contextLength() : LoadOptions.DEFAULT_SLOT_CONTEXT;
             int perSlot = (int) Math.min(train, LoadOptions.DEFAULT_SLOT_CONTEXT);
             int contextSize = options.contextSize() > 0 ? options.contextSize() : perSlot * parallel;
-            return new Plan(threads, parallel, contextSize);
+            return new Plan(threads, parallel, contextSize, options);
         }
     }
 
@@ -99,8 +139,12 @@ final class ModelLoader {
         }
         MemorySegment params = Llama.contextDefaultParams(call);
         set(params, "n_ctx", contextSize);
-        set(params, "n_batch", BATCH_TOKENS);
-        set(params, "n_ubatch", BATCH_TOKENS);
+        LoadOptions o = plan.options();
+        set(params, "n_batch", o.batchTokens());
+        set(params, "n_ubatch", o.microBatchTokens());
+        set(params, "flash_attn_type", o.flashAttention().code);
+        set(params, "type_k", o.cacheTypeK().code);
+        set(params, "type_v", o.cacheTypeV().code);
         set(params, "n_seq_max", sequences);
         set(params, "n_threads", plan.threads());
         set(params, "n_threads_batch", plan.threads());
@@ -131,7 +175,7 @@ final class ModelLoader {
                     generates ? plan.parallel() : 0, plan.threads(), vocabSize, embeddingSize(model, pooling),
                     Math.max(pooling, 0), generates, Llama.modelChatTemplate(model),
                     textOf(vocab, Llama.vocabBos(vocab), vocabSize), textOf(vocab, Llama.vocabEos(vocab), vocabSize),
-                    (System.nanoTime() - started) / 1_000_000);
+                    (System.nanoTime() - started) / 1_000_000, plan.options());
             return new LoadedModel(model, ctx, info, hasEncoder, pooling > 0 ? sequences - 1 : -1);
         } catch (Throwable e) {
             Llama.free(ctx); // the caller frees the model
@@ -149,26 +193,23 @@ final class ModelLoader {
     }
 
     /**
-     * Refuses a context whose KV cache (f16 K and V for every layer) cannot fit in the memory available now:
-     * llama.cpp would try, and the kernel's OOM killer would end the worker instead of a clear 400.
+     * Refuses a context whose KV cache (of the chosen element types, every layer) cannot fit in the memory available
+     * now: llama.cpp would try, and the kernel's OOM killer would end the worker instead of a clear 400. Returns the
+     * KV cache's bytes (-1: not a layout we can estimate).
      */
-    private static void checkMemoryFor(GgufInfo header, long contextSize, String name) {
-        String arch = header.architecture();
-        long layers = number(header, arch + ".block_count");
-        long embedding = number(header, arch + ".embedding_length");
-        long heads = number(header, arch + ".attention.head_count");
-        long kvHeads = number(header, arch + ".attention.head_count_kv");
+    private static long checkMemoryFor(GgufInfo header, long contextSize, LoadOptions options, String name) {
+        long perToken = KvCacheSize.bytesPerToken(header, options.cacheTypeK(), options.cacheTypeV());
         long available = SystemMemory.ram().available();
-        if (layers <= 0 || embedding <= 0 || heads <= 0 || available <= 0) {
-            return; // not a layout we can estimate: let llama.cpp decide
+        if (perToken <= 0) {
+            return -1; // not a layout we can estimate: let llama.cpp decide
         }
-        long kvWidth = embedding / heads * (kvHeads > 0 ? kvHeads : heads);
-        long kvBytes = 2L * 2 * layers * kvWidth * contextSize;
-        if (kvBytes > available) {
+        long kvBytes = perToken * contextSize;
+        if (available > 0 && kvBytes > available) {
             throw Problem.badInput(String.format("n_ctx %d for '%s' needs about %.1f GB of KV cache, but only "
-                    + "%.1f GB of memory is available; load it with a smaller n_ctx", contextSize, name,
-                    kvBytes / 1e9, available / 1e9));
+                    + "%.1f GB of memory is available; load it with a smaller n_ctx (or a quantized cache_type_k/v)",
+                    contextSize, name, kvBytes / 1e9, available / 1e9));
         }
+        return kvBytes;
     }
 
     private static long number(GgufInfo header, String key) {

@@ -81,6 +81,8 @@ public final class GgufReader {
         long parameters = 0;
         Map<GgmlType, Long> elementsByType = new EnumMap<>(GgmlType.class);
         long dataEnd = 0;
+        long blockBytes = 0;
+        long expertBytes = 0;
         for (long t = 0; t < tensors; t++) {
             String name = in.string("tensor " + t + " name");
             int dims = in.i32();
@@ -115,8 +117,15 @@ public final class GgufReader {
             if (offset > fileSize) {
                 throw new GgufFormatException("tensor '" + name + "' starts beyond the end of the file (truncated?)");
             }
-            dataEnd = Math.max(dataEnd, offset + type.bytes(elements));
+            long bytes = type.bytes(elements);
+            dataEnd = Math.max(dataEnd, offset + bytes);
             parameters += elements;
+            if (name.startsWith("blk.")) {
+                blockBytes += bytes;
+                if (name.endsWith("_exps.weight")) {
+                    expertBytes += bytes;
+                }
+            }
             elementsByType.merge(type, elements, Long::sum);
         }
         long dataStart = (in.position() + alignment - 1) / alignment * alignment;
@@ -129,7 +138,7 @@ public final class GgufReader {
                 number(meta.get(arch + ".context_length"), 0),
                 quantization(meta.get("general.file_type"), elementsByType),
                 text(meta.get("tokenizer.chat_template")),
-                (int) number(meta.get(arch + ".pooling_type"), -1), meta);
+                (int) number(meta.get(arch + ".pooling_type"), -1), blockBytes, expertBytes, meta);
     }
 
     private Object value(String key, GgufValueType type) throws IOException {

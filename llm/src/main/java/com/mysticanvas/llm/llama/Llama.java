@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
@@ -165,6 +166,47 @@ public final class Llama {
     public static long modelNParams(MemorySegment model) {
         try {
             return (long) MODEL_N_PARAMS.invokeExact(model);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    // ---- devices (ggml's backend registry)
+
+    /** ggml_backend_dev_type. */
+    private static final int DEVICE_CPU = 0, DEVICE_GPU = 1, DEVICE_IGPU = 2;
+    private static final MethodHandle DEV_COUNT = fn("ggml_backend_dev_count", JAVA_LONG);
+    private static final MethodHandle DEV_GET = fn("ggml_backend_dev_get", ADDRESS, JAVA_LONG);
+    private static final MethodHandle DEV_TYPE = fn("ggml_backend_dev_type", JAVA_INT, ADDRESS);
+    private static final MethodHandle DEV_MEMORY = proc("ggml_backend_dev_memory", ADDRESS, ADDRESS, ADDRESS);
+    private static final MethodHandle DEV_BY_TYPE = fn("ggml_backend_dev_by_type", ADDRESS, JAVA_INT);
+    private static final MethodHandle DEV_BUFFER_TYPE = fn("ggml_backend_dev_buffer_type", ADDRESS, ADDRESS);
+
+    /** Free memory of the first GPU llama.cpp would use (main_gpu 0), or -1 when the build has none (the CPU build). */
+    public static long gpuFreeBytes() {
+        try (Arena a = Arena.ofConfined()) {
+            long count = (long) DEV_COUNT.invokeExact();
+            for (long i = 0; i < count; i++) {
+                MemorySegment dev = (MemorySegment) DEV_GET.invokeExact(i);
+                int type = (int) DEV_TYPE.invokeExact(dev);
+                if (type == DEVICE_GPU || type == DEVICE_IGPU) {
+                    MemorySegment free = a.allocate(JAVA_LONG);
+                    MemorySegment total = a.allocate(JAVA_LONG);
+                    DEV_MEMORY.invokeExact(dev, free, total);
+                    return free.get(JAVA_LONG, 0);
+                }
+            }
+            return -1;
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** The CPU device's buffer type: where {@code tensor_buft_overrides} keep tensors in CPU memory. */
+    public static MemorySegment cpuBufferType() {
+        try {
+            MemorySegment dev = (MemorySegment) DEV_BY_TYPE.invokeExact(DEVICE_CPU);
+            return (MemorySegment) DEV_BUFFER_TYPE.invokeExact(dev);
         } catch (Throwable t) {
             throw fail(t);
         }

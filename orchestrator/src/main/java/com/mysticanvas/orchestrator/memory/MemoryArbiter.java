@@ -1,5 +1,6 @@
 package com.mysticanvas.orchestrator.memory;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.ImageSize;
 import com.mysticanvas.core.Json;
@@ -28,6 +29,8 @@ public final class MemoryArbiter {
     static final long IMAGE_BYTES_PER_PIXEL = 6 * 1024;
     /** Weights of a GGUF in memory relative to its file (mapped file plus KV cache and compute buffers). */
     static final double LLM_LOAD_FACTOR = 1.2;
+    /** The same without the KV cache, which the worker's estimate counts for the chosen context. */
+    static final double LLM_WEIGHTS_FACTOR = 1.05;
     /** An SD checkpoint's load peak relative to its f16 file (most weights cast to f32 for the CPU), measured on SD 1.5. */
     static final double SD_LOAD_FACTOR = 1.7;
 
@@ -98,10 +101,18 @@ public final class MemoryArbiter {
 
     /** Before loading {@code model} into {@code kind}'s worker: refuses with 507 what cannot fit. */
     public void beforeModelLoad(WorkerKind kind, String model) {
+        beforeModelLoad(kind, model, null);
+    }
+
+    /**
+     * As {@link #beforeModelLoad(WorkerKind, String)}; for the language model, {@code loadBody} (the load's options:
+     * {@code n_ctx}, cache types ...; null: the defaults) sizes the KV cache, as the worker estimates it.
+     */
+    public void beforeModelLoad(WorkerKind kind, String model, ObjectNode loadBody) {
         if (model == null || model.isBlank()) {
             return; // the worker itself answers the 400
         }
-        long need = modelBytes(kind, model);
+        long need = kind == WorkerKind.LLM ? llmLoadBytes(model, loadBody) : modelBytes(kind, model);
         if (need == 0) {
             return; // no such file: the worker answers the 404
         }
@@ -176,6 +187,26 @@ public final class MemoryArbiter {
 
     private long llmModelBytes(String model) {
         return modelBytes(WorkerKind.LLM, model);
+    }
+
+    /**
+     * What loading a GGUF with these options takes: its weights (plus compute buffers) and the KV cache of the
+     * context the load will have, as the LLM worker works them out from the header; from the file's size alone when
+     * the worker cannot say (not running, an unusual layout). 0 for a name that is no file.
+     */
+    private long llmLoadBytes(String model, ObjectNode loadBody) {
+        long fromFile = modelBytes(WorkerKind.LLM, model);
+        if (fromFile == 0) {
+            return 0;
+        }
+        try {
+            ObjectNode body = loadBody == null ? Json.object() : loadBody.deepCopy();
+            JsonNode e = llm.estimate(body.put("model", model));
+            long kv = e.path("kv_bytes").asLong(-1);
+            return kv < 0 ? fromFile : (long) (e.path("weights_bytes").asLong() * LLM_WEIGHTS_FACTOR) + kv;
+        } catch (Problem unknown) {
+            return fromFile;
+        }
     }
 
     /** What loading {@code model} takes, from its file's size; 0 for a name that is no file (the worker answers why). */

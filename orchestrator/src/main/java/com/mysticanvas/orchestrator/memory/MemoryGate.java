@@ -1,6 +1,7 @@
 package com.mysticanvas.orchestrator.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.HiresSize;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Problem;
@@ -87,7 +88,9 @@ public final class MemoryGate {
             });
         }
         r.post(WorkerPaths.LLM_LOAD, ctx -> {
-            memory.beforeModelLoad(WorkerKind.LLM, lenientJson(ctx).path("model").asText(null));
+            JsonNode body = lenientJson(ctx);
+            memory.beforeModelLoad(WorkerKind.LLM, body.path("model").asText(null),
+                    body instanceof ObjectNode o ? o : null);
             proxy.forward(ctx, WorkerKind.LLM);
         });
         r.post(WorkerPaths.SD_LOAD, ctx -> {

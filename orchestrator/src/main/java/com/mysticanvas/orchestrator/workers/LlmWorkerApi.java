@@ -24,6 +24,9 @@ public interface LlmWorkerApi {
 
     void load(String model);
 
+    /** What loading a model with the options of {@code loadBody} would take ({@code POST /v1/llm/estimate}). */
+    JsonNode estimate(ObjectNode loadBody);
+
     void unload();
 
     /** The local LLM worker's HTTP API. */
@@ -47,6 +50,11 @@ public interface LlmWorkerApi {
             @Override
             public void load(String model) {
                 worker.post(WorkerPaths.LLM_LOAD, Json.object().put("model", model));
+            }
+
+            @Override
+            public JsonNode estimate(ObjectNode loadBody) {
+                return worker.post(WorkerPaths.LLM_ESTIMATE, loadBody);
             }
 
             @Override

@@ -59,12 +59,23 @@ class MemoryArbiterTest {
         }
 
         @Override
+        public JsonNode estimate(ObjectNode loadBody) {
+            if (kvBytesPerToken == 0) {
+                throw Problem.unavailable("no_worker", "no LLM worker in this test");
+            }
+            int nCtx = loadBody.path("n_ctx").asInt(16384);
+            return Json.object().put("weights_bytes", 4 * GB).put("n_ctx", nCtx).put("kv_bytes", nCtx * kvBytesPerToken);
+        }
+
+        @Override
         public void unload() {
             llmCalls.add("unload");
         }
     };
     private volatile long ramAvailable;
     private volatile String llmLoaded;
+    /** What the fake worker's estimate gives a token of context (0: it cannot say). */
+    private volatile long kvBytesPerToken;
 
     @BeforeEach
     void files() throws Exception {
@@ -121,6 +132,19 @@ class MemoryArbiterTest {
                 .hasMessageContaining("the model big.safetensors");
         assertThat(llmCalls).isEmpty();
         assertThat(gate.describe().path("imageJobs").asInt()).isZero();
+    }
+
+    @Test
+    void aLanguageModelsLoadCountsTheKvCacheOfTheContextItAsksFor() {
+        ramAvailable = 10 * GB;
+        kvBytesPerToken = 128 * 1024; // 128 KiB a token (an 8B model's f16 cache)
+        MemoryArbiter gate = arbiter(MemoryPolicy.KEEP_BOTH);
+        gate.beforeModelLoad(WorkerKind.LLM, "chat.gguf", Json.object().put("n_ctx", 8192)); // 4.2 + 1 GB
+        assertThatThrownBy(() -> gate.beforeModelLoad(WorkerKind.LLM, "chat.gguf", Json.object().put("n_ctx", 131072)))
+                .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.kind()).isEqualTo(Problem.Kind.INSUFFICIENT_MEMORY))
+                .hasMessageContaining("chat.gguf"); // 4.2 + 16 GB
+        kvBytesPerToken = 0; // a worker that cannot say: the file's size stands for it (4.8 GB)
+        gate.beforeModelLoad(WorkerKind.LLM, "chat.gguf", Json.object().put("n_ctx", 131072));
     }
 
     @Test

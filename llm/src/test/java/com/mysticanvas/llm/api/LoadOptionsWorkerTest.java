@@ -1,0 +1,109 @@
+package com.mysticanvas.llm.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.llm.synth.LlmSynthModels;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * llama-server's load options on the real worker and llama.cpp: flash attention, quantized KV caches, batch sizes,
+ * n_gpu_layers auto and n_cpu_moe reach llama.cpp (the model loads and generates with each), are reported back,
+ * and what llama.cpp would refuse is a 400 first; /v1/llm/estimate sizes the KV cache of the asked context.
+ */
+class LoadOptionsWorkerTest {
+    static final String TINY = LlmSynthModels.TINY_FILE;
+    /** The tiny model with 2 heads of 32 (same tensors): quantized caches need heads a multiple of their 32-wide blocks. */
+    static final String WIDE_HEADS = "tiny-wide-heads.gguf";
+
+    @TempDir
+    static Path root;
+    static WorkerProcess worker;
+
+    @BeforeAll
+    static void start() throws Exception {
+        LlmSynthModels.write("tiny", root.resolve("models"));
+        LlmSynthModels.tiny().u32("llama.attention.head_count", 2).u32("llama.attention.head_count_kv", 2)
+                .u32("llama.rope.dimension_count", 32)
+                .write(root.resolve("models/llm").resolve(WIDE_HEADS));
+        worker = new WorkerProcess(root.resolve("models"), null);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        worker.close();
+    }
+
+    private static ObjectNode load() {
+        return Json.object().put("model", WIDE_HEADS).put("n_ctx", 2048).put("parallel", 2).put("threads", 1);
+    }
+
+    @Test
+    void eachOptionReachesLlamaCppAndTheModelGenerates() throws Exception {
+        ObjectNode[] loads = {
+                load().put("flash_attn", "on").put("cache_type_k", "q8_0").put("cache_type_v", "q8_0"),
+                load().put("flash_attn", "off").put("cache_type_k", "q4_0"),
+                load().put("flash_attn", true).put("cache_type_k", "bf16").put("cache_type_v", "q4_0"),
+                load().put("n_batch", 64).put("n_ubatch", 32),
+                load().put("n_gpu_layers", "auto").put("n_cpu_moe", 2)};
+        for (ObjectNode body : loads) {
+            WorkerProcess.Answer a = worker.post("/v1/llm/load", body);
+            assertThat(a.status()).as("%s: %s", body, a.body()).isEqualTo(200);
+            JsonNode model = a.json().path("model");
+            String flash = body.has("flash_attn") ? (body.get("flash_attn").asText().equals("true") ? "on"
+                    : body.get("flash_attn").asText()) : "auto";
+            assertThat(model.path("flash_attn").asText()).isEqualTo(flash);
+            assertThat(model.path("cache_type_k").asText()).isEqualTo(body.path("cache_type_k").asText("f16"));
+            assertThat(model.path("cache_type_v").asText()).isEqualTo(body.path("cache_type_v").asText("f16"));
+            assertThat(model.path("n_batch").asInt()).isEqualTo(body.path("n_batch").asInt(512));
+            assertThat(model.path("n_ubatch").asInt()).isEqualTo(body.path("n_ubatch").asInt(model.path("n_batch").asInt()));
+            if (body.has("n_gpu_layers")) {
+                assertThat(model.path("n_gpu_layers").asInt()).as("auto on the CPU build: no GPU").isZero();
+                assertThat(model.path("n_cpu_moe").asInt()).isEqualTo(2);
+            }
+            // a prompt longer than a micro-batch, so several passes run
+            WorkerProcess.Answer chat = worker.post("/v1/chat/completions", LlmWorkerHttpTest.chat("word ".repeat(80), 8));
+            assertThat(chat.status()).as("%s: %s", body, chat.body()).isEqualTo(200);
+            assertThat(chat.json().path("usage").path("completion_tokens").asInt()).isEqualTo(8);
+        }
+    }
+
+    @Test
+    void optionsLlamaCppWouldRefuseAre400() throws Exception {
+        assertError(load().put("flash_attn", "off").put("cache_type_v", "q4_0"), "needs flash attention");
+        assertError(load().put("cache_type_k", "q3_k"), "cache_type_k must be one of");
+        assertError(load().put("flash_attn", "sometimes"), "flash_attn must be");
+        assertError(load().put("n_batch", 32).put("n_ubatch", 64), "n_ubatch 64 is larger than n_batch 32");
+        assertError(load().put("n_gpu_layers", "most"), "n_gpu_layers");
+        // llama.cpp's own refusal, named: heads of 16 cannot hold 32-wide q8_0 blocks
+        assertError(load().put("model", TINY).put("cache_type_k", "q8_0"), "does not divide");
+    }
+
+    private static void assertError(ObjectNode body, String text) throws Exception {
+        WorkerProcess.Answer a = worker.post("/v1/llm/load", body);
+        assertThat(a.status()).as(a.body()).isEqualTo(400);
+        assertThat(a.json().path("error").path("message").asText()).contains(text);
+    }
+
+    @Test
+    void theEstimateCountsTheKvCacheOfTheAskedContextAndCacheTypes() throws Exception {
+        // 2 layers, 2 KV heads of 32: 512 bytes a token in f16, 272 in q8_0
+        JsonNode f16 = worker.post("/v1/llm/estimate", load().put("n_ctx", 8192)).json();
+        assertThat(f16.path("n_ctx").asInt()).isEqualTo(8192);
+        assertThat(f16.path("kv_bytes").asLong()).isEqualTo(8192L * 512);
+        assertThat(f16.path("weights_bytes").asLong()).isEqualTo(java.nio.file.Files.size(root.resolve("models/llm").resolve(WIDE_HEADS)));
+        JsonNode q8 = worker.post("/v1/llm/estimate", load().put("n_ctx", 8192).put("cache_type_k", "q8_0")
+                .put("cache_type_v", "q8_0")).json();
+        assertThat(q8.path("kv_bytes").asLong()).isEqualTo(8192L * 272);
+        JsonNode defaults = worker.post("/v1/llm/estimate", Json.object().put("model", WIDE_HEADS)).json();
+        assertThat(defaults.path("n_ctx").asInt()).as("4 slots of the trained 4096").isEqualTo(4 * 4096);
+        assertThat(worker.post("/v1/llm/estimate", Json.object().put("model", "missing.gguf")).status()).isEqualTo(404);
+    }
+}
