@@ -41,15 +41,15 @@ final class Embeddings {
                     + "pooling (mean, cls or last); load an embedding model");
         }
         record Vector(float[] values, int tokens) {}
-        List<Vector> vectors = engine.withModel(m -> {
-            List<Vector> out = new ArrayList<>();
-            for (Object input : inputs) {
+        // one input per task between decode steps, so that running chats keep streaming through a long list
+        List<Vector> vectors = new ArrayList<>();
+        for (Object input : inputs) {
+            vectors.add(engine.withModel(m -> {
                 int[] tokens = input instanceof String s ? m.tokenize(s, true, false) : (int[]) input;
                 m.checkTokens(tokens, "input");
-                out.add(new Vector(m.embed(tokens), tokens.length));
-            }
-            return out;
-        });
+                return new Vector(m.embed(tokens), tokens.length);
+            }));
+        }
         ObjectNode response = Json.object().put("object", "list");
         ArrayNode data = response.putArray("data");
         int tokens = 0;

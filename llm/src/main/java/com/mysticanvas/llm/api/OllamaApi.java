@@ -205,11 +205,14 @@ final class OllamaApi {
         }
         long start = System.nanoTime();
         int[] count = {0};
-        List<float[]> vectors = engine.withModel(m -> texts.stream().map(t -> {
-            int[] tokens = m.tokenize(t, true, false);
-            count[0] += tokens.length;
-            return m.embed(tokens);
-        }).toList());
+        List<float[]> vectors = new java.util.ArrayList<>();
+        for (String t : texts) { // one input per task between decode steps, as /v1/embeddings
+            vectors.add(engine.withModel(m -> {
+                int[] tokens = m.tokenize(t, true, false);
+                count[0] += tokens.length;
+                return m.embed(tokens);
+            }));
+        }
         ObjectNode out = Json.object();
         if (old) {
             vector(out.putArray("embedding"), vectors.getFirst());

@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ModelLoader {
     private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
+    /** Longest embedding input in one pass by default (the compute buffer grows with it). */
+    private static final int MAX_EMBEDDING_BATCH = 8192;
     /** LLAMA_MAX_LAYERS and LLAMA_MAX_EXPERTS of src/llama-hparams.h. */
     private static final int MAX_LAYERS = 512, MAX_EXPERTS = 1024;
 
@@ -105,8 +107,7 @@ final class ModelLoader {
         Plan withGpuLayers(int layers) {
             LoadOptions o = options;
             return new Plan(threads, parallel, contextSize, new LoadOptions(contextSize, threads, layers, parallel,
-                    o.flashAttention(), o.cacheTypeK(), o.cacheTypeV(), o.batchTokens(), o.microBatchTokens(),
-                    o.cpuMoeLayers()));
+                    o.flashAttention(), o.cacheTypeK(), o.cacheTypeV(), o.batch(), o.microBatch(), o.cpuMoeLayers()));
         }
 
         static Plan of(GgufInfo header, LoadOptions options, int defaultThreads) {
@@ -128,7 +129,9 @@ final class ModelLoader {
     private static LoadedModel withContext(MemorySegment model, String name, GgufInfo header, Plan plan, long started,
                                            Arena call) {
         boolean hasEncoder = Llama.modelHasEncoder(model);
-        boolean generates = Llama.modelHasDecoder(model) && !hasEncoder;
+        // BERT-style models (bidirectional attention: <arch>.attention.causal false, or a BERT architecture) are
+        // embedding models: llama.cpp runs them as decoders, but they cannot continue text.
+        boolean generates = Llama.modelHasDecoder(model) && !hasEncoder && !bidirectional(header);
         // Models that pool embeddings get one sequence of their own for /v1/embeddings.
         boolean pools = header.poolingType() > 0 || hasEncoder;
         int sequences = generates ? plan.parallel() + (pools ? 1 : 0) : 1;
@@ -140,6 +143,12 @@ final class ModelLoader {
         MemorySegment params = Llama.contextDefaultParams(call);
         set(params, "n_ctx", contextSize);
         LoadOptions o = plan.options();
+        if (!generates && o.batch() == 0) {
+            // an embedding model computes an input in one pass: batches as long as an input may be (its context)
+            int whole = Math.min(contextSize, MAX_EMBEDDING_BATCH);
+            o = new LoadOptions(o.contextSize(), o.threads(), o.gpuLayers(), o.parallel(), o.flashAttention(),
+                    o.cacheTypeK(), o.cacheTypeV(), whole, whole, o.cpuMoeLayers());
+        }
         set(params, "n_batch", o.batchTokens());
         set(params, "n_ubatch", o.microBatchTokens());
         set(params, "flash_attn_type", o.flashAttention().code);
@@ -175,12 +184,21 @@ final class ModelLoader {
                     generates ? plan.parallel() : 0, plan.threads(), vocabSize, embeddingSize(model, pooling),
                     Math.max(pooling, 0), generates, Llama.modelChatTemplate(model),
                     textOf(vocab, Llama.vocabBos(vocab), vocabSize), textOf(vocab, Llama.vocabEos(vocab), vocabSize),
-                    (System.nanoTime() - started) / 1_000_000, plan.options());
+                    (System.nanoTime() - started) / 1_000_000, o);
             return new LoadedModel(model, ctx, info, hasEncoder, pooling > 0 ? sequences - 1 : -1);
         } catch (Throwable e) {
             Llama.free(ctx); // the caller frees the model
             throw e;
         }
+    }
+
+    /** Architectures whose attention sees the whole input (llama.cpp's BERT family), unless the header says otherwise. */
+    private static final java.util.Set<String> BERT_FAMILY = java.util.Set.of("bert", "nomic-bert", "nomic-bert-moe",
+            "jina-bert-v2", "jina-bert-v3", "neo-bert", "modern-bert", "eurobert");
+
+    static boolean bidirectional(GgufInfo header) {
+        Object causal = header.metadata().get(header.architecture() + ".attention.causal");
+        return causal instanceof Boolean b ? !b : BERT_FAMILY.contains(header.architecture());
     }
 
     /** Floats in one pooled embedding, as llama.cpp fills them: the classifier's outputs for rank pooling. */

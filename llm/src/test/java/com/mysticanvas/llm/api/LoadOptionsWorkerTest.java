@@ -22,6 +22,8 @@ class LoadOptionsWorkerTest {
     static final String TINY = LlmSynthModels.TINY_FILE;
     /** The tiny model with 2 heads of 32 (same tensors): quantized caches need heads a multiple of their 32-wide blocks. */
     static final String WIDE_HEADS = "tiny-wide-heads.gguf";
+    /** The tiny model with bidirectional attention and mean pooling: a BERT-style embedding model. */
+    static final String BIDIRECTIONAL = "tiny-bidirectional.gguf";
 
     @TempDir
     static Path root;
@@ -33,6 +35,8 @@ class LoadOptionsWorkerTest {
         LlmSynthModels.tiny().u32("llama.attention.head_count", 2).u32("llama.attention.head_count_kv", 2)
                 .u32("llama.rope.dimension_count", 32)
                 .write(root.resolve("models/llm").resolve(WIDE_HEADS));
+        LlmSynthModels.tiny().bool("llama.attention.causal", false).u32("llama.pooling_type", 1)
+                .write(root.resolve("models/llm").resolve(BIDIRECTIONAL));
         worker = new WorkerProcess(root.resolve("models"), null);
     }
 
@@ -105,5 +109,25 @@ class LoadOptionsWorkerTest {
         JsonNode defaults = worker.post("/v1/llm/estimate", Json.object().put("model", WIDE_HEADS)).json();
         assertThat(defaults.path("n_ctx").asInt()).as("4 slots of the trained 4096").isEqualTo(4 * 4096);
         assertThat(worker.post("/v1/llm/estimate", Json.object().put("model", "missing.gguf")).status()).isEqualTo(404);
+    }
+
+    /**
+     * A BERT-style model (attention over the whole input) loads as an embedding model: no chat, and inputs as long
+     * as its context in one pass, not just one 512-token batch.
+     */
+    @Test
+    void aBidirectionalModelIsAnEmbeddingModelTakingInputsAsLongAsItsContext() throws Exception {
+        WorkerProcess.Answer a = worker.post("/v1/llm/load", Json.object().put("model", BIDIRECTIONAL).put("threads", 1));
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        assertThat(a.json().path("model").path("embeddings").asBoolean()).isTrue();
+        assertThat(a.json().path("model").path("n_batch").asInt()).as(a.body()).isGreaterThanOrEqualTo(4096);
+        WorkerProcess.Answer chat = worker.post("/v1/chat/completions", LlmWorkerHttpTest.chat("hi", 2));
+        assertThat(chat.status()).isEqualTo(400);
+        assertThat(chat.json().path("error").path("message").asText()).contains("only makes embeddings");
+        String longText = "word ".repeat(1500);
+        WorkerProcess.Answer e = worker.post("/v1/embeddings", Json.object().put("input", longText));
+        assertThat(e.status()).as(e.body()).isEqualTo(200);
+        assertThat(e.json().path("usage").path("prompt_tokens").asInt()).isGreaterThan(1000);
+        assertThat(e.json().path("data").get(0).path("embedding").size()).isEqualTo(64);
     }
 }
