@@ -41,6 +41,8 @@ public final class LlmRoutes {
         routes.post(WorkerPaths.CHAT_COMPLETIONS, chat::handle);
         routes.post(WorkerPaths.COMPLETIONS, completions::handle);
         routes.post(WorkerPaths.EMBEDDINGS, embeddings::handle);
+        Rerank rerank = new Rerank(engine);
+        Rerank.PATHS.forEach(path -> routes.post(path, rerank::handle));
         routes.get(WorkerPaths.LLM_MODELS, admin::models);
         routes.post(WorkerPaths.LLM_LOAD, admin::load);
         routes.post(WorkerPaths.LLM_ESTIMATE, admin::estimate);

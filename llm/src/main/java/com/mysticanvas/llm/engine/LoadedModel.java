@@ -223,6 +223,41 @@ public final class LoadedModel implements AutoCloseable {
      * decode, so MEAN pooling is exact). Runs between decode steps of the generation loop.
      */
     public float[] embed(int[] tokens) {
+        return normalised(pooled(tokens));
+    }
+
+    /**
+     * A reranker's relevance score of {@code document} for {@code query}: the first output of rank pooling over
+     * llama-server's pair layout, {@code BOS query EOS SEP document EOS} (each marker where the vocabulary has it).
+     */
+    public float rank(String query, String document) {
+        if (info.pooling() != Llama.POOLING_RANK) {
+            throw Problem.badInput("model '" + info.file() + "' is not a reranker (its pooling is not rank); load a "
+                    + "reranker GGUF");
+        }
+        int[] q = tokenize(query, false, false);
+        int[] d = tokenize(document, false, false);
+        int bos = Llama.vocabBos(vocab), eos = Llama.vocabEos(vocab), sep = Llama.vocabSep(vocab);
+        java.util.stream.IntStream.Builder pair = java.util.stream.IntStream.builder();
+        if (bos >= 0) {
+            pair.add(bos);
+        }
+        java.util.Arrays.stream(q).forEach(pair::add);
+        if (eos >= 0) {
+            pair.add(eos);
+        }
+        if (sep >= 0) {
+            pair.add(sep);
+        }
+        java.util.Arrays.stream(d).forEach(pair::add);
+        if (eos >= 0) {
+            pair.add(eos);
+        }
+        return pooled(pair.build().toArray())[0];
+    }
+
+    /** The pooled output of one input as llama.cpp computes it (not normalised). */
+    private float[] pooled(int[] tokens) {
         if (!info.embeds()) {
             throw Problem.badInput("model '" + info.file() + "' does not make embeddings: it declares no "
                     + "pooling (mean, cls or last); load an embedding model");
@@ -252,8 +287,7 @@ public final class LoadedModel implements AutoCloseable {
             if (MemorySegment.NULL.equals(vector)) {
                 throw Problem.internal("no_embedding", "llama.cpp returned no pooled embedding");
             }
-            float[] v = vector.reinterpret((long) info.embeddingSize() * Float.BYTES).toArray(JAVA_FLOAT);
-            return normalised(v);
+            return vector.reinterpret((long) info.embeddingSize() * Float.BYTES).toArray(JAVA_FLOAT);
         } finally {
             if (!hasEncoder) {
                 Llama.setEmbeddings(ctx, false);

@@ -415,6 +415,7 @@ public final class Llama {
     private static final MethodHandle VOCAB_N_TOKENS = fn("llama_vocab_n_tokens", JAVA_INT, ADDRESS);
     private static final MethodHandle VOCAB_BOS = fn("llama_vocab_bos", JAVA_INT, ADDRESS);
     private static final MethodHandle VOCAB_EOS = fn("llama_vocab_eos", JAVA_INT, ADDRESS);
+    private static final MethodHandle VOCAB_SEP = fn("llama_vocab_sep", JAVA_INT, ADDRESS);
     private static final MethodHandle VOCAB_IS_EOG = fn("llama_vocab_is_eog", JAVA_BOOLEAN, ADDRESS, JAVA_INT);
     private static final MethodHandle VOCAB_ADD_BOS = fn("llama_vocab_get_add_bos", JAVA_BOOLEAN, ADDRESS);
     private static final MethodHandle VOCAB_GET_TEXT = fn("llama_vocab_get_text", ADDRESS, ADDRESS, JAVA_INT);
@@ -426,6 +427,15 @@ public final class Llama {
     public static int vocabNTokens(MemorySegment vocab) {
         try {
             return (int) VOCAB_N_TOKENS.invokeExact(vocab);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** The separator token ({@code [SEP]} of BERT vocabularies), or -1. */
+    public static int vocabSep(MemorySegment vocab) {
+        try {
+            return (int) VOCAB_SEP.invokeExact(vocab);
         } catch (Throwable t) {
             throw fail(t);
         }

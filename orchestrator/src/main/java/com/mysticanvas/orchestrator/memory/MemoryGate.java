@@ -29,7 +29,8 @@ public final class MemoryGate {
     /** Requests that generate with the LLM worker's model: one naming another GGUF of models/llm loads it first. */
     private static final String KEEP_ALIVE_BEGUN = "mysticanvas.keepAlive";
     static final List<String> LLM_GENERATION_PATHS = List.of(WorkerPaths.CHAT_COMPLETIONS, WorkerPaths.COMPLETIONS,
-            WorkerPaths.EMBEDDINGS, "/api/chat", "/api/generate", "/api/embed", "/api/embeddings");
+            WorkerPaths.EMBEDDINGS, "/v1/rerank", "/v1/reranking", "/api/chat", "/api/generate", "/api/embed",
+            "/api/embeddings");
 
     private final MemoryArbiter memory;
     private final ReverseProxy proxy;

@@ -26,7 +26,8 @@ import java.util.Set;
 public final class ReverseProxy {
     /** Which worker serves which paths (docs/architecture.md, "Routes"). Exact {@code GET /v1/models} is the orchestrator's. */
     static final Map<WorkerKind, List<String>> ROUTES = Map.of(
-            WorkerKind.LLM, List.of("/v1/chat/*", "/v1/completions", "/v1/embeddings", "/v1/llm/*",
+            WorkerKind.LLM, List.of("/v1/chat/*", "/v1/completions", "/v1/embeddings", "/v1/rerank",
+                    "/v1/reranking", "/v1/llm/*",
                     // Ollama's API, which the LLM worker speaks too
                     "/api/chat", "/api/generate", "/api/tags", "/api/show", "/api/ps", "/api/embed", "/api/embeddings",
                     "/api/version", "/api/pull"),
