@@ -98,6 +98,39 @@ class LlmChatIT {
         }
     }
 
+    /** A client that hangs up on a non-streamed chat stops the generation in the worker, through the proxy. */
+    @Test
+    void hangingUpOnAWholeAnswerStopsItsGeneration() throws Exception {
+        LlmSynthModels.tiny().u32("llama.context_length", 1 << 18).write(dir.resolve("models/llm/tiny-long.gguf"));
+        try {
+            assertThat(o.post("/v1/llm/load", "{\"model\":\"tiny-long.gguf\",\"n_ctx\":262144,\"parallel\":1,"
+                    + "\"threads\":1}").statusCode()).isEqualTo(200);
+            var bpe = LlmSynthModels.vocabulary();
+            byte[] json = ("{\"max_tokens\":250000,\"messages\":[{\"role\":\"user\",\"content\":\"go on\"}],"
+                    + "\"logit_bias\":{\"" + bpe.id("<|im_end|>") + "\":-100,\"" + bpe.id("<|endoftext|>") + "\":-100}}")
+                    .getBytes(StandardCharsets.UTF_8);
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", o.base.getPort())) {
+                socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + json.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().write(json);
+                socket.getOutputStream().flush();
+                awaitBusySlots(1);
+            }
+            awaitBusySlots(0);
+        } finally {
+            assertThat(o.post("/v1/llm/load", "{\"model\":\"" + TINY + "\"}").statusCode()).isEqualTo(200);
+        }
+    }
+
+    private static void awaitBusySlots(int busy) throws Exception {
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (Json.parse(o.get("/v1/llm/status").body()).path("slots").path("busy").asInt() != busy) {
+            assertThat(System.currentTimeMillis()).as("busy slots to become %d", busy).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
     /** Ollama's routes reach the LLM worker through the orchestrator, beside the studio's own /api routes. */
     @Test
     void ollamasApiWorksThroughTheOrchestrator() throws Exception {

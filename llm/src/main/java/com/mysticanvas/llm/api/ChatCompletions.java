@@ -42,7 +42,7 @@ final class ChatCompletions {
         if (request.stream()) {
             stream(ctx, generation, reply, request.includeUsage());
         } else {
-            EventStream.Whole whole = EventStream.collect(generation);
+            EventStream.Whole whole = EventStream.collect(ctx, generation);
             ctx.json(reply.whole(whole));
         }
     }

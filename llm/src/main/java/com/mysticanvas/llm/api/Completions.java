@@ -38,7 +38,7 @@ final class Completions {
         long created = Responses.now();
         String echoed = echo ? echoText(body.get("prompt")) : "";
         if (!request.stream()) {
-            EventStream.Whole whole = EventStream.collect(generation);
+            EventStream.Whole whole = EventStream.collect(ctx, generation);
             ObjectNode response = head(id, created, model.file());
             choice(response, echoed + whole.text(), whole.done().reason().openAiName());
             if (logprobs >= 0) {

@@ -1,5 +1,6 @@
 package com.mysticanvas.llm.api;
 
+import com.mysticanvas.core.http.ClientDisconnect;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
@@ -79,7 +80,9 @@ final class EventStream {
     /** A whole (non-streamed) answer: all text, each token's log probabilities if asked, then how it ended. */
     record Whole(String text, List<GenerationEvent.Logprob> logprobs, GenerationEvent.Done done) {}
 
-    static Whole collect(Generation generation) {
+    static Whole collect(Context ctx, Generation generation) {
+        // a client that stops waiting stops the generation, as a stream's failed write does
+        ClientDisconnect.whenGone(ctx, generation::cancel);
         StringBuilder text = new StringBuilder();
         List<GenerationEvent.Logprob> logprobs = new ArrayList<>();
         try {

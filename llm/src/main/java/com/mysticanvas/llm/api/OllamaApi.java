@@ -235,7 +235,7 @@ final class OllamaApi {
     private void run(Context ctx, Generation g, boolean stream, ModelInfo model, Shape shape) throws IOException {
         long start = System.nanoTime();
         if (!stream) {
-            EventStream.Whole whole = EventStream.collect(g);
+            EventStream.Whole whole = EventStream.collect(ctx, g);
             ctx.json(finish(shape.piece(whole.text(), true), model, whole.done(), start));
             return;
         }

@@ -24,6 +24,8 @@ class LoadOptionsWorkerTest {
     static final String WIDE_HEADS = "tiny-wide-heads.gguf";
     /** The tiny model with bidirectional attention and mean pooling: a BERT-style embedding model. */
     static final String BIDIRECTIONAL = "tiny-bidirectional.gguf";
+    /** The tiny model trained for 2^18 tokens: a reply that cannot end by itself for minutes. */
+    static final String LONG = "tiny-long.gguf";
 
     @TempDir
     static Path root;
@@ -37,6 +39,7 @@ class LoadOptionsWorkerTest {
                 .write(root.resolve("models/llm").resolve(WIDE_HEADS));
         LlmSynthModels.tiny().bool("llama.attention.causal", false).u32("llama.pooling_type", 1)
                 .write(root.resolve("models/llm").resolve(BIDIRECTIONAL));
+        LlmSynthModels.tiny().u32("llama.context_length", 1 << 18).write(root.resolve("models/llm").resolve(LONG));
         worker = new WorkerProcess(root.resolve("models"), null);
     }
 
@@ -129,5 +132,36 @@ class LoadOptionsWorkerTest {
         assertThat(e.status()).as(e.body()).isEqualTo(200);
         assertThat(e.json().path("usage").path("prompt_tokens").asInt()).isGreaterThan(1000);
         assertThat(e.json().path("data").get(0).path("embedding").size()).isEqualTo(64);
+    }
+
+    /** A client that stops waiting for a non-streamed answer stops its generation: the slot is free at once. */
+    @Test
+    void aNonStreamedRequestStopsWhenItsClientGoesAway() throws Exception {
+        WorkerProcess.Answer loaded = worker.post("/v1/llm/load", Json.object().put("model", LONG).put("n_ctx", 1 << 18)
+                .put("parallel", 1).put("threads", 1));
+        assertThat(loaded.status()).as(loaded.body()).isEqualTo(200);
+        ObjectNode body = LlmWorkerHttpTest.chat("tell me everything", 250_000); // minutes of tokens, ends banned
+        byte[] json = Json.write(body).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", worker.port())) {
+            String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + worker.secretHeaderLine() + "Content-Length: " + json.length + "\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            socket.getOutputStream().write(json);
+            socket.getOutputStream().flush();
+            awaitBusySlots(1);
+        } // the client hangs up
+        awaitBusySlots(0);
+        // a request that waits for its answer still gets it
+        WorkerProcess.Answer whole = worker.post("/v1/chat/completions", LlmWorkerHttpTest.chat("hi", 4));
+        assertThat(whole.status()).as(whole.body()).isEqualTo(200);
+        assertThat(whole.json().path("usage").path("completion_tokens").asInt()).isEqualTo(4);
+    }
+
+    private static void awaitBusySlots(int busy) throws Exception {
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (worker.get("/v1/llm/status").json().path("slots").path("busy").asInt() != busy) {
+            assertThat(System.currentTimeMillis()).as("slots busy to become %d", busy).isLessThan(deadline);
+            Thread.sleep(20);
+        }
     }
 }

@@ -167,4 +167,13 @@ final class WorkerProcess implements AutoCloseable {
             process.destroyForcibly();
         }
     }
+
+    int port() {
+        return port;
+    }
+
+    /** The header line that authorises a raw HTTP request to this worker. */
+    String secretHeaderLine() {
+        return Handshake.SECRET_HEADER + ": " + SECRET + "\r\n";
+    }
 }

@@ -1,6 +1,7 @@
 package com.mysticanvas.orchestrator.workers;
 
 import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.http.ClientDisconnect;
 import com.mysticanvas.core.http.SseWriter;
 import com.mysticanvas.core.worker.Handshake;
 import com.mysticanvas.core.worker.WorkerKind;
@@ -58,7 +59,11 @@ public final class ReverseProxy {
 
     public void forward(Context ctx, WorkerKind kind) throws IOException {
         WorkerEndpoint worker = workers.endpoint(kind);
-        HttpResponse<InputStream> upstream = worker.send(request(ctx, worker), HttpResponse.BodyHandlers.ofInputStream());
+        // a client that hangs up on a generation it waits for whole stops it on the worker too (streams: by the write)
+        HttpResponse<InputStream> upstream = kind == WorkerKind.LLM && ctx.method() == HandlerType.POST
+                ? worker.send(request(ctx, worker), HttpResponse.BodyHandlers.ofInputStream(),
+                        cancel -> ClientDisconnect.whenGone(ctx, cancel))
+                : worker.send(request(ctx, worker), HttpResponse.BodyHandlers.ofInputStream());
         boolean eventStream = upstream.headers().firstValue("content-type")
                 .map(t -> t.startsWith("text/event-stream")).orElse(false);
         try (InputStream body = worker.track(upstream, eventStream)) {

@@ -57,6 +57,27 @@ public final class WorkerEndpoint {
         }
     }
 
+    /**
+     * As {@link #send}, cancelled (the worker sees its connection close) when {@code cancelWhen} runs the
+     * runnable it is given: a proxied client that hangs up stops the worker's work too.
+     */
+    public <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> body,
+                                    java.util.function.Consumer<Runnable> cancelWhen) {
+        java.util.concurrent.CompletableFuture<HttpResponse<T>> pending = http.sendAsync(request.build(), body);
+        cancelWhen.accept(() -> pending.cancel(true));
+        try {
+            return pending.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw failed("failed before answering", e.getCause() instanceof IOException io ? io : new IOException(e.getCause()));
+        } catch (java.util.concurrent.CancellationException e) {
+            throw new Problem(Problem.Kind.CANCELLED, "cancelled", "the client went away before the worker answered");
+        } catch (InterruptedException e) {
+            pending.cancel(true);
+            Thread.currentThread().interrupt();
+            throw Problem.unavailable("shutting_down", "the orchestrator is shutting down");
+        }
+    }
+
     /** GET answered with JSON; any other answer is the worker's own Problem. */
     public JsonNode get(String path, Duration timeout) {
         HttpResponse<String> r = send(request(path).timeout(timeout).GET(), HttpResponse.BodyHandlers.ofString());
