@@ -28,19 +28,6 @@ record FunctionarySyntax() implements ToolSyntax {
         if (!recipient.matches("[A-Za-z0-9_.\\-]+")) {
             return new NotACall(newline + 1);
         }
-        int json = ToolSyntax.skipSpace(text, newline + 1);
-        if (json == text.length()) {
-            return atEnd ? new NotACall(text.length()) : INCOMPLETE;
-        }
-        if (text.charAt(json) != '{') {
-            return new NotACall(json);
-        }
-        int end = JsonText.end(text, json);
-        if (end == JsonText.INCOMPLETE) {
-            return atEnd ? new NotACall(text.length()) : INCOMPLETE;
-        }
-        String arguments = JsonText.arguments(JsonText.parse(text.substring(json, end)));
-        return arguments == null ? new NotACall(end)
-                : new Calls(List.of(new ReplyDelta.ToolCall(ToolCallIds.next(), recipient, arguments)), end);
+        return ToolSyntax.argumentsAt(text, newline + 1, atEnd, recipient, null);
     }
 }

@@ -53,23 +53,7 @@ record MistralSyntax() implements ToolSyntax {
         if (!text.startsWith(ARGS, k)) {
             return new NotACall(k);
         }
-        int json = ToolSyntax.skipSpace(text, k + ARGS.length());
-        if (json == text.length()) {
-            return atEnd ? new NotACall(text.length()) : INCOMPLETE;
-        }
-        if (text.charAt(json) != '{') {
-            return new NotACall(json);
-        }
-        int end = JsonText.end(text, json);
-        if (end == JsonText.INCOMPLETE) {
-            return atEnd ? new NotACall(text.length()) : INCOMPLETE;
-        }
-        String arguments = JsonText.arguments(JsonText.parse(text.substring(json, end)));
-        if (arguments == null) {
-            return new NotACall(end);
-        }
-        String callId = id == null || id.isEmpty() ? ToolCallIds.next() : id;
-        return new Calls(List.of(new ReplyDelta.ToolCall(callId, text.substring(i, j), arguments)), end);
+        return ToolSyntax.argumentsAt(text, k + ARGS.length(), atEnd, text.substring(i, j), id);
     }
 
     private static Scan jsonArray(String text, int start, boolean atEnd) {

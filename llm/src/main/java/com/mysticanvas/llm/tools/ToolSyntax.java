@@ -117,6 +117,27 @@ sealed interface ToolSyntax permits BlockSyntax, FunctionarySyntax, HermesSyntax
         return i;
     }
 
+    /**
+     * A call of {@code name} whose arguments, a JSON object, follow at {@code from} (after spaces): not finished
+     * yet, not a call (no object there, or not an object), or the call (id {@code id}, or a new one when blank).
+     */
+    static Scan argumentsAt(String text, int from, boolean atEnd, String name, String id) {
+        int json = skipSpace(text, from);
+        if (json == text.length()) {
+            return atEnd ? new NotACall(text.length()) : INCOMPLETE;
+        }
+        if (text.charAt(json) != '{') {
+            return new NotACall(json);
+        }
+        int end = JsonText.end(text, json);
+        if (end == JsonText.INCOMPLETE) {
+            return atEnd ? new NotACall(text.length()) : INCOMPLETE;
+        }
+        String arguments = JsonText.arguments(JsonText.parse(text.substring(json, end)));
+        String callId = id == null || id.isEmpty() ? ToolCallIds.next() : id;
+        return arguments == null ? new NotACall(end) : new Calls(List.of(new ReplyDelta.ToolCall(callId, name, arguments)), end);
+    }
+
     /** A call from a parsed {@code {"name": .., "arguments"|"parameters": ..}} object; null when it is not one. */
     static ReplyDelta.ToolCall fromJson(com.fasterxml.jackson.databind.JsonNode object, String id) {
         if (object == null || !object.isObject() || !object.path("name").isTextual()) {
