@@ -76,7 +76,7 @@ public final class ToolCallGrammar {
         for (Map.Entry<String, JsonNode> property : properties.properties()) {
             String key = property.getKey();
             JsonNode s = property.getValue();
-            boolean string = isString(s);
+            boolean string = Boolean.TRUE.equals(ToolSchemas.stringTyped(s)); // raw text between the tags
             String value = string ? stringValue(g, s, p.excluded())
                     : g.value(s, hint + "-" + key, where + ".properties." + key);
             String element = g.literal(p.open().apply(key, string)) + " " + value + " " + g.literal(p.close().apply(string));
@@ -95,23 +95,6 @@ public final class ToolCallGrammar {
         }
         optional.forEach(o -> out.append(" (").append(sep).append(o).append(")?"));
         return out.isEmpty() ? "\"\"" : "(" + out + ")";
-    }
-
-    /** A string (by type, or an enum / const of strings): written as raw text between the parameter tags. */
-    private static boolean isString(JsonNode s) {
-        if (s.path("type").asText().equals("string")) {
-            return true;
-        }
-        JsonNode values = s.has("const") ? Json.MAPPER.createArrayNode().add(s.get("const")) : s.get("enum");
-        if (values == null || !values.isArray() || values.isEmpty()) {
-            return false;
-        }
-        for (JsonNode v : values) {
-            if (!v.isTextual()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String stringValue(GrammarBuilder g, JsonNode s, String excluded) {

@@ -2,6 +2,7 @@ package com.mysticanvas.llm.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import com.mysticanvas.core.Json;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -57,22 +58,27 @@ record ToolSchemas(JsonNode tools) {
                 if (p.isMissingNode()) {
                     return null;
                 }
-                JsonNode type = p.get("type");
-                if (type != null && type.isTextual()) {
-                    return type.asText().equals("string");
-                }
-                JsonNode values = p.has("const") ? com.mysticanvas.core.Json.MAPPER.createArrayNode().add(p.get("const")) : p.get("enum");
-                if (values != null && values.isArray() && !values.isEmpty()) {
-                    for (JsonNode v : values) {
-                        if (!v.isTextual()) {
-                            return false;
-                        }
-                    }
-                    return true;
-                }
-                return null;
+                return stringTyped(p);
             }
         }
         return null;
+    }
+
+    /** True for a string schema (by type, or an enum / const of strings only), false for another type, null unknown. */
+    static Boolean stringTyped(JsonNode schema) {
+        JsonNode type = schema.get("type");
+        if (type != null && type.isTextual()) {
+            return type.asText().equals("string");
+        }
+        JsonNode values = schema.has("const") ? Json.MAPPER.createArrayNode().add(schema.get("const")) : schema.get("enum");
+        if (values == null || !values.isArray() || values.isEmpty()) {
+            return null;
+        }
+        for (JsonNode v : values) {
+            if (!v.isTextual()) {
+                return false;
+            }
+        }
+        return true;
     }
 }
