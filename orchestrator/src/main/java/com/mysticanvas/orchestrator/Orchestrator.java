@@ -5,6 +5,9 @@ import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.system.SystemMemory;
 import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.core.worker.WorkerKind;
+import com.mysticanvas.orchestrator.downloads.DownloadManager;
+import com.mysticanvas.orchestrator.downloads.DownloadSettings;
+import com.mysticanvas.orchestrator.downloads.DownloadsApi;
 import com.mysticanvas.orchestrator.events.EventHub;
 import com.mysticanvas.orchestrator.events.ImageJobRelay;
 import com.mysticanvas.orchestrator.http.ApiKeyAuth;
@@ -14,6 +17,7 @@ import com.mysticanvas.orchestrator.memory.LlmKeepAlive;
 import com.mysticanvas.orchestrator.memory.MemoryGate;
 import com.mysticanvas.orchestrator.storage.ConversationStore;
 import com.mysticanvas.orchestrator.storage.Database;
+import com.mysticanvas.orchestrator.storage.DownloadStore;
 import com.mysticanvas.orchestrator.storage.GalleryStore;
 import com.mysticanvas.orchestrator.storage.SettingsStore;
 import com.mysticanvas.orchestrator.studio.Capabilities;
@@ -39,7 +43,8 @@ import java.util.Map;
 /**
  * The default mode: serves the web UI and {@code /api}, supervises the two workers and proxies
  * {@code /v1} and {@code /sdapi} to them. It loads no engine code and no model weights. This class only wires
- * the rooms together: {@code workers/} (supervision, the pipe to each worker, the proxy), {@code events/},
+ * the rooms together: {@code workers/} (supervision, the pipe to each worker, the proxy), {@code downloads/}
+ * (the model library), {@code events/},
  * {@code http/} (auth, work in flight), {@code memory/}, {@code studio/} and {@code storage/}.
  */
 public final class Orchestrator implements AutoCloseable {
@@ -47,6 +52,7 @@ public final class Orchestrator implements AutoCloseable {
     private final EventHub events;
     private final ImageJobRelay imageJobs;
     private final Database database;
+    private final DownloadManager downloads;
     private final InFlight inFlight;
     private final Javalin http;
 
@@ -91,6 +97,10 @@ public final class Orchestrator implements AutoCloseable {
         MemoryGate gate = new MemoryGate(memory, proxy, new ModelFolders(config.modelsDir()), processes.llm(), keepAlive,
                 config.llmAnyModelName());
         ModelCatalog models = new ModelCatalog(processes.llm(), processes.sd());
+        this.downloads = new DownloadManager(new DownloadStore(database), new ModelFolders(config.modelsDir()),
+                DownloadSettings.fromEnvironment(System.getenv()), events::publish);
+        events.snapshotOnConnect("downloads", downloads::list);
+        DownloadsApi library = new DownloadsApi(downloads, SystemMemory::read);
         ApiKeyAuth auth = new ApiKeyAuth(config.apiKey());
         this.http = HttpServers.create(config.host(), config.port(), config.maxBodyBytes(), c -> {
             if (Orchestrator.class.getResource("/webui/index.html") != null) {
@@ -120,6 +130,7 @@ public final class Orchestrator implements AutoCloseable {
             r.get("/api/events", events::serve);
             r.get("/v1/models", ctx -> ctx.json(models.list()));
             r.get("/api/memory", ctx -> ctx.json(memory.describe()));
+            library.routes(r);
             gate.routes(r); // before the proxy's catch-all routes, which would take the same paths
             proxy.routes(r);
             studio.routes(r);
@@ -142,6 +153,7 @@ public final class Orchestrator implements AutoCloseable {
                     + " (is MystiCanvas already running? pick another with --port): " + e.getMessage(), e);
         }
         o.processes.start();
+        o.downloads.start();
         return o;
     }
 
@@ -171,6 +183,7 @@ public final class Orchestrator implements AutoCloseable {
         inFlight.drain(Duration.ofSeconds(5));
         events.close();
         http.stop();
+        downloads.close();
         imageJobs.close();
         processes.close();
         database.close();

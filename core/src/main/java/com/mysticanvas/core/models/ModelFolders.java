@@ -97,8 +97,8 @@ public record ModelFolders(Path root) {
 
     /**
      * The file of {@code kind} that {@code name} names: a plain file name (400 otherwise), with the kind's
-     * extension (added when the name has none), that exists in its folder (404 otherwise) and does not lead
-     * outside it through a link (400).
+     * extension (added when the name has none), that exists in its folder (404 otherwise). A link in the folder is
+     * followed wherever it leads (big files linked from another disk); the name itself can never be a path.
      */
     public Path resolve(Kind kind, String name) {
         String where = "models/" + kind.folder;
@@ -138,17 +138,28 @@ public record ModelFolders(Path root) {
         if (!Files.isRegularFile(path)) {
             throw Problem.notFound(kind.title + " '" + name + "' not found in " + where);
         }
-        try {
-            if (!path.toRealPath().startsWith(folder.toRealPath())) {
-                throw Problem.badInput("'" + name + "' is a link to a file outside " + where);
-            }
-        } catch (IOException e) {
-            throw Problem.badInput("'" + name + "' cannot be read: " + e.getMessage());
-        }
         return path;
     }
 
-    /** The files of a kind's folder (its extension, not hidden), sorted by name; empty when the folder is missing. */
+    /** A later shard of a split GGUF ({@code -00002-of-00003.gguf}): llama.cpp opens the set from its first. */
+    private static final java.util.regex.Pattern LATER_SHARD =
+            java.util.regex.Pattern.compile("(?i).*-(?!00001)\\d{5}-of-\\d{5}\\.gguf");
+
+    /**
+     * True for a file a kind's list shows as a model: for language models not a later shard of a split GGUF and not
+     * a multimodal projector ({@code mmproj}), which come with their model but are no model to load alone.
+     */
+    public static boolean isListedModel(Kind kind, String fileName) {
+        if (kind != Kind.LLM) {
+            return true;
+        }
+        return !LATER_SHARD.matcher(fileName).matches() && !fileName.toLowerCase(Locale.ROOT).contains("mmproj");
+    }
+
+    /**
+     * The models of a kind's folder (its extension, not hidden, {@link #isListedModel listed}), sorted by name; empty
+     * when the folder is missing. A link is followed wherever it leads: users link big files from other disks.
+     */
     public List<Path> list(Kind kind) {
         Path folder = folder(kind);
         if (!Files.isDirectory(folder)) {
@@ -157,7 +168,7 @@ public record ModelFolders(Path root) {
         try (Stream<Path> files = Files.list(folder)) {
             return files.filter(p -> {
                 String name = p.getFileName().toString();
-                return !name.startsWith(".") && kind.accepts(name);
+                return !name.startsWith(".") && kind.accepts(name) && isListedModel(kind, name);
             }).filter(Files::isRegularFile).sorted().toList();
         } catch (IOException e) {
             throw Problem.internal("models_unreadable", "cannot list " + folder + ": " + e.getMessage());

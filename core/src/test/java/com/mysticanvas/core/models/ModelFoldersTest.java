@@ -52,10 +52,25 @@ class ModelFoldersTest {
     }
 
     @Test
-    void aLinkOutOfTheFolderIsRefused() throws Exception {
+    void aLinkToAFileOnAnotherDiskIsFollowedButANameNeverIsAPath() throws Exception {
         ModelFolders f = folders();
-        Files.createSymbolicLink(root.resolve("models/llm/escape.gguf"), root.resolve("secret.gguf"));
-        assertThatThrownBy(() -> f.resolve(Kind.LLM, "escape.gguf")).hasMessageContaining("outside models/llm");
+        Files.createDirectories(root.resolve("other-disk"));
+        Files.writeString(root.resolve("other-disk/big.gguf"), "GGUF");
+        Files.createSymbolicLink(root.resolve("models/llm/linked.gguf"), root.resolve("other-disk/big.gguf"));
+        assertThat(f.resolve(Kind.LLM, "linked")).isEqualTo(root.resolve("models/llm/linked.gguf"));
+        assertThat(f.list(Kind.LLM)).extracting(p -> p.getFileName().toString()).contains("linked.gguf");
+        assertThatThrownBy(() -> f.resolve(Kind.LLM, "../other-disk/big.gguf")).hasMessageContaining("not a file name");
+    }
+
+    @Test
+    void laterShardsAndProjectorsAreNotListedAsLanguageModels() throws Exception {
+        ModelFolders f = folders();
+        for (String name : new String[] {"m-00001-of-00002.gguf", "m-00002-of-00002.gguf", "mmproj-m-f16.gguf"}) {
+            Files.writeString(root.resolve("models/llm/" + name), "GGUF");
+        }
+        assertThat(f.list(Kind.LLM)).extracting(p -> p.getFileName().toString()).contains("m-00001-of-00002.gguf")
+                .doesNotContain("m-00002-of-00002.gguf", "mmproj-m-f16.gguf");
+        assertThat(ModelFolders.isListedModel(Kind.CHECKPOINT, "x-00002-of-00002.gguf")).isTrue();
     }
 
     @Test

@@ -60,7 +60,6 @@ public final class LlmRoutes {
         routes.post("/api/embed", OllamaApi.ollamaErrors(ctx -> ollama.embed(ctx, false)));
         routes.post("/api/embeddings", OllamaApi.ollamaErrors(ctx -> ollama.embed(ctx, true)));
         routes.get("/api/version", OllamaApi.ollamaErrors(ollama::version));
-        routes.post("/api/pull", OllamaApi.ollamaErrors(ollama::pull));
         routes.post("/v1/llm/tokenize", admin::tokenize);
         routes.post("/v1/llm/detokenize", admin::detokenize);
     }

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Ollama's API ({@code /api/chat}, {@code /api/generate}, {@code /api/tags}, {@code /api/show}, {@code /api/ps},
- * {@code /api/embed}, {@code /api/embeddings}, {@code /api/version}, {@code /api/pull}) on the same engine, for the
+ * {@code /api/embed}, {@code /api/embeddings}, {@code /api/version}) on the same engine, for the
  * desktop tools that speak only it. Requests become the OpenAI ones this worker serves (Ollama's {@code options}
  * mapped onto the sampling fields, {@code format} onto {@code response_format}); answers stream as NDJSON by default,
  * as Ollama's do, and errors are Ollama's {@code {"error": "..."}}. Models are named by their file name.
@@ -104,12 +104,6 @@ final class OllamaApi {
         }
         out.put("modified_at", Instant.ofEpochMilli(e.modified().toMillis()).toString());
         ctx.json(out);
-    }
-
-    /** {@code POST /api/pull}: downloads are not there yet. */
-    void pull(Context ctx) {
-        ctx.status(501).json(Json.object().put("error", "pulling models is not available yet: copy the GGUF file into "
-                + files.folder() + " and it is listed by /api/tags"));
     }
 
     /** {@code POST /api/chat}. */

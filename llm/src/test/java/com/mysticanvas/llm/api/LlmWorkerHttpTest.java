@@ -249,9 +249,6 @@ class LlmWorkerHttpTest {
         WorkerProcess.Answer embed = worker.post("/api/embed", Json.object().put("model", TINY).put("input", "x"));
         assertThat(embed.status()).isEqualTo(400);
         assertThat(embed.json().path("error").asText()).contains("embeddings");
-        WorkerProcess.Answer pull = worker.post("/api/pull", Json.object().put("model", "llama3"));
-        assertThat(pull.status()).isEqualTo(501);
-        assertThat(pull.json().path("error").asText()).contains("not available");
     }
 
     @Test

@@ -53,6 +53,26 @@ final class Migrations {
               key TEXT PRIMARY KEY,
               value TEXT NOT NULL
             );
+            """,
+            """
+            CREATE TABLE downloads (
+              id TEXT PRIMARY KEY,
+              state TEXT NOT NULL,
+              job TEXT NOT NULL,
+              created_at INTEGER NOT NULL,
+              updated_at INTEGER NOT NULL
+            );
+            CREATE TABLE model_provenance (
+              kind TEXT NOT NULL,
+              name TEXT NOT NULL,
+              source TEXT NOT NULL,
+              revision TEXT,
+              url TEXT NOT NULL,
+              sha256 TEXT,
+              size INTEGER NOT NULL,
+              downloaded_at INTEGER NOT NULL,
+              PRIMARY KEY (kind, name)
+            );
             """);
 
     private Migrations() {}

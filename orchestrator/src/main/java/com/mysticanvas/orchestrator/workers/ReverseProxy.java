@@ -31,7 +31,7 @@ public final class ReverseProxy {
                     "/v1/reranking", "/v1/llm/*",
                     // Ollama's API, which the LLM worker speaks too
                     "/api/chat", "/api/generate", "/api/tags", "/api/show", "/api/ps", "/api/embed", "/api/embeddings",
-                    "/api/version", "/api/pull"),
+                    "/api/version"),
             WorkerKind.SD, List.of("/v1/models/*", "/v1/images/*", "/sdapi/v1/*"));
     private static final List<HandlerType> PROXIED_METHODS =
             List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.DELETE, HandlerType.PATCH);
