@@ -60,7 +60,7 @@ public final class Main implements Callable<Integer> {
     @Option(names = SD_THREADS, defaultValue = "0", description = "threads for Stable Diffusion (default: the split saved in Settings, else the other half)")
     int sdThreads;
 
-    @Option(names = SD_LOW_MEMORY, description = "keep the image model's weights in 16 bits: about 1 GB less for SD 1.5, about 7% slower")
+    @Option(names = SD_LOW_MEMORY, description = "keep the image model's weights in 16 bits: about 1 GB less for SD 1.5, about 7%% slower")
     boolean sdLowMemory;
 
     @Option(names = LOG_LEVEL, defaultValue = "info", description = "engine log level: error, warn, info, debug (default ${DEFAULT-VALUE})")

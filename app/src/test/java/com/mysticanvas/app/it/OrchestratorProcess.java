@@ -30,12 +30,19 @@ final class OrchestratorProcess implements AutoCloseable {
     final HttpClient http = HttpClient.newHttpClient();
 
     OrchestratorProcess(Path dir, String... extraArgs) throws Exception {
+        this(dir, java.util.Map.of(), extraArgs);
+    }
+
+    /** With these environment variables added (a stand-in HF_ENDPOINT). */
+    OrchestratorProcess(Path dir, java.util.Map<String, String> env, String... extraArgs) throws Exception {
         // sameJvm gives "java [opts] -cp CP Main"; started without --mode it is an orchestrator.
         List<String> cmd = new ArrayList<>(WorkerLauncher.sameJvm(Main.class.getName()).command(WorkerKind.LLM, List.of()));
         cmd.addAll(List.of("--port", "0", "--models-dir", dir.resolve("models").toString(),
                 "--data-dir", dir.resolve("data").toString(), "--llm-threads", "1", "--sd-threads", "1"));
         cmd.addAll(List.of(extraArgs));
-        process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        process = builder.start();
         CompletableFuture<URI> url = new CompletableFuture<>();
         Thread.ofPlatform().daemon().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -52,6 +59,11 @@ final class OrchestratorProcess implements AutoCloseable {
             url.completeExceptionally(new IllegalStateException("the orchestrator exited with " + process.exitValue()));
         });
         base = url.get(60, TimeUnit.SECONDS);
+    }
+
+    HttpResponse<String> post(String path, String json) throws Exception {
+        return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     JsonNode get(String path) throws Exception {
