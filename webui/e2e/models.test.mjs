@@ -53,3 +53,35 @@ test('a broken model file is shown as such, and loading it fails in words', asyn
     rmSync(broken, { force: true })
   }
 })
+
+test('the model library finds a GGUF on the Hub, shows it fits, downloads it with progress and loads it', async () => {
+  const page = await openPage(browser, '/#/models')
+  const library = page.getByTestId('model-library')
+  await library.getByTestId('hub-search').fill('tiny')
+  await library.getByTestId('hub-search-go').click()
+  await library.getByTestId('hub-result').filter({ hasText: 'mysti/tiny-GGUF' }).getByText('Files').click()
+  const quant = library.getByTestId('hub-quant').filter({ hasText: 'Q4_K_M' })
+  await quant.getByText(/fits in (RAM|VRAM)/).waitFor()
+  assert.match(await quant.textContent(), /583\.4 KB/)
+
+  await quant.getByTestId('hub-quant-download').click()
+  const row = library.getByTestId('download').filter({ hasText: 'tiny-Q4_K_M.gguf' })
+  await row.getByTestId('progress').waitFor() // the stand-in Hub sends it over about three seconds
+  await row.getByTestId('progress-label').filter({ hasNotText: /^0 B/ }).waitFor()
+  assert.match(await row.getByTestId('progress-label').textContent(), /of 583\.4 KB/)
+  await screenshot(page, 'model-library')
+  await row.and(page.locator('[data-state="done"]')).waitFor({ timeout: 30_000 })
+  assert.match(await row.textContent(), /SHA-256 [0-9a-f]{12}… checked/)
+  await page.getByTestId('llm-file').filter({ hasText: 'tiny-Q4_K_M.gguf' }).waitFor()
+
+  await row.getByTestId('download-load').click()
+  await page.getByTestId('llm-models').getByTestId('llm-loaded').filter({ hasText: 'tiny-Q4_K_M.gguf' }).waitFor({ timeout: 60_000 })
+
+  await library.getByTestId('download-source').fill('hf.co/mysti/absent')
+  await library.getByTestId('download-start').click()
+  assert.match(await library.getByTestId('download-error').textContent(), /mysti\/absent/)
+  assert.deepEqual(page.problems(), [])
+  // leave the worker as the other tests expect it: the synth model loaded, the downloaded copy gone
+  assert.equal((await api('/v1/llm/load', { method: 'POST', body: { model: TINY.llm } })).status, 200)
+  rmSync(join(process.env.MYSTI_MODELS, 'llm', 'tiny-Q4_K_M.gguf'), { force: true })
+})

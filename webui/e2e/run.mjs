@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
+import { startFakeHub } from './fakeHub.mjs'
 
 const jar = resolve(process.argv[2] || '../dist/mysticanvas.jar')
 const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java'
@@ -15,8 +16,10 @@ const models = join(work, 'models')
 const synth = spawnSync(java, ['-jar', jar, 'synth-models', '--out', models, '--preset', 'tiny'], { stdio: 'inherit' })
 if (synth.status !== 0) console.warn('e2e: synth-models failed; tests that need models will fail')
 
+// The model library downloads from a stand-in Hub (the synth language model under a Hub name), never the internet.
+const hub = await startFakeHub(join(models, 'llm', 'tiny-llama.gguf'))
 const orchestrator = spawn(java, ['-jar', jar, '--port', '0', '--models-dir', models, '--data-dir', join(work, 'data'),
-  '--llm-threads', '1', '--sd-threads', '1'], { stdio: ['pipe', 'pipe', 'inherit'] })
+  '--llm-threads', '1', '--sd-threads', '1'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, HF_ENDPOINT: hub.url } })
 const url = await new Promise((resolveUrl, reject) => {
   const timer = setTimeout(() => reject(new Error('orchestrator did not start in 60 s')), 60_000)
   createInterface({ input: orchestrator.stdout }).on('line', (line) => {
@@ -45,5 +48,6 @@ const status = await new Promise((r) => tests.once('exit', (code) => r(code)))
 
 orchestrator.kill('SIGTERM')
 await new Promise((r) => orchestrator.once('exit', r))
+hub.close()
 rmSync(work, { recursive: true, force: true })
 process.exit(status ?? 1)

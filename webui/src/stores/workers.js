@@ -3,6 +3,7 @@ import { apiFetch, apiJson } from '../lib/api.js'
 import { readSse } from '../lib/sse.js'
 import { useChatStore } from './chat.js'
 import { useGalleryStore } from './gallery.js'
+import { useDownloadsStore } from './downloads.js'
 
 const ENDED = new Set(['done', 'failed', 'cancelled'])
 
@@ -48,6 +49,8 @@ export const useWorkersStore = defineStore('workers', {
       } else if (event === 'conversation-deleted') {
         useChatStore().forget(payload.id)
         useGalleryStore().forget({ conversationId: payload.id }) // its images went with it
+      } else if (event === 'downloads' || event === 'download') {
+        useDownloadsStore().apply(event, payload)
       }
     },
 
