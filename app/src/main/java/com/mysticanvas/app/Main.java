@@ -13,6 +13,8 @@ import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import com.mysticanvas.orchestrator.workers.WorkerLauncher;
 import com.mysticanvas.sd.SdWorker;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -41,6 +43,11 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = MODELS_DIR, defaultValue = "models", description = "models folder: llm/*.gguf, sd/checkpoints, sd/loras, sd/vae (default ./${DEFAULT-VALUE})")
     Path modelsDir;
+
+    @Option(names = EXTRA_MODEL_DIR, description = "another tool's model folder, read too (repeatable): A1111/Forge or "
+            + "ComfyUI (their folder or its models/), LM Studio's ~/.lmstudio/models, the Hugging Face cache "
+            + "~/.cache/huggingface/hub, any folder of GGUF files")
+    List<Path> extraModelDirs = new ArrayList<>();
 
     @Option(names = DATA_DIR, defaultValue = "data", description = "conversations, images and settings (default ./${DEFAULT-VALUE})")
     Path dataDir;
@@ -151,7 +158,7 @@ public final class Main implements Callable<Integer> {
             OrchestratorConfig config = new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey,
                     llmModel, sdModel, llmThreads, sdThreads, sdLowMemory, logLevel, maxBodyMb * 1024L * 1024L,
                     MemoryPolicy.parse(memoryPolicy), memoryBudgetMb << 20, corsOrigin, limits,
-                    llmKeepAlive == null ? null : LlmKeepAlive.parse(llmKeepAlive), llmAnyModelName);
+                    llmKeepAlive == null ? null : LlmKeepAlive.parse(llmKeepAlive), llmAnyModelName, extraModelDirs);
             orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(Main.class.getName()));
         } catch (IllegalArgumentException | com.mysticanvas.core.Problem e) {
             System.err.println("mysticanvas: " + e.getMessage());

@@ -19,7 +19,7 @@ public final class LlmWorker {
         LlamaLog.setLevel(config.logLevel());
         LlamaEngine engine = new LlamaEngine(Math.max(1, config.threads()), config.limits().llmQueue(),
                 config.limits().maxTokens());
-        LlmRoutes routes = new LlmRoutes(engine, config.modelsDir());
+        LlmRoutes routes = new LlmRoutes(engine, config.models());
         WorkerServer.start(WorkerKind.LLM, config, routes::register);
         Runtime.getRuntime().addShutdownHook(new Thread(engine::close, "llama-close"));
         if (config.startupModel() != null && !config.startupModel().isBlank()) {

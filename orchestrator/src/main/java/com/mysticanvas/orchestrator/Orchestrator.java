@@ -84,7 +84,7 @@ public final class Orchestrator implements AutoCloseable {
             console.println("kept " + interrupted + " reply(ies) that were being generated when MystiCanvas stopped, marked incomplete");
         }
         MemoryArbiter memory = new MemoryArbiter(config.memoryPolicy(), config.memoryBudgetBytes(),
-                config.limits().maxImageSide(), new ModelFolders(config.modelsDir()),
+                config.limits().maxImageSide(), config.models(),
                 processes::statuses, SystemMemory::read, processes.llm(), events::publish);
         GalleryStore gallery = new GalleryStore(database, config.dataDir().resolve("images"));
         StudioApi studio = new StudioApi(conversations, gallery, settings,
@@ -94,10 +94,10 @@ public final class Orchestrator implements AutoCloseable {
         ReverseProxy proxy = new ReverseProxy(processes);
         LlmKeepAlive keepAlive = new LlmKeepAlive(config.llmKeepAlive(), () -> processes.status(WorkerKind.LLM).model(),
                 () -> processes.llm().unload());
-        MemoryGate gate = new MemoryGate(memory, proxy, new ModelFolders(config.modelsDir()), processes.llm(), keepAlive,
+        MemoryGate gate = new MemoryGate(memory, proxy, config.models(), processes.llm(), keepAlive,
                 config.llmAnyModelName());
         ModelCatalog models = new ModelCatalog(processes.llm(), processes.sd());
-        this.downloads = new DownloadManager(new DownloadStore(database), new ModelFolders(config.modelsDir()),
+        this.downloads = new DownloadManager(new DownloadStore(database), config.models(),
                 DownloadSettings.fromEnvironment(System.getenv()), events::publish);
         events.snapshotOnConnect("downloads", downloads::list);
         DownloadsApi library = new DownloadsApi(downloads, SystemMemory::read);

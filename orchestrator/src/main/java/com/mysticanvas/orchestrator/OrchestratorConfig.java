@@ -2,12 +2,14 @@ package com.mysticanvas.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Limits;
+import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.worker.WorkerCommandLine;
 import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.memory.MemoryPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * How the orchestrator runs. Worker threads 0 means "let the worker choose"; the launcher splits
@@ -21,6 +23,7 @@ import java.time.Duration;
  * @param llmKeepAlive      how long the language model stays loaded while idle ({@code --llm-keep-alive}); null: ever
  * @param llmAnyModelName   a request naming no model file answers with the loaded model ({@code --llm-any-model-name})
  *                          instead of a 404
+ * @param extraModelDirs    other tools' model folders, read too ({@code --extra-model-dir})
  */
 public record OrchestratorConfig(
         String host,
@@ -40,22 +43,27 @@ public record OrchestratorConfig(
         String corsOrigin,
         Limits limits,
         Duration llmKeepAlive,
-        boolean llmAnyModelName) {
+        boolean llmAnyModelName,
+        List<Path> extraModelDirs) {
+
+    public OrchestratorConfig {
+        extraModelDirs = List.copyOf(extraModelDirs);
+    }
 
     /** Defaults for everything but the address and folders (tests, benchmarks). */
     public static OrchestratorConfig loopback(int port, Path modelsDir, Path dataDir) {
         return new OrchestratorConfig("127.0.0.1", port, modelsDir, dataDir, null, null, null, 1, 1, false, "info",
-                64L << 20, MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS, null, false);
+                64L << 20, MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS, null, false, List.of());
     }
 
     public OrchestratorConfig withModels(String llm, String sd) {
         return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llm, sd, llmThreads, sdThreads, sdLowMemory, logLevel,
-                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName);
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName, extraModelDirs);
     }
 
     public OrchestratorConfig withThreads(int llm, int sd) {
         return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llm, sd, sdLowMemory, logLevel,
-                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName);
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName, extraModelDirs);
     }
 
     /**
@@ -74,9 +82,14 @@ public record OrchestratorConfig(
     /** What {@code kind}'s worker starts with: this run's folders, limits, log level, its threads and startup model. */
     public WorkerConfig worker(WorkerKind kind) {
         int threads = kind == WorkerKind.LLM ? llmThreads : sdThreads;
-        return new WorkerConfig(kind, 0, ProcessHandle.current().pid(), modelsDir, dataDir,
+        return new WorkerConfig(kind, 0, ProcessHandle.current().pid(), modelsDir, extraModelDirs, dataDir,
                 kind == WorkerKind.LLM ? llmModel : sdModel, threads > 0 ? threads : WorkerCommandLine.defaultThreads(kind),
                 logLevel, kind == WorkerKind.SD && sdLowMemory, limits, null);
+    }
+
+    /** The models folder with the extra ones, as every process reads it. */
+    public ModelFolders models() {
+        return new ModelFolders(modelsDir, extraModelDirs);
     }
 
     public boolean isLoopback() {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class OrchestratorConfigTest {
     private static OrchestratorConfig config(String host, String key) {
         return new OrchestratorConfig(host, 0, Path.of("m"), Path.of("d"), key, "a.gguf", null, 1, 3, true, "warn", 1024,
-                MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS, null, false);
+                MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS, null, false, List.of(Path.of("/comfy")));
     }
 
     @Test
@@ -25,6 +25,7 @@ class OrchestratorConfigTest {
         assertThat(String.join(" ", args))
                 .startsWith("--mode llm-worker --port 0 --parent-pid " + ProcessHandle.current().pid())
                 .contains("--models-dir " + Path.of("m").toAbsolutePath())
+                .contains("--extra-model-dir " + Path.of("/comfy").toAbsolutePath())
                 .contains("--log-level warn")
                 .contains("--llm-threads 1")
                 .contains("--max-image-side 2048 --max-steps 150")

@@ -41,7 +41,7 @@ public final class SdWorker {
 
     public static void run(WorkerConfig config) {
         SdModel.Memory memory = config.lowMemory() ? SdModel.Memory.LOW : SdModel.Memory.BALANCED;
-        ModelFolders files = new ModelFolders(config.modelsDir());
+        ModelFolders files = config.models();
         SdEngine engine = new SdEngine(files, config.threads(), memory, () -> tokenizer(files));
         AtomicReference<ImageJobs> jobs = new AtomicReference<>();
         WorkerServer.start(WorkerKind.SD, config, routes -> jobs.set(routes(routes, engine, files, config.limits())));

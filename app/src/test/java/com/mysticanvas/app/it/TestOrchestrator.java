@@ -49,7 +49,7 @@ public final class TestOrchestrator implements AutoCloseable {
         OrchestratorConfig defaults = OrchestratorConfig.loopback(0, b.modelsDir, b.dataDir);
         OrchestratorConfig config = new OrchestratorConfig(defaults.host(), 0, b.modelsDir, b.dataDir, b.apiKey,
                 b.llmModel, b.sdModel, b.llmThreads, b.sdThreads, b.sdLowMemory, defaults.logLevel(), defaults.maxBodyBytes(),
-                b.memoryPolicy, b.memoryBudgetBytes, defaults.corsOrigin(), b.limits, null, b.anyModelName);
+                b.memoryPolicy, b.memoryBudgetBytes, defaults.corsOrigin(), b.limits, null, b.anyModelName, java.util.List.of());
         orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(b.mainClasses), b.timing, console);
         base = URI.create("http://127.0.0.1:" + orchestrator.port());
         apiKey = b.apiKey;

@@ -14,8 +14,20 @@ import java.util.stream.Stream;
  * {@code sd/checkpoints}, {@code sd/loras}, {@code sd/vae}, {@code sd/tokenizers}), and the one rule for naming
  * them in a request: a file name inside its folder, never a path. A name that looks like a path is bad input
  * wherever it appears, even where no file is opened (a chat request's {@code model}).
+ *
+ * <p>Other tools' model folders ({@code --extra-model-dir}) are read too, by their own layouts
+ * ({@link ExtraModelDirs}): their files are listed and named like ours (a name in our own folder wins a clash),
+ * and nothing is ever written there.
  */
-public record ModelFolders(Path root) {
+public record ModelFolders(Path root, List<Path> extraDirs) {
+    public ModelFolders {
+        extraDirs = List.copyOf(extraDirs);
+    }
+
+    public ModelFolders(Path root) {
+        this(root, List.of());
+    }
+
     /** The kinds of model file a request can name. */
     public enum Kind {
         LLM("llm", "GGUF model", ".gguf"),
@@ -136,7 +148,12 @@ public record ModelFolders(Path root) {
             throw Problem.badInput("'" + name + "' cannot be a file name here: " + e.getReason());
         }
         if (!Files.isRegularFile(path)) {
-            throw Problem.notFound(kind.title + " '" + name + "' not found in " + where);
+            Path other = ExtraModelDirs.find(extraDirs, kind, file);
+            if (other != null) {
+                return other;
+            }
+            throw Problem.notFound(kind.title + " '" + name + "' not found in " + where
+                    + (extraDirs.isEmpty() ? "" : " or the extra model folders"));
         }
         return path;
     }
@@ -161,17 +178,24 @@ public record ModelFolders(Path root) {
      * when the folder is missing. A link is followed wherever it leads: users link big files from other disks.
      */
     public List<Path> list(Kind kind) {
+        java.util.Map<String, Path> byName = new java.util.TreeMap<>();
         Path folder = folder(kind);
-        if (!Files.isDirectory(folder)) {
-            return List.of();
+        if (Files.isDirectory(folder)) {
+            try (Stream<Path> files = Files.list(folder)) {
+                files.filter(p -> listable(kind, p.getFileName().toString())).filter(Files::isRegularFile)
+                        .forEach(p -> byName.put(p.getFileName().toString(), p));
+            } catch (IOException e) {
+                throw Problem.internal("models_unreadable", "cannot list " + folder + ": " + e.getMessage());
+            }
         }
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.filter(p -> {
-                String name = p.getFileName().toString();
-                return !name.startsWith(".") && kind.accepts(name) && isListedModel(kind, name);
-            }).filter(Files::isRegularFile).sorted().toList();
-        } catch (IOException e) {
-            throw Problem.internal("models_unreadable", "cannot list " + folder + ": " + e.getMessage());
+        for (Path p : ExtraModelDirs.list(extraDirs, kind)) {
+            byName.putIfAbsent(p.getFileName().toString(), p); // our own folder wins a clash, then the first extra
         }
+        return List.copyOf(byName.values());
+    }
+
+    /** A file name a kind's list shows: the kind's extension, not hidden, {@link #isListedModel listed}. */
+    static boolean listable(Kind kind, String name) {
+        return !name.startsWith(".") && kind.accepts(name) && isListedModel(kind, name);
     }
 }

@@ -20,6 +20,8 @@ public final class WorkerCommandLine {
     public static final String PORT = "--port";
     public static final String PARENT_PID = "--parent-pid";
     public static final String MODELS_DIR = "--models-dir";
+    /** Repeatable: another tool's model folder, read too. */
+    public static final String EXTRA_MODEL_DIR = "--extra-model-dir";
     public static final String DATA_DIR = "--data-dir";
     public static final String LOG_LEVEL = "--log-level";
     public static final String LLM_MODEL = "--llm-model";
@@ -49,6 +51,9 @@ public final class WorkerCommandLine {
                 PARENT_PID, Long.toString(c.parentPid()),
                 MODELS_DIR, c.modelsDir().toAbsolutePath().toString(), DATA_DIR, c.dataDir().toAbsolutePath().toString(),
                 LOG_LEVEL, c.logLevel(), threadsOption(c.kind()), Integer.toString(c.threads())));
+        for (Path extra : c.extraModelDirs()) {
+            args.addAll(List.of(EXTRA_MODEL_DIR, extra.toAbsolutePath().toString()));
+        }
         Limits l = c.limits();
         args.addAll(List.of(MAX_IMAGE_SIDE, Integer.toString(l.maxImageSide()), MAX_STEPS, Integer.toString(l.maxSteps()),
                 MAX_BATCH, Integer.toString(l.maxBatch()), MAX_PROMPT_CHARS, Integer.toString(l.maxPromptChars()),
@@ -74,10 +79,16 @@ public final class WorkerCommandLine {
     public static Optional<WorkerConfig> parse(String[] args, String secret) {
         Map<String, String> given = new HashMap<>();
         List<String> unknown = new ArrayList<>();
+        List<Path> extraDirs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             int eq = args[i].indexOf('=');
             String name = eq > 0 ? args[i].substring(0, eq) : args[i];
-            if (FLAGS.contains(name)) {
+            if (name.equals(EXTRA_MODEL_DIR)) {
+                if (eq < 0 && i + 1 >= args.length) {
+                    throw new IllegalArgumentException(name + " needs a value");
+                }
+                extraDirs.add(Path.of(eq > 0 ? args[i].substring(eq + 1) : args[++i]));
+            } else if (FLAGS.contains(name)) {
                 given.put(name, "true");
             } else if (!VALUED.contains(name)) {
                 unknown.add(args[i]);
@@ -103,7 +114,7 @@ public final class WorkerCommandLine {
                 number(given, LLM_QUEUE, d.llmQueue()), number(given, MAX_STREAMS, d.maxStreams()));
         int threads = number(given, threadsOption(kind), 0);
         return Optional.of(new WorkerConfig(kind, number(given, PORT, 0), Long.parseLong(given.getOrDefault(PARENT_PID, "0")),
-                Path.of(given.getOrDefault(MODELS_DIR, "models")), Path.of(given.getOrDefault(DATA_DIR, "data")),
+                Path.of(given.getOrDefault(MODELS_DIR, "models")), extraDirs, Path.of(given.getOrDefault(DATA_DIR, "data")),
                 given.get(modelOption(kind)), threads > 0 ? threads : defaultThreads(kind),
                 given.getOrDefault(LOG_LEVEL, "info"), given.containsKey(SD_LOW_MEMORY), limits, secret));
     }

@@ -3,6 +3,7 @@ package com.mysticanvas.core.worker;
 import com.mysticanvas.core.Limits;
 import com.mysticanvas.core.models.ModelFolders;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * What a worker process is started with: {@link WorkerCommandLine} writes it as the worker's command line and
@@ -12,6 +13,7 @@ import java.nio.file.Path;
  * @param port         port to bind on 127.0.0.1; 0 picks a free one (reported in the handshake)
  * @param parentPid    the orchestrator's pid; the worker exits when it is gone (0: not watched)
  * @param modelsDir    root of the models folder ({@link ModelFolders})
+ * @param extraModelDirs other tools' model folders, read too ({@code --extra-model-dir})
  * @param dataDir      data folder (caches, images)
  * @param startupModel model file name to load at start, or null
  * @param threads      engine threads (at least 1)
@@ -20,13 +22,18 @@ import java.nio.file.Path;
  * @param limits       bounds on requests
  * @param secret       per-run secret required in {@link Handshake#SECRET_HEADER}; null disables the check
  */
-public record WorkerConfig(WorkerKind kind, int port, long parentPid, Path modelsDir, Path dataDir, String startupModel,
-                           int threads, String logLevel, boolean lowMemory, Limits limits, String secret) {
+public record WorkerConfig(WorkerKind kind, int port, long parentPid, Path modelsDir, List<Path> extraModelDirs, Path dataDir,
+                           String startupModel, int threads, String logLevel, boolean lowMemory, Limits limits, String secret) {
+    public WorkerConfig {
+        extraModelDirs = List.copyOf(extraModelDirs);
+    }
+
     public WorkerConfig withStartupModel(String model) {
-        return new WorkerConfig(kind, port, parentPid, modelsDir, dataDir, model, threads, logLevel, lowMemory, limits, secret);
+        return new WorkerConfig(kind, port, parentPid, modelsDir, extraModelDirs, dataDir, model, threads, logLevel, lowMemory,
+                limits, secret);
     }
 
     public ModelFolders models() {
-        return new ModelFolders(modelsDir);
+        return new ModelFolders(modelsDir, extraModelDirs);
     }
 }

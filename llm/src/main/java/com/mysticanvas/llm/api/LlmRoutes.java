@@ -6,7 +6,6 @@ import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.llm.engine.LlmEngine;
 import com.mysticanvas.llm.engine.LoadOptions;
 import io.javalin.config.RoutesConfig;
-import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +25,9 @@ public final class LlmRoutes {
     private final Embeddings embeddings;
     private final OllamaApi ollama;
 
-    public LlmRoutes(LlmEngine engine, Path modelsDir) {
+    public LlmRoutes(LlmEngine engine, ModelFolders folders) {
         this.engine = engine;
-        this.files = new ModelFiles(new ModelFolders(modelsDir));
+        this.files = new ModelFiles(folders);
         this.admin = new AdminRoutes(engine, files);
         this.chat = new ChatCompletions(engine);
         this.completions = new Completions(engine);

@@ -6,6 +6,7 @@ import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.llm.LlmWorker;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Starts {@link LlmWorker} as its own process for the HTTP tests: args are models dir, startup model or "-", log level. */
 public final class TestWorkerMain {
@@ -15,7 +16,7 @@ public final class TestWorkerMain {
         Path models = Path.of(args[0]);
         String startup = args[1].equals("-") ? null : args[1];
         long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L);
-        LlmWorker.run(new WorkerConfig(WorkerKind.LLM, 0, parent, models, models.resolveSibling("data"), startup, 1, args[2],
+        LlmWorker.run(new WorkerConfig(WorkerKind.LLM, 0, parent, models, List.of(), models.resolveSibling("data"), startup, 1, args[2],
                 false, Limits.DEFAULTS, System.getenv(Handshake.SECRET_ENV)));
     }
 }

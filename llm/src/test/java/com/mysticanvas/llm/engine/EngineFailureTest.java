@@ -39,7 +39,7 @@ class EngineFailureTest {
         Path tiny = LlmSynthModels.writeTiny(dir);
         LlamaEngine engine = new LlamaEngine(1, 4, 0);
         Javalin server = HttpServers.create("127.0.0.1", 0, HttpServers.DEFAULT_MAX_BODY_BYTES,
-                c -> new LlmRoutes(engine, dir).register(c.routes)).start();
+                c -> new LlmRoutes(engine, new com.mysticanvas.core.models.ModelFolders(dir)).register(c.routes)).start();
         try {
             engine.load(tiny, "tiny-llama.gguf", new LoadOptions(2048, 1, 0, 1));
             assertThat(get(server, "/health").statusCode()).isEqualTo(200);

@@ -1,0 +1,50 @@
+package com.mysticanvas.app.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.core.Json;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Models left where other tools keep them: a GGUF in LM Studio's layout and a checkpoint in ComfyUI's, named by
+ * --extra-model-dir, are listed by both workers and load; nothing is copied into MystiCanvas's own folder.
+ */
+class ExtraModelDirsIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void bothWorkersListAndLoadModelsFromOtherToolsFolders() throws Exception {
+        Path upstream = TinyModels.write(dir.resolve("upstream"));
+        Path lmStudio = dir.resolve("lmstudio/models/mysti/tiny-GGUF");
+        Path comfy = dir.resolve("ComfyUI/models/checkpoints");
+        Files.createDirectories(lmStudio);
+        Files.createDirectories(comfy);
+        Files.move(upstream.resolve("llm").resolve(TinyModels.LLM), lmStudio.resolve(TinyModels.LLM), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(upstream.resolve("sd/checkpoints").resolve(TinyModels.SD), comfy.resolve(TinyModels.SD), StandardCopyOption.ATOMIC_MOVE);
+        Files.createDirectories(dir.resolve("models"));
+        try (OrchestratorProcess o = new OrchestratorProcess(dir, "--extra-model-dir", dir.resolve("lmstudio/models").toString(),
+                "--extra-model-dir", dir.resolve("ComfyUI").toString())) {
+            o.awaitWorkers(null, null);
+            JsonNode models = o.get("/v1/models").path("data");
+            assertThat(models).extracting(m -> m.path("id").asText()).contains(TinyModels.LLM, TinyModels.SD);
+
+            HttpResponse<String> chat = o.post("/v1/chat/completions", "{\"model\":\"" + TinyModels.LLM + "\",\"max_tokens\":2,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
+            HttpResponse<String> load = o.post("/v1/models/load", "{\"checkpoint\":\"" + TinyModels.SD + "\"}");
+            assertThat(load.statusCode()).as(load.body()).isEqualTo(200);
+            assertThat(Json.parse(o.post("/v1/models/load", "{\"checkpoint\":\"absent.safetensors\"}").body())
+                    .path("error").path("message").asText()).contains("or the extra model folders");
+        }
+        try (var inOurs = Files.walk(dir.resolve("models"))) {
+            assertThat(inOurs.filter(Files::isRegularFile)).as("nothing copied").isEmpty();
+        }
+    }
+}
