@@ -282,6 +282,9 @@ final class FileTransfer {
             if (probe.ranges() && status == 200) {
                 throw new Changed("the server sent the whole file instead of the range asked for");
             }
+            if (status == 408 || status == 429 || status / 100 == 5) {
+                throw new IOException("the server answered " + status); // busy or throttling: retried after a pause
+            }
             if (status != (probe.ranges() ? 206 : 200)) {
                 throw statusError(file, status);
             }

@@ -41,6 +41,8 @@ public final class FakeHub implements AutoCloseable {
         public volatile long dropAfter = -1;
         /** Stops sending (without closing) after this many bytes, once; -1: never. */
         public volatile long stallAfter = -1;
+        /** Answers this many of the next ranged requests with 429 Too Many Requests (throttling), then serves. */
+        public final AtomicInteger throttleNext = new AtomicInteger();
         /** The size the CDN claims (Content-Range) instead of the real one; -1: the real one. */
         public volatile long claimedSize = -1;
         volatile int version;
@@ -227,6 +229,11 @@ public final class FakeHub implements AutoCloseable {
             Blob b = path.startsWith("/blob/") ? blobs.get(path.substring("/blob/".length())) : null;
             if (b == null) {
                 x.sendResponseHeaders(404, -1);
+                return;
+            }
+            if (range != null && !range.equals("bytes=0-0") && b.throttleNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                x.getResponseHeaders().add("Retry-After", "1");
+                x.sendResponseHeaders(429, -1);
                 return;
             }
             byte[] bytes = b.bytes;
