@@ -19,7 +19,9 @@ import java.util.Set;
  * ({@code models/checkpoints}, {@code loras}, {@code vae}, {@code upscale_models}, {@code embeddings}), and for
  * language models any GGUF a few folders down (LM Studio's {@code publisher/repo/}, the Hugging Face cache's
  * {@code models--org--repo/snapshots/{commit}/}, a plain folder). Each may be given as the tool's folder or its
- * {@code models} folder. Read only: nothing is written there.
+ * {@code models} folder. Ollama's store ({@code ~/.ollama/models}: manifests naming content-addressed blobs) lists
+ * each pulled model as {@code {model}-{tag}.gguf} ({@code llama3.2-latest.gguf}; another namespace or registry
+ * comes first: {@code hf.co-bartowski-Qwen3-8B-GGUF-Q4_K_M.gguf}). Read only: nothing is written there.
  */
 final class ExtraModelDirs {
     /** Folder names each kind has in the tools' layouts (A1111 / Forge first, then ComfyUI). */
@@ -38,23 +40,69 @@ final class ExtraModelDirs {
 
     private ExtraModelDirs() {}
 
+    /** A model found in an extra folder and the name it is listed by (its file name, but for Ollama's blobs). */
+    record Found(String name, Path path) {}
+
     /** Every model of {@code kind} in the extra folders, in folder order, each folder's files sorted by path. */
-    static List<Path> list(List<Path> extras, Kind kind) {
-        List<Path> out = new ArrayList<>();
+    static List<Found> list(List<Path> extras, Kind kind) {
+        List<Found> out = new ArrayList<>();
         for (Path dir : extras) {
+            if (kind == Kind.LLM && Files.isDirectory(dir.resolve("manifests")) && Files.isDirectory(dir.resolve("blobs"))) {
+                out.addAll(ollama(dir));
+                continue;
+            }
             for (Path folder : folders(dir, kind)) {
-                out.addAll(walk(folder, kind, kind == Kind.LLM ? GGUF_DEPTH : SUBFOLDER_DEPTH));
+                for (Path p : walk(folder, kind, kind == Kind.LLM ? GGUF_DEPTH : SUBFOLDER_DEPTH)) {
+                    out.add(new Found(p.getFileName().toString(), p));
+                }
             }
         }
         return out;
     }
 
-    /** The first file named {@code fileName} among them, or null. */
-    static Path find(List<Path> extras, Kind kind, String fileName) {
+    /** The first model listed as {@code name} among them, or null. */
+    static Path find(List<Path> extras, Kind kind, String name) {
         if (extras.isEmpty()) {
             return null;
         }
-        return list(extras, kind).stream().filter(p -> p.getFileName().toString().equals(fileName)).findFirst().orElse(null);
+        return list(extras, kind).stream().filter(f -> f.name().equals(name)).map(Found::path).findFirst().orElse(null);
+    }
+
+    private static final String OLLAMA_MODEL_LAYER = "application/vnd.ollama.image.model";
+
+    /** Ollama's pulled models: {@code manifests/{registry}/{namespace}/{model}/{tag}} name a GGUF blob each. */
+    private static List<Found> ollama(Path store) {
+        Path manifests = store.resolve("manifests");
+        List<Found> out = new ArrayList<>();
+        try (var files = Files.find(manifests, 4, (p, attrs) -> attrs.isRegularFile())) {
+            for (Path manifest : files.sorted().toList()) {
+                Path rel = manifests.relativize(manifest);
+                if (rel.getNameCount() != 4) {
+                    continue;
+                }
+                String registry = rel.getName(0).toString();
+                String namespace = rel.getName(1).toString();
+                String name = (registry.equals("registry.ollama.ai") ? "" : registry + "-")
+                        + (namespace.equals("library") && registry.equals("registry.ollama.ai") ? "" : namespace + "-")
+                        + rel.getName(2) + "-" + rel.getName(3) + ".gguf";
+                try {
+                    for (var layer : com.mysticanvas.core.Json.parse(Files.readString(manifest)).path("layers")) {
+                        String digest = layer.path("digest").asText("");
+                        if (layer.path("mediaType").asText().equals(OLLAMA_MODEL_LAYER) && digest.matches("sha256:[0-9a-f]{64}")) {
+                            Path blob = store.resolve("blobs").resolve(digest.replace(':', '-'));
+                            if (Files.isRegularFile(blob) && !ModelFolders.isPathLike(name)) {
+                                out.add(new Found(name, blob));
+                            }
+                        }
+                    }
+                } catch (IOException | RuntimeException unreadable) {
+                    // a manifest Ollama is writing, or one of a newer format: not a model here
+                }
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        return out;
     }
 
     private static List<Path> folders(Path dir, Kind kind) {

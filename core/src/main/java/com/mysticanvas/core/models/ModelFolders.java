@@ -113,6 +113,30 @@ public record ModelFolders(Path root, List<Path> extraDirs) {
      * followed wherever it leads (big files linked from another disk); the name itself can never be a path.
      */
     public Path resolve(Kind kind, String name) {
+        return find(kind, name).path();
+    }
+
+    /** A model a request named: the name it is listed by ({@code tiny} gives {@code tiny.gguf}) and its file. */
+    public record Named(String name, Path path) {}
+
+    /** {@link #resolve}, with the name the model is listed by (what a worker reports as loaded). */
+    public Named find(Kind kind, String name) {
+        try {
+            return findAsNamed(kind, name);
+        } catch (Problem notFound) { // or "not a .gguf": llama3.2:latest has a dot
+            // Ollama's clients name its models model:tag (or model, meaning model:latest), listed here as model-tag
+            if (kind == Kind.LLM && !extraDirs.isEmpty() && name != null && !isPathLike(name)) {
+                String listed = (name.contains(":") ? name.replace(':', '-') : name + "-latest") + kind.extension;
+                Path ollama = ExtraModelDirs.find(extraDirs, kind, listed);
+                if (ollama != null) {
+                    return new Named(listed, ollama);
+                }
+            }
+            throw notFound;
+        }
+    }
+
+    private Named findAsNamed(Kind kind, String name) {
         String where = "models/" + kind.folder;
         if (name == null || name.isBlank()) {
             throw Problem.badInput("a " + kind.title + " is required: the file name of one in " + where);
@@ -136,6 +160,9 @@ public record ModelFolders(Path root, List<Path> extraDirs) {
                 }
             }
         }
+        if (!kind.accepts(file) && ExtraModelDirs.find(extraDirs, kind, name + kind.extension) != null) {
+            file = name + kind.extension; // a dotted name without its extension: Ollama's llama3.2-latest
+        }
         if (!kind.accepts(file)) {
             throw Problem.badInput("'" + name + "' is not a " + String.join(" or ", kind.extensions) + " file; " + where
                     + " holds " + String.join(" and ", kind.extensions) + " files");
@@ -150,12 +177,12 @@ public record ModelFolders(Path root, List<Path> extraDirs) {
         if (!Files.isRegularFile(path)) {
             Path other = ExtraModelDirs.find(extraDirs, kind, file);
             if (other != null) {
-                return other;
+                return new Named(file, other);
             }
             throw Problem.notFound(kind.title + " '" + name + "' not found in " + where
                     + (extraDirs.isEmpty() ? "" : " or the extra model folders"));
         }
-        return path;
+        return new Named(file, path);
     }
 
     /** A later shard of a split GGUF ({@code -00002-of-00003.gguf}): llama.cpp opens the set from its first. */
@@ -178,7 +205,15 @@ public record ModelFolders(Path root, List<Path> extraDirs) {
      * when the folder is missing. A link is followed wherever it leads: users link big files from other disks.
      */
     public List<Path> list(Kind kind) {
-        java.util.Map<String, Path> byName = new java.util.TreeMap<>();
+        return List.copyOf(named(kind).values());
+    }
+
+    /**
+     * {@link #list} with the name each model is listed and requested by: its file name, but for models of Ollama's
+     * store, whose files are content-addressed blobs ({@link ExtraModelDirs}).
+     */
+    public java.util.SortedMap<String, Path> named(Kind kind) {
+        java.util.SortedMap<String, Path> byName = new java.util.TreeMap<>();
         Path folder = folder(kind);
         if (Files.isDirectory(folder)) {
             try (Stream<Path> files = Files.list(folder)) {
@@ -188,10 +223,10 @@ public record ModelFolders(Path root, List<Path> extraDirs) {
                 throw Problem.internal("models_unreadable", "cannot list " + folder + ": " + e.getMessage());
             }
         }
-        for (Path p : ExtraModelDirs.list(extraDirs, kind)) {
-            byName.putIfAbsent(p.getFileName().toString(), p); // our own folder wins a clash, then the first extra
+        for (ExtraModelDirs.Found f : ExtraModelDirs.list(extraDirs, kind)) {
+            byName.putIfAbsent(f.name(), f.path()); // our own folder wins a clash, then the first extra
         }
-        return List.copyOf(byName.values());
+        return byName;
     }
 
     /** A file name a kind's list shows: the kind's extension, not hidden, {@link #isListedModel listed}. */

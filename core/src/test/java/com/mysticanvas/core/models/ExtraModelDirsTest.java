@@ -60,6 +60,26 @@ class ExtraModelDirsTest {
         assertThatThrownBy(() -> f.resolve(Kind.CHECKPOINT, "SDXL/juggernaut.safetensors")).hasMessageContaining("not a file name");
     }
 
+    @Test
+    void ollamasPulledModelsAreListedByTheirNamesAndResolveToTheirBlobs() throws Exception {
+        String digest = "a".repeat(64);
+        Path blob = file("ollama/blobs/sha256-" + digest);
+        file("ollama/blobs/sha256-" + "b".repeat(64));
+        String manifest = "{\"schemaVersion\":2,\"layers\":[{\"mediaType\":\"application/vnd.ollama.image.model\",\"digest\":\"sha256:"
+                + digest + "\",\"size\":9},{\"mediaType\":\"application/vnd.ollama.image.template\",\"digest\":\"sha256:" + "b".repeat(64) + "\"}]}";
+        Files.writeString(file("ollama/manifests/registry.ollama.ai/library/llama3.2/latest"), manifest);
+        Files.writeString(file("ollama/manifests/hf.co/bartowski/Qwen3-8B-GGUF/Q4_K_M"), manifest);
+        Files.writeString(file("ollama/manifests/registry.ollama.ai/library/broken/latest"), "{not json");
+
+        ModelFolders f = new ModelFolders(root.resolve("ours"), List.of(root.resolve("ollama")));
+        assertThat(f.named(Kind.LLM)).containsOnlyKeys("llama3.2-latest.gguf", "hf.co-bartowski-Qwen3-8B-GGUF-Q4_K_M.gguf")
+                .containsEntry("llama3.2-latest.gguf", blob);
+        assertThat(f.find(Kind.LLM, "llama3.2-latest")).isEqualTo(new ModelFolders.Named("llama3.2-latest.gguf", blob));
+        assertThat(f.find(Kind.LLM, "llama3.2:latest")).as("as Ollama's clients name it").isEqualTo(f.find(Kind.LLM, "llama3.2"))
+                .isEqualTo(new ModelFolders.Named("llama3.2-latest.gguf", blob));
+        assertThat(f.find(Kind.LLM, "hf.co-bartowski-Qwen3-8B-GGUF:Q4_K_M").path()).isEqualTo(blob);
+    }
+
     private static List<String> names(List<Path> paths) {
         return paths.stream().map(p -> p.getFileName().toString()).toList();
     }

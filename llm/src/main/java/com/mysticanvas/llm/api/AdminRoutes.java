@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.llm.engine.EngineCounters;
 import com.mysticanvas.llm.engine.EngineStatus;
 import com.mysticanvas.llm.engine.SlotStatus;
@@ -81,9 +82,9 @@ final class AdminRoutes {
     void load(Context ctx) {
         ObjectNode body = Json.parseObject(ctx.body());
         String name = Fields.requiredText(body, "model");
-        Path file = files.resolve(name);
+        ModelFolders.Named model = files.find(name);
         LoadOptions options = loadOptions(body);
-        ModelInfo info = engine.load(file, name, options);
+        ModelInfo info = engine.load(model.path(), model.name(), options);
         ctx.json(Json.object().put("status", "loaded").set("model", describe(info)));
     }
 

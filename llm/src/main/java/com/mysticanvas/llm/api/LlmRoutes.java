@@ -66,7 +66,8 @@ public final class LlmRoutes {
     /** Loads {@code --llm-model}; a failure is logged (and shown in status), the worker keeps serving. */
     public void loadAtStartup(String name) {
         try {
-            engine.load(files.resolve(name), name, LoadOptions.defaults());
+            ModelFolders.Named model = files.find(name);
+            engine.load(model.path(), model.name(), LoadOptions.defaults());
         } catch (Problem e) {
             LOG.error("could not load --llm-model {}: {}", name, e.getMessage());
         } catch (RuntimeException e) {

@@ -37,9 +37,7 @@ final class ModelFiles {
     /** Every {@code *.gguf} in the folder, sorted by name. */
     List<Entry> list() {
         List<Entry> entries = new ArrayList<>();
-        for (Path p : folders.list(ModelFolders.Kind.LLM)) {
-            entries.add(entry(p, p.getFileName().toString()));
-        }
+        folders.named(ModelFolders.Kind.LLM).forEach((name, p) -> entries.add(entry(p, name)));
         return entries;
     }
 
@@ -67,5 +65,10 @@ final class ModelFiles {
     /** The file a request's {@code model} names. */
     Path resolve(String name) {
         return folders.resolve(ModelFolders.Kind.LLM, name);
+    }
+
+    /** The same, with the name the model is listed by ({@code tiny} is {@code tiny.gguf}): the name it loads as. */
+    ModelFolders.Named find(String name) {
+        return folders.find(ModelFolders.Kind.LLM, name);
     }
 }

@@ -120,7 +120,7 @@ public final class MemoryGate {
         String file;
         try {
             String name = model.endsWith(":latest") ? model.substring(0, model.length() - ":latest".length()) : model;
-            file = folders.resolve(ModelFolders.Kind.LLM, name).getFileName().toString(); // "name" finds name.gguf
+            file = folders.find(ModelFolders.Kind.LLM, name).name(); // "name" finds name.gguf
         } catch (Problem notAFile) {
             if (anyModelName) {
                 return;
