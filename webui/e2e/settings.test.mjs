@@ -5,7 +5,7 @@ import { api, openBrowser, openPage, screenshot } from './browser.mjs'
 let browser
 before(async () => { browser = await openBrowser() })
 after(async () => {
-  await api('/api/settings', { method: 'PUT', body: { 'images.defaults': null, 'chat.defaults': null, threads: null } })
+  await api('/api/settings', { method: 'PUT', body: { 'images.defaults': null, 'chat.defaults': null, threads: null, extraModelDirs: null } })
   await browser?.close()
 })
 
@@ -24,12 +24,16 @@ test('defaults and the thread split are saved on the server; new forms start fro
   await page.getByTestId('threads-sd').fill('1')
   await page.getByTestId('save-threads').click()
   await page.getByTestId('settings-threads').getByText('Saved.').waitFor()
+  await page.getByTestId('extra-model-dirs').fill(' /opt/ComfyUI \n\n~/.lmstudio/models\n')
+  await page.getByTestId('save-model-folders').click()
+  await page.getByTestId('settings-model-folders').getByText('Saved.').waitFor()
   await screenshot(page, 'settings')
 
   const { body } = await api('/api/settings')
   assert.deepEqual({ w: body['images.defaults'].width, h: body['images.defaults'].height, s: body['images.defaults'].steps }, { w: 128, h: 64, s: 3 })
   assert.equal(body['chat.defaults'].temperature, 0.3)
   assert.deepEqual(body.threads, { llm: 1, sd: 1 })
+  assert.deepEqual(body.extraModelDirs, ['/opt/ComfyUI', '~/.lmstudio/models'])
 
   const fresh = await openPage(browser, '/#/images')
   await fresh.waitForFunction(() => document.querySelector('[data-testid=img-width]')?.value === '128')

@@ -1,5 +1,6 @@
 package com.mysticanvas.orchestrator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.http.HttpServers;
 import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.system.SystemMemory;
@@ -65,7 +66,8 @@ public final class Orchestrator implements AutoCloseable {
         }
         this.database = openDatabase(requested.dataDir());
         SettingsStore settings = new SettingsStore(database);
-        OrchestratorConfig config = requested.withSavedThreads(settings.all().path("threads"));
+        JsonNode saved = settings.all();
+        OrchestratorConfig config = requested.withSavedThreads(saved.path("threads")).withSavedModelDirs(saved.path("extraModelDirs"));
         this.inFlight = new InFlight(config.limits().maxStreams());
         Map<WorkerKind, WorkerConfig> workers = new EnumMap<>(WorkerKind.class);
         for (WorkerKind kind : WorkerKind.values()) {

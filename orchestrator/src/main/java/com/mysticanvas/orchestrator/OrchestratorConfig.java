@@ -75,6 +75,24 @@ public record OrchestratorConfig(
                 sdThreads > 0 ? sdThreads : positive(saved.path("sd")));
     }
 
+    /**
+     * The other tools' folders saved in Settings ({@code extraModelDirs: ["/path", ...]}) after the command line's
+     * {@code --extra-model-dir}s; a folder named in both is read once.
+     */
+    public OrchestratorConfig withSavedModelDirs(JsonNode saved) {
+        java.util.LinkedHashSet<Path> dirs = new java.util.LinkedHashSet<>(extraModelDirs);
+        if (saved.isArray()) {
+            for (JsonNode d : saved) {
+                if (d.isTextual() && !d.asText().isBlank()) {
+                    dirs.add(Path.of(d.asText().strip().replaceFirst("^~(?=/|$)", System.getProperty("user.home"))));
+                }
+            }
+        }
+        return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llmThreads, sdThreads, sdLowMemory,
+                logLevel, maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName,
+                List.copyOf(dirs));
+    }
+
     private static int positive(JsonNode n) {
         return n.canConvertToInt() && n.isIntegralNumber() && n.asInt() > 0 ? Math.min(n.asInt(), 1024) : 0;
     }

@@ -48,6 +48,16 @@ class OrchestratorConfigTest {
     }
 
     @Test
+    void savedModelFoldersComeAfterTheCommandLinesAndReachTheWorkers() {
+        OrchestratorConfig c = config("127.0.0.1", null)
+                .withSavedModelDirs(Json.parse("[\"/comfy\", \"~/.lmstudio/models\", \"  \", 7]"));
+        assertThat(c.extraModelDirs()).containsExactly(Path.of("/comfy"),
+                Path.of(System.getProperty("user.home"), ".lmstudio/models"));
+        assertThat(c.worker(WorkerKind.SD).extraModelDirs()).isEqualTo(c.extraModelDirs());
+        assertThat(config("127.0.0.1", null).withSavedModelDirs(Json.parse("{}")).extraModelDirs()).containsExactly(Path.of("/comfy"));
+    }
+
+    @Test
     void launcherRelaunchesThisJvmWithNativeAccess() {
         List<String> cmd = WorkerLauncher.sameJvm("x.Main").command(WorkerKind.SD, List.of("--mode", "sd-worker"));
         assertThat(cmd.getFirst()).isEqualTo(ProcessHandle.current().info().command().orElseThrow());
