@@ -96,12 +96,12 @@ public final class Orchestrator implements AutoCloseable {
         ReverseProxy proxy = new ReverseProxy(processes);
         LlmKeepAlive keepAlive = new LlmKeepAlive(config.llmKeepAlive(), () -> processes.status(WorkerKind.LLM).model(),
                 () -> processes.llm().unload());
-        MemoryGate gate = new MemoryGate(memory, proxy, config.models(), processes.llm(), keepAlive,
-                config.llmAnyModelName());
-        ModelCatalog models = new ModelCatalog(processes.llm(), processes.sd());
         this.downloads = new DownloadManager(new DownloadStore(database), config.models(),
                 DownloadSettings.fromEnvironment(System.getenv()), events::publish);
         events.snapshotOnConnect("downloads", downloads::list);
+        MemoryGate gate = new MemoryGate(memory, proxy, config.models(), processes.llm(), keepAlive,
+                config.llmAnyModelName(), downloads::downloadedAs);
+        ModelCatalog models = new ModelCatalog(processes.llm(), processes.sd());
         DownloadsApi library = new DownloadsApi(downloads, SystemMemory::read);
         ApiKeyAuth auth = new ApiKeyAuth(config.apiKey());
         this.http = HttpServers.create(config.host(), config.port(), config.maxBodyBytes(), c -> {

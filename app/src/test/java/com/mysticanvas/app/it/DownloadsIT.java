@@ -77,6 +77,10 @@ class DownloadsIT {
                 assertThat(lines).anyMatch(l -> l.path("total").asLong() == gguf.length && l.path("digest").asText().startsWith("sha256:"));
                 assertThat(lines.getLast().path("status").asText()).isEqualTo("success");
                 assertThat(second.get("/api/tags").path("models")).extracting(m -> m.path("name").asText()).contains("tiny-Q4_K_M.gguf");
+                HttpResponse<String> byPulledName = second.post("/api/chat", "{\"model\":\"hf.co/mysti/tiny-GGUF:Q4_K_M\",\"stream\":false,"
+                        + "\"options\":{\"num_predict\":2},\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+                assertThat(byPulledName.statusCode()).as("named as it was pulled: " + byPulledName.body()).isEqualTo(200);
+                assertThat(second.get("/v1/llm/status").path("model").toString()).contains("tiny-Q4_K_M.gguf");
                 assertThat(pull(second, "{\"model\":\"hf.co/mysti/tiny-GGUF:Q4_K_M\",\"stream\":false}"))
                         .as("pulled already: a success at once").singleElement().satisfies(l -> assertThat(l.path("status").asText()).isEqualTo("success"));
                 HttpResponse<String> library = second.post("/api/pull", "{\"model\":\"llama3.2\"}");

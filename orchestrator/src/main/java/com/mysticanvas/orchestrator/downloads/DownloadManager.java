@@ -389,6 +389,26 @@ public final class DownloadManager implements AutoCloseable {
         return store.provenance();
     }
 
+    /**
+     * The language model a Hub name stands for once downloaded ({@code hf.co/user/repo:Q4_K_M}, with or without
+     * {@code :latest}, as Ollama's clients go on naming a model they pulled), or empty for any other name.
+     */
+    public java.util.Optional<String> downloadedAs(String name) {
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        if (!lower.startsWith("hf.co/") && !lower.startsWith("huggingface.co/")) {
+            return java.util.Optional.empty();
+        }
+        String source;
+        try {
+            source = ModelSource.parse(name.replaceFirst("(?i):latest$", "")).text();
+        } catch (Problem notASource) {
+            return java.util.Optional.empty();
+        }
+        return store.provenance().stream()
+                .filter(p -> p.kind().equals("llm") && p.source().equals(source) && ModelFolders.isListedModel(ModelFolders.Kind.LLM, p.name()))
+                .map(DownloadStore.Provenance::name).findFirst();
+    }
+
     /** Publishes (and, for state changes, stores) the job; progress alone is stored at most a few times a second. */
     private void changed(DownloadJob job, boolean store) {
         ObjectNode json = job.toJson();

@@ -15,7 +15,10 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The memory arbiter in front of the proxied routes that start an image job or load a model: each asks
@@ -39,15 +42,19 @@ public final class MemoryGate {
     private final LlmKeepAlive keepAlive;
     private final Object onDemand = new Object();
     private final boolean anyModelName;
+    private final Function<String, Optional<String>> downloadedAs;
 
     /**
      * @param llm          says what it has loaded and loads another ({@link LlmWorkerApi#load} answers when it is loaded)
      * @param anyModelName a name that is no model file answers with the loaded model instead of a 404
      *                     ({@code --llm-any-model-name}, for clients that hard-code one)
+     * @param downloadedAs the file a downloaded model's source name stands for ({@code hf.co/user/repo:Q4_K_M}, as an
+     *                     Ollama client names a model it pulled)
      */
     public MemoryGate(MemoryArbiter memory, ReverseProxy proxy, ModelFolders folders, LlmWorkerApi llm,
-                      LlmKeepAlive keepAlive, boolean anyModelName) {
+                      LlmKeepAlive keepAlive, boolean anyModelName, Function<String, Optional<String>> downloadedAs) {
         this.anyModelName = anyModelName;
+        this.downloadedAs = downloadedAs;
         this.keepAlive = keepAlive;
         this.memory = memory;
         this.proxy = proxy;
@@ -68,7 +75,14 @@ public final class MemoryGate {
                 if (ctx.method() == HandlerType.POST) {
                     JsonNode body = lenientJson(ctx);
                     try {
-                        loadOnDemand(body.path("model").asText(null));
+                        String model = body.path("model").asText(null);
+                        Optional<String> file = model == null ? Optional.empty() : downloadedAs.apply(model);
+                        if (file.isPresent() && body instanceof ObjectNode named) { // the worker knows files, not sources
+                            named.put("model", file.get());
+                            ctx.attribute(ReverseProxy.FORWARDED_BODY, Json.write(named).getBytes(StandardCharsets.UTF_8));
+                            model = file.get();
+                        }
+                        loadOnDemand(model);
                     } catch (Problem p) {
                         if (!path.startsWith("/api/")) {
                             throw p;

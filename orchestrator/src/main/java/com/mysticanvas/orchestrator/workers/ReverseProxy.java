@@ -40,6 +40,9 @@ public final class ReverseProxy {
             "transfer-encoding", "te", "trailer", "upgrade", "host", "content-length", "expect",
             "authorization", "http2-settings", Handshake.SECRET_HEADER.toLowerCase());
 
+    /** A request attribute: the body to forward instead of the client's (the memory gate names a file for a source). */
+    public static final String FORWARDED_BODY = "mysticanvas.forwardedBody";
+
     private final ProcessManager workers;
 
     public ReverseProxy(ProcessManager workers) {
@@ -81,7 +84,7 @@ public final class ReverseProxy {
 
     private static HttpRequest.Builder request(Context ctx, WorkerEndpoint worker) {
         String query = ctx.queryString();
-        byte[] body = ctx.bodyAsBytes();
+        byte[] body = ctx.attribute(FORWARDED_BODY) instanceof byte[] replaced ? replaced : ctx.bodyAsBytes();
         HttpRequest.Builder request = worker.request(ctx.path() + (query == null ? "" : "?" + query))
                 .method(ctx.method().name(), body.length == 0
                         ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));

@@ -118,6 +118,11 @@ class DownloadManagerTest {
 
         assertThatThrownBy(() -> downloads.submit("hf.co/org/tiny-GGUF", null)).isInstanceOf(Problem.class)
                 .hasMessageContaining("already in models/llm");
+        assertThat(downloads.downloadedAs("hf.co/org/tiny-GGUF")).as("the name an Ollama client goes on using")
+                .contains("tiny-Q4_K_M.gguf");
+        assertThat(downloads.downloadedAs("huggingface.co/org/tiny-GGUF:latest")).contains("tiny-Q4_K_M.gguf");
+        assertThat(downloads.downloadedAs("hf.co/org/tiny-GGUF:Q8_0")).isEmpty();
+        assertThat(downloads.downloadedAs("llama3")).isEmpty();
     }
 
     @Test
