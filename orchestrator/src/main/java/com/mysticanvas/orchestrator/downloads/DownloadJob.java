@@ -77,6 +77,11 @@ final class DownloadJob {
         filesFetched++;
     }
 
+    /** File {@code index} is to be fetched again (its partial was deleted): so are the ones after it. */
+    synchronized void refetchFrom(int index) {
+        filesFetched = Math.min(filesFetched, index);
+    }
+
     synchronized void addBytes(long n) {
         bytes = Math.max(0, bytes + n);
         total = Math.max(total, bytes);

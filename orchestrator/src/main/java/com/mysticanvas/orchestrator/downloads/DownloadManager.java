@@ -235,8 +235,10 @@ public final class DownloadManager implements AutoCloseable {
                     } finally {
                         job.active.set(false);
                     }
-                    if (job.state() == DownloadJob.State.QUEUED && job.stop == DownloadJob.Stop.NONE) {
-                        run(job); // resumed while this thread was stopping
+                    DownloadJob.State after = job.state();
+                    if (job.stop == DownloadJob.Stop.NONE && !after.finished() && after != DownloadJob.State.PAUSED && !closed) {
+                        job.state(DownloadJob.State.QUEUED, null); // resumed while this thread was stopping: again
+                        run(job);
                     }
                 }
             } finally {
@@ -285,7 +287,10 @@ public final class DownloadManager implements AutoCloseable {
             job.state(DownloadJob.State.VERIFYING, null);
             changed(job, true);
             for (int i = 0; i < files.size(); i++) {
-                verify(job, files.get(i), partial(job, i));
+                verify(job, i);
+            }
+            if (job.stop != DownloadJob.Stop.NONE) {
+                throw new InterruptedException("stopped before the files were moved into place");
             }
             moveIntoPlace(job);
             job.state(DownloadJob.State.DONE, null);
@@ -315,13 +320,18 @@ public final class DownloadManager implements AutoCloseable {
         changed(job, true);
     }
 
-    private void verify(DownloadJob job, RemoteFile file, Path part) throws IOException {
+    private void verify(DownloadJob job, int index) throws IOException {
+        RemoteFile file = job.plan.files().get(index);
+        Path part = partial(job, index);
         if (file.sha256() == null) {
             return;
         }
         String actual = sha256(part);
         if (!actual.equalsIgnoreCase(file.sha256())) {
+            long had = Files.size(part);
             FileTransfer.discard(part);
+            job.addBytes(-had);
+            job.refetchFrom(index);
             throw new FileTransfer.Failed(file.name() + " is corrupt: its SHA-256 is " + actual + " but the source says "
                     + file.sha256() + "; the partial file was deleted (resume downloads it again)");
         }

@@ -105,7 +105,9 @@ public final class DownloadsApi {
             if (name == null || name.isBlank()) {
                 throw Problem.badInput("'model' is required: hf.co/{user}/{repo}[:{quant}]");
             }
-            if (!(ModelSource.parse(name) instanceof ModelSource.HuggingFace)) {
+            String lower = name.toLowerCase(java.util.Locale.ROOT);
+            if (!(lower.startsWith("hf.co/") || lower.startsWith("huggingface.co/"))
+                    || !(ModelSource.parse(name) instanceof ModelSource.HuggingFace)) {
                 throw Problem.badInput("'" + name + "' is not a Hugging Face model; /api/pull takes hf.co/{user}/{repo}[:{quant}] "
                         + "(Ollama's own library is not a source here; POST /api/downloads takes civitai and URLs)");
             }

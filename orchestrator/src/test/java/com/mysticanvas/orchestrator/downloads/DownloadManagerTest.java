@@ -173,6 +173,12 @@ class DownloadManagerTest {
         assertThat(failed.path("error").asText()).contains("bad-Q8_0.gguf is corrupt", "SHA-256", "0".repeat(64), "deleted");
         assertThat(filesIn("llm")).isEmpty();
         assertThat(filesIn(".downloads")).isEmpty();
+        assertThat(failed.path("bytes").asLong()).isZero();
+        int before = hub.seen.size();
+        downloads.resume(job.path("id").asText()); // fetched again whole, and checked again
+        ObjectNode again = awaitState(job.path("id").asText(), "failed");
+        assertThat(again.path("error").asText()).contains("is corrupt");
+        assertThat(hub.seen.subList(before, hub.seen.size())).anyMatch(s -> "bytes=0-99999".equals(s.range()));
     }
 
     @Test
@@ -214,8 +220,13 @@ class DownloadManagerTest {
         assertThat(downloads.pause(id).path("state").asText()).isEqualTo("paused");
         assertThat(filesIn(".downloads")).contains(id + "-0.part");
         assertThat(filesIn("llm")).isEmpty();
-        slow.bytesPerSecond = 0;
         downloads.resume(id);
+        for (int i = 0; i < 10; i++) { // a pause and a resume close together, as clicks come: it still finishes
+            await(id, j -> j.path("state").asText().equals("downloading"));
+            downloads.pause(id);
+            downloads.resume(id);
+        }
+        slow.bytesPerSecond = 0;
         awaitState(id, "done");
         assertThat(sha(folders.folder(ModelFolders.Kind.LLM).resolve("slow-Q8_0.gguf"))).isEqualTo(FakeHub.sha256(bytes));
 
