@@ -37,6 +37,10 @@ class DownloadsIT {
         try (FakeHub hub = new FakeHub()) {
             FakeHub.Blob blob = hub.file("mysti/tiny-GGUF", "tiny-Q8_0.gguf", gguf);
             hub.file("mysti/tiny-GGUF", "tiny-Q4_K_M.gguf", gguf);
+            // the same model as gguf-split writes it, three shards in a quant's folder
+            for (Path shard : com.mysticanvas.llm.synth.LlmSynthModels.tiny().writeSplit(dir.resolve("upstream/split"), "tiny-Q8_0", 3)) {
+                hub.file("mysti/split-GGUF", "Q8_0/" + shard.getFileName(), Files.readAllBytes(shard));
+            }
             blob.bytesPerSecond = Math.max(50_000, gguf.length / 8);
             Map<String, String> env = Map.of("HF_ENDPOINT", hub.endpoint().toString());
             Files.createDirectories(dir.resolve("models/llm"));
@@ -86,6 +90,15 @@ class DownloadsIT {
                 HttpResponse<String> library = second.post("/api/pull", "{\"model\":\"llama3.2\"}");
                 assertThat(library.statusCode()).isEqualTo(400);
                 assertThat(Json.parse(library.body()).path("error").asText()).contains("hf.co/{user}/{repo}");
+
+                // a split GGUF comes whole and loads from its first shard
+                String split = Json.parse(second.post("/api/downloads", "{\"source\":\"hf.co/mysti/split-GGUF\"}").body()).path("id").asText();
+                await(second, split, j -> j.path("state").asText().equals("done"));
+                HttpResponse<String> splitChat = second.post("/v1/chat/completions", "{\"model\":\"tiny-Q8_0-00001-of-00003.gguf\","
+                        + "\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+                assertThat(splitChat.statusCode()).as(splitChat.body()).isEqualTo(200);
+                assertThat(second.get("/v1/models").path("data")).extracting(m -> m.path("id").asText())
+                        .contains("tiny-Q8_0-00001-of-00003.gguf").doesNotContain("tiny-Q8_0-00002-of-00003.gguf");
 
                 HttpResponse<String> bad = second.post("/api/downloads", "{\"source\":\"hf.co/mysti/absent\"}");
                 assertThat(bad.statusCode()).isEqualTo(404);

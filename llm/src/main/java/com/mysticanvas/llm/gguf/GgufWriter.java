@@ -33,6 +33,8 @@ public final class GgufWriter {
 
     private sealed interface Meta {}
     private record Str(String value) implements Meta {}
+    private record U16(int value) implements Meta {}
+    private record I32(int value) implements Meta {}
     private record U32(int value) implements Meta {}
     private record F32(float value) implements Meta {}
     private record Bool(boolean value) implements Meta {}
@@ -87,6 +89,33 @@ public final class GgufWriter {
 
     /** Writes everything to {@code file} (through a temporary file in the same folder, renamed when done). */
     public void write(Path file) throws IOException {
+        writeFile(file, metadata, tensors);
+    }
+
+    /**
+     * Writes the model split as llama.cpp's gguf-split does: {@code {prefix}-00001-of-0000N.gguf} holds the metadata
+     * and the first tensors, each later shard only the split keys and its tensors ({@code split.no}, {@code split.count}
+     * as u16, {@code split.tensors.count}); llama.cpp opens the set from the first. Returns the shards in order.
+     */
+    public List<Path> writeSplit(Path folder, String prefix, int parts) throws IOException {
+        if (parts < 2 || parts > tensors.size()) {
+            throw new IllegalArgumentException("split into 2 to " + tensors.size() + " parts, not " + parts);
+        }
+        List<Path> shards = new ArrayList<>();
+        int per = (tensors.size() + parts - 1) / parts;
+        for (int k = 0; k < parts; k++) {
+            Map<String, Meta> meta = new LinkedHashMap<>(k == 0 ? metadata : Map.of());
+            meta.put("split.no", new U16(k));
+            meta.put("split.count", new U16(parts));
+            meta.put("split.tensors.count", new I32(tensors.size()));
+            Path shard = folder.resolve("%s-%05d-of-%05d.gguf".formatted(prefix, k + 1, parts));
+            writeFile(shard, meta, tensors.subList(Math.min(tensors.size(), k * per), Math.min(tensors.size(), (k + 1) * per)));
+            shards.add(shard);
+        }
+        return shards;
+    }
+
+    private static void writeFile(Path file, Map<String, Meta> metadata, List<Tensor> tensors) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         // A name of our own (not createTempFile: that makes the file private to its owner, unlike a model file).
@@ -94,7 +123,7 @@ public final class GgufWriter {
         try {
             try (Out out = new Out(new BufferedOutputStream(Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE), 1 << 20))) {
-                writeTo(out);
+                writeTo(out, metadata, tensors);
             }
             Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
@@ -102,7 +131,7 @@ public final class GgufWriter {
         }
     }
 
-    private void writeTo(Out out) throws IOException {
+    private static void writeTo(Out out, Map<String, Meta> metadata, List<Tensor> tensors) throws IOException {
         out.i32(0x46554747); // "GGUF"
         out.i32(3);
         out.i64(tensors.size());
@@ -139,6 +168,15 @@ public final class GgufWriter {
             case Str s -> {
                 out.i32(GgufValueType.STRING.ordinal());
                 out.string(s.value());
+            }
+            case U16 u -> {
+                out.i32(GgufValueType.UINT16.ordinal());
+                out.write(u.value() & 0xff);
+                out.write((u.value() >>> 8) & 0xff);
+            }
+            case I32 i -> {
+                out.i32(GgufValueType.INT32.ordinal());
+                out.i32(i.value());
             }
             case U32 u -> {
                 out.i32(GgufValueType.UINT32.ordinal());

@@ -26,6 +26,8 @@ class LoadOptionsWorkerTest {
     static final String BIDIRECTIONAL = "tiny-bidirectional.gguf";
     /** The tiny model trained for 2^18 tokens: a reply that cannot end by itself for minutes. */
     static final String LONG = "tiny-long.gguf";
+    /** The tiny model as llama.cpp's gguf-split writes it, in three shards. */
+    static final String SPLIT_PREFIX = "tiny-split";
 
     @TempDir
     static Path root;
@@ -40,12 +42,31 @@ class LoadOptionsWorkerTest {
         LlmSynthModels.tiny().bool("llama.attention.causal", false).u32("llama.pooling_type", 1)
                 .write(root.resolve("models/llm").resolve(BIDIRECTIONAL));
         LlmSynthModels.tiny().u32("llama.context_length", 1 << 18).write(root.resolve("models/llm").resolve(LONG));
+        LlmSynthModels.tiny().writeSplit(root.resolve("models/llm"), SPLIT_PREFIX, 3);
         worker = new WorkerProcess(root.resolve("models"), null);
     }
 
     @AfterAll
     static void stop() throws Exception {
         worker.close();
+    }
+
+    @Test
+    void aSplitGgufIsListedByItsFirstShardAndAnswersAsTheWholeFileDoes() throws Exception {
+        JsonNode listed = worker.get("/v1/llm/models").json().path("data");
+        assertThat(listed).extracting(m -> m.path("id").asText()).contains(SPLIT_PREFIX + "-00001-of-00003.gguf")
+                .doesNotContain(SPLIT_PREFIX + "-00002-of-00003.gguf", SPLIT_PREFIX + "-00003-of-00003.gguf");
+        String[] replies = new String[2];
+        String[] models = {TINY, SPLIT_PREFIX + "-00001-of-00003.gguf"};
+        for (int i = 0; i < 2; i++) {
+            WorkerProcess.Answer loaded = worker.post("/v1/llm/load", Json.object().put("model", models[i]).put("n_ctx", 512)
+                    .put("parallel", 1).put("threads", 1));
+            assertThat(loaded.status()).as(loaded.body()).isEqualTo(200);
+            WorkerProcess.Answer chat = worker.post("/v1/chat/completions", LlmWorkerHttpTest.chat("Tell me about the sea.", 12));
+            assertThat(chat.status()).as(chat.body()).isEqualTo(200);
+            replies[i] = chat.json().path("choices").get(0).path("message").path("content").asText();
+        }
+        assertThat(replies[1]).as("the same weights from three files: the same greedy reply").isEqualTo(replies[0]).isNotEmpty();
     }
 
     private static ObjectNode load() {
