@@ -22,6 +22,7 @@ import com.mysticanvas.sd.sampling.NoiseSchedule;
 import com.mysticanvas.sd.sampling.Sampler;
 import com.mysticanvas.sd.sampling.Sampling;
 import com.mysticanvas.sd.tokenizer.ClipTokenizer;
+import com.mysticanvas.sd.tokenizer.ComposablePrompt;
 import com.mysticanvas.sd.tokenizer.PromptChunks;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -169,8 +170,11 @@ public final class SdPipeline {
      * One sampling pass of a request, prepared: its LoRAs (made the ones in force, since the text encoders carry
      * them), conditionings, full sigma schedule and the inpainting UNet's extra channels (or null).
      */
-    private record Pass(GenerationRequest request, List<SdModel.Lora> loras, TextConditioning.Scheduled cond,
+    private record Pass(GenerationRequest request, List<SdModel.Lora> loras, List<Weighted> conds,
                         TextConditioning.Scheduled uncond, float[] sigmas, float[] extra, List<String> warnings) {}
+
+    /** One part of the prompt ({@link ComposablePrompt}) scheduled over the run, and its weight in guidance. */
+    private record Weighted(TextConditioning.Scheduled cond, float weight) {}
 
     /** The passes' warnings, each once. */
     private static List<String> warnings(Pass first, Pass hires) {
@@ -190,14 +194,19 @@ public final class SdPipeline {
         List<SdModel.Lora> loras = loras(r);
         model.useLoras(loras);
         Map<String, TextConditioning.Conditioning> encoded = new HashMap<>();
-        TextConditioning.Scheduled cond = TextConditioning.schedule(model, prompts, r, false, firstPassSteps, encoded);
-        TextConditioning.Scheduled uncond = r.cfgScale() == 1f && !r.sampler().cfgPlusPlus() ? null
+        ComposablePrompt composable = ComposablePrompt.of(r.prompt());
+        List<Weighted> conds = new ArrayList<>();
+        for (ComposablePrompt.Part part : composable.parts()) {
+            conds.add(new Weighted(TextConditioning.schedule(model, prompts, r, part.text(), false, firstPassSteps, encoded),
+                    part.weight()));
+        }
+        TextConditioning.Scheduled uncond = r.cfgScale() == 1f && !r.sampler().cfgPlusPlus() && composable.plain() ? null
                 : TextConditioning.schedule(model, prompts, r, true, firstPassSteps, encoded);
         List<String> warnings = new ArrayList<>();
         model.unknownLoraKeys().forEach((file, keys) -> warnings.add("LoRA " + file + ": " + keys.size()
                 + (keys.size() == 1 ? " key matches" : " keys match") + " no layer of this checkpoint and "
                 + (keys.size() == 1 ? "was" : "were") + " left out (" + keys.getFirst() + (keys.size() > 1 ? ", …" : "") + ")"));
-        return new Pass(r, loras, cond, uncond, sigmas(model, r), extra, warnings);
+        return new Pass(r, loras, conds, uncond, sigmas(model, r), extra, warnings);
     }
 
     /** The request's LoRAs by file (a bad name is a 4xx). */
@@ -231,7 +240,7 @@ public final class SdPipeline {
             return new Sampled(Sampler.finalLatent(x, sigmas), null);
         }
         float lastSigma = sigmas[sigmas.length - 2]; // the last sigma is where a run ends, never a model call
-        Denoiser denoiser = denoiser(model, pass.cond(), pass.uncond(), model.prediction(r.prediction()),
+        Denoiser denoiser = denoiser(model, pass.conds(), pass.uncond(), model.prediction(r.prediction()),
                 model.noiseSchedule(), r.sampler(), r.sampler().guidanceScale(r.cfgScale()), h, w, lastSigma, pass.extra());
         if (latentMask != null) {
             denoiser = masked(denoiser, base, noise, latentMask);
@@ -347,19 +356,21 @@ public final class SdPipeline {
 
     /**
      * The UNet as k-diffusion's denoiser: input scaled by c_in = 1/sqrt(sigma^2+1), the output turned into the
-     * denoised image as {@link Prediction#denoised} says. With guidance ({@code uncond} not null) the prompt and the
-     * negative prompt run as one batch [cond; uncond] when their token counts match, else one after the other, as
-     * A1111 does; their conditionings follow the prompt schedules call by call. The call at {@code lastSigma} is the
-     * last one. {@code extra}: for an inpainting checkpoint, the channels its UNet takes after the latent (the mask,
-     * then the masked image's latent), the same at every step; null for a standard one.
+     * denoised image as {@link Prediction#denoised} says. With guidance ({@code uncond} not null) the prompt's parts
+     * and the negative prompt run as one batch [cond...; uncond] when their token counts match, else one after the
+     * other, as A1111 does, and combine as A1111's {@code combine_denoised}: {@code uncond + sum(w_i * cfg * (cond_i -
+     * uncond))} (one part of weight 1 is plain CFG); their conditionings follow the prompt schedules call by call. The
+     * call at {@code lastSigma} is the last one. {@code extra}: for an inpainting checkpoint, the channels its UNet
+     * takes after the latent (the mask, then the masked image's latent), the same at every step; null for a standard one.
      */
-    private static Denoiser denoiser(SdModel model, TextConditioning.Scheduled cond, TextConditioning.Scheduled uncond,
+    private static Denoiser denoiser(SdModel model, List<Weighted> conds, TextConditioning.Scheduled uncond,
                                      Prediction prediction, NoiseSchedule noise, Sampler sampler, float cfg, int h,
                                      int w, float lastSigma, float[] extra) {
         LcmSchedule lcm = sampler == Sampler.LCM ? LcmSchedule.of(noise) : null;
         int[] calls = {0};
-        // The batched [cond; uncond] context of the pair last used: made again only when a prompt schedule moves on.
-        TextConditioning.Conditioning[] pair = new TextConditioning.Conditioning[2];
+        int n = conds.size();
+        // The batched [cond...; uncond] context of the conditionings last used: made again only when a schedule moves on.
+        TextConditioning.Conditioning[] used = new TextConditioning.Conditioning[n + 1];
         float[][] batched = new float[2][];
         return new Denoiser() {
             private float[] unguided;
@@ -367,39 +378,57 @@ public final class SdPipeline {
             @Override
             public float[] denoise(float[] x, float sigma) {
                 int call = calls[0]++;
-                TextConditioning.Conditioning c = cond.at(call);
+                TextConditioning.Conditioning[] cs = new TextConditioning.Conditioning[n + 1];
+                for (int k = 0; k < n; k++) {
+                    cs[k] = conds.get(k).cond().at(call);
+                }
                 TextConditioning.Conditioning u = uncond == null ? null : uncond.at(call);
+                cs[n] = u;
                 float timestep = (float) sampler.modelTimestep(noise, sigma);
                 boolean last = sigma <= lastSigma;
+                int len = x.length;
                 float[] out;
                 try {
                     if (u == null) {
+                        TextConditioning.Conditioning c = cs[0];
                         out = unet(model, x, extra, 1, h, w, sigma, timestep, c.context(), c.tokens(), c.y(), last);
-                    } else if (c.tokens() == u.tokens()) {
-                        if (pair[0] != c || pair[1] != u) {
-                            pair[0] = c;
-                            pair[1] = u;
-                            batched[0] = concat(c.context(), u.context());
-                            batched[1] = c.y() == null ? null : concat(c.y(), u.y());
+                    } else if (Arrays.stream(cs).allMatch(c -> c.tokens() == u.tokens())) {
+                        if (!Arrays.equals(used, cs)) {
+                            System.arraycopy(cs, 0, used, 0, n + 1);
+                            batched[0] = concat(Arrays.stream(cs).map(TextConditioning.Conditioning::context).toList());
+                            batched[1] = u.y() == null ? null : concat(Arrays.stream(cs).map(TextConditioning.Conditioning::y).toList());
                         }
-                        out = unet(model, x, extra, 2, h, w, sigma, timestep, batched[0], c.tokens(), batched[1], last);
+                        out = unet(model, x, extra, n + 1, h, w, sigma, timestep, batched[0], u.tokens(), batched[1], last);
                     } else {
-                        out = concat(unet(model, x, extra, 1, h, w, sigma, timestep, c.context(), c.tokens(), c.y(), false),
-                                unet(model, x, extra, 1, h, w, sigma, timestep, u.context(), u.tokens(), u.y(), last));
+                        List<float[]> each = new ArrayList<>();
+                        for (int k = 0; k <= n; k++) {
+                            TextConditioning.Conditioning c = cs[k];
+                            each.add(unet(model, x, extra, 1, h, w, sigma, timestep, c.context(), c.tokens(), c.y(), last && k == n));
+                        }
+                        out = concat(each);
                     }
                 } catch (OrtException e) {
                     throw new IllegalStateException("UNet failed: " + e.getMessage(), e);
                 }
-                float[] denoised = new float[x.length];
-                unguided = u == null ? null : new float[x.length];
-                for (int i = 0; i < x.length; i++) {
-                    float p = u != null ? out[x.length + i] + cfg * (out[i] - out[x.length + i]) : out[i];
+                float[] denoised = new float[len];
+                unguided = u == null ? null : new float[len];
+                int uo = n * len;
+                for (int i = 0; i < len; i++) {
+                    float p;
+                    if (u == null) {
+                        p = out[i];
+                    } else {
+                        p = out[uo + i];
+                        for (int k = 0; k < n; k++) {
+                            p += conds.get(k).weight() * cfg * (out[k * len + i] - out[uo + i]);
+                        }
+                    }
                     denoised[i] = prediction.denoised(x[i], sigma, p);
                     if (lcm != null) {
                         denoised[i] = lcm.boundary(x[i], denoised[i], (int) timestep);
                     }
                     if (unguided != null) {
-                        unguided[i] = prediction.denoised(x[i], sigma, out[x.length + i]);
+                        unguided[i] = prediction.denoised(x[i], sigma, out[uo + i]);
                     }
                 }
                 return denoised;
@@ -648,9 +677,13 @@ public final class SdPipeline {
         return out.toString();
     }
 
-    private static float[] concat(float[] a, float[] b) {
-        float[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
+    private static float[] concat(List<float[]> parts) {
+        float[] out = new float[parts.stream().mapToInt(p -> p.length).sum()];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
         return out;
     }
 }

@@ -78,7 +78,12 @@ final class TextConditioning {
      */
     static Scheduled schedule(SdModel model, Prompts prompts, GenerationRequest r, boolean negative, int firstPassSteps,
                               Map<String, Conditioning> cache) throws OrtException {
-        String text = negative ? r.negativePrompt() : r.prompt();
+        return schedule(model, prompts, r, negative ? r.negativePrompt() : r.prompt(), negative, firstPassSteps, cache);
+    }
+
+    /** {@link #schedule} of {@code text}: one part of the prompt ({@code AND}) or the negative prompt. */
+    static Scheduled schedule(SdModel model, Prompts prompts, GenerationRequest r, String text, boolean negative,
+                              int firstPassSteps, Map<String, Conditioning> cache) throws OrtException {
         int steps = r.sampler().scheduledSteps(r.steps());
         PromptSchedule schedule = firstPassSteps == 0 ? PromptSchedule.of(text, steps)
                 : PromptSchedule.ofHires(text, firstPassSteps, steps);

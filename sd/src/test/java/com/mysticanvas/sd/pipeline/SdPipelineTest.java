@@ -166,6 +166,34 @@ class SdPipelineTest {
         assertThat(first).isNotEqualTo(red);
     }
 
+    @Test
+    void composablePromptsAddEachPartsWeightedPullAsA1111Does() throws Exception {
+        GenerationRequest base = request(11).toBuilder().negativePrompt("blurry").cfgScale(6f).build();
+        byte[] fox = pixels(base.toBuilder().prompt("a red fox").build());
+        // uncond + 0.5 s (c - uncond) twice is uncond + s (c - uncond): the same picture, from a batch of three
+        assertThat(maxDifference(pixels(base.toBuilder().prompt("a red fox :0.5 AND a red fox :0.5").build()), fox))
+                .as("two halves of one prompt").isLessThanOrEqualTo(1);
+        // weight 0 leaves the negative prompt's answer alone: as if the prompt were the negative prompt
+        assertThat(maxDifference(pixels(base.toBuilder().prompt("a red fox :0").build()),
+                pixels(base.toBuilder().prompt("blurry").build()))).isLessThanOrEqualTo(1);
+        byte[] both = pixels(base.toBuilder().prompt("a red fox AND a blue sky").build());
+        assertThat(maxDifference(both, fox)).isGreaterThan(10);
+        assertThat(maxDifference(both, pixels(base.toBuilder().prompt("a red fox, a blue sky").build()))).isGreaterThan(10);
+        // at scale 1 the negative prompt is still needed once a prompt has parts
+        GenerationRequest one = base.toBuilder().cfgScale(1f).build();
+        assertThat(maxDifference(pixels(one.toBuilder().prompt("a red fox :0.5 AND a red fox :0.5").build()),
+                pixels(one.toBuilder().prompt("a red fox").build()))).isLessThanOrEqualTo(1);
+    }
+
+    private static int maxDifference(byte[] a, byte[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        int max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs((a[i] & 0xff) - (b[i] & 0xff)));
+        }
+        return max;
+    }
+
     /** The pixels alone: the PNG also holds the prompt as written. */
     private static byte[] pixels(GenerationRequest r) throws Exception {
         return PIPELINE.generate(model, r, ProgressListener.NONE).getFirst().pixels().rgb();
