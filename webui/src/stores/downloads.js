@@ -15,6 +15,7 @@ export const useDownloadsStore = defineStore('downloads', {
     searchError: null,
     repo: null,
     quants: [],
+    singleFiles: [], // the repo's top-level .safetensors / .ckpt / .pth models
     memory: null,
     quantsError: null,
     startError: null,
@@ -46,10 +47,12 @@ export const useDownloadsStore = defineStore('downloads', {
     async pick(repo) {
       this.repo = repo
       this.quants = []
+      this.singleFiles = []
       this.quantsError = null
       try {
         const answer = await apiJson(`/api/hub/quants?${new URLSearchParams({ repo })}`)
         this.quants = answer.quants
+        this.singleFiles = answer.files ?? []
         this.memory = answer.memory
       } catch (e) {
         this.quantsError = e.message

@@ -77,11 +77,11 @@ public final class DownloadManager implements AutoCloseable {
         return hub.search(query, ggufOnly, limit);
     }
 
-    /** A Hub repository's GGUF quantisations with their sizes. */
-    public List<Map<String, Object>> quants(String repo, String revision) {
+    /** A Hub repository's GGUF quantisations with their sizes, and its single-file models. */
+    HubApi.Choices choices(String repo, String revision) {
         ModelSource source = ModelSource.parse("hf.co/" + repo + (revision == null || revision.isBlank() ? "" : "@" + revision));
         ModelSource.HuggingFace hf = (ModelSource.HuggingFace) source;
-        return hub.quants(hf.repo(), hf.revision());
+        return hub.choices(hf.repo(), hf.revision());
     }
 
     /** The plan a source stands for (files, sizes, folder), resolved now; bad sources are 4xx problems. */

@@ -72,13 +72,17 @@ public final class DownloadsApi {
         return out;
     }
 
-    /** A repo's quantisations, each with whether it fits this machine: file size plus a fifth, against RAM and VRAM. */
+    /**
+     * A repo's quantisations, each with whether it fits this machine (file size plus a fifth, against RAM and VRAM), and
+     * its single-file models with the folder each would go to.
+     */
     private ObjectNode quants(String repo, String revision) {
         SystemMemory.Snapshot m = memory.get();
         ObjectNode out = Json.object().put("repo", repo);
         out.putObject("memory").put("ram_total", m.ramTotal()).put("ram_available", m.ramAvailable())
                 .putPOJO("vram_total", m.vramTotal()).putPOJO("vram_free", m.vramFree());
-        List<Map<String, Object>> quants = downloads.quants(repo, revision);
+        HubApi.Choices choices = downloads.choices(repo, revision);
+        List<Map<String, Object>> quants = choices.quants();
         for (Map<String, Object> q : quants) {
             long need = (long) (((Number) q.get("size")).longValue() * LOAD_OVERHEAD);
             q.put("needs", need);
@@ -87,6 +91,17 @@ public final class DownloadsApi {
             q.put("source", "hf.co/" + repo + (q.get("tag") != null ? ":" + q.get("tag") : ""));
         }
         out.set("quants", Json.MAPPER.valueToTree(quants));
+        var singles = out.putArray("files");
+        for (HubFiles.Entry f : choices.singleFiles()) {
+            String kind;
+            try {
+                kind = SourceKinds.forFile(f.fileName(), null).name().toLowerCase(java.util.Locale.ROOT);
+            } catch (Problem notAModelFile) {
+                continue;
+            }
+            singles.addObject().put("file", f.path()).put("size", f.size()).put("kind", kind)
+                    .put("source", "hf.co/" + repo + "/" + f.path());
+        }
         return out;
     }
 

@@ -129,9 +129,12 @@ final class HubApi {
         return out;
     }
 
-    /** A repo's GGUF quantisations with their sizes, for the picker. */
-    List<Map<String, Object>> quants(String repo, String revision) {
-        return HubFiles.quants(tree(repo, revision));
+    /** A repo's GGUF quantisations with their sizes, and its single-file models, for the picker. */
+    record Choices(List<Map<String, Object>> quants, List<HubFiles.Entry> singleFiles) {}
+
+    Choices choices(String repo, String revision) {
+        List<HubFiles.Entry> listing = tree(repo, revision);
+        return new Choices(HubFiles.quants(listing), HubFiles.singleFiles(listing));
     }
 
     private URI fileUrl(String repo, String revision, String path) {

@@ -79,6 +79,18 @@ final class HubFiles {
         return out;
     }
 
+    /**
+     * The repo's single-file models beside its GGUFs: {@code .safetensors}, {@code .ckpt} and {@code .pth} files at
+     * its top level (a checkpoint as A1111 and ComfyUI load one, a LoRA, a VAE, an upscaler), not the parts of a
+     * diffusers layout, which live in folders ({@code unet/}, {@code vae/}...) and which no folder here loads.
+     */
+    static List<Entry> singleFiles(List<Entry> listing) {
+        return listing.stream().filter(e -> !e.path().contains("/")).filter(e -> {
+            String lower = e.path().toLowerCase(Locale.ROOT);
+            return lower.endsWith(".safetensors") || lower.endsWith(".ckpt") || lower.endsWith(".pth");
+        }).sorted(Comparator.comparing(Entry::path)).toList();
+    }
+
     /** The files that make the model of {@code tag} (null: the default choice), mmproj last when there is one. */
     static List<Entry> choose(List<Entry> listing, String tag, String repo) {
         List<Entry> models = listing.stream().filter(e -> isGguf(e.path()) && !isMmproj(e.path())).toList();

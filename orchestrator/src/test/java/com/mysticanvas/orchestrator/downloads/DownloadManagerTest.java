@@ -206,7 +206,7 @@ class DownloadManagerTest {
         assertThat(filesIn("llm")).hasSize(4);
         assertThat(folders.list(ModelFolders.Kind.LLM)).extracting(p -> p.getFileName().toString())
                 .containsExactly("model-Q4_K_M-00001-of-00003.gguf");
-        assertThat(downloads.quants("org/sharded", null)).extracting(q -> q.get("tag") + "/" + q.get("shards") + "/" + q.get("size"))
+        assertThat(downloads.choices("org/sharded", null).quants()).extracting(q -> q.get("tag") + "/" + q.get("shards") + "/" + q.get("size"))
                 .as("a set missing a shard is not offered").containsExactly("Q4_K_M/3/150000");
     }
 

@@ -61,6 +61,15 @@ class ModelSourceTest {
         assertThat(HubFiles.quant("model.gguf")).isNull();
     }
 
+    @Test
+    void singleFileModelsAreTheTopLevelOnesNotADiffusersLayout() {
+        List<HubFiles.Entry> listing = List.of(entry("sd_xl_base_1.0.safetensors"), entry("sd_xl_base_1.0_0.9vae.safetensors"),
+                entry("unet/diffusion_pytorch_model.safetensors"), entry("vae/diffusion_pytorch_model.safetensors"),
+                entry("model_index.json"), entry("4x-UltraSharp.pth"));
+        assertThat(names(HubFiles.singleFiles(listing)))
+                .containsExactly("4x-UltraSharp.pth", "sd_xl_base_1.0.safetensors", "sd_xl_base_1.0_0.9vae.safetensors");
+    }
+
     private static HubFiles.Entry entry(String path) {
         return new HubFiles.Entry(path, 10, null);
     }
