@@ -6,6 +6,9 @@ import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.system.SystemMemory;
 import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.core.worker.WorkerKind;
+import com.mysticanvas.orchestrator.backends.BackendProxy;
+import com.mysticanvas.orchestrator.backends.Backends;
+import com.mysticanvas.orchestrator.backends.ConnectionsApi;
 import com.mysticanvas.orchestrator.downloads.DownloadManager;
 import com.mysticanvas.orchestrator.downloads.DownloadSettings;
 import com.mysticanvas.orchestrator.downloads.DownloadsApi;
@@ -93,15 +96,17 @@ public final class Orchestrator implements AutoCloseable {
                 new ChatService(conversations, processes.llm()),
                 new ImageService(processes.sd(), gallery, memory, () -> processes.status(WorkerKind.SD).model(), events::publish),
                 new Capabilities(config.limits(), config.maxBodyBytes(), processes.sd()), events::publish);
-        ReverseProxy proxy = new ReverseProxy(processes);
+        Backends backends = new Backends(database);
+        ReverseProxy proxy = new ReverseProxy(processes, new BackendProxy(backends));
         LlmKeepAlive keepAlive = new LlmKeepAlive(config.llmKeepAlive(), () -> processes.status(WorkerKind.LLM).model(),
                 () -> processes.llm().unload());
         this.downloads = new DownloadManager(new DownloadStore(database), config.models(),
                 DownloadSettings.fromEnvironment(System.getenv()), events::publish);
         events.snapshotOnConnect("downloads", downloads::list);
         MemoryGate gate = new MemoryGate(memory, proxy, config.models(), processes.llm(), keepAlive,
-                config.llmAnyModelName(), downloads::downloadedAs);
-        ModelCatalog models = new ModelCatalog(processes.llm(), processes.sd());
+                config.llmAnyModelName(), downloads::downloadedAs, backends::serves);
+        ModelCatalog models = new ModelCatalog(processes.llm(), processes.sd(), backends::catalogEntries);
+        ConnectionsApi connections = new ConnectionsApi(backends);
         DownloadsApi library = new DownloadsApi(downloads, SystemMemory::read);
         ApiKeyAuth auth = new ApiKeyAuth(config.apiKey());
         this.http = HttpServers.create(config.host(), config.port(), config.maxBodyBytes(), c -> {
@@ -133,6 +138,7 @@ public final class Orchestrator implements AutoCloseable {
             r.get("/v1/models", ctx -> ctx.json(models.list()));
             r.get("/api/memory", ctx -> ctx.json(memory.describe()));
             library.routes(r);
+            connections.routes(r);
             gate.routes(r); // before the proxy's catch-all routes, which would take the same paths
             proxy.routes(r);
             studio.routes(r);

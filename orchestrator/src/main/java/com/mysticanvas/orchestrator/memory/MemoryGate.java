@@ -43,6 +43,7 @@ public final class MemoryGate {
     private final Object onDemand = new Object();
     private final boolean anyModelName;
     private final Function<String, Optional<String>> downloadedAs;
+    private final java.util.function.Predicate<String> servedElsewhere;
 
     /**
      * @param llm          says what it has loaded and loads another ({@link LlmWorkerApi#load} answers when it is loaded)
@@ -50,11 +51,14 @@ public final class MemoryGate {
      *                     ({@code --llm-any-model-name}, for clients that hard-code one)
      * @param downloadedAs the file a downloaded model's source name stands for ({@code hf.co/user/repo:Q4_K_M}, as an
      *                     Ollama client names a model it pulled)
+     * @param servedElsewhere a model an external backend serves: its requests pass by (no local load, no keep-alive)
      */
     public MemoryGate(MemoryArbiter memory, ReverseProxy proxy, ModelFolders folders, LlmWorkerApi llm,
-                      LlmKeepAlive keepAlive, boolean anyModelName, Function<String, Optional<String>> downloadedAs) {
+                      LlmKeepAlive keepAlive, boolean anyModelName, Function<String, Optional<String>> downloadedAs,
+                      java.util.function.Predicate<String> servedElsewhere) {
         this.anyModelName = anyModelName;
         this.downloadedAs = downloadedAs;
+        this.servedElsewhere = servedElsewhere;
         this.keepAlive = keepAlive;
         this.memory = memory;
         this.proxy = proxy;
@@ -74,6 +78,9 @@ public final class MemoryGate {
             r.before(path, ctx -> {
                 if (ctx.method() == HandlerType.POST) {
                     JsonNode body = lenientJson(ctx);
+                    if (servedElsewhere.test(body.path("model").asText(null))) {
+                        return; // an external backend's model: the proxy sends it there
+                    }
                     try {
                         String model = body.path("model").asText(null);
                         Optional<String> file = model == null ? Optional.empty() : downloadedAs.apply(model);

@@ -73,6 +73,19 @@ final class Migrations {
               downloaded_at INTEGER NOT NULL,
               PRIMARY KEY (kind, name)
             );
+            """,
+            """
+            CREATE TABLE connections (
+              id TEXT PRIMARY KEY,
+              name TEXT NOT NULL,
+              kind TEXT NOT NULL CHECK (kind IN ('openai','a1111')),
+              url TEXT NOT NULL,
+              api_key TEXT,
+              priority INTEGER NOT NULL DEFAULT 0,
+              enabled INTEGER NOT NULL DEFAULT 1,
+              prefix TEXT NOT NULL DEFAULT '',
+              created_at INTEGER NOT NULL
+            );
             """);
 
     private Migrations() {}

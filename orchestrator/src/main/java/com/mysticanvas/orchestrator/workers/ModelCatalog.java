@@ -4,19 +4,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
  * {@code GET /v1/models}: the OpenAI model list, merged from both workers' file lists, each entry
- * tagged {@code type: llm|image}. A worker that is down contributes nothing instead of failing the list.
+ * tagged {@code type: llm|image}, then the external backends' models (each marked with its {@code backend}). A worker
+ * that is down contributes nothing instead of failing the list.
  */
 public final class ModelCatalog {
     private final LlmWorkerApi llm;
     private final SdWorkerApi sd;
+    private final Supplier<List<ObjectNode>> external;
 
-    public ModelCatalog(LlmWorkerApi llm, SdWorkerApi sd) {
+    public ModelCatalog(LlmWorkerApi llm, SdWorkerApi sd, Supplier<List<ObjectNode>> external) {
         this.llm = llm;
         this.sd = sd;
+        this.external = external;
     }
 
     public ObjectNode list() {
@@ -24,6 +28,7 @@ public final class ModelCatalog {
         ArrayNode data = out.putArray("data");
         addFrom(llm::models, "llm", data);
         addFrom(sd::checkpoints, "image", data);
+        external.get().forEach(data::add);
         return out;
     }
 

@@ -43,10 +43,19 @@ public final class ReverseProxy {
     /** A request attribute: the body to forward instead of the client's (the memory gate names a file for a source). */
     public static final String FORWARDED_BODY = "mysticanvas.forwardedBody";
 
-    private final ProcessManager workers;
+    /** Sends a generation request elsewhere (an external backend) when its model is served there. */
+    @FunctionalInterface
+    public interface ExternalRoute {
+        /** True when it answered the request; false leaves it to the local worker. */
+        boolean forward(Context ctx) throws IOException;
+    }
 
-    public ReverseProxy(ProcessManager workers) {
+    private final ProcessManager workers;
+    private final ExternalRoute external;
+
+    public ReverseProxy(ProcessManager workers, ExternalRoute external) {
         this.workers = workers;
+        this.external = external;
     }
 
     /** Every proxied path and method; register routes that must come first (the memory gate) before these. */
@@ -61,25 +70,41 @@ public final class ReverseProxy {
     }
 
     public void forward(Context ctx, WorkerKind kind) throws IOException {
+        if (kind == WorkerKind.LLM && ctx.method() == HandlerType.POST && external.forward(ctx)) {
+            return;
+        }
         WorkerEndpoint worker = workers.endpoint(kind);
         // a client that hangs up on a generation it waits for whole stops it on the worker too (streams: by the write)
         HttpResponse<InputStream> upstream = kind == WorkerKind.LLM && ctx.method() == HandlerType.POST
                 ? worker.send(request(ctx, worker), HttpResponse.BodyHandlers.ofInputStream(),
                         cancel -> ClientDisconnect.whenGone(ctx, cancel))
                 : worker.send(request(ctx, worker), HttpResponse.BodyHandlers.ofInputStream());
-        boolean eventStream = upstream.headers().firstValue("content-type")
-                .map(t -> t.startsWith("text/event-stream")).orElse(false);
+        boolean eventStream = isEventStream(upstream);
         try (InputStream body = worker.track(upstream, eventStream)) {
-            HttpServletResponse res = ctx.res();
-            res.setStatus(upstream.statusCode());
-            copyHeaders(upstream, res);
-            OutputStream out = res.getOutputStream();
-            if (eventStream) {
-                SseWriter.streamHeaders(res);
-                out.flush(); // headers leave now, before the first event
-            }
-            pipe(body, out, eventStream, worker);
+            relay(ctx, upstream, body, worker::failedMidStream);
         }
+    }
+
+    public static boolean isEventStream(HttpResponse<?> upstream) {
+        return upstream.headers().firstValue("content-type").map(t -> t.startsWith("text/event-stream")).orElse(false);
+    }
+
+    /**
+     * An upstream answer to the client as it arrives: its status and headers, then its body piped (an event stream's
+     * headers leave at once and each event as it comes); {@code midStream} words a read that fails part-way.
+     */
+    public static void relay(Context ctx, HttpResponse<?> upstream, InputStream body,
+                             java.util.function.Function<IOException, Problem> midStream) throws IOException {
+        boolean eventStream = isEventStream(upstream);
+        HttpServletResponse res = ctx.res();
+        res.setStatus(upstream.statusCode());
+        copyHeaders(upstream, res, eventStream);
+        OutputStream out = res.getOutputStream();
+        if (eventStream) {
+            SseWriter.streamHeaders(res);
+            out.flush(); // headers leave now, before the first event
+        }
+        pipe(body, out, eventStream, midStream);
     }
 
     private static HttpRequest.Builder request(Context ctx, WorkerEndpoint worker) {
@@ -88,18 +113,27 @@ public final class ReverseProxy {
         HttpRequest.Builder request = worker.request(ctx.path() + (query == null ? "" : "?" + query))
                 .method(ctx.method().name(), body.length == 0
                         ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        forwardHeaders(ctx, request);
+        return request;
+    }
+
+    /** The client's headers onto an upstream request, but hop-by-hop ones and its credentials. */
+    public static void forwardHeaders(Context ctx, HttpRequest.Builder request) {
         for (Map.Entry<String, String> h : ctx.headerMap().entrySet()) {
             if (!NOT_FORWARDED.contains(h.getKey().toLowerCase())) {
                 request.header(h.getKey(), h.getValue());
             }
         }
-        return request;
     }
 
-    private static void copyHeaders(HttpResponse<?> upstream, HttpServletResponse res) {
+    /**
+     * An upstream answer's headers onto the client's, but hop-by-hop ones; an event stream's length is left out (a
+     * stream cut short ends with our error frame, which no upstream length counts).
+     */
+    private static void copyHeaders(HttpResponse<?> upstream, HttpServletResponse res, boolean eventStream) {
         upstream.headers().map().forEach((name, values) -> {
             String lower = name.toLowerCase();
-            if (!NOT_FORWARDED.contains(lower) || lower.equals("content-length")) {
+            if (!NOT_FORWARDED.contains(lower) || lower.equals("content-length") && !eventStream) {
                 // set, not add: the server has defaults (Content-Type) that the worker's value replaces
                 res.setHeader(name, values.getFirst());
                 values.stream().skip(1).forEach(v -> res.addHeader(name, v));
@@ -108,11 +142,12 @@ public final class ReverseProxy {
     }
 
     /**
-     * Copies until the worker ends its answer. A failed read is the worker's fault (reported in-band on
-     * event streams); a failed write is the client's disconnect, and closing {@code body} cancels upstream.
+     * Copies until the upstream ends its answer. A failed read is the upstream's fault (reported in-band on
+     * event streams as {@code midStream} words it); a failed write is the client's disconnect, and closing
+     * {@code body} cancels upstream.
      */
-    private static void pipe(InputStream body, OutputStream out, boolean eventStream, WorkerEndpoint worker)
-            throws IOException {
+    private static void pipe(InputStream body, OutputStream out, boolean eventStream,
+                            java.util.function.Function<IOException, Problem> midStream) throws IOException {
         byte[] buffer = new byte[16 * 1024];
         while (true) {
             int n;
@@ -120,7 +155,7 @@ public final class ReverseProxy {
                 n = body.read(buffer);
             } catch (IOException e) {
                 if (eventStream) {
-                    Problem failed = worker.failedMidStream(e);
+                    Problem failed = midStream.apply(e);
                     new SseWriter(out).error(failed);
                     return;
                 }

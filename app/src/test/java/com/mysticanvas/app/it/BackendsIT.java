@@ -1,0 +1,115 @@
+package com.mysticanvas.app.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.core.Json;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * External OpenAI-compatible backends behind the orchestrator, against stand-in servers on loopback: their models in
+ * /v1/models, requests sent by priority with the backend's own key (never the client's, never shown), a failure
+ * before the first byte sent on to the next backend, one that keeps failing marked down and skipped, a prefix for
+ * names that clash, streams relayed as they come and a backend dying mid-stream ending the stream with the error frame.
+ */
+class BackendsIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void requestsGoToTheBackendsThatServeTheModelByPriorityWithFailover() throws Exception {
+        try (FakeOpenAiServer a = new FakeOpenAiServer("A", "ext-llama");
+             FakeOpenAiServer b = new FakeOpenAiServer("B", "ext-llama");
+             FakeOpenAiServer lab = new FakeOpenAiServer("LAB", "ext-llama");
+             TestOrchestrator o = TestOrchestrator.builder(dir).start()) {
+            assertThat(add(o, "{\"name\":\"A\",\"url\":\"" + a.url() + "/v1/\",\"api_key\":\"keyA\",\"priority\":10}").statusCode()).isEqualTo(201);
+            add(o, "{\"name\":\"B\",\"url\":\"" + b.url() + "\",\"priority\":1}");
+            add(o, "{\"name\":\"lab box\",\"url\":\"" + lab.url() + "\",\"prefix\":\"lab/\"}");
+            assertThat(add(o, "{\"name\":\"bad\",\"url\":\"ftp://x\"}").statusCode()).isEqualTo(400);
+
+            String listed = o.get("/api/connections").body();
+            assertThat(listed).doesNotContain("keyA").contains("\"has_key\":true");
+            JsonNode models = Json.parse(o.get("/v1/models").body()).path("data");
+            assertThat(models).filteredOn(m -> m.path("id").asText().equals("ext-llama"))
+                    .singleElement().satisfies(m -> assertThat(m.path("backend").path("name").asText()).isEqualTo("A"));
+            assertThat(models).anyMatch(m -> m.path("id").asText().equals("lab/ext-llama") && m.path("owned_by").asText().equals("lab box"));
+
+            // the highest priority first, with its key instead of the client's
+            HttpResponse<String> first = chat(o, "ext-llama", false);
+            assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+            assertThat(Json.parse(first.body()).path("choices").get(0).path("message").path("content").asText()).isEqualTo("from A");
+            assertThat(a.seen.getLast().authorization()).isEqualTo("Bearer keyA");
+            assertThat(a.seen.getLast().body().path("model").asText()).isEqualTo("ext-llama");
+
+            // streamed through as it comes
+            HttpResponse<String> streamed = chat(o, "ext-llama", true);
+            assertThat(streamed.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+            assertThat(streamed.body()).contains("A0 ", "A1 ", "A2 ", "data: [DONE]");
+
+            // A refuses before answering: the same request goes on to B
+            a.failNext.set(1);
+            HttpResponse<String> failedOver = chat(o, "ext-llama", false);
+            assertThat(failedOver.statusCode()).isEqualTo(200);
+            assertThat(failedOver.body()).contains("from B");
+            assertThat(b.seen.getLast().authorization()).as("B has no key; the client's is not passed on").isNull();
+
+            // A keeps failing: marked down, then skipped without being asked
+            a.failNext.set(5);
+            chat(o, "ext-llama", false);
+            long asked = a.chats();
+            assertThat(chat(o, "ext-llama", false).body()).contains("from B");
+            assertThat(a.chats()).as("down: not asked again until its back-off runs out").isEqualTo(asked);
+            JsonNode state = Json.parse(o.get("/api/connections").body()).path("connections");
+            assertThat(state).filteredOn(c -> c.path("name").asText().equals("A")).singleElement().satisfies(c -> {
+                assertThat(c.path("state").asText()).isEqualTo("down");
+                assertThat(c.path("last_error").asText()).contains("503");
+            });
+
+            // a prefixed name reaches its backend under the backend's own name
+            assertThat(chat(o, "lab/ext-llama", false).body()).contains("from LAB");
+            assertThat(lab.seen.getLast().body().path("model").asText()).isEqualTo("ext-llama");
+
+            // a backend dying part-way through a stream: the stream ends with the error frame, nothing retried
+            lab.dieMidStream = true;
+            List<String[]> events = new ArrayList<>();
+            HttpResponse<java.io.InputStream> dying = o.http.send(HttpRequest.newBuilder(o.base.resolve("/v1/chat/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body("lab/ext-llama", true))).build(), HttpResponse.BodyHandlers.ofInputStream());
+            TestOrchestrator.readEvents(dying.body(), events, e -> false);
+            assertThat(events.getFirst()[1]).contains("LAB0");
+            assertThat(events.getLast()[0]).isEqualTo("error");
+            assertThat(events.getLast()[1]).contains("lab box failed mid-stream");
+
+            // every backend of a model gone: a 502 that says so
+            b.close();
+            HttpResponse<String> none = chat(o, "ext-llama", false);
+            assertThat(none.statusCode()).isEqualTo(502);
+            assertThat(none.body()).contains("ext-llama");
+
+            // removed: its models are gone
+            String labId = state.findValuesAsText("id").get(2);
+            assertThat(o.http.send(HttpRequest.newBuilder(o.base.resolve("/api/connections/" + labId)).DELETE().build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(204);
+            assertThat(o.get("/v1/models").body()).doesNotContain("lab/ext-llama");
+        }
+    }
+
+    private static HttpResponse<String> add(TestOrchestrator o, String json) throws Exception {
+        return o.post("/api/connections", json);
+    }
+
+    private static String body(String model, boolean stream) {
+        return "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    }
+
+    private static HttpResponse<String> chat(TestOrchestrator o, String model, boolean stream) throws Exception {
+        return o.http.send(HttpRequest.newBuilder(o.base.resolve("/v1/chat/completions"))
+                .header("Authorization", "Bearer client-secret")
+                .POST(HttpRequest.BodyPublishers.ofString(body(model, stream))).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

@@ -1,0 +1,103 @@
+package com.mysticanvas.app.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.core.Json;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An OpenAI-compatible server as vLLM or llama-server answers, on loopback, for the backend tests: {@code /v1/models}
+ * lists one model, {@code /v1/chat/completions} answers whole or streamed (three chunks, then {@code [DONE]}), each
+ * reply naming this server. It can refuse the next requests with a status, die part-way through a stream, or stop.
+ */
+final class FakeOpenAiServer implements AutoCloseable {
+    /** A request it was sent: the path, its Authorization header and its body. */
+    record Seen(String path, String authorization, JsonNode body) {}
+
+    final String name;
+    final String model;
+    final List<Seen> seen = new CopyOnWriteArrayList<>();
+    /** The next this many chat requests are answered with {@link #failStatus}. */
+    final AtomicInteger failNext = new AtomicInteger();
+    volatile int failStatus = 503;
+    /** A stream ends after its first chunk with the connection dropped. */
+    volatile boolean dieMidStream;
+    private final HttpServer server;
+
+    FakeOpenAiServer(String name, String model) throws IOException {
+        this.name = name;
+        this.model = model;
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 20);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    long chats() {
+        return seen.stream().filter(s -> s.path().equals("/v1/chat/completions")).count();
+    }
+
+    private void handle(HttpExchange x) throws IOException {
+        try (x) {
+            String path = x.getRequestURI().getPath();
+            byte[] in = x.getRequestBody().readAllBytes();
+            seen.add(new Seen(path, x.getRequestHeaders().getFirst("Authorization"), in.length == 0 ? null : Json.parse(new String(in, StandardCharsets.UTF_8))));
+            if (path.equals("/v1/models")) {
+                send(x, 200, "application/json", "{\"object\":\"list\",\"data\":[{\"id\":\"" + model + "\",\"object\":\"model\",\"created\":1,\"owned_by\":\"" + name + "\"}]}");
+                return;
+            }
+            if (!path.equals("/v1/chat/completions")) {
+                send(x, 404, "application/json", "{\"error\":{\"message\":\"no route\"}}");
+                return;
+            }
+            if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                send(x, failStatus, "application/json", "{\"error\":{\"message\":\"" + name + " is overloaded\"}}");
+                return;
+            }
+            JsonNode body = seen.getLast().body();
+            if (!body.path("stream").asBoolean(false)) {
+                send(x, 200, "application/json", "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"" + body.path("model").asText()
+                        + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"from " + name
+                        + "\"},\"finish_reason\":\"stop\"}]}");
+                return;
+            }
+            x.getResponseHeaders().add("Content-Type", "text/event-stream");
+            // dying: a length it will not reach, so the cut is a cut (a chunked stream would be closed cleanly)
+            x.sendResponseHeaders(200, dieMidStream ? 1 << 20 : 0);
+            OutputStream out = x.getResponseBody();
+            for (int i = 0; i < 3; i++) {
+                out.write(("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + name + i + " \"}}]}\n\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                if (dieMidStream) {
+                    throw new IOException("dying on purpose"); // the server drops the connection
+                }
+            }
+            out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static void send(HttpExchange x, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        x.getResponseHeaders().add("Content-Type", type);
+        x.sendResponseHeaders(status, bytes.length);
+        x.getResponseBody().write(bytes);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

@@ -1,0 +1,266 @@
+package com.mysticanvas.orchestrator.backends;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Problem;
+import com.mysticanvas.orchestrator.storage.Database;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The external backends: the connections the user added, what models each serves (its {@code /v1/models}, read
+ * again when older than {@link #MODELS_TTL}), and how each is doing. A request for a model goes to the backends
+ * that list it: the healthy ones by priority, then the least busy, and a backend marked down (it kept failing) only
+ * when its back-off has run out, last, as a probe. A success brings it back at once.
+ */
+public final class Backends {
+    static final Duration MODELS_TTL = Duration.ofSeconds(15);
+    /** Consecutive failures that mark a backend down; it is probed again after 1 s, doubling to a minute. */
+    static final int FAILURES_TO_DOWN = 2;
+    private static final long MAX_BACKOFF_MS = 60_000;
+
+    /** Where a model can go: the connection, and the name the backend knows it by (without the prefix). */
+    public record Target(Connection connection, String upstreamModel) {}
+
+    /** A model a backend lists, as the orchestrator's list shows it. */
+    public record Model(Connection connection, String id, JsonNode upstream) {}
+
+    private static final class Health {
+        final AtomicInteger inFlight = new AtomicInteger();
+        volatile int failures;
+        volatile long downUntilMillis;
+        volatile String lastError;
+        volatile List<JsonNode> models = List.of();
+        volatile long modelsReadAtNanos;
+    }
+
+    private final ConnectionStore store;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Map<String, Health> health = new ConcurrentHashMap<>();
+    private final ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile List<Connection> connections;
+
+    public Backends(Database db) {
+        this.store = new ConnectionStore(db);
+        this.connections = store.all();
+    }
+
+    HttpClient http() {
+        return http;
+    }
+
+    public List<ObjectNode> describe() {
+        List<ObjectNode> out = new ArrayList<>();
+        for (Connection c : connections) {
+            Health h = health(c);
+            ObjectNode j = c.toJson();
+            boolean down = h.failures >= FAILURES_TO_DOWN;
+            j.put("state", !c.enabled() ? "disabled" : down ? "down" : h.modelsReadAtNanos == 0 ? "unknown" : "up");
+            j.put("last_error", h.lastError);
+            j.put("in_flight", h.inFlight.get());
+            var models = j.putArray("models");
+            h.models.forEach(m -> models.add(c.prefix() + m.path("id").asText()));
+            out.add(j);
+        }
+        return out;
+    }
+
+    public ObjectNode add(JsonNode body) {
+        Connection c = Connection.from(body, null, UUID.randomUUID().toString());
+        store.save(c);
+        reload();
+        return c.toJson();
+    }
+
+    public ObjectNode update(String id, JsonNode body) {
+        Connection c = Connection.from(body, connection(id), id);
+        store.save(c);
+        health.remove(id); // a new URL or key: nothing known of it yet
+        reload();
+        return c.toJson();
+    }
+
+    public void delete(String id) {
+        connection(id);
+        store.delete(id);
+        health.remove(id);
+        reload();
+    }
+
+    private Connection connection(String id) {
+        return connections.stream().filter(c -> c.id().equals(id)).findFirst()
+                .orElseThrow(() -> Problem.notFound("no connection '" + id + "'"));
+    }
+
+    private void reload() {
+        connections = store.all();
+    }
+
+    private Health health(Connection c) {
+        return health.computeIfAbsent(c.id(), id -> new Health());
+    }
+
+    /** Every model the enabled backends list, each under its connection's prefix; stale lists are read again first. */
+    public List<Model> models() {
+        refreshModels();
+        List<Model> out = new ArrayList<>();
+        for (Connection c : connections) {
+            if (c.enabled() && c.kind() == Connection.Kind.OPENAI) {
+                for (JsonNode m : health(c).models) {
+                    out.add(new Model(c, c.prefix() + m.path("id").asText(), m));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The backends' models as {@code GET /v1/models} lists them: OpenAI's fields, and where each runs. */
+    public List<ObjectNode> catalogEntries() {
+        List<ObjectNode> out = new ArrayList<>();
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        for (Model m : models()) {
+            if (!listed.add(m.id())) {
+                continue; // served by several backends: listed once, by the one tried first (the highest priority)
+            }
+            ObjectNode e = Json.object().put("id", m.id()).put("object", "model")
+                    .put("created", m.upstream().path("created").asLong(0)).put("owned_by", m.connection().name()).put("type", "llm");
+            e.putObject("backend").put("id", m.connection().id()).put("name", m.connection().name())
+                    .put("host", m.connection().url().getHost());
+            out.add(e);
+        }
+        return out;
+    }
+
+    /**
+     * The backends to try for {@code model}, best first; empty when no backend lists it (then it is a local model,
+     * or unknown). A down backend whose back-off has not run out is left out.
+     */
+    public List<Target> route(String model) {
+        if (model == null || connections.isEmpty()) {
+            return List.of();
+        }
+        List<Target> up = new ArrayList<>();
+        List<Target> probes = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        for (Model m : models()) {
+            if (m.id().equals(model)) {
+                Health h = health(m.connection());
+                Target t = new Target(m.connection(), m.upstream().path("id").asText());
+                if (h.failures < FAILURES_TO_DOWN) {
+                    up.add(t);
+                } else if (now >= h.downUntilMillis) {
+                    probes.add(t);
+                }
+            }
+        }
+        up.sort(Comparator.comparingInt((Target t) -> -t.connection().priority())
+                .thenComparingInt(t -> health(t.connection()).inFlight.get()));
+        up.addAll(probes);
+        return up;
+    }
+
+    /** True when a connection is configured. */
+    public boolean any() {
+        return !connections.isEmpty();
+    }
+
+    /** True when some backend lists {@code model} (down or not): it is not a local model name. */
+    public boolean serves(String model) {
+        return model != null && !connections.isEmpty() && models().stream().anyMatch(m -> m.id().equals(model));
+    }
+
+    void begin(Connection c) {
+        health(c).inFlight.incrementAndGet();
+    }
+
+    void end(Connection c) {
+        health(c).inFlight.decrementAndGet();
+    }
+
+    void succeeded(Connection c) {
+        Health h = health(c);
+        h.failures = 0;
+        h.lastError = null;
+    }
+
+    void failed(Connection c, String why) {
+        Health h = health(c);
+        h.failures++;
+        h.lastError = why;
+        if (h.failures >= FAILURES_TO_DOWN) {
+            long backoff = Math.min(MAX_BACKOFF_MS, 1000L << Math.min(16, h.failures - FAILURES_TO_DOWN));
+            h.downUntilMillis = System.currentTimeMillis() + backoff;
+        }
+    }
+
+    /** Reads the model lists older than the TTL, all at once; a backend that does not answer keeps its last list. */
+    private void refreshModels() {
+        long now = System.nanoTime();
+        List<Future<?>> reads = new ArrayList<>();
+        for (Connection c : connections) {
+            Health h = health(c);
+            boolean down = h.failures >= FAILURES_TO_DOWN && System.currentTimeMillis() < h.downUntilMillis;
+            if (c.enabled() && c.kind() == Connection.Kind.OPENAI && !down
+                    && (h.modelsReadAtNanos == 0 || now - h.modelsReadAtNanos > MODELS_TTL.toNanos())) {
+                reads.add(readers.submit(() -> readModels(c, h)));
+            }
+        }
+        for (Future<?> f : reads) {
+            try {
+                f.get();
+            } catch (Exception e) {
+                // readModels records its own failures
+            }
+        }
+    }
+
+    private void readModels(Connection c, Health h) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(endpoint(c, "/v1/models")).timeout(Duration.ofSeconds(5)).GET();
+            authorize(c, request);
+            HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                failed(c, "GET /v1/models answered " + r.statusCode());
+                return;
+            }
+            List<JsonNode> list = new ArrayList<>();
+            for (JsonNode m : Json.parse(r.body()).path("data")) {
+                if (m.path("id").isTextual()) {
+                    list.add(m);
+                }
+            }
+            h.models = List.copyOf(list);
+            h.modelsReadAtNanos = System.nanoTime();
+            succeeded(c);
+        } catch (IOException | RuntimeException e) {
+            failed(c, "GET /v1/models: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static URI endpoint(Connection c, String path) {
+        return URI.create(c.url().toString() + path);
+    }
+
+    static void authorize(Connection c, HttpRequest.Builder request) {
+        if (c.apiKey() != null) {
+            request.header("Authorization", "Bearer " + c.apiKey());
+        }
+    }
+}
