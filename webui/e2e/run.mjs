@@ -2,7 +2,7 @@
 // port with fresh folders, runs every e2e/*.test.mjs with node's test runner against it in headless
 // Chromium, then stops it. Usage: node e2e/run.mjs path/to/mysticanvas.jar (E2E_VERBOSE=1 shows its log)
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -17,9 +17,9 @@ const synth = spawnSync(java, ['-jar', jar, 'synth-models', '--out', models, '--
 if (synth.status !== 0) console.warn('e2e: synth-models failed; tests that need models will fail')
 
 // The model library downloads from a stand-in Hub (the synth language model under a Hub name), never the internet.
-const hub = await startFakeHub(join(models, 'llm', 'tiny-llama.gguf'))
+const hub = existsSync(join(models, 'llm', 'tiny-llama.gguf')) ? await startFakeHub(join(models, 'llm', 'tiny-llama.gguf')) : null
 const orchestrator = spawn(java, ['-jar', jar, '--port', '0', '--models-dir', models, '--data-dir', join(work, 'data'),
-  '--llm-threads', '1', '--sd-threads', '1'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, HF_ENDPOINT: hub.url } })
+  '--llm-threads', '1', '--sd-threads', '1'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...(hub ? { HF_ENDPOINT: hub.url } : {}) } })
 const url = await new Promise((resolveUrl, reject) => {
   const timer = setTimeout(() => reject(new Error('orchestrator did not start in 60 s')), 60_000)
   createInterface({ input: orchestrator.stdout }).on('line', (line) => {
@@ -48,6 +48,6 @@ const status = await new Promise((r) => tests.once('exit', (code) => r(code)))
 
 orchestrator.kill('SIGTERM')
 await new Promise((r) => orchestrator.once('exit', r))
-hub.close()
+hub?.close()
 rmSync(work, { recursive: true, force: true })
 process.exit(status ?? 1)

@@ -91,13 +91,15 @@ public final class Orchestrator implements AutoCloseable {
         MemoryArbiter memory = new MemoryArbiter(config.memoryPolicy(), config.memoryBudgetBytes(),
                 config.limits().maxImageSide(), config.models(),
                 processes::statuses, SystemMemory::read, processes.llm(), events::publish);
+        Backends backends = new Backends(database);
+        BackendProxy backendProxy = new BackendProxy(backends);
         GalleryStore gallery = new GalleryStore(database, config.dataDir().resolve("images"));
         StudioApi studio = new StudioApi(conversations, gallery, settings,
-                new ChatService(conversations, processes.llm()),
+                new ChatService(conversations, request -> backendProxy.openStream(request)
+                        .orElseGet(() -> processes.llm().chat(request))),
                 new ImageService(processes.sd(), gallery, memory, () -> processes.status(WorkerKind.SD).model(), events::publish),
                 new Capabilities(config.limits(), config.maxBodyBytes(), processes.sd()), events::publish);
-        Backends backends = new Backends(database);
-        ReverseProxy proxy = new ReverseProxy(processes, new BackendProxy(backends));
+        ReverseProxy proxy = new ReverseProxy(processes, backendProxy);
         LlmKeepAlive keepAlive = new LlmKeepAlive(config.llmKeepAlive(), () -> processes.status(WorkerKind.LLM).model(),
                 () -> processes.llm().unload());
         this.downloads = new DownloadManager(new DownloadStore(database), config.models(),

@@ -75,6 +75,15 @@ class BackendsIT {
             assertThat(chat(o, "lab/ext-llama", false).body()).contains("from LAB");
             assertThat(lab.seen.getLast().body().path("model").asText()).isEqualTo("ext-llama");
 
+            // the studio's chats too: a conversation whose model a backend serves is answered there, and saved
+            String conversation = Json.parse(o.post("/api/conversations", "{\"title\":\"remote\",\"settings\":{\"model\":\"lab/ext-llama\"}}")
+                    .body()).path("id").asText();
+            List<String[]> turn = o.postEvents("/api/conversations/" + conversation + "/chat", "{\"content\":\"hello\"}");
+            assertThat(turn.getLast()[0]).isEqualTo("done");
+            assertThat(Json.parse(turn.getLast()[1]).path("message").path("content").asText()).isEqualTo("LAB0 LAB1 LAB2 ");
+            assertThat(lab.seen.getLast().body().path("messages").toString()).contains("hello");
+            assertThat(lab.seen.getLast().body().has("min_reply_tokens")).isFalse();
+
             // a backend dying part-way through a stream: the stream ends with the error frame, nothing retried
             lab.dieMidStream = true;
             List<String[]> events = new ArrayList<>();

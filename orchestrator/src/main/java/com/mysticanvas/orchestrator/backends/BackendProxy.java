@@ -102,6 +102,55 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
                 "every backend for '" + model + "' failed before answering: " + String.join("; ", failures));
     }
 
+    /**
+     * A chat request's event stream from the backend that serves its model (the studio's chats), tried in order as
+     * {@link #forward} does; empty when no backend serves it. Our own fields (the worker's {@code min_reply_tokens})
+     * stay here.
+     */
+    public java.util.Optional<com.mysticanvas.core.http.SseReader> openStream(ObjectNode request) {
+        String model = request.path("model").asText(null);
+        List<Backends.Target> targets = backends.route(model);
+        if (targets.isEmpty()) {
+            if (backends.serves(model)) {
+                throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_down", "every backend that serves '" + model + "' is down");
+            }
+            return java.util.Optional.empty();
+        }
+        List<String> failures = new ArrayList<>();
+        for (Backends.Target target : targets) {
+            Connection c = target.connection();
+            ObjectNode body = request.deepCopy().put("model", target.upstreamModel()).put("stream", true);
+            body.remove("min_reply_tokens");
+            HttpRequest.Builder r = HttpRequest.newBuilder(Backends.endpoint(c, "/v1/chat/completions")).timeout(Duration.ofMinutes(30))
+                    .header("Content-Type", "application/json").header("Accept", "text/event-stream")
+                    .POST(HttpRequest.BodyPublishers.ofString(Json.write(body), StandardCharsets.UTF_8));
+            Backends.authorize(c, r);
+            try {
+                HttpResponse<InputStream> upstream = backends.http().send(r.build(), HttpResponse.BodyHandlers.ofInputStream());
+                if (upstream.statusCode() == 200 && ReverseProxy.isEventStream(upstream)) {
+                    backends.succeeded(c);
+                    return java.util.Optional.of(new com.mysticanvas.core.http.SseReader(upstream.body()));
+                }
+                String answer = new String(upstream.body().readNBytes(4096), StandardCharsets.UTF_8);
+                String why = c.name() + " answered " + upstream.statusCode() + ": " + answer;
+                if (upstream.statusCode() < 500 && upstream.statusCode() != 429) {
+                    throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_refused", why); // the request's fault: not retried
+                }
+                backends.failed(c, why);
+                failures.add(why);
+            } catch (IOException e) {
+                String why = c.name() + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                backends.failed(c, why);
+                failures.add(why);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw Problem.unavailable("shutting_down", "the orchestrator is shutting down");
+            }
+        }
+        throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_failed",
+                "every backend for '" + model + "' failed before answering: " + String.join("; ", failures));
+    }
+
     /** The request sent; a client that hangs up before the answer's head cancels it. */
     private HttpResponse<InputStream> send(Context ctx, HttpRequest.Builder request) throws IOException {
         CompletableFuture<HttpResponse<InputStream>> pending =

@@ -64,7 +64,9 @@ public final class Backends {
         return http;
     }
 
+    /** The connections with how each is doing and the models it lists (read again first when stale). */
     public List<ObjectNode> describe() {
+        refreshModels();
         List<ObjectNode> out = new ArrayList<>();
         for (Connection c : connections) {
             Health h = health(c);

@@ -11,7 +11,6 @@ import com.mysticanvas.core.http.SseWriter;
 import com.mysticanvas.orchestrator.storage.Conversation;
 import com.mysticanvas.orchestrator.storage.ConversationStore;
 import com.mysticanvas.orchestrator.storage.Message;
-import com.mysticanvas.orchestrator.workers.LlmWorkerApi;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.List;
@@ -27,17 +26,24 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ChatService {
     /** Conversation settings passed to the model; anything else in settings is the UI's own. */
     private static final Set<String> SAMPLING_KEYS = Set.of("temperature", "top_p", "top_k", "min_p", "max_tokens",
-            "seed", "presence_penalty", "frequency_penalty", "repeat_penalty", "stop", "logit_bias");
+            "seed", "presence_penalty", "frequency_penalty", "repeat_penalty", "stop", "logit_bias", "model");
     private static final long SAVE_EVERY_MS = 250;
     /** Tokens kept free for the answer when the conversation sets no {@code max_tokens}. */
     static final int REPLY_ROOM = 512;
 
     private final ConversationStore store;
-    private final LlmWorkerApi llm;
+    private final Upstream llm;
     /** How many of its oldest messages each conversation's last reply left out (the next starts from there). */
     private final Map<String, Integer> leftOutBefore = new ConcurrentHashMap<>();
 
-    public ChatService(ConversationStore store, LlmWorkerApi llm) {
+    /** Where a reply is asked for: the LLM worker, or the external backend that serves the conversation's model. */
+    @FunctionalInterface
+    public interface Upstream {
+        /** The reply's event stream (OpenAI's chunks) for a chat request. */
+        SseReader chat(ObjectNode request);
+    }
+
+    public ChatService(ConversationStore store, Upstream llm) {
         this.store = store;
         this.llm = llm;
     }
