@@ -59,10 +59,12 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         List<String> failures = new ArrayList<>();
         for (Backends.Target target : targets) {
             Connection c = target.connection();
-            ObjectNode renamed = ((ObjectNode) body).deepCopy().put("model", target.upstreamModel());
+            // the client's bytes as they are, unless the backend knows the model by another name (a prefix)
+            byte[] forwarded = target.upstreamModel().equals(model) ? ctx.bodyAsBytes()
+                    : Json.write(((ObjectNode) body).deepCopy().put("model", target.upstreamModel())).getBytes(StandardCharsets.UTF_8);
             HttpRequest.Builder request = HttpRequest.newBuilder(Backends.endpoint(c, ctx.path()))
                     .timeout(Duration.ofMinutes(30))
-                    .POST(HttpRequest.BodyPublishers.ofString(Json.write(renamed), StandardCharsets.UTF_8));
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(forwarded));
             ReverseProxy.forwardHeaders(ctx, request);
             Backends.authorize(c, request);
             backends.begin(c);
