@@ -10,6 +10,7 @@ import com.mysticanvas.orchestrator.Orchestrator;
 import com.mysticanvas.orchestrator.OrchestratorConfig;
 import com.mysticanvas.orchestrator.memory.LlmKeepAlive;
 import com.mysticanvas.orchestrator.memory.MemoryPolicy;
+import com.mysticanvas.orchestrator.workers.RemoteWorkers;
 import com.mysticanvas.orchestrator.workers.WorkerLauncher;
 import com.mysticanvas.sd.SdWorker;
 import java.nio.file.Path;
@@ -48,6 +49,14 @@ public final class Main implements Callable<Integer> {
             + "ComfyUI (their folder or its models/), LM Studio's ~/.lmstudio/models, the Hugging Face cache "
             + "~/.cache/huggingface/hub, any folder of GGUF files")
     List<Path> extraModelDirs = new ArrayList<>();
+
+    @Option(names = "--remote-worker", description = "a worker on another machine instead of ours (repeatable): llm=URL or "
+            + "sd=URL, started there with --mode llm-worker|sd-worker --listen HOST:PORT --worker-token TOKEN")
+    List<String> remoteWorkers = new ArrayList<>();
+
+    @Option(names = WORKER_TOKEN, defaultValue = "${env:MYSTI_WORKER_TOKEN}",
+            description = "the token the remote workers were started with (or set MYSTI_WORKER_TOKEN)")
+    String workerToken;
 
     @Option(names = DATA_DIR, defaultValue = "data", description = "conversations, images and settings (default ./${DEFAULT-VALUE})")
     Path dataDir;
@@ -158,7 +167,8 @@ public final class Main implements Callable<Integer> {
             OrchestratorConfig config = new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey,
                     llmModel, sdModel, llmThreads, sdThreads, sdLowMemory, logLevel, maxBodyMb * 1024L * 1024L,
                     MemoryPolicy.parse(memoryPolicy), memoryBudgetMb << 20, corsOrigin, limits,
-                    llmKeepAlive == null ? null : LlmKeepAlive.parse(llmKeepAlive), llmAnyModelName, extraModelDirs);
+                    llmKeepAlive == null ? null : LlmKeepAlive.parse(llmKeepAlive), llmAnyModelName, extraModelDirs,
+                    RemoteWorkers.parse(remoteWorkers, workerToken));
             orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(Main.class.getName()));
         } catch (IllegalArgumentException | com.mysticanvas.core.Problem e) {
             System.err.println("mysticanvas: " + e.getMessage());

@@ -76,7 +76,7 @@ public final class Orchestrator implements AutoCloseable {
         for (WorkerKind kind : WorkerKind.values()) {
             workers.put(kind, config.worker(kind));
         }
-        this.processes = new ProcessManager(workers, launcher, timing, console, inFlight);
+        this.processes = new ProcessManager(workers, config.remoteWorkers(), launcher, timing, console, inFlight);
         this.events = new EventHub();
         events.snapshotOnConnect("workers", processes::statuses);
         processes.addListener(status -> events.publish("worker", status));

@@ -7,6 +7,7 @@ import com.mysticanvas.core.worker.WorkerCommandLine;
 import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.memory.MemoryPolicy;
+import com.mysticanvas.orchestrator.workers.RemoteWorkers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +25,7 @@ import java.util.List;
  * @param llmAnyModelName   a request naming no model file answers with the loaded model ({@code --llm-any-model-name})
  *                          instead of a 404
  * @param extraModelDirs    other tools' model folders, read too ({@code --extra-model-dir})
+ * @param remoteWorkers     workers on other machines ({@code --remote-worker}, {@code --worker-token}) instead of ours
  */
 public record OrchestratorConfig(
         String host,
@@ -44,7 +46,8 @@ public record OrchestratorConfig(
         Limits limits,
         Duration llmKeepAlive,
         boolean llmAnyModelName,
-        List<Path> extraModelDirs) {
+        List<Path> extraModelDirs,
+        RemoteWorkers remoteWorkers) {
 
     public OrchestratorConfig {
         extraModelDirs = List.copyOf(extraModelDirs);
@@ -53,17 +56,17 @@ public record OrchestratorConfig(
     /** Defaults for everything but the address and folders (tests, benchmarks). */
     public static OrchestratorConfig loopback(int port, Path modelsDir, Path dataDir) {
         return new OrchestratorConfig("127.0.0.1", port, modelsDir, dataDir, null, null, null, 1, 1, false, "info",
-                64L << 20, MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS, null, false, List.of());
+                64L << 20, MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS, null, false, List.of(), RemoteWorkers.NONE);
     }
 
     public OrchestratorConfig withModels(String llm, String sd) {
         return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llm, sd, llmThreads, sdThreads, sdLowMemory, logLevel,
-                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName, extraModelDirs);
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName, extraModelDirs, remoteWorkers);
     }
 
     public OrchestratorConfig withThreads(int llm, int sd) {
         return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llm, sd, sdLowMemory, logLevel,
-                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName, extraModelDirs);
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName, extraModelDirs, remoteWorkers);
     }
 
     /**
@@ -90,7 +93,7 @@ public record OrchestratorConfig(
         }
         return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llmThreads, sdThreads, sdLowMemory,
                 logLevel, maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName,
-                List.copyOf(dirs));
+                List.copyOf(dirs), remoteWorkers);
     }
 
     private static int positive(JsonNode n) {
@@ -100,7 +103,7 @@ public record OrchestratorConfig(
     /** What {@code kind}'s worker starts with: this run's folders, limits, log level, its threads and startup model. */
     public WorkerConfig worker(WorkerKind kind) {
         int threads = kind == WorkerKind.LLM ? llmThreads : sdThreads;
-        return new WorkerConfig(kind, 0, ProcessHandle.current().pid(), modelsDir, extraModelDirs, dataDir,
+        return new WorkerConfig(kind, "127.0.0.1", 0, ProcessHandle.current().pid(), modelsDir, extraModelDirs, dataDir,
                 kind == WorkerKind.LLM ? llmModel : sdModel, threads > 0 ? threads : WorkerCommandLine.defaultThreads(kind),
                 logLevel, kind == WorkerKind.SD && sdLowMemory, limits, null);
     }
@@ -111,6 +114,6 @@ public record OrchestratorConfig(
     }
 
     public boolean isLoopback() {
-        return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
+        return WorkerCommandLine.isLoopback(host);
     }
 }

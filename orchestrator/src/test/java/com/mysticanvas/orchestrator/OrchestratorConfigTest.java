@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class OrchestratorConfigTest {
     private static OrchestratorConfig config(String host, String key) {
         return new OrchestratorConfig(host, 0, Path.of("m"), Path.of("d"), key, "a.gguf", null, 1, 3, true, "warn", 1024,
-                MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS, null, false, List.of(Path.of("/comfy")));
+                MemoryPolicy.AUTO, 0, null, Limits.DEFAULTS, null, false, List.of(Path.of("/comfy")), com.mysticanvas.orchestrator.workers.RemoteWorkers.NONE);
     }
 
     @Test

@@ -49,7 +49,8 @@ public final class TestOrchestrator implements AutoCloseable {
         OrchestratorConfig defaults = OrchestratorConfig.loopback(0, b.modelsDir, b.dataDir);
         OrchestratorConfig config = new OrchestratorConfig(defaults.host(), 0, b.modelsDir, b.dataDir, b.apiKey,
                 b.llmModel, b.sdModel, b.llmThreads, b.sdThreads, b.sdLowMemory, defaults.logLevel(), defaults.maxBodyBytes(),
-                b.memoryPolicy, b.memoryBudgetBytes, defaults.corsOrigin(), b.limits, null, b.anyModelName, java.util.List.of());
+                b.memoryPolicy, b.memoryBudgetBytes, defaults.corsOrigin(), b.limits, null, b.anyModelName, java.util.List.of(),
+                b.remoteWorkers);
         orchestrator = Orchestrator.start(config, WorkerLauncher.sameJvm(b.mainClasses), b.timing, console);
         base = URI.create("http://127.0.0.1:" + orchestrator.port());
         apiKey = b.apiKey;
@@ -71,6 +72,7 @@ public final class TestOrchestrator implements AutoCloseable {
         private int sdThreads = 1;
         private boolean sdLowMemory;
         private boolean anyModelName;
+        private com.mysticanvas.orchestrator.workers.RemoteWorkers remoteWorkers = com.mysticanvas.orchestrator.workers.RemoteWorkers.NONE;
         private SupervisorTiming timing = FAST;
         private MemoryPolicy memoryPolicy = MemoryPolicy.AUTO;
         private long memoryBudgetBytes;
@@ -119,6 +121,12 @@ public final class TestOrchestrator implements AutoCloseable {
         }
 
         /** {@code --llm-any-model-name}: names that are no model file answer with the loaded model. */
+        /** Workers on "other machines" (processes the test starts) instead of ones the orchestrator runs. */
+        public Builder remoteWorkers(com.mysticanvas.orchestrator.workers.RemoteWorkers remote) {
+            this.remoteWorkers = remote;
+            return this;
+        }
+
         public Builder anyModelName() {
             anyModelName = true;
             return this;

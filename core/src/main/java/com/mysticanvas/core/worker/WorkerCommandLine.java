@@ -20,6 +20,10 @@ public final class WorkerCommandLine {
     public static final String PORT = "--port";
     public static final String PARENT_PID = "--parent-pid";
     public static final String MODELS_DIR = "--models-dir";
+    /** A worker of another machine's orchestrator: the address and port it listens on ({@code 0.0.0.0:7001}). */
+    public static final String LISTEN = "--listen";
+    /** The token a remote worker requires of its orchestrator (and the orchestrator sends it). */
+    public static final String WORKER_TOKEN = "--worker-token";
     /** Repeatable: another tool's model folder, read too. */
     public static final String EXTRA_MODEL_DIR = "--extra-model-dir";
     public static final String DATA_DIR = "--data-dir";
@@ -39,7 +43,7 @@ public final class WorkerCommandLine {
     public static final String MAX_STREAMS = "--max-streams";
 
     private static final Set<String> FLAGS = Set.of(SD_LOW_MEMORY);
-    private static final Set<String> VALUED = Set.of(MODE, PORT, PARENT_PID, MODELS_DIR, DATA_DIR, LOG_LEVEL, LLM_MODEL,
+    private static final Set<String> VALUED = Set.of(MODE, PORT, PARENT_PID, MODELS_DIR, DATA_DIR, LOG_LEVEL, LLM_MODEL, LISTEN, WORKER_TOKEN,
             SD_MODEL, LLM_THREADS, SD_THREADS, MAX_IMAGE_SIDE, MAX_STEPS, MAX_BATCH, MAX_PROMPT_CHARS, IMAGE_QUEUE,
             MAX_TOKENS, LLM_QUEUE, MAX_STREAMS);
 
@@ -113,10 +117,33 @@ public final class WorkerCommandLine {
                 number(given, IMAGE_QUEUE, d.imageQueue()), number(given, MAX_TOKENS, d.maxTokens()),
                 number(given, LLM_QUEUE, d.llmQueue()), number(given, MAX_STREAMS, d.maxStreams()));
         int threads = number(given, threadsOption(kind), 0);
-        return Optional.of(new WorkerConfig(kind, number(given, PORT, 0), Long.parseLong(given.getOrDefault(PARENT_PID, "0")),
+        String host = "127.0.0.1";
+        int port = number(given, PORT, 0);
+        if (given.containsKey(LISTEN)) {
+            String listen = given.get(LISTEN);
+            int colon = listen.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException(LISTEN + " takes HOST:PORT, such as 0.0.0.0:7001; not '" + listen + "'");
+            }
+            host = listen.substring(0, colon).replaceAll("^\\[|]$", "");
+            port = number(Map.of(LISTEN, listen.substring(colon + 1)), LISTEN, 0);
+        }
+        if (given.containsKey(WORKER_TOKEN)) {
+            secret = given.get(WORKER_TOKEN);
+        }
+        if (!isLoopback(host) && (secret == null || secret.isBlank())) {
+            throw new IllegalArgumentException("a worker listening on " + host + " needs " + WORKER_TOKEN
+                    + " TOKEN: anyone on the network could use it otherwise (the orchestrator is given the same token)");
+        }
+        return Optional.of(new WorkerConfig(kind, host, port, Long.parseLong(given.getOrDefault(PARENT_PID, "0")),
                 Path.of(given.getOrDefault(MODELS_DIR, "models")), extraDirs, Path.of(given.getOrDefault(DATA_DIR, "data")),
                 given.get(modelOption(kind)), threads > 0 ? threads : defaultThreads(kind),
                 given.getOrDefault(LOG_LEVEL, "info"), given.containsKey(SD_LOW_MEMORY), limits, secret));
+    }
+
+    /** True for an address only this machine reaches. */
+    public static boolean isLoopback(String host) {
+        return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
     }
 
     /** {@link #parse(String[], String)} with the secret from this process's environment ({@link Handshake#SECRET_ENV}). */

@@ -9,15 +9,16 @@ import java.security.MessageDigest;
 import java.util.function.Consumer;
 
 /**
- * The HTTP side of a worker process: binds 127.0.0.1 only, rejects requests without the per-run
- * secret, prints the handshake line once listening, and exits when the orchestrator is gone.
+ * The HTTP side of a worker process: binds 127.0.0.1 (or, for a remote worker, its {@code --listen} address), rejects
+ * requests without the per-run secret (a remote worker's token), prints the handshake line once listening, and exits
+ * when the orchestrator that started it is gone.
  */
 public final class WorkerServer {
     private WorkerServer() {}
 
     public static Javalin start(WorkerKind kind, WorkerConfig config, Consumer<RoutesConfig> routes) {
         byte[] secret = config.secret() == null ? null : config.secret().getBytes(StandardCharsets.UTF_8);
-        Javalin app = HttpServers.create("127.0.0.1", config.port(), HttpServers.DEFAULT_MAX_BODY_BYTES, c -> {
+        Javalin app = HttpServers.create(config.host(), config.port(), HttpServers.DEFAULT_MAX_BODY_BYTES, c -> {
             c.routes.before(ctx -> {
                 if (secret != null && !matches(secret, ctx.header(Handshake.SECRET_HEADER))) {
                     throw Problem.unauthorized("unauthorized", kind.mode() + " accepts requests only from its orchestrator");
@@ -40,7 +41,7 @@ public final class WorkerServer {
             });
             System.exit(0);
         });
-        System.err.println(kind.mode() + " listening on 127.0.0.1:" + app.port() + " (pid " + ProcessHandle.current().pid() + ")");
+        System.err.println(kind.mode() + " listening on " + config.host() + ":" + app.port() + " (pid " + ProcessHandle.current().pid() + ")");
         // The handshake goes out only when the port really accepts connections.
         System.out.println(Handshake.readyLine(app.port()));
         System.out.flush();

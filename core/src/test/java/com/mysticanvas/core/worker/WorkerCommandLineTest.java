@@ -14,18 +14,18 @@ class WorkerCommandLineTest {
     @Test
     void whatTheOrchestratorWritesTheWorkerReadsBack() {
         for (WorkerKind kind : WorkerKind.values()) {
-            WorkerConfig sent = new WorkerConfig(kind, 0, 4242, Path.of("/m").toAbsolutePath(),
+            WorkerConfig sent = new WorkerConfig(kind, "127.0.0.1", 0, 4242, Path.of("/m").toAbsolutePath(),
                     List.of(Path.of("/a1111").toAbsolutePath(), Path.of("/comfy ui").toAbsolutePath()), Path.of("/d").toAbsolutePath(),
                     "model.file", 3, "debug", kind == WorkerKind.SD, LIMITS, null);
             WorkerConfig read = WorkerCommandLine.parse(WorkerCommandLine.write(sent).toArray(String[]::new), "s3cret").orElseThrow();
-            assertThat(read).isEqualTo(new WorkerConfig(kind, 0, 4242, sent.modelsDir(), sent.extraModelDirs(), sent.dataDir(), "model.file", 3,
+            assertThat(read).isEqualTo(new WorkerConfig(kind, "127.0.0.1", 0, 4242, sent.modelsDir(), sent.extraModelDirs(), sent.dataDir(), "model.file", 3,
                     "debug", kind == WorkerKind.SD, LIMITS, "s3cret"));
         }
     }
 
     @Test
     void theDesignsSpellingOfTheModeAndPort() {
-        WorkerConfig c = new WorkerConfig(WorkerKind.LLM, 0, 7, Path.of("m"), List.of(), Path.of("d"), null, 1, "info", false, Limits.DEFAULTS, null);
+        WorkerConfig c = new WorkerConfig(WorkerKind.LLM, "127.0.0.1", 0, 7, Path.of("m"), List.of(), Path.of("d"), null, 1, "info", false, Limits.DEFAULTS, null);
         assertThat(String.join(" ", WorkerCommandLine.write(c))).startsWith("--mode llm-worker --port 0 --parent-pid 7 ");
     }
 

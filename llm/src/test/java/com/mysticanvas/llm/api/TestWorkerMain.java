@@ -16,7 +16,7 @@ public final class TestWorkerMain {
         Path models = Path.of(args[0]);
         String startup = args[1].equals("-") ? null : args[1];
         long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L);
-        LlmWorker.run(new WorkerConfig(WorkerKind.LLM, 0, parent, models, List.of(), models.resolveSibling("data"), startup, 1, args[2],
+        LlmWorker.run(new WorkerConfig(WorkerKind.LLM, "127.0.0.1", 0, parent, models, List.of(), models.resolveSibling("data"), startup, 1, args[2],
                 false, Limits.DEFAULTS, System.getenv(Handshake.SECRET_ENV)));
     }
 }

@@ -39,6 +39,12 @@ public final class MemoryArbiter {
     private final int maxImageSide;
     private final ModelFolders models;
     private final Supplier<Map<String, WorkerStatus>> workers;
+
+    /** A worker on another machine is never arbitrated here (memory arbitration is for local workers only). */
+    private boolean remote(WorkerKind kind) {
+        WorkerStatus w = workers.get().get(kind.id());
+        return w != null && w.remote();
+    }
     private final Supplier<SystemMemory.Snapshot> system;
     private final LlmWorkerApi llm;
     private final BiConsumer<String, Object> publish;
@@ -73,6 +79,9 @@ public final class MemoryArbiter {
     public Permit beforeImageJob(ImageSize size) {
         int width = size.width();
         int height = size.height();
+        if (remote(WorkerKind.SD)) {
+            return () -> { }; // its memory is another machine's
+        }
         if (width > maxImageSide || height > maxImageSide) {
             return () -> { }; // an invalid size: the worker answers the 400 that says so
         }
@@ -109,8 +118,8 @@ public final class MemoryArbiter {
      * {@code n_ctx}, cache types ...; null: the defaults) sizes the KV cache, as the worker estimates it.
      */
     public void beforeModelLoad(WorkerKind kind, String model, ObjectNode loadBody) {
-        if (model == null || model.isBlank()) {
-            return; // the worker itself answers the 400
+        if (model == null || model.isBlank() || remote(kind)) {
+            return; // the worker itself answers the 400; a remote worker's memory is another machine's
         }
         long need = kind == WorkerKind.LLM ? llmLoadBytes(model, loadBody) : modelBytes(kind, model);
         if (need == 0) {
@@ -180,9 +189,10 @@ public final class MemoryArbiter {
         return available - reserve;
     }
 
+    /** The local language model's file (null when none, or when the LLM worker is remote: unloading it frees nothing here). */
     private String llmModel() {
         WorkerStatus status = workers.get().get(WorkerKind.LLM.id());
-        return status == null ? null : status.model();
+        return status == null || status.remote() ? null : status.model();
     }
 
     private long llmModelBytes(String model) {

@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * rest of the orchestrator its pipe to each ({@link #endpoint}) and the typed APIs over them.
  */
 public final class ProcessManager implements AutoCloseable {
-    private final Map<WorkerKind, WorkerSupervisor> supervisors = new EnumMap<>(WorkerKind.class);
+    private final Map<WorkerKind, SupervisedWorker> supervisors = new EnumMap<>(WorkerKind.class);
     private final List<Consumer<WorkerStatus>> listeners = new CopyOnWriteArrayList<>();
     private final String secret = newSecret();
     private final LlmWorkerApi llm;
@@ -33,15 +33,22 @@ public final class ProcessManager implements AutoCloseable {
      */
     public ProcessManager(Map<WorkerKind, WorkerConfig> workers, WorkerLauncher launcher, SupervisorTiming timing,
                           PrintStream console, InFlight inFlight) {
+        this(workers, RemoteWorkers.NONE, launcher, timing, console, inFlight);
+    }
+
+    /** With the workers that run on other machines ({@code remote}) instead of as our child processes. */
+    public ProcessManager(Map<WorkerKind, WorkerConfig> workers, RemoteWorkers remote, WorkerLauncher launcher,
+                          SupervisorTiming timing, PrintStream console, InFlight inFlight) {
         HttpClient http = LoopbackHttp.client();
-        workers.forEach((kind, config) -> supervisors.put(kind,
-                new WorkerSupervisor(config, launcher, secret, timing, console, this::publish, http, inFlight)));
+        workers.forEach((kind, config) -> supervisors.put(kind, remote.urls().containsKey(kind)
+                ? new RemoteWorker(kind, remote.urls().get(kind), remote.token(), timing, this::publish, inFlight)
+                : new WorkerSupervisor(config, launcher, secret, timing, console, this::publish, http, inFlight)));
         this.llm = LlmWorkerApi.over(endpoint(WorkerKind.LLM));
         this.sd = SdWorkerApi.over(endpoint(WorkerKind.SD));
     }
 
     public void start() {
-        supervisors.values().forEach(WorkerSupervisor::start);
+        supervisors.values().forEach(SupervisedWorker::start);
     }
 
     /** The per-run secret the workers require (benchmarks and tests call workers directly with it). */
@@ -62,8 +69,18 @@ public final class ProcessManager implements AutoCloseable {
         return sd;
     }
 
+    /** A user's restart of a worker this orchestrator runs; a remote one is a 400 (restarted on its machine). */
     public void restart(WorkerKind kind) {
-        Thread.ofVirtual().start(supervisors.get(kind)::restart);
+        SupervisedWorker w = supervisors.get(kind);
+        if (w instanceof RemoteWorker) {
+            w.restart(); // says where it runs
+        }
+        Thread.ofVirtual().start(w::restart);
+    }
+
+    /** True when {@code kind}'s worker runs on another machine (no memory arbitration for it here). */
+    public boolean isRemote(WorkerKind kind) {
+        return supervisors.get(kind) instanceof RemoteWorker;
     }
 
     public WorkerStatus status(WorkerKind kind) {

@@ -84,6 +84,14 @@ public final class WorkerEndpoint {
         return json(r.statusCode(), r.body());
     }
 
+    /** GET at {@code base} whatever the address says of its readiness: a down remote worker's health check. */
+    JsonNode getAt(java.net.URI base, String path, Duration timeout) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET();
+        address.credentials().forEach(request::header);
+        HttpResponse<String> r = send(request, HttpResponse.BodyHandlers.ofString());
+        return json(r.statusCode(), r.body());
+    }
+
     /** POST of a JSON body answered with JSON; any other answer is the worker's own Problem. */
     public JsonNode post(String path, JsonNode body) {
         HttpResponse<String> r = send(jsonPost(path, body), HttpResponse.BodyHandlers.ofString());

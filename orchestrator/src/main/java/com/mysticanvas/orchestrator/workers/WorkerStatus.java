@@ -14,17 +14,23 @@ import java.util.Locale;
  * @param model     the model it reports loaded, or null
  * @param loading   the model it is loading now, or null
  * @param lastError why it last stopped or failed, or null
+ * @param host      a remote worker's address ({@code gpu-box:7001}), or null for one this orchestrator runs
  */
 public record WorkerStatus(@JsonProperty("name") WorkerKind kind, State state, Long pid, Integer port, int restarts,
-                           Long uptimeMs, Long rssBytes, String model, String loading, String lastError) {
-    /** Where a worker is in its life; JSON has the lower-case name. */
+                           Long uptimeMs, Long rssBytes, String model, String loading, String lastError, String host) {
+    /** Where a worker is in its life; JSON has the lower-case name. DOWN: a remote worker that does not answer. */
     public enum State {
-        STARTING, READY, RESTARTING, STOPPED;
+        STARTING, READY, RESTARTING, STOPPED, DOWN;
 
         @JsonValue
         public String id() {
             return name().toLowerCase(Locale.ROOT);
         }
+    }
+
+    /** True for a worker on another machine: not started, restarted or memory-arbitrated from here. */
+    public boolean remote() {
+        return host != null;
     }
 
     public boolean ready() {

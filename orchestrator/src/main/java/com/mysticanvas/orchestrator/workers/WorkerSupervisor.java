@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  * (0.5 s doubling to 30 s) when it exits or stops answering, reloading the model it had. It is the worker's
  * {@link WorkerAddress}: its port while it is ready, a clear "not ready" otherwise.
  */
-final class WorkerSupervisor implements WorkerAddress {
+final class WorkerSupervisor implements WorkerAddress, SupervisedWorker {
 
     private static final long FIRST_BACKOFF_MS = 500;
     private static final long MAX_BACKOFF_MS = 30_000;
@@ -78,7 +78,8 @@ final class WorkerSupervisor implements WorkerAddress {
         this.endpoint = new WorkerEndpoint(kind, this, http, inFlight);
     }
 
-    WorkerEndpoint endpoint() {
+    @Override
+    public WorkerEndpoint endpoint() {
         return endpoint;
     }
 
@@ -102,14 +103,16 @@ final class WorkerSupervisor implements WorkerAddress {
         return kind;
     }
 
-    synchronized void start() {
+    @Override
+    public synchronized void start() {
         if (loop == null) {
             loop = Thread.ofPlatform().daemon().name(kind.id() + "-supervisor").start(this::superviseLoop);
         }
     }
 
     /** Restarts now, without back-off (user request). */
-    void restart() {
+    @Override
+    public void restart() {
         restartRequested = true;
         lastError = "restart requested";
         Process p = process;
@@ -122,7 +125,8 @@ final class WorkerSupervisor implements WorkerAddress {
     }
 
     /** Stops the worker gracefully (stdin EOF, then signals) and waits for it. */
-    void stop() {
+    @Override
+    public void stop() {
         stopping = true;
         Process p = process;
         if (p != null) {
@@ -144,7 +148,8 @@ final class WorkerSupervisor implements WorkerAddress {
         }
     }
 
-    WorkerStatus status() {
+    @Override
+    public WorkerStatus status() {
         Process p = process;
         boolean alive = p != null && p.isAlive();
         State s = state;
@@ -154,7 +159,7 @@ final class WorkerSupervisor implements WorkerAddress {
                 restarts.get(),
                 s == State.READY ? System.currentTimeMillis() - readySinceMs : null,
                 alive ? ProcessMemory.of(p.pid()).map(ProcessMemory::rssBytes).orElse(null) : null,
-                model, loading, lastError);
+                model, loading, lastError, null);
     }
 
     private void superviseLoop() {
