@@ -50,6 +50,6 @@ done
 out=bench/target/llm-classes
 mkdir -p "$out"
 javac -d "$out" -cp dist/mysticanvas.jar bench/java/ConversationsBench.java bench/java/LlmBench.java \
-  bench/java/ProxyBench.java bench/java/SseSourceWorker.java
+  bench/java/ProxyBench.java bench/java/StreamTiming.java bench/java/SseSourceWorker.java
 java --enable-native-access=ALL-UNNAMED -cp "dist/mysticanvas.jar:$out" ConversationsBench \
   "$MODELS" "$MODEL" "$THREADS" "$WORDS" "$ROUNDS" "http://127.0.0.1:$port" 2>&1 | grep -vE '^\[(llm|sd)\]'

@@ -22,7 +22,7 @@ fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
 out=bench/target/llm-classes
 mkdir -p "$out"
-javac -d "$out" -cp dist/mysticanvas.jar bench/java/LlmBench.java bench/java/ProxyBench.java bench/java/SseSourceWorker.java
+javac -d "$out" -cp dist/mysticanvas.jar bench/java/LlmBench.java bench/java/ProxyBench.java bench/java/StreamTiming.java bench/java/SseSourceWorker.java
 echo "== MystiCanvas (threads $THREADS, prompt $PROMPT, generate $GEN, $RUNS runs)"
 java --enable-native-access=ALL-UNNAMED -cp "dist/mysticanvas.jar:$out" LlmBench \
   "$MODELS" "$MODEL" "$THREADS" "$PROMPT" "$GEN" "$RUNS" "$STREAMS" 2>&1 | grep -vE '^\[(llm|sd)\]'

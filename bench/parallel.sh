@@ -15,7 +15,7 @@ MODELS=${MYSTI_BENCH_MODELS:-bench/models}
 [[ -f "$MODELS/sd/checkpoints/sd15-synth.safetensors" ]] || java -jar dist/mysticanvas.jar synth-models --out "$MODELS" --preset sd15 >/dev/null
 out=bench/target/parallel-classes
 mkdir -p "$out"
-javac -d "$out" -cp dist/mysticanvas.jar bench/java/ParallelBench.java bench/java/LlmBench.java bench/java/ProxyBench.java bench/java/SseSourceWorker.java
+javac -d "$out" -cp dist/mysticanvas.jar bench/java/ParallelBench.java bench/java/LlmBench.java bench/java/ProxyBench.java bench/java/StreamTiming.java bench/java/SseSourceWorker.java
 echo "machine: $CORES cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
 java --enable-native-access=ALL-UNNAMED -cp "dist/mysticanvas.jar:$out" ParallelBench "$MODELS" llama-1b-q8_0.gguf \
   sd15-synth.safetensors "$LLM_THREADS" "$SD_THREADS" "$GEN" "$STEPS" 2>&1 | grep -vE '^\[(llm|sd)\]'

@@ -8,7 +8,7 @@ source bench/common.sh
 ensure_jar
 out=bench/target/proxy-classes
 mkdir -p "$out"
-javac -q -d "$out" -cp dist/mysticanvas.jar bench/java/SseSourceWorker.java bench/java/ProxyBench.java 2>/dev/null \
-  || javac -d "$out" -cp dist/mysticanvas.jar bench/java/SseSourceWorker.java bench/java/ProxyBench.java
+javac -q -d "$out" -cp dist/mysticanvas.jar bench/java/SseSourceWorker.java bench/java/StreamTiming.java bench/java/ProxyBench.java 2>/dev/null \
+  || javac -d "$out" -cp dist/mysticanvas.jar bench/java/SseSourceWorker.java bench/java/StreamTiming.java bench/java/ProxyBench.java
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
 java --enable-native-access=ALL-UNNAMED -cp "dist/mysticanvas.jar:$out" ProxyBench "${1:-500}" "${2:-20000}" 2>&1 | grep -vE '^\[(llm|sd)\]'

@@ -6,7 +6,6 @@ import com.mysticanvas.orchestrator.workers.SupervisorTiming;
 import com.mysticanvas.orchestrator.workers.WorkerLauncher;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -29,7 +28,7 @@ import java.util.regex.Pattern;
  * to a stand-in server and through the orchestrator (a connection to it), interleaved in one run.
  */
 public final class BackendsBench {
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    static final HttpClient HTTP = StreamTiming.HTTP;
     static final Pattern EVENTS = Pattern.compile("\"events\":(\\d+)");
     static final Pattern INTERVAL = Pattern.compile("\"interval_us\":(\\d+)");
 
@@ -117,25 +116,10 @@ public final class BackendsBench {
     }
 
     static long firstByteMicros(URI uri, int events, long interval) throws Exception {
-        long start = System.nanoTime();
-        HttpResponse<InputStream> r = HTTP.send(request(uri, events, interval), HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream in = r.body()) {
-            in.read();
-            long t = (System.nanoTime() - start) / 1000;
-            in.readAllBytes();
-            return t;
-        }
+        return StreamTiming.firstByteMicros(request(uri, events, interval));
     }
 
     static double eventsPerSecond(URI uri, int events, long interval) throws Exception {
-        long start = System.nanoTime();
-        HttpResponse<InputStream> r = HTTP.send(request(uri, events, interval), HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream in = r.body()) {
-            byte[] buf = new byte[65536];
-            while (in.read(buf) >= 0) {
-                // drain
-            }
-        }
-        return events / ((System.nanoTime() - start) / 1e9);
+        return StreamTiming.eventsPerSecond(request(uri, events, interval), events);
     }
 }

@@ -7,7 +7,6 @@ import com.mysticanvas.orchestrator.Orchestrator;
 import com.mysticanvas.orchestrator.OrchestratorConfig;
 import com.mysticanvas.orchestrator.workers.SupervisorTiming;
 import com.mysticanvas.orchestrator.workers.WorkerLauncher;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +21,7 @@ import java.util.Map;
  * worker and through the orchestrator, interleaved in one run so both see the same machine state.
  */
 public final class ProxyBench {
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    static final HttpClient HTTP = StreamTiming.HTTP;
 
     public static void main(String[] args) throws Exception {
         int ttfbRounds = args.length > 0 ? Integer.parseInt(args[0]) : 500;
@@ -100,14 +99,7 @@ public final class ProxyBench {
     }
 
     static long firstByteMicros(URI uri, String secret, int events) throws Exception {
-        long start = System.nanoTime();
-        HttpResponse<InputStream> r = HTTP.send(request(uri, secret, events), HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream in = r.body()) {
-            in.read();
-            long t = (System.nanoTime() - start) / 1000;
-            in.readAllBytes();
-            return t;
-        }
+        return StreamTiming.firstByteMicros(request(uri, secret, events));
     }
 
     static double eventsPerSecond(URI uri, String secret, int events) throws Exception {
@@ -115,14 +107,6 @@ public final class ProxyBench {
     }
 
     static double eventsPerSecond(URI uri, String secret, int events, long intervalMicros) throws Exception {
-        long start = System.nanoTime();
-        HttpResponse<InputStream> r = HTTP.send(request(uri, secret, events, intervalMicros), HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream in = r.body()) {
-            byte[] buf = new byte[65536];
-            while (in.read(buf) >= 0) {
-                // drain
-            }
-        }
-        return events / ((System.nanoTime() - start) / 1e9);
+        return StreamTiming.eventsPerSecond(request(uri, secret, events, intervalMicros), events);
     }
 }

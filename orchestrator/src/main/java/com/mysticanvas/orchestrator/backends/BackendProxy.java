@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.http.ClientDisconnect;
+import com.mysticanvas.core.http.SseReader;
 import com.mysticanvas.orchestrator.workers.ReverseProxy;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -15,26 +16,34 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
 
 /**
  * Sends a generation request whose model a backend serves to that backend, as the proxy sends local ones to the
- * workers: the model renamed to the backend's own name, its key instead of the client's, the answer streamed back
- * as it comes. A backend that fails before its first byte (no connection, a 5xx, a 429) is marked and the next one
- * is tried; once bytes have reached the client nothing is retried (a failure then ends the stream with the error
- * frame). A client that hangs up closes the backend's connection, which is how OpenAI-compatible servers see a cancel.
+ * workers: the model renamed to the backend's own name where a prefix is in between, its key instead of the client's,
+ * the answer streamed back as it comes. A backend that fails before its first byte (no connection, a 5xx, a 429) is
+ * marked and the next one is tried; once bytes have reached the client nothing is retried (a failure then ends the
+ * stream with the error frame). A client that hangs up closes the backend's connection, which is how
+ * OpenAI-compatible servers see a cancel. The studio's chats take the same way ({@link #openStream}).
  */
 public final class BackendProxy implements ReverseProxy.ExternalRoute {
+    /** The OpenAI routes a backend is sent (Ollama's and the worker's own stay local). */
+    static final Set<String> ROUTED = Set.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings");
+    private static final Duration LONGEST_ANSWER = Duration.ofMinutes(30);
+
     private final Backends backends;
 
     public BackendProxy(Backends backends) {
         this.backends = backends;
     }
 
-    /** The OpenAI routes a backend is sent (Ollama's and the worker's own stay local). */
-    static final java.util.Set<String> ROUTED = java.util.Set.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings");
+    /** The backend that answered and its answer, its body still to read. */
+    private record Reply(Connection connection, HttpResponse<InputStream> response) {}
 
     @Override
     public boolean forward(Context ctx) throws IOException {
@@ -48,116 +57,115 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
             return false; // the worker answers a malformed body in its own words
         }
         String model = body == null ? null : body.path("model").asText(null);
-        List<Backends.Target> targets = backends.route(model);
+        List<Backends.Target> targets = targets(model);
         if (targets.isEmpty()) {
-            if (backends.serves(model)) {
-                throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_down", "every backend that serves '" + model
-                        + "' is down; they are probed again shortly (GET /api/connections says why)");
-            }
             return false;
         }
-        List<String> failures = new ArrayList<>();
-        for (Backends.Target target : targets) {
-            Connection c = target.connection();
+        Reply reply = firstAnswer(model, targets, ctx, t -> {
             // the client's bytes as they are, unless the backend knows the model by another name (a prefix)
-            byte[] forwarded = target.upstreamModel().equals(model) ? ctx.bodyAsBytes()
-                    : Json.write(((ObjectNode) body).deepCopy().put("model", target.upstreamModel())).getBytes(StandardCharsets.UTF_8);
-            HttpRequest.Builder request = HttpRequest.newBuilder(Backends.endpoint(c, ctx.path()))
-                    .timeout(Duration.ofMinutes(30))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(forwarded));
+            byte[] forwarded = t.upstreamModel().equals(model) ? ctx.bodyAsBytes()
+                    : Json.write(((ObjectNode) body).deepCopy().put("model", t.upstreamModel())).getBytes(StandardCharsets.UTF_8);
+            HttpRequest.Builder request = HttpRequest.newBuilder(Backends.endpoint(t.connection(), ctx.path()))
+                    .timeout(LONGEST_ANSWER).POST(HttpRequest.BodyPublishers.ofByteArray(forwarded));
             ReverseProxy.forwardHeaders(ctx, request);
-            Backends.authorize(c, request);
-            backends.begin(c);
-            try {
-                HttpResponse<InputStream> upstream;
-                try {
-                    upstream = send(ctx, request);
-                } catch (IOException e) {
-                    String why = c.name() + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-                    backends.failed(c, why);
-                    failures.add(why);
-                    continue;
-                }
-                int status = upstream.statusCode();
-                if ((status >= 500 || status == 429) && target != targets.getLast()) {
-                    upstream.body().close();
-                    String why = c.name() + " answered " + status;
-                    backends.failed(c, why);
-                    failures.add(why);
-                    continue;
-                }
-                if (status < 500) {
-                    backends.succeeded(c);
-                } else {
-                    backends.failed(c, c.name() + " answered " + status);
-                }
-                try (InputStream in = upstream.body()) {
-                    ReverseProxy.relay(ctx, upstream, in, e -> new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_failed",
-                            "backend " + c.name() + " failed mid-stream: " + e.getMessage(), e));
-                }
-                return true;
-            } finally {
-                backends.end(c);
-            }
+            return request;
+        });
+        Connection c = reply.connection();
+        backends.begin(c);
+        try (InputStream in = reply.response().body()) {
+            ReverseProxy.relay(ctx, reply.response(), in, e -> new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_failed",
+                    "backend " + c.name() + " failed mid-stream: " + e.getMessage(), e));
+        } finally {
+            backends.end(c);
         }
-        throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_failed",
-                "every backend for '" + model + "' failed before answering: " + String.join("; ", failures));
+        return true;
     }
 
     /**
-     * A chat request's event stream from the backend that serves its model (the studio's chats), tried in order as
-     * {@link #forward} does; empty when no backend serves it. Our own fields (the worker's {@code min_reply_tokens})
-     * stay here.
+     * A chat request's event stream from the backend that serves its model (the studio's chats); empty when no backend
+     * serves it. Our own fields (the worker's {@code min_reply_tokens}) stay here.
      */
-    public java.util.Optional<com.mysticanvas.core.http.SseReader> openStream(ObjectNode request) {
+    public Optional<SseReader> openStream(ObjectNode request) {
         String model = request.path("model").asText(null);
-        List<Backends.Target> targets = backends.route(model);
+        List<Backends.Target> targets = targets(model);
         if (targets.isEmpty()) {
-            if (backends.serves(model)) {
-                throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_down", "every backend that serves '" + model + "' is down");
-            }
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
+        Reply reply = firstAnswer(model, targets, null, t -> {
+            ObjectNode body = request.deepCopy().put("model", t.upstreamModel()).put("stream", true);
+            body.remove("min_reply_tokens");
+            return HttpRequest.newBuilder(Backends.endpoint(t.connection(), "/v1/chat/completions")).timeout(LONGEST_ANSWER)
+                    .header("Content-Type", "application/json").header("Accept", "text/event-stream")
+                    .POST(HttpRequest.BodyPublishers.ofString(Json.write(body), StandardCharsets.UTF_8));
+        });
+        HttpResponse<InputStream> r = reply.response();
+        if (r.statusCode() == 200 && ReverseProxy.isEventStream(r)) {
+            return Optional.of(new SseReader(r.body()));
+        }
+        String answer;
+        try (InputStream in = r.body()) {
+            answer = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            answer = e.getMessage();
+        }
+        throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_refused",
+                reply.connection().name() + " answered " + r.statusCode() + ": " + answer);
+    }
+
+    /** The backends for {@code model}; none when it is not theirs. All of them down is a 502 that says so. */
+    private List<Backends.Target> targets(String model) {
+        List<Backends.Target> targets = backends.route(model);
+        if (targets.isEmpty() && backends.serves(model)) {
+            throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_down", "every backend that serves '" + model
+                    + "' is down; they are probed again shortly (GET /api/connections says why)");
+        }
+        return targets;
+    }
+
+    /**
+     * Tries the targets in order until one answers with something other than a failure to pass over (no connection, a
+     * 5xx, a 429; the last target's answer is kept whatever it is). {@code client}: the request whose hang-up cancels.
+     */
+    private Reply firstAnswer(String model, List<Backends.Target> targets, Context client,
+                              Function<Backends.Target, HttpRequest.Builder> requestFor) {
         List<String> failures = new ArrayList<>();
         for (Backends.Target target : targets) {
             Connection c = target.connection();
-            ObjectNode body = request.deepCopy().put("model", target.upstreamModel()).put("stream", true);
-            body.remove("min_reply_tokens");
-            HttpRequest.Builder r = HttpRequest.newBuilder(Backends.endpoint(c, "/v1/chat/completions")).timeout(Duration.ofMinutes(30))
-                    .header("Content-Type", "application/json").header("Accept", "text/event-stream")
-                    .POST(HttpRequest.BodyPublishers.ofString(Json.write(body), StandardCharsets.UTF_8));
-            Backends.authorize(c, r);
+            HttpRequest.Builder request = requestFor.apply(target);
+            Backends.authorize(c, request);
+            HttpResponse<InputStream> response;
             try {
-                HttpResponse<InputStream> upstream = backends.http().send(r.build(), HttpResponse.BodyHandlers.ofInputStream());
-                if (upstream.statusCode() == 200 && ReverseProxy.isEventStream(upstream)) {
-                    backends.succeeded(c);
-                    return java.util.Optional.of(new com.mysticanvas.core.http.SseReader(upstream.body()));
-                }
-                String answer = new String(upstream.body().readNBytes(4096), StandardCharsets.UTF_8);
-                String why = c.name() + " answered " + upstream.statusCode() + ": " + answer;
-                if (upstream.statusCode() < 500 && upstream.statusCode() != 429) {
-                    throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_refused", why); // the request's fault: not retried
-                }
-                backends.failed(c, why);
-                failures.add(why);
+                response = send(client, request);
             } catch (IOException e) {
                 String why = c.name() + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
                 backends.failed(c, why);
                 failures.add(why);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw Problem.unavailable("shutting_down", "the orchestrator is shutting down");
+                continue;
             }
+            int status = response.statusCode();
+            boolean failure = status >= 500 || status == 429;
+            if (failure) {
+                backends.failed(c, c.name() + " answered " + status);
+                if (target != targets.getLast()) {
+                    closeQuietly(response);
+                    failures.add(c.name() + " answered " + status);
+                    continue;
+                }
+            } else {
+                backends.succeeded(c);
+            }
+            return new Reply(c, response);
         }
         throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_failed",
                 "every backend for '" + model + "' failed before answering: " + String.join("; ", failures));
     }
 
-    /** The request sent; a client that hangs up before the answer's head cancels it. */
-    private HttpResponse<InputStream> send(Context ctx, HttpRequest.Builder request) throws IOException {
+    private HttpResponse<InputStream> send(Context client, HttpRequest.Builder request) throws IOException {
         CompletableFuture<HttpResponse<InputStream>> pending =
                 backends.http().sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        ClientDisconnect.whenGone(ctx, () -> pending.cancel(true));
+        if (client != null) {
+            ClientDisconnect.whenGone(client, () -> pending.cancel(true));
+        }
         try {
             return pending.get();
         } catch (ExecutionException e) {
@@ -168,6 +176,14 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
             pending.cancel(true);
             Thread.currentThread().interrupt();
             throw Problem.unavailable("shutting_down", "the orchestrator is shutting down");
+        }
+    }
+
+    private static void closeQuietly(HttpResponse<InputStream> response) {
+        try {
+            response.body().close();
+        } catch (IOException ignored) {
+            // a failed answer we pass over
         }
     }
 }
