@@ -145,6 +145,26 @@ class SdImageApiTest {
         byte[] png = Base64.getDecoder().decode(body.path("images").get(0).asText());
         assertThat(Png.readText(png).get("parameters")).contains("a lighthouse").contains("Negative prompt: blurry");
         assertThat(body.path("parameters").path("prompt").asText()).startsWith("a lighthouse");
+
+        // civitai's links: the checkpoint's AutoV2 hash, the LoRA's, what made it; and A1111's PNG Info reads it back
+        String infotext = info.path("infotexts").get(0).asText();
+        String modelHash = com.mysticanvas.sd.model.ModelHashes.autoV2(TinyModels.checkpoint());
+        String loraHash = com.mysticanvas.sd.model.ModelHashes.lora(TinyModels.lora());
+        assertThat(infotext).contains("Model hash: " + modelHash + ", Model: tiny-sd", "Lora hashes: \"tiny-lora: " + loraHash + "\"",
+                "Version: MystiCanvas");
+        HttpResponse<String> read = post("/sdapi/v1/png-info", Json.object().put("image", "data:image/png;base64,"
+                + body.path("images").get(0).asText()).toString());
+        assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+        JsonNode pngInfo = Json.parse(read.body());
+        assertThat(pngInfo.path("info").asText()).isEqualTo(infotext);
+        JsonNode fields = pngInfo.path("parameters");
+        assertThat(fields.path("Prompt").asText()).startsWith("a lighthouse").endsWith("<lora:tiny-lora:0.6>");
+        assertThat(fields.path("Negative prompt").asText()).isEqualTo("blurry");
+        assertThat(fields.path("Seed").asText()).isEqualTo("42");
+        assertThat(fields.path("Size-1").asText() + "x" + fields.path("Size-2").asText()).isEqualTo("64x64");
+        assertThat(fields.path("Model hash").asText()).isEqualTo(modelHash);
+        assertThat(fields.path("Lora hashes").asText()).isEqualTo("tiny-lora: " + loraHash);
+        assertThat(post("/sdapi/v1/png-info", "{\"image\":\"aGVsbG8=\"}").statusCode()).as("not a PNG").isEqualTo(400);
     }
 
     @Test

@@ -8,18 +8,20 @@ import static com.mysticanvas.core.JsonFields.text;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.worker.WorkerPaths;
-import com.mysticanvas.sd.pipeline.SdEngine;
+import com.mysticanvas.sd.image.GenerationParameters;
 import com.mysticanvas.sd.image.ImageTensors;
+import com.mysticanvas.sd.image.Png;
 import com.mysticanvas.sd.model.ClipConfig;
 import com.mysticanvas.sd.pipeline.Embeddings;
 import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import com.mysticanvas.sd.pipeline.ProgressListener.Stop;
 import com.mysticanvas.sd.pipeline.RgbImage;
+import com.mysticanvas.sd.pipeline.SdEngine;
 import com.mysticanvas.sd.pipeline.Upscaler;
 import com.mysticanvas.sd.safetensors.SafeTensors;
 import com.mysticanvas.sd.safetensors.TensorInfo;
@@ -33,6 +35,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -72,6 +75,7 @@ public final class A1111Api {
             ctx.json(Json.object());
         });
         r.get("/sdapi/v1/sd-models", ctx -> ctx.json(models()));
+        r.post("/sdapi/v1/png-info", ctx -> ctx.json(pngInfo(Json.parseObject(ctx.body()))));
         r.get("/sdapi/v1/loras", ctx -> ctx.json(loras()));
         r.get("/sdapi/v1/embeddings", ctx -> ctx.json(embeddings()));
         r.get("/sdapi/v1/sd-vae", ctx -> ctx.json(vaes()));
@@ -215,6 +219,29 @@ public final class A1111Api {
             out.putNull("current_image");
         }
         return out.putNull("textinfo");
+    }
+
+    /**
+     * {@code POST /sdapi/v1/png-info} {@code {image}} (base64 or a data URL of a PNG): {@code {info, items, parameters}}
+     * as A1111 answers: the {@code parameters} text, the image's other text chunks, and the text read back into fields
+     * ({@link GenerationParameters#parse}). An image without settings answers an empty {@code info}.
+     */
+    private ObjectNode pngInfo(ObjectNode body) {
+        byte[] png = ImageTensors.fromBase64(body.path("image").asText(null));
+        Map<String, String> text = Png.readText(png); // a file that is no PNG is a 400 that says why
+        String info = text.getOrDefault(GenerationParameters.PNG_KEY, "");
+        ObjectNode out = Json.object().put("info", info);
+        ObjectNode items = out.putObject("items");
+        text.forEach((k, v) -> {
+            if (!k.equals(GenerationParameters.PNG_KEY)) {
+                items.put(k, v);
+            }
+        });
+        ObjectNode parameters = out.putObject("parameters");
+        if (!info.isEmpty()) {
+            GenerationParameters.parse(info).forEach(parameters::put);
+        }
+        return out;
     }
 
     private ArrayNode models() {

@@ -26,6 +26,8 @@ public record GenerationParameters(String prompt, String negativePrompt, int ste
                                    Map<String, String> extras) {
     /** The PNG text key A1111 uses. */
     public static final String PNG_KEY = "parameters";
+    /** The checkpoint's AutoV2 hash, written before the model's name. */
+    public static final String MODEL_HASH = "Model hash";
 
     public GenerationParameters {
         extras = Collections.unmodifiableMap(extras == null ? new LinkedHashMap<>() : new LinkedHashMap<>(extras));
@@ -56,10 +58,13 @@ public record GenerationParameters(String prompt, String negativePrompt, int ste
         fields.put("CFG scale", number(cfgScale));
         fields.put("Seed", Long.toString(seed));
         fields.put("Size", width + "x" + height);
+        if (extras.containsKey(MODEL_HASH)) {
+            fields.put(MODEL_HASH, extras.get(MODEL_HASH)); // before the model's name, as A1111 writes it
+        }
         if (model != null && !model.isEmpty()) {
             fields.put("Model", model);
         }
-        fields.putAll(extras);
+        extras.forEach(fields::putIfAbsent);
         StringBuilder out = new StringBuilder(prompt == null ? "" : prompt);
         if (negativePrompt != null && !negativePrompt.isEmpty()) {
             out.append("\nNegative prompt: ").append(negativePrompt);
@@ -71,6 +76,62 @@ public record GenerationParameters(String prompt, String negativePrompt, int ste
             separator = ", ";
         }
         return out.toString();
+    }
+
+    /** A1111's {@code re_param}: one "Key: value" of the last line, the value quoted or up to the next comma. */
+    private static final java.util.regex.Pattern PARAM =
+            java.util.regex.Pattern.compile("\\s*(\\w[\\w \\-/]+):\\s*(\"(?:\\\\.|[^\\\\\"])+\"|[^,]*)(?:,|$)");
+    private static final java.util.regex.Pattern SIZE = java.util.regex.Pattern.compile("^(\\d+)x(\\d+)$");
+
+    /**
+     * An infotext read back as A1111's {@code parse_generation_parameters} reads it (its PNG Info tab, its
+     * {@code /sdapi/v1/png-info}): {@code Prompt}, {@code Negative prompt}, then each "Key: value" of the last line as
+     * text (a quoted value unquoted), a {@code WxH} value as {@code Key-1} and {@code Key-2}. A last line with fewer
+     * than three pairs is part of the prompt. Ours and A1111's alike.
+     */
+    public static Map<String, String> parse(String infotext) {
+        String[] lines = infotext.strip().split("\n", -1);
+        String last = lines[lines.length - 1];
+        int promptLines = lines.length - 1;
+        if (PARAM.matcher(last).results().count() < 3) {
+            promptLines = lines.length;
+            last = "";
+        }
+        StringBuilder prompt = new StringBuilder();
+        StringBuilder negative = new StringBuilder();
+        boolean negativeNow = false;
+        for (int i = 0; i < promptLines; i++) {
+            String line = lines[i].strip();
+            if (line.startsWith("Negative prompt:")) {
+                negativeNow = true;
+                line = line.substring("Negative prompt:".length()).strip();
+            }
+            StringBuilder into = negativeNow ? negative : prompt;
+            into.append(into.isEmpty() ? "" : "\n").append(line);
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("Prompt", prompt.toString());
+        out.put("Negative prompt", negative.toString());
+        var pairs = PARAM.matcher(last);
+        while (pairs.find()) {
+            String key = pairs.group(1);
+            String value = pairs.group(2);
+            if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+                try {
+                    value = Json.MAPPER.readValue(value, String.class);
+                } catch (java.io.IOException | RuntimeException notJson) {
+                    value = value.substring(1, value.length() - 1);
+                }
+            }
+            var size = SIZE.matcher(value);
+            if (size.matches()) {
+                out.put(key + "-1", size.group(1));
+                out.put(key + "-2", size.group(2));
+            } else {
+                out.put(key, value);
+            }
+        }
+        return out;
     }
 
     /** The PNG text chunks for an image made with these settings. */

@@ -232,6 +232,16 @@ public final class SdModel implements AutoCloseable {
         return vaeFile == null ? null : vaeFile.fileName();
     }
 
+    /** The checkpoint's file (for its hash in the infotext). */
+    public Path checkpointPath() {
+        return checkpoint.path();
+    }
+
+    /** The separate VAE's file, or null when the checkpoint's own is used. */
+    public Path vaePath() {
+        return vaeFile == null ? null : vaeFile.path();
+    }
+
     public List<Lora> loras() {
         return loras;
     }

@@ -10,6 +10,7 @@ import com.mysticanvas.sd.image.GenerationParameters;
 import com.mysticanvas.sd.image.LatentPreview;
 import com.mysticanvas.sd.image.Png;
 import com.mysticanvas.sd.model.Family;
+import com.mysticanvas.sd.model.ModelHashes;
 import com.mysticanvas.sd.model.Prediction;
 import com.mysticanvas.sd.noise.BrownianNoise;
 import com.mysticanvas.sd.noise.ImageNoise;
@@ -597,18 +598,23 @@ public final class SdPipeline {
     }
 
     private GeneratedImage finish(RgbImage pixels, GenerationRequest r, long seed, SdModel model, List<String> warnings) {
-        String parameters = parameters(r, seed, model);
+        String parameters = parameters(r, seed, model, loraFiles);
         byte[] png = Png.encode(pixels.rgb(), pixels.width(), pixels.height(), Map.of(GenerationParameters.PNG_KEY, parameters));
         return new GeneratedImage(png, pixels, seed, parameters, warnings);
     }
 
-    /** A1111's infotext for one image (its PNG {@code parameters} chunk), LoRAs as prompt tags as A1111 writes them. */
-    static String parameters(GenerationRequest r, long seed, SdModel model) {
+    /**
+     * A1111's infotext for one image (its PNG {@code parameters} chunk), LoRAs as prompt tags as A1111 writes them, with
+     * the hashes civitai links models by ({@code Model hash}, {@code VAE hash}, {@code Lora hashes}) and the
+     * {@code Version} that made it.
+     */
+    static String parameters(GenerationRequest r, long seed, SdModel model, Function<String, Path> loraFiles) {
         GenerationParameters p = new GenerationParameters(withLoraTags(r.prompt(), r.loras()), r.negativePrompt(), r.steps(),
                 r.sampler(), r.schedule(), r.cfgScale(), seed, r.width(), r.height(),
                 ModelFolders.stem(model.checkpointName()));
+        p = withHash(p, GenerationParameters.MODEL_HASH, model.checkpointPath(), ModelHashes::autoV2);
         if (model.vaeName() != null) {
-            p = p.with("VAE", model.vaeName());
+            p = withHash(p, "VAE hash", model.vaePath(), ModelHashes::autoV2).with("VAE", model.vaeName());
         }
         if (r.init() != null) {
             p = p.with("Denoising strength", r.init().strength());
@@ -623,7 +629,40 @@ public final class SdPipeline {
         if (r.hires() != null) {
             p = withHires(p, r);
         }
-        return withNoise(p, r.noise(), seed - r.seed()).toA1111();
+        p = withNoise(p, r.noise(), seed - r.seed());
+        List<String> loraHashes = new ArrayList<>();
+        java.util.Set<String> named = new LinkedHashSet<>();
+        r.loras().forEach(l -> named.add(l.name()));
+        if (r.hires() != null) {
+            r.hires().loras().forEach(l -> named.add(l.name()));
+        }
+        for (String name : named) {
+            try {
+                loraHashes.add(ModelFolders.stem(name) + ": " + ModelHashes.lora(loraFiles.apply(name)));
+            } catch (IOException | RuntimeException unreadable) {
+                // the LoRA was read for this image; a hash that cannot be made leaves it out of the list only
+            }
+        }
+        if (!loraHashes.isEmpty()) {
+            p = p.with("Lora hashes", String.join(", ", loraHashes));
+        }
+        return p.with("Version", VERSION).toA1111();
+    }
+
+    /** What made the image, as A1111's {@code Version} field says it ({@code v1.10.1} there). */
+    static final String VERSION = "MystiCanvas " + java.util.Objects.requireNonNullElse(
+            SdPipeline.class.getPackage().getImplementationVersion(), "dev");
+
+    private interface FileHash {
+        String of(Path file) throws IOException;
+    }
+
+    private static GenerationParameters withHash(GenerationParameters p, String key, Path file, FileHash hash) {
+        try {
+            return p.with(key, hash.of(file));
+        } catch (IOException e) {
+            return p; // a file that cannot be read again leaves its hash out, not the image
+        }
     }
 
     /** A1111's hires fix fields; the second pass's prompts, sampler and schedule only when they differ. */
