@@ -183,6 +183,9 @@ class SdImageApiTest {
             image = named.path("data").get(0).path("b64_json").asText();
             assertThat(image).isNotEmpty().isNotEqualTo(plain.path("data").get(0).path("b64_json").asText());
             assertThat(named.path("data").get(0).has("warnings")).isFalse();
+            assertThat(named.path("data").get(0).path("parameters").asText()).as("the embedding the prompt used, by its hash")
+                    .contains("TI hashes: \"easy-style: " + com.mysticanvas.sd.model.ModelHashes.embedding(embedding) + "\"");
+            assertThat(plain.path("data").get(0).path("parameters").asText()).doesNotContain("TI hashes");
             // An SDXL embedding does not fit this SD 1.x checkpoint: its name stays text, as in A1111.
             assertThat(otherFamily.path("data").get(0).path("b64_json").asText()).isNotEqualTo(image);
 

@@ -24,7 +24,7 @@ import java.util.Map;
  */
 public final class Embeddings {
     /** An embedding and its vectors for each text encoder of the checkpoint, [vectors * width] each. */
-    record Entry(PromptChunks.Embedding embedding, List<float[]> vectors) {}
+    record Entry(PromptChunks.Embedding embedding, List<float[]> vectors, Path file) {}
 
     private final Map<String, Entry> byName;
     private final List<String> problems;
@@ -36,6 +36,12 @@ public final class Embeddings {
 
     static final Embeddings NONE = new Embeddings(Map.of(), List.of());
 
+    /** The file an embedding of this name came from, or null. */
+    Path file(String name) {
+        Entry e = byName.get(name);
+        return e == null ? null : e.file();
+    }
+
     static Embeddings load(List<Path> files, SdModelSpec spec, ClipTokenizer tokenizer) {
         Map<String, Entry> byName = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
@@ -46,7 +52,7 @@ public final class Embeddings {
                 if (vectors != null) {
                     int width = spec.textEncoders().getFirst().config().width();
                     int n = vectors.getFirst().length / width;
-                    byName.put(name, new Entry(new PromptChunks.Embedding(name, tokenizer.encode(name), n), vectors));
+                    byName.put(name, new Entry(new PromptChunks.Embedding(name, tokenizer.encode(name), n), vectors, file));
                 }
             } catch (IOException | RuntimeException e) {
                 problems.add("embedding " + file.getFileName() + " was left out: " + e.getMessage());

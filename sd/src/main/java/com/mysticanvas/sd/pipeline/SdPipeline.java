@@ -33,6 +33,8 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -103,7 +105,8 @@ public final class SdPipeline {
         List<Path> embeddingPaths = embeddingFiles.get();
         Embeddings embeddings = embeddingPaths.isEmpty() ? Embeddings.NONE
                 : Embeddings.load(embeddingPaths, model.spec(), tokenizer());
-        TextConditioning.Prompts prompts = prompts(embeddings);
+        Set<String> usedEmbeddings = new TreeSet<>(); // for the infotext's TI hashes
+        TextConditioning.Prompts prompts = prompts(embeddings, usedEmbeddings);
         Pass first = pass(model, r, 0, model.inpainting() ? inpaintingInput(model, init, mask, r.width(), r.height()) : null,
                 prompts);
         float[] initLatent = init == null ? null : model.encode(init.toPlanar(), r.height(), r.width());
@@ -159,7 +162,7 @@ public final class SdPipeline {
             }
             List<String> warnings = new ArrayList<>(embeddings.problems());
             warnings.addAll(warnings(first, hires));
-            images.add(finish(pixels, r, seed, model, warnings));
+            images.add(finish(pixels, r, seed, model, warnings, tiHashes(embeddings, usedEmbeddings)));
             if (stop == ProgressListener.Stop.INTERRUPT) {
                 break;
             }
@@ -319,8 +322,24 @@ public final class SdPipeline {
         return tokenizer;
     }
 
-    /** Prompts' 77-token windows with these embeddings placed in them. */
-    private TextConditioning.Prompts prompts(Embeddings embeddings) {
+    /** "name: hash" of each embedding the prompts used, as A1111's {@code TI hashes} lists them. */
+    private static List<String> tiHashes(Embeddings embeddings, Set<String> used) {
+        List<String> out = new ArrayList<>();
+        for (String name : used) {
+            Path file = embeddings.file(name);
+            try {
+                if (file != null) {
+                    out.add(name + ": " + ModelHashes.embedding(file));
+                }
+            } catch (IOException unreadable) {
+                // read for this image a moment ago; a hash that cannot be made leaves it out of the list only
+            }
+        }
+        return out;
+    }
+
+    /** Prompts' 77-token windows with these embeddings placed in them; the ones a prompt used go into {@code used}. */
+    private TextConditioning.Prompts prompts(Embeddings embeddings, Set<String> used) {
         List<PromptChunks.Embedding> names = embeddings.names();
         return new TextConditioning.Prompts() {
             @Override
@@ -330,6 +349,7 @@ public final class SdPipeline {
 
             @Override
             public float[] embeddingVectors(String name, int encoder) {
+                used.add(name);
                 return embeddings.vectors(name, encoder);
             }
         };
@@ -592,13 +612,14 @@ public final class SdPipeline {
     private List<GeneratedImage> repeat(RgbImage init, GenerationRequest r, SdModel model) {
         List<GeneratedImage> images = new ArrayList<>();
         for (int i = 0; i < r.batchCount(); i++) {
-            images.add(finish(init, r, r.seed() + i, model, List.of()));
+            images.add(finish(init, r, r.seed() + i, model, List.of(), List.of()));
         }
         return images;
     }
 
-    private GeneratedImage finish(RgbImage pixels, GenerationRequest r, long seed, SdModel model, List<String> warnings) {
-        String parameters = parameters(r, seed, model, loraFiles);
+    private GeneratedImage finish(RgbImage pixels, GenerationRequest r, long seed, SdModel model, List<String> warnings,
+                                  List<String> tiHashes) {
+        String parameters = parameters(r, seed, model, loraFiles, tiHashes);
         byte[] png = Png.encode(pixels.rgb(), pixels.width(), pixels.height(), Map.of(GenerationParameters.PNG_KEY, parameters));
         return new GeneratedImage(png, pixels, seed, parameters, warnings);
     }
@@ -608,7 +629,8 @@ public final class SdPipeline {
      * the hashes civitai links models by ({@code Model hash}, {@code VAE hash}, {@code Lora hashes}) and the
      * {@code Version} that made it.
      */
-    static String parameters(GenerationRequest r, long seed, SdModel model, Function<String, Path> loraFiles) {
+    static String parameters(GenerationRequest r, long seed, SdModel model, Function<String, Path> loraFiles,
+                             List<String> tiHashes) {
         GenerationParameters p = new GenerationParameters(withLoraTags(r.prompt(), r.loras()), r.negativePrompt(), r.steps(),
                 r.sampler(), r.schedule(), r.cfgScale(), seed, r.width(), r.height(),
                 ModelFolders.stem(model.checkpointName()));
@@ -631,7 +653,7 @@ public final class SdPipeline {
         }
         p = withNoise(p, r.noise(), seed - r.seed());
         List<String> loraHashes = new ArrayList<>();
-        java.util.Set<String> named = new LinkedHashSet<>();
+        Set<String> named = new LinkedHashSet<>();
         r.loras().forEach(l -> named.add(l.name()));
         if (r.hires() != null) {
             r.hires().loras().forEach(l -> named.add(l.name()));
@@ -645,6 +667,9 @@ public final class SdPipeline {
         }
         if (!loraHashes.isEmpty()) {
             p = p.with("Lora hashes", String.join(", ", loraHashes));
+        }
+        if (!tiHashes.isEmpty()) {
+            p = p.with("TI hashes", String.join(", ", tiHashes));
         }
         return p.with("Version", VERSION).toA1111();
     }
