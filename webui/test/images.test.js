@@ -63,6 +63,19 @@ describe('image form', () => {
     expect(formFromImage(image('i4', 1), defaultForm(defaults))).toMatchObject({ enable_hr: false })
   })
 
+  it('"reuse settings" keeps what the form has no field for, so the same image comes back', () => {
+    const made = image('i5', 3)
+    Object.assign(made.params, { subseed: 99, subseed_strength: 0.25, eta: 0.5, clip_skip: 2, eta_noise_seed_delta: 31337,
+      enable_hr: true, hr_upscaler: 'Lanczos', hr_scale: 1.5, hr_prompt: 'sharper', hr_resize_x: 0,
+      loras: [{ name: 'tiny-lora.safetensors', weight: 0.5, unet_weight: 0.8 }] })
+    const req = imageRequest(formFromImage(made, defaultForm(defaults)))
+    expect(req).toMatchObject({ subseed: 99, subseed_strength: 0.25, eta: 0.5, clip_skip: 2, eta_noise_seed_delta: 31337,
+      enable_hr: true, hr_prompt: 'sharper', hr_resize_x: 0, loras: [{ name: 'tiny-lora.safetensors', weight: 0.5, unet_weight: 0.8 }] })
+    const noHires = imageRequest({ ...formFromImage(made, defaultForm(defaults)), enable_hr: false })
+    expect(noHires).not.toHaveProperty('hr_prompt')
+    expect(noHires).toMatchObject({ subseed: 99 })
+  })
+
   it('an image from before A1111\'s generators comes back with our own noise and the Uniform schedule it had', () => {
     const older = image('i0', 7)
     delete older.params.scheduler

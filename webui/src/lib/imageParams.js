@@ -25,6 +25,13 @@ const DEFAULTED = ['width', 'height', 'steps', 'cfg_scale', 'sampler', 'schedule
   'hr_upscaler', 'hr_scale', 'hr_second_pass_steps', 'denoising_strength']
 /** Hires fix's fields (A1111's names), sent only when it is on. */
 const HIRES = ['hr_upscaler', 'hr_scale', 'hr_second_pass_steps', 'denoising_strength']
+/**
+ * Settings the form has no field for that an image may have been made with (by the API, or an A1111 infotext): "reuse
+ * settings" keeps them and sends them again, so the same image comes back. The hires ones only with hires fix on.
+ */
+const KEPT = ['subseed', 'subseed_strength', 'seed_resize_from_w', 'seed_resize_from_h', 'eta', 'eta_noise_seed_delta',
+  'clip_skip', 'prediction']
+const KEPT_HIRES = ['hr_resize_x', 'hr_resize_y', 'hr_prompt', 'hr_negative_prompt', 'hr_sampler_name', 'hr_scheduler']
 
 /** A form with the server's request defaults (any it does not give stay empty: the server fills them in). */
 export function defaultForm(defaults = {}) {
@@ -38,6 +45,7 @@ export function defaultForm(defaults = {}) {
     init_image: null,
     mask: null,
     enable_hr: false,
+    kept: {},
   }
   for (const key of DEFAULTED) form[key] = defaults[key] ?? null
   return form
@@ -105,7 +113,11 @@ export function imageRequest(form, conversationId) {
     rng: form.rng || undefined,
     seed: numberOrUnset(form.seed) ?? -1,
     n: numberOrUnset(form.n),
-    loras: form.loras.filter((l) => l.name).map((l) => ({ name: l.name, weight: Number(l.weight) })),
+    loras: form.loras.filter((l) => l.name).map((l) => (l.unet_weight == null ? { name: l.name, weight: Number(l.weight) }
+      : { name: l.name, weight: Number(l.weight), unet_weight: Number(l.unet_weight) })),
+  }
+  for (const [key, value] of Object.entries(form.kept ?? {})) {
+    if (!KEPT_HIRES.includes(key) || hiresSize(form)) req[key] = value
   }
   if (form.checkpoint) req.checkpoint = form.checkpoint // the server switches to it first
   if (form.vae) req.vae = form.vae
@@ -147,7 +159,8 @@ export function formFromImage(image, base = defaultForm()) {
     rng: pick('rng', older ? 'mysticanvas' : undefined),
     seed: image.seed ?? pick('seed'),
     n: 1,
-    loras: (p.loras || []).map((l) => ({ name: l.name, weight: l.weight ?? 1 })),
+    loras: (p.loras || []).map((l) => (l.unet_weight == null ? { name: l.name, weight: l.weight ?? 1 }
+      : { name: l.name, weight: l.weight ?? 1, unet_weight: l.unet_weight })),
     checkpoint: image.model || '',
     vae: p.vae || '',
     init_image: null,
@@ -155,6 +168,7 @@ export function formFromImage(image, base = defaultForm()) {
     mask: null,
     enable_hr: p.enable_hr === true,
     ...Object.fromEntries(HIRES.map((key) => [key, pick(key)])),
+    kept: Object.fromEntries([...KEPT, ...KEPT_HIRES].filter((key) => p[key] != null).map((key) => [key, p[key]])),
   }
 }
 
