@@ -100,6 +100,18 @@ class SdImageApiTest {
         JsonNode result = Json.parse(events.getLast()[1]);
         BufferedImage image = decode(result.path("data").get(0).path("b64_json").asText());
         assertThat(image.getWidth()).isEqualTo(64);
+
+        // a TAESD decoder in models/sd/vae-approx: previews at the image's own size
+        Path approx = Files.createDirectories(models.resolve("sd/vae-approx")).resolve("taesd_decoder.safetensors");
+        Files.copy(TinyModels.root().resolve("sd/vae-approx/taesd_decoder.safetensors"), approx);
+        try {
+            List<String[]> withTaesd = sse("/v1/images/generations",
+                    "{\"prompt\":\"a red fox\",\"size\":\"64x64\",\"steps\":2,\"seed\":5,\"stream\":true}");
+            JsonNode step = withTaesd.stream().filter(e -> e[0].equals("progress")).map(e -> Json.parse(e[1])).toList().getLast();
+            assertThat(decodeDataUrl(step.path("preview").asText()).getWidth()).isEqualTo(64);
+        } finally {
+            Files.delete(approx);
+        }
     }
 
     @Test

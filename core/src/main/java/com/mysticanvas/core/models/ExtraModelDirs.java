@@ -30,7 +30,8 @@ final class ExtraModelDirs {
             Kind.LORA, List.of("Lora", "LyCORIS", "loras"),
             Kind.VAE, List.of("VAE", "vae"),
             Kind.EMBEDDING, List.of("embeddings"),
-            Kind.UPSCALER, List.of("ESRGAN", "RealESRGAN", "upscale_models"));
+            Kind.UPSCALER, List.of("ESRGAN", "RealESRGAN", "upscale_models"),
+            Kind.VAE_APPROX, List.of("VAE-approx", "vae_approx"));
     /** How deep a GGUF may lie below an extra folder: HF cache's models--org--repo/snapshots/commit/sub/file. */
     private static final int GGUF_DEPTH = 5;
     /** Folders never searched for models (environments, repositories, the HF cache's content-addressed blobs). */

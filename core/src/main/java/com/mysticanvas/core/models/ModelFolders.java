@@ -38,7 +38,9 @@ public record ModelFolders(Path root, List<Path> extraDirs) {
         /** Textual-inversion embeddings, named in prompts by their file's stem. */
         EMBEDDING("sd/embeddings", "embedding", ".safetensors", ".pt", ".bin"),
         /** Image upscaler models (ESRGAN, Real-ESRGAN, compact), named by their file's stem as A1111 lists them. */
-        UPSCALER("sd/upscalers", "upscaler", ".safetensors", ".pth", ".pt");
+        UPSCALER("sd/upscalers", "upscaler", ".safetensors", ".pth", ".pt"),
+        /** TAESD / TAESDXL decoders for live previews ({@code taesd_decoder}, {@code taesdxl_decoder}), as A1111's VAE-approx. */
+        VAE_APPROX("sd/vae-approx", "preview decoder", ".safetensors", ".pth");
 
         private final String folder;
         private final String extension;

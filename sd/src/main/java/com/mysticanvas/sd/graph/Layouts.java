@@ -37,4 +37,11 @@ public final class Layouts {
         UpscalerGraph.build(spec, r);
         return r.tensors();
     }
+
+    /** TAESD's (and TAESDXL's) decoder, in its {@code nn.Sequential}'s numbered names. */
+    public static Map<String, long[]> taesdDecoder() {
+        LayoutRecorder r = new LayoutRecorder();
+        TaesdGraph.build(r);
+        return r.tensors();
+    }
 }

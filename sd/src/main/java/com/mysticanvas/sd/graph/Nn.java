@@ -99,6 +99,10 @@ final class Nn {
         return g.op("Add", a, b);
     }
 
+    String relu(String x) {
+        return g.op("Relu", x);
+    }
+
     String leakyRelu(String x, float slope) {
         return g.op("LeakyRelu", x, Attr.f("alpha", slope));
     }

@@ -43,7 +43,8 @@ public final class SdEngine implements AutoCloseable {
         this.memory = memory;
         this.upscalers = new UpscalerModels(name -> files.resolve(ModelFolders.Kind.UPSCALER, name), threads);
         this.pipeline = new SdPipeline(tokenizer, name -> files.resolve(ModelFolders.Kind.LORA, name),
-                () -> files.list(ModelFolders.Kind.EMBEDDING), upscalers);
+                () -> files.list(ModelFolders.Kind.EMBEDDING), upscalers,
+                new PreviewDecoders(() -> files.list(ModelFolders.Kind.VAE_APPROX), threads));
     }
 
     /** The loaded checkpoint's file name, or null. */

@@ -7,7 +7,6 @@ import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.system.SystemMemory;
 import com.mysticanvas.sd.image.GenerationParameters;
-import com.mysticanvas.sd.image.LatentPreview;
 import com.mysticanvas.sd.image.Png;
 import com.mysticanvas.sd.model.Family;
 import com.mysticanvas.sd.model.ModelHashes;
@@ -60,6 +59,7 @@ public final class SdPipeline {
     private final Function<String, Path> loraFiles;
     private final Supplier<List<Path>> embeddingFiles;
     private final UpscalerModels upscalers;
+    private final PreviewDecoders previews;
 
     /** A pipeline without textual-inversion embeddings or upscaler models. */
     public SdPipeline(Supplier<ClipTokenizer> tokenizer, Function<String, Path> loraFiles) {
@@ -75,10 +75,17 @@ public final class SdPipeline {
      */
     public SdPipeline(Supplier<ClipTokenizer> tokenizer, Function<String, Path> loraFiles,
                       Supplier<List<Path>> embeddingFiles, UpscalerModels upscalers) {
+        this(tokenizer, loraFiles, embeddingFiles, upscalers, PreviewDecoders.NONE);
+    }
+
+    /** @param previews the live previews' decoders (TAESD when there is one) */
+    public SdPipeline(Supplier<ClipTokenizer> tokenizer, Function<String, Path> loraFiles,
+                      Supplier<List<Path>> embeddingFiles, UpscalerModels upscalers, PreviewDecoders previews) {
         this.tokenizerSource = tokenizer;
         this.loraFiles = loraFiles;
         this.embeddingFiles = embeddingFiles;
         this.upscalers = upscalers;
+        this.previews = previews;
     }
 
     public List<GeneratedImage> generate(SdModel model, GenerationRequest r, ProgressListener progress)
@@ -189,6 +196,11 @@ public final class SdPipeline {
         return List.copyOf(all);
     }
 
+    /** A live preview of a latent as it is being sampled. */
+    private interface Preview {
+        byte[] png(float[] latent);
+    }
+
     /** How a pass ended: its latent, and the stop asked for (null when it ran to the end). */
     private record Sampled(float[] latent, ProgressListener.Stop stop) {}
 
@@ -233,9 +245,10 @@ public final class SdPipeline {
      * A1111's samplers start img2img ({@link Sampler#startLatent}); with {@code latentMask}, only the masked part is repainted. Its steps are
      * reported as image {@code image}'s steps {@code before + 1} on, of {@code allSteps}.
      */
-    private static Sampled sample(SdModel model, Pass pass, Sampling.Img2img run, float[] base, float[] latentMask,
-                                  ImageNoise.Start start, int h, int w, ProgressListener progress, int image,
-                                  int before, int allSteps) throws OrtException {
+    private Sampled sample(SdModel model, Pass pass, Sampling.Img2img run, float[] base, float[] latentMask,
+                           ImageNoise.Start start, int h, int w, ProgressListener progress, int image,
+                           int before, int allSteps) throws OrtException {
+        Preview previews = latent -> this.previews.png(model.spec().family(), latent, w, h);
         GenerationRequest r = pass.request();
         float[] noise = start.noise();
         float[] sigmas = run.sigmas();
@@ -255,7 +268,7 @@ public final class SdPipeline {
         NoiseStream stepNoise = r.sampler().brownian()
                 ? BrownianNoise.over(start.steps(), r.noise().rng(), start.seed(), sigmas, x.length) : start.steps();
         float[] latent = r.sampler().run(denoiser, x, sigmas, stepNoise, eta, (step, steps, xs, denoised) -> {
-            if (progress.onStep(image, r.batchCount(), before + step, allSteps, () -> LatentPreview.png(denoised, 0, w, h))) {
+            if (progress.onStep(image, r.batchCount(), before + step, allSteps, () -> previews.png(denoised))) {
                 return true;
             }
             stopped[0] = progress.stop();

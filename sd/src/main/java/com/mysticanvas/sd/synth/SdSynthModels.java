@@ -87,6 +87,7 @@ public final class SdSynthModels {
                 writeCheckpoint(TINY_SDXL_REFINER, DType.F16, 8, sd.resolve("checkpoints/tiny-sdxl-refiner.safetensors"));
                 writeUpscaler(TINY_ESRGAN, DType.F16, 11, sd.resolve("upscalers/tiny-esrgan-4x.safetensors"));
                 writeUpscaler(TINY_COMPACT, DType.F16, 12, sd.resolve("upscalers/tiny-compact-4x.safetensors"));
+                writeTaesdDecoder(13, sd.resolve("vae-approx/taesd_decoder.safetensors"));
             }
             case "sd15" -> {
                 writeCheckpoint(SD15, DType.F16, 1, sd.resolve("checkpoints/sd15-synth.safetensors"));
@@ -192,6 +193,13 @@ public final class SdSynthModels {
             // Token embeddings are small (their init's 0.02 gain): so are trained embeddings.
             entries.add(randomEntry(key, new long[] {vectors, e.config().width()}, DType.F32, seed, 0.02f));
         }
+        SafeTensorsWriter.write(file, entries, Map.of());
+    }
+
+    /** A TAESD decoder with random weights, in its own numbered names (for previews; TAESDXL has the same layout). */
+    public static void writeTaesdDecoder(long seed, Path file) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        addRandom(entries, "", Layouts.taesdDecoder(), DType.F32, seed);
         SafeTensorsWriter.write(file, entries, Map.of());
     }
 
