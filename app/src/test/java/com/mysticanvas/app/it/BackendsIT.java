@@ -121,4 +121,39 @@ class BackendsIT {
                 .header("Authorization", "Bearer client-secret")
                 .POST(HttpRequest.BodyPublishers.ofString(body(model, stream))).build(), HttpResponse.BodyHandlers.ofString());
     }
+
+    @Test
+    void anA1111JobNamingABackendsCheckpointRunsThereAndItsProgressIsRelayed() throws Exception {
+        try (FakeA1111Server forge = new FakeA1111Server("juggernaut-xl");
+             TestOrchestrator o = TestOrchestrator.builder(dir).start()) {
+            add(o, "{\"name\":\"forge box\",\"kind\":\"a1111\",\"url\":\"" + forge.url() + "\"}");
+            JsonNode models = Json.parse(o.get("/v1/models").body()).path("data");
+            assertThat(models).filteredOn(m -> m.path("id").asText().equals("juggernaut-xl")).singleElement()
+                    .satisfies(m -> assertThat(m.path("type").asText()).isEqualTo("image"));
+
+            forge.hold = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> job = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return o.post("/sdapi/v1/txt2img", "{\"prompt\":\"a castle\",\"steps\":10,"
+                            + "\"override_settings\":{\"sd_model_checkpoint\":\"juggernaut-xl [abcdef1234]\"}}");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            JsonNode progress = null;
+            for (int i = 0; i < 200 && (progress == null || !progress.path("state").path("job").asText().equals("remote")); i++) {
+                progress = Json.parse(o.get("/sdapi/v1/progress").body());
+                Thread.sleep(20);
+            }
+            assertThat(progress.path("progress").asDouble()).as("the backend's own progress while its job runs").isEqualTo(0.5);
+            forge.release();
+            HttpResponse<String> done = job.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+            assertThat(Json.parse(done.body()).path("images").get(0).asText()).isEqualTo(FakeA1111Server.PNG);
+            assertThat(forge.jobs.getLast().path("override_settings").path("sd_model_checkpoint").asText())
+                    .as("the backend's own title for it").isEqualTo("juggernaut-xl.safetensors [0123456789]");
+            assertThat(Json.parse(o.get("/sdapi/v1/progress").body()).path("state").path("job").asText())
+                    .as("afterwards: the local worker's progress again").isNotEqualTo("remote");
+        }
+    }
 }

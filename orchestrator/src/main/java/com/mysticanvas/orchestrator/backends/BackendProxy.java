@@ -34,6 +34,9 @@ import java.util.function.Function;
 public final class BackendProxy implements ReverseProxy.ExternalRoute {
     /** The OpenAI routes a backend is sent (Ollama's and the worker's own stay local). */
     static final Set<String> ROUTED = Set.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings");
+    /** A1111's image jobs, sent to an A1111 backend when their {@code override_settings} name its checkpoint. */
+    static final Set<String> A1111_JOBS = Set.of("/sdapi/v1/txt2img", "/sdapi/v1/img2img");
+    private static final String A1111_PROGRESS = "/sdapi/v1/progress";
     private static final Duration LONGEST_ANSWER = Duration.ofMinutes(30);
 
     private final Backends backends;
@@ -47,7 +50,17 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
 
     @Override
     public boolean forward(Context ctx) throws IOException {
-        if (!backends.any() || !ROUTED.contains(ctx.path())) {
+        if (!backends.any()) {
+            return false;
+        }
+        boolean post = ctx.method() == io.javalin.http.HandlerType.POST;
+        if (post && A1111_JOBS.contains(ctx.path())) {
+            return forwardImageJob(ctx);
+        }
+        if (!post && ctx.path().equals(A1111_PROGRESS)) {
+            return forwardProgress(ctx);
+        }
+        if (!post || !ROUTED.contains(ctx.path())) {
             return false;
         }
         JsonNode body;
@@ -70,15 +83,76 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
             ReverseProxy.forwardHeaders(ctx, request);
             return request;
         });
+        relay(ctx, reply);
+        return true;
+    }
+
+    /**
+     * An A1111 job whose {@code override_settings.sd_model_checkpoint} names an A1111 backend's checkpoint (its listed
+     * name, {@code name.safetensors} or A1111's {@code "name [hash]"}): sent there with the backend's own title for it.
+     */
+    private boolean forwardImageJob(Context ctx) throws IOException {
+        JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(ctx.bodyAsBytes());
+        } catch (IOException | RuntimeException notJson) {
+            return false;
+        }
+        String named = body == null ? null : body.path("override_settings").path("sd_model_checkpoint").asText(null);
+        if (named == null) {
+            return false;
+        }
+        String model = named.replaceAll("\\s*\\[[0-9a-fA-F]+]$", "").replaceFirst("(?i)\\.(safetensors|ckpt)$", "");
+        List<Backends.Target> targets = backends.route(model, Connection.Kind.A1111);
+        if (targets.isEmpty()) {
+            if (backends.serves(model, Connection.Kind.A1111)) {
+                throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_down", "every backend that has '" + model + "' is down");
+            }
+            return false;
+        }
+        Reply reply = firstAnswer(model, targets, ctx, t -> {
+            ObjectNode renamed = ((ObjectNode) body).deepCopy();
+            renamed.withObjectProperty("override_settings").put("sd_model_checkpoint", t.upstreamModel());
+            HttpRequest.Builder request = HttpRequest.newBuilder(Backends.endpoint(t.connection(), ctx.path()))
+                    .timeout(LONGEST_ANSWER).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(Json.write(renamed), StandardCharsets.UTF_8));
+            return request;
+        });
+        relay(ctx, reply);
+        return true;
+    }
+
+    /** {@code GET /sdapi/v1/progress} while an A1111 backend runs a job of ours: that backend's progress. */
+    private boolean forwardProgress(Context ctx) throws IOException {
+        Connection c = backends.imageJobInFlight();
+        if (c == null) {
+            return false;
+        }
+        String query = ctx.queryString();
+        HttpRequest.Builder request = HttpRequest.newBuilder(Backends.endpoint(c, A1111_PROGRESS + (query == null ? "" : "?" + query)))
+                .timeout(Duration.ofSeconds(30)).GET();
+        Backends.authorize(c, request);
+        HttpResponse<InputStream> response;
+        try {
+            response = send(ctx, request);
+        } catch (IOException e) {
+            return false; // its progress is not to be had: the local worker's idle answer stands in
+        }
+        try (InputStream in = response.body()) {
+            ReverseProxy.relay(ctx, response, in, e -> new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_failed", e.getMessage(), e));
+        }
+        return true;
+    }
+
+    /** The answer to the client as it comes; the backend stops counting it busy at its end. */
+    private void relay(Context ctx, Reply reply) throws IOException {
         Connection c = reply.connection();
-        backends.begin(c);
         try (InputStream in = reply.response().body()) {
             ReverseProxy.relay(ctx, reply.response(), in, e -> new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_failed",
                     "backend " + c.name() + " failed mid-stream: " + e.getMessage(), e));
         } finally {
             backends.end(c);
         }
-        return true;
     }
 
     /**
@@ -99,6 +173,7 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
                     .POST(HttpRequest.BodyPublishers.ofString(Json.write(body), StandardCharsets.UTF_8));
         });
         HttpResponse<InputStream> r = reply.response();
+        backends.end(reply.connection()); // the studio reads the stream itself
         if (r.statusCode() == 200 && ReverseProxy.isEventStream(r)) {
             return Optional.of(new SseReader(r.body()));
         }
@@ -125,6 +200,7 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
     /**
      * Tries the targets in order until one answers with something other than a failure to pass over (no connection, a
      * 5xx, a 429; the last target's answer is kept whatever it is). {@code client}: the request whose hang-up cancels.
+     * The backend that answers is counted busy (its progress is the one to show) until the caller ends it.
      */
     private Reply firstAnswer(String model, List<Backends.Target> targets, Context client,
                               Function<Backends.Target, HttpRequest.Builder> requestFor) {
@@ -134,19 +210,25 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
             HttpRequest.Builder request = requestFor.apply(target);
             Backends.authorize(c, request);
             HttpResponse<InputStream> response;
+            backends.begin(c);
             try {
                 response = send(client, request);
             } catch (IOException e) {
+                backends.end(c);
                 String why = c.name() + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
                 backends.failed(c, why);
                 failures.add(why);
                 continue;
+            } catch (RuntimeException e) {
+                backends.end(c);
+                throw e;
             }
             int status = response.statusCode();
             boolean failure = status >= 500 || status == 429;
             if (failure) {
                 backends.failed(c, c.name() + " answered " + status);
                 if (target != targets.getLast()) {
+                    backends.end(c);
                     closeQuietly(response);
                     failures.add(c.name() + " answered " + status);
                     continue;

@@ -37,7 +37,10 @@ public final class Backends {
     /** Where a model can go: the connection, and the name the backend knows it by (without the prefix). */
     public record Target(Connection connection, String upstreamModel) {}
 
-    /** A model a backend lists, as the orchestrator's list shows it. */
+    /**
+     * A model a backend lists, as the orchestrator's list shows it; {@code upstream} has its own {@code id} (and for an
+     * A1111 backend the checkpoint's {@code title}, the name its options take).
+     */
     public record Model(Connection connection, String id, JsonNode upstream) {}
 
     private static final class Health {
@@ -122,7 +125,7 @@ public final class Backends {
         refreshModels();
         List<Model> out = new ArrayList<>();
         for (Connection c : connections) {
-            if (c.enabled() && c.kind() == Connection.Kind.OPENAI) {
+            if (c.enabled()) {
                 for (JsonNode m : health(c).models) {
                     out.add(new Model(c, c.prefix() + m.path("id").asText(), m));
                 }
@@ -140,7 +143,8 @@ public final class Backends {
                 continue; // served by several backends: listed once, by the one tried first (the highest priority)
             }
             ObjectNode e = Json.object().put("id", m.id()).put("object", "model")
-                    .put("created", m.upstream().path("created").asLong(0)).put("owned_by", m.connection().name()).put("type", "llm");
+                    .put("created", m.upstream().path("created").asLong(0)).put("owned_by", m.connection().name())
+                    .put("type", m.connection().kind() == Connection.Kind.A1111 ? "image" : "llm");
             e.putObject("backend").put("id", m.connection().id()).put("name", m.connection().name())
                     .put("host", m.connection().url().getHost());
             out.add(e);
@@ -153,6 +157,11 @@ public final class Backends {
      * or unknown). A down backend whose back-off has not run out is left out.
      */
     public List<Target> route(String model) {
+        return route(model, Connection.Kind.OPENAI);
+    }
+
+    /** {@link #route(String)} among the backends of one kind; an A1111 target names the checkpoint by its title. */
+    public List<Target> route(String model, Connection.Kind kind) {
         if (model == null || connections.isEmpty()) {
             return List.of();
         }
@@ -160,9 +169,10 @@ public final class Backends {
         List<Target> probes = new ArrayList<>();
         long now = System.currentTimeMillis();
         for (Model m : models()) {
-            if (m.id().equals(model)) {
+            if (m.connection().kind() == kind && m.id().equals(model)) {
                 Health h = health(m.connection());
-                Target t = new Target(m.connection(), m.upstream().path("id").asText());
+                Target t = new Target(m.connection(), kind == Connection.Kind.A1111
+                        ? m.upstream().path("title").asText(m.upstream().path("id").asText()) : m.upstream().path("id").asText());
                 if (h.failures < FAILURES_TO_DOWN) {
                     up.add(t);
                 } else if (now >= h.downUntilMillis) {
@@ -183,7 +193,22 @@ public final class Backends {
 
     /** True when some backend lists {@code model} (down or not): it is not a local model name. */
     public boolean serves(String model) {
-        return model != null && !connections.isEmpty() && models().stream().anyMatch(m -> m.id().equals(model));
+        return serves(model, Connection.Kind.OPENAI);
+    }
+
+    public boolean serves(String model, Connection.Kind kind) {
+        return model != null && !connections.isEmpty()
+                && models().stream().anyMatch(m -> m.connection().kind() == kind && m.id().equals(model));
+    }
+
+    /** The A1111 backend with an image job in flight now (whose progress is the one to show), or null. */
+    Connection imageJobInFlight() {
+        for (Connection c : connections) {
+            if (c.kind() == Connection.Kind.A1111 && health(c).inFlight.get() > 0) {
+                return c;
+            }
+        }
+        return null;
     }
 
     void begin(Connection c) {
@@ -217,7 +242,7 @@ public final class Backends {
         for (Connection c : connections) {
             Health h = health(c);
             boolean down = h.failures >= FAILURES_TO_DOWN && System.currentTimeMillis() < h.downUntilMillis;
-            if (c.enabled() && c.kind() == Connection.Kind.OPENAI && !down
+            if (c.enabled() && !down
                     && (h.modelsReadAtNanos == 0 || now - h.modelsReadAtNanos > MODELS_TTL.toNanos())) {
                 reads.add(readers.submit(() -> readModels(c, h)));
             }
@@ -231,18 +256,24 @@ public final class Backends {
         }
     }
 
+    /** An OpenAI backend's {@code /v1/models}; an A1111 one's {@code /sdapi/v1/sd-models} (by {@code model_name}). */
     private void readModels(Connection c, Health h) {
+        boolean a1111 = c.kind() == Connection.Kind.A1111;
+        String path = a1111 ? "/sdapi/v1/sd-models" : "/v1/models";
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(endpoint(c, "/v1/models")).timeout(Duration.ofSeconds(5)).GET();
+            HttpRequest.Builder request = HttpRequest.newBuilder(endpoint(c, path)).timeout(Duration.ofSeconds(5)).GET();
             authorize(c, request);
             HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
-                failed(c, "GET /v1/models answered " + r.statusCode());
+                failed(c, "GET " + path + " answered " + r.statusCode());
                 return;
             }
             List<JsonNode> list = new ArrayList<>();
-            for (JsonNode m : Json.parse(r.body()).path("data")) {
-                if (m.path("id").isTextual()) {
+            JsonNode answer = Json.parse(r.body());
+            for (JsonNode m : a1111 ? answer : answer.path("data")) {
+                if (a1111 && m.path("model_name").isTextual()) {
+                    list.add(Json.object().put("id", m.path("model_name").asText()).put("title", m.path("title").asText()));
+                } else if (!a1111 && m.path("id").isTextual()) {
                     list.add(m);
                 }
             }
@@ -250,7 +281,7 @@ public final class Backends {
             h.modelsReadAtNanos = System.nanoTime();
             succeeded(c);
         } catch (IOException | RuntimeException e) {
-            failed(c, "GET /v1/models: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            failed(c, "GET " + path + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

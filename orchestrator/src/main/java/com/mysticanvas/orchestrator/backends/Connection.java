@@ -11,7 +11,8 @@ import java.util.Locale;
 
 /**
  * An external inference server the studio and API may send work to: an OpenAI-compatible one (vLLM, llama-server,
- * LM Studio, Ollama's {@code /v1}, another MystiCanvas, OpenAI itself) or, later, an A1111-compatible one.
+ * LM Studio, Ollama's {@code /v1}, another MystiCanvas, OpenAI itself) or an A1111-compatible one (A1111, Forge,
+ * sd-server) for images.
  *
  * @param url      its base, without {@code /v1} ({@code http://gpu-box:8000})
  * @param apiKey   sent as {@code Authorization: Bearer}; never shown to a browser
@@ -54,9 +55,6 @@ public record Connection(String id, String name, Kind kind, URI url, String apiK
             kind = Kind.valueOf(kindText.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw Problem.badInput("'kind' must be openai or a1111, not '" + kindText + "'");
-        }
-        if (kind == Kind.A1111) {
-            throw Problem.badInput("a1111 backends are not supported yet; openai ones are");
         }
         String urlText = JsonFields.text(body, "url", base == null ? null : base.url().toString());
         URI url;

@@ -69,6 +69,9 @@ public final class MemoryGate {
     public void routes(RoutesConfig r) {
         for (String path : IMAGE_JOB_PATHS) {
             r.post(path, ctx -> {
+                if (proxy.forwardedElsewhere(ctx)) {
+                    return; // an external backend's job: its memory is another machine's
+                }
                 try (MemoryArbiter.Permit ignored = memory.beforeImageJob(HiresSize.largest(lenientJson(ctx)))) {
                     proxy.forward(ctx, WorkerKind.SD);
                 }

@@ -43,7 +43,10 @@ public final class ReverseProxy {
     /** A request attribute: the body to forward instead of the client's (the memory gate names a file for a source). */
     public static final String FORWARDED_BODY = "mysticanvas.forwardedBody";
 
-    /** Sends a generation request elsewhere (an external backend) when its model is served there. */
+    /**
+     * Sends a request elsewhere (an external backend) when its model is served there: chats, completions and
+     * embeddings to OpenAI backends, A1111 jobs naming a backend's checkpoint (and their progress) to A1111 ones.
+     */
     @FunctionalInterface
     public interface ExternalRoute {
         /** True when it answered the request; false leaves it to the local worker. */
@@ -69,8 +72,13 @@ public final class ReverseProxy {
         });
     }
 
+    /** True when an external backend took the request ({@link ExternalRoute}): nothing local is to be done for it. */
+    public boolean forwardedElsewhere(Context ctx) throws IOException {
+        return external.forward(ctx);
+    }
+
     public void forward(Context ctx, WorkerKind kind) throws IOException {
-        if (kind == WorkerKind.LLM && ctx.method() == HandlerType.POST && external.forward(ctx)) {
+        if (external.forward(ctx)) {
             return;
         }
         WorkerEndpoint worker = workers.endpoint(kind);

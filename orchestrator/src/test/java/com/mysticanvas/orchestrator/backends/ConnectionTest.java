@@ -31,7 +31,7 @@ class ConnectionTest {
             assertThatThrownBy(() -> Connection.from(Json.parse(bad), null, "id")).as(bad)
                     .isInstanceOfSatisfying(Problem.class, p -> assertThat(p.kind()).isEqualTo(Problem.Kind.BAD_INPUT));
         }
-        assertThatThrownBy(() -> Connection.from(Json.parse("{\"name\":\"a\",\"url\":\"http://x\",\"kind\":\"a1111\"}"), null, "id"))
-                .hasMessageContaining("not supported yet");
+        assertThat(Connection.from(Json.parse("{\"name\":\"a\",\"url\":\"http://x:7860\",\"kind\":\"a1111\"}"), null, "id").kind())
+                .isEqualTo(Connection.Kind.A1111);
     }
 }
