@@ -2,6 +2,7 @@ package com.mysticanvas.orchestrator.downloads;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.Sha256;
 import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.orchestrator.storage.DownloadStore;
 import java.io.IOException;
@@ -10,10 +11,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -326,7 +324,7 @@ public final class DownloadManager implements AutoCloseable {
         if (file.sha256() == null) {
             return;
         }
-        String actual = sha256(part);
+        String actual = Sha256.of(part);
         if (!actual.equalsIgnoreCase(file.sha256())) {
             long had = Files.size(part);
             FileTransfer.discard(part);
@@ -335,22 +333,6 @@ public final class DownloadManager implements AutoCloseable {
             throw new FileTransfer.Failed(file.name() + " is corrupt: its SHA-256 is " + actual + " but the source says "
                     + file.sha256() + "; the partial file was deleted (resume downloads it again)");
         }
-    }
-
-    private static String sha256(Path file) throws IOException {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[1 << 20];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 
     /** Every file into its folder at once (the model's shards must arrive together), each by an atomic rename. */

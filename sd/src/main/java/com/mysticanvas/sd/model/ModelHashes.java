@@ -1,14 +1,12 @@
 package com.mysticanvas.sd.model;
 
+import com.mysticanvas.core.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -50,24 +48,15 @@ public final class ModelHashes {
         if (cached != null) {
             return cached;
         }
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        String hex;
         try (InputStream in = Files.newInputStream(real)) {
             if (bodyOnly) {
                 byte[] length = in.readNBytes(8);
                 long header = length.length == 8 ? ByteBuffer.wrap(length).order(ByteOrder.LITTLE_ENDIAN).getLong() : 0;
                 in.skipNBytes(Math.max(0, Math.min(header, key.size() - 8)));
             }
-            byte[] buffer = new byte[1 << 20];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
+            hex = Sha256.of(in);
         }
-        String hex = HexFormat.of().formatHex(digest.digest());
         CACHE.put(key, hex);
         return hex;
     }
