@@ -15,6 +15,7 @@ export const useImagesStore = defineStore('images', {
     form: withDefaults({}),
     defaultsApplied: false,
     checkpoints: [],
+    remoteCheckpoints: [], // [{id, on}]: A1111 backends' checkpoints
     /** Checkpoint name -> model family id (sd1, sd2, sdxl, sdxl_refiner), as the worker read it from the file. */
     checkpointFamilies: {},
     loras: [],
@@ -79,6 +80,10 @@ export const useImagesStore = defineStore('images', {
         this.vaes = vaes.data.map((m) => m.id)
         this.upscalerModels = upscalers.data.map((m) => m.id.replace(/\.[^.]+$/, ''))
         this.listsError = null
+        // other servers' checkpoints (A1111 backends), after ours: a job naming one runs there
+        const external = await apiJson('/v1/models').then((all) => all.data.filter((m) => m.backend && m.type === 'image'))
+          .catch(() => [])
+        this.remoteCheckpoints = external.map((m) => ({ id: m.id, on: m.backend.name }))
       } catch (e) {
         this.listsError = describeError(e, 'sd')
       }

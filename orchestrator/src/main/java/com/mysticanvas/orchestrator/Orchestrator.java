@@ -1,6 +1,7 @@
 package com.mysticanvas.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.core.Json;
 import com.mysticanvas.core.http.HttpServers;
 import com.mysticanvas.core.models.ModelFolders;
 import com.mysticanvas.core.system.SystemMemory;
@@ -97,7 +98,14 @@ public final class Orchestrator implements AutoCloseable {
         StudioApi studio = new StudioApi(conversations, gallery, settings,
                 new ChatService(conversations, request -> backendProxy.openStream(request)
                         .orElseGet(() -> processes.llm().chat(request))),
-                new ImageService(processes.sd(), gallery, memory, () -> processes.status(WorkerKind.SD).model(), events::publish),
+                new ImageService(processes.sd(), gallery, memory, () -> processes.status(WorkerKind.SD).model(), events::publish,
+                        (request, edit) -> backendProxy.openImageJob(request, edit, () -> {
+                            try {
+                                return processes.sd().capabilities(); // its sampler titles are A1111's names
+                            } catch (RuntimeException workerDown) {
+                                return Json.object();
+                            }
+                        })),
                 new Capabilities(config.limits(), config.maxBodyBytes(), processes.sd()), events::publish);
         ReverseProxy proxy = new ReverseProxy(processes, backendProxy);
         LlmKeepAlive keepAlive = new LlmKeepAlive(config.llmKeepAlive(), () -> processes.status(WorkerKind.LLM).model(),

@@ -154,6 +154,38 @@ class BackendsIT {
                     .as("the backend's own title for it").isEqualTo("juggernaut-xl.safetensors [0123456789]");
             assertThat(Json.parse(o.get("/sdapi/v1/progress").body()).path("state").path("job").asText())
                     .as("afterwards: the local worker's progress again").isNotEqualTo("remote");
+
+            // the studio's job on that checkpoint: run there, its progress polled, its image saved here (sampler names
+            // are A1111's from the image worker's list)
+            while (!o.worker(com.mysticanvas.core.worker.WorkerKind.SD).path("state").asText().equals("ready")) {
+                Thread.sleep(50);
+            }
+            forge.hold = new java.util.concurrent.CompletableFuture<>();
+            int asked = forge.progressAsked.get();
+            java.util.concurrent.CompletableFuture<List<String[]>> studio = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return o.postEvents("/api/images", "{\"prompt\":\"a castle\",\"checkpoint\":\"juggernaut-xl\",\"sampler\":\"euler_a\","
+                            + "\"steps\":10,\"width\":64,\"height\":64,\"seed\":7}");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            while (forge.progressAsked.get() < asked + 2) { // the job is running there and being polled
+                Thread.onSpinWait();
+            }
+            forge.release();
+            List<String[]> events = studio.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(events).extracting(e -> e[0]).contains("queued", "progress", "image").endsWith("done");
+            JsonNode step = Json.parse(events.stream().filter(e -> e[0].equals("progress")).findFirst().orElseThrow()[1]);
+            assertThat(step.path("step").asInt() + "/" + step.path("steps").asInt()).isEqualTo("5/10");
+            JsonNode saved = Json.parse(events.getLast()[1]).path("images").get(0);
+            assertThat(saved.path("model").asText()).isEqualTo("juggernaut-xl");
+            assertThat(saved.path("prompt").asText()).isEqualTo("a castle");
+            JsonNode sent = forge.jobs.getLast();
+            assertThat(sent.path("sampler_name").asText()).as("A1111's name for ours").isEqualTo("Euler a");
+            assertThat(sent.path("override_settings").path("sd_model_checkpoint").asText()).isEqualTo("juggernaut-xl.safetensors [0123456789]");
+            HttpResponse<String> png = o.get("/api/gallery/" + saved.path("id").asText() + "/image");
+            assertThat(png.statusCode()).isEqualTo(200);
         }
     }
 }

@@ -21,6 +21,8 @@ final class FakeA1111Server implements AutoCloseable {
 
     final List<JsonNode> jobs = new CopyOnWriteArrayList<>();
     volatile CompletableFuture<Void> hold;
+    /** How many times its progress was asked for. */
+    final java.util.concurrent.atomic.AtomicInteger progressAsked = new java.util.concurrent.atomic.AtomicInteger();
     private final HttpServer server;
     private final String model;
 
@@ -44,7 +46,7 @@ final class FakeA1111Server implements AutoCloseable {
             switch (path) {
                 case "/sdapi/v1/sd-models" -> send(x, "[{\"title\":\"" + model + ".safetensors [0123456789]\",\"model_name\":\"" + model
                         + "\",\"hash\":\"0123456789\",\"filename\":\"/models/" + model + ".safetensors\"}]");
-                case "/sdapi/v1/progress" -> send(x, "{\"progress\":0.5,\"eta_relative\":1.0,\"state\":{\"job\":\"remote\","
+                case "/sdapi/v1/progress" -> send(x, progressAsked.incrementAndGet() < 0 ? "" : "{\"progress\":0.5,\"eta_relative\":1.0,\"state\":{\"job\":\"remote\","
                         + "\"sampling_step\":5,\"sampling_steps\":10},\"current_image\":null}");
                 case "/sdapi/v1/txt2img" -> {
                     jobs.add(Json.parse(new String(in, StandardCharsets.UTF_8)));

@@ -187,6 +187,34 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
                 reply.connection().name() + " answered " + r.statusCode() + ": " + answer);
     }
 
+    /**
+     * A studio image job whose {@code checkpoint} is an A1111 backend's, run there and told as the SD worker tells one
+     * ({@link A1111ImageJob}); empty when no backend has that checkpoint. {@code names}: the image worker's
+     * capabilities, whose sampler and schedule titles are A1111's names for ours.
+     */
+    public Optional<SseReader> openImageJob(ObjectNode request, boolean edit, java.util.function.Supplier<JsonNode> names) {
+        String checkpoint = request.path("checkpoint").asText(null);
+        if (checkpoint == null || !backends.any()) {
+            return Optional.empty();
+        }
+        String model = checkpoint.replaceFirst("(?i)\\.(safetensors|ckpt)$", "");
+        List<Backends.Target> targets = backends.route(model, Connection.Kind.A1111);
+        if (targets.isEmpty()) {
+            if (backends.serves(model, Connection.Kind.A1111)) {
+                throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_down", "every backend that has '" + model + "' is down");
+            }
+            return Optional.empty();
+        }
+        Backends.Target target = targets.getFirst(); // a job polled for its progress is not moved mid-way
+        try {
+            return Optional.of(new SseReader(A1111ImageJob.run(backends, target,
+                    A1111ImageJob.body(request, target, names.get()), edit)));
+        } catch (IOException e) {
+            throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_failed", "cannot start the job on " + target.connection().name()
+                    + ": " + e.getMessage());
+        }
+    }
+
     /** The backends for {@code model}; none when it is not theirs. All of them down is a 502 that says so. */
     private List<Backends.Target> targets(String model) {
         List<Backends.Target> targets = backends.route(model);

@@ -54,9 +54,25 @@ public final class ImageService {
     private final MemoryArbiter memory;
     private final Supplier<String> loadedCheckpoint;
     private final BiConsumer<String, Object> publish;
+    private final ExternalImages external;
+
+    /** Runs a job elsewhere (an A1111 backend that has the checkpoint asked for), as the SD worker's event stream. */
+    @FunctionalInterface
+    public interface ExternalImages {
+        /** The job's events, or empty when its checkpoint is not an external backend's. */
+        java.util.Optional<SseReader> open(ObjectNode request, boolean edit);
+
+        ExternalImages NONE = (request, edit) -> java.util.Optional.empty();
+    }
 
     public ImageService(SdWorkerApi sd, GalleryStore gallery, MemoryArbiter memory, Supplier<String> loadedCheckpoint,
                         BiConsumer<String, Object> publish) {
+        this(sd, gallery, memory, loadedCheckpoint, publish, ExternalImages.NONE);
+    }
+
+    public ImageService(SdWorkerApi sd, GalleryStore gallery, MemoryArbiter memory, Supplier<String> loadedCheckpoint,
+                        BiConsumer<String, Object> publish, ExternalImages external) {
+        this.external = external;
         this.sd = sd;
         this.gallery = gallery;
         this.memory = memory;
@@ -64,29 +80,47 @@ public final class ImageService {
         this.publish = publish;
     }
 
+    /**
+     * A job of the studio: on the A1111 backend that has its checkpoint when one has it (no local memory arbitration
+     * then), else on the SD worker, switched to the checkpoint first when asked.
+     */
     public void generate(Context ctx, ObjectNode body) throws IOException {
+        ObjectNode request = request(body);
+        boolean edit = body.hasNonNull("init_image");
+        if (body.hasNonNull("checkpoint")) {
+            java.util.Optional<SseReader> remote = external.open(request.deepCopy().set("checkpoint", body.get("checkpoint")), edit);
+            if (remote.isPresent()) {
+                stream(ctx, body, request, edit, remote.get(), body.get("checkpoint").asText());
+                return;
+            }
+        }
         try (MemoryArbiter.Permit ignored = memory.beforeImageJob(HiresSize.largest(body))) {
-            run(ctx, body);
+            switchModelIfAsked(body);
+            stream(ctx, body, request, edit, sd.generate(request, edit), null);
         }
     }
 
-    private void run(Context ctx, ObjectNode body) throws IOException {
-        String conversationId = body.path("conversation_id").isTextual() ? body.get("conversation_id").asText() : null;
-        switchModelIfAsked(body);
+    /** The worker's request for the studio's body: its generation fields, an init image and mask as the worker names them. */
+    private static ObjectNode request(ObjectNode body) {
         ObjectNode request = Json.object();
         GENERATION_FIELDS.forEach(f -> {
             if (body.hasNonNull(f)) {
                 request.set(f, body.get(f));
             }
         });
-        boolean edit = body.hasNonNull("init_image");
-        if (edit) {
+        if (body.hasNonNull("init_image")) {
             request.set("image", body.get("init_image"));
             if (body.hasNonNull("mask")) {
                 request.set("mask", body.get("mask"));
             }
         }
-        SseReader upstream = sd.generate(request, edit);
+        return request;
+    }
+
+    /** Relays a job's events to the client and saves its images; {@code model}: where it ran, null for the loaded one. */
+    private void stream(Context ctx, ObjectNode body, ObjectNode request, boolean edit, SseReader upstream, String model)
+            throws IOException {
+        String conversationId = body.path("conversation_id").isTextual() ? body.get("conversation_id").asText() : null;
         ObjectNode params = request.deepCopy();
         params.remove(List.of("stream", "image", "mask"));
         params.put("mode", edit ? (body.hasNonNull("mask") ? "inpaint" : "img2img") : "txt2img");
@@ -102,7 +136,7 @@ public final class ImageService {
                 }
                 JsonNode data = Json.parse(e.data());
                 job = data.path("job").asText(job);
-                outcome = relay(client, data.has("error") ? "error" : e.name(), data, job, params, body, conversationId);
+                outcome = relay(client, data.has("error") ? "error" : e.name(), data, job, params, body, conversationId, model);
             }
         } catch (IOException e) {
             // reading failed: the worker died mid-job (our own writes never throw, see send)
@@ -115,13 +149,13 @@ public final class ImageService {
 
     /** Passes one worker event on; returns the job's outcome once it has one (null while it runs). */
     private String relay(SseWriter client, String event, JsonNode data, String job, ObjectNode params, ObjectNode body,
-                         String conversationId) {
+                         String conversationId, String model) {
         boolean clientThere = true;
         switch (event) {
             case "queued" -> clientThere = client.trySend("queued", data);
             case "progress" -> clientThere = client.trySend("progress", ((ObjectNode) data).put("index", data.path("image").asInt()));
             case "result" -> {
-                List<GalleryImage> saved = save(data, params, body, conversationId);
+                List<GalleryImage> saved = save(data, params, body, conversationId, model);
                 for (GalleryImage image : saved) {
                     ObjectNode announcement = Json.object().set("image", Json.MAPPER.valueToTree(image));
                     publish.accept("gallery-image", announcement);
@@ -189,7 +223,7 @@ public final class ImageService {
         return sd.interrupt(job);
     }
 
-    private List<GalleryImage> save(JsonNode result, ObjectNode params, ObjectNode body, String conversationId) {
+    private List<GalleryImage> save(JsonNode result, ObjectNode params, ObjectNode body, String conversationId, String model) {
         List<GalleryImage> saved = new ArrayList<>();
         for (JsonNode item : result.path("data")) {
             byte[] png = Base64.getDecoder().decode(item.path("b64_json").asText());
@@ -208,7 +242,7 @@ public final class ImageService {
             }
             saved.add(gallery.add(png, new GalleryStore.NewImage(conversationId, item.path("width").asInt(),
                     item.path("height").asInt(), item.path("seed").asLong(), body.path("prompt").asText(""),
-                    body.path("negative_prompt").asText(""), loadedCheckpoint.get(), p)));
+                    body.path("negative_prompt").asText(""), model != null ? model : loadedCheckpoint.get(), p)));
         }
         return saved;
     }
