@@ -1,17 +1,20 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { api, openBrowser, openPage } from './browser.mjs'
-import { startFakeOpenAi } from './fakeOpenAi.mjs'
+import { startFakeA1111, startFakeOpenAi } from './fakeOpenAi.mjs'
 
 let browser
 let remote
+let forge
 before(async () => {
   browser = await openBrowser()
   remote = await startFakeOpenAi()
+  forge = await startFakeA1111()
 })
 after(async () => {
   for (const c of (await api('/api/connections')).body.connections) await api(`/api/connections/${c.id}`, { method: 'DELETE' })
   remote?.close()
+  forge?.close()
   await browser?.close()
 })
 
@@ -46,5 +49,24 @@ test('another server added in Settings lends its model to a chat, which is answe
 
   await page.reload()
   await page.locator('[data-testid=message-assistant]').last().getByText(remote.reply).waitFor()
+  assert.deepEqual(page.problems(), [])
+})
+
+test('an A1111 server\'s checkpoint is offered in the Images form, and a job on it is saved to the gallery', async () => {
+  assert.equal((await api('/api/connections', { method: 'POST', body: { name: 'forge box', kind: 'a1111', url: forge.url } })).status, 201)
+  const page = await openPage(browser, '/#/images')
+  const option = page.getByTestId('img-checkpoint').locator('option', { hasText: `${forge.model} · on forge box` })
+  await option.waitFor({ state: 'attached' })
+  await page.getByTestId('img-checkpoint').selectOption(forge.model)
+  await page.getByTestId('img-prompt').fill('a castle far away')
+  await page.getByTestId('img-seed').fill('77')
+  await page.getByTestId('generate').click()
+  await page.getByTestId('result').waitFor({ timeout: 30_000 })
+  assert.match(await page.getByTestId('result').textContent(), /seed 77/)
+  assert.equal(forge.jobs.at(-1).prompt, 'a castle far away')
+  assert.equal(forge.jobs.at(-1).override_settings.sd_model_checkpoint, `${forge.model}.safetensors [0123456789]`)
+  const gallery = (await api('/api/gallery')).body
+  const items = gallery.data ?? gallery.images ?? []
+  assert.ok(items.some((i) => i.prompt === 'a castle far away' && i.model === forge.model), JSON.stringify(items.slice(0, 2)))
   assert.deepEqual(page.problems(), [])
 })
