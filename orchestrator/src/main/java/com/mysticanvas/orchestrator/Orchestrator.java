@@ -93,19 +93,19 @@ public final class Orchestrator implements AutoCloseable {
                 config.limits().maxImageSide(), config.models(),
                 processes::statuses, SystemMemory::read, processes.llm(), events::publish);
         Backends backends = new Backends(database);
-        BackendProxy backendProxy = new BackendProxy(backends);
+        BackendProxy backendProxy = new BackendProxy(backends, () -> {
+            try {
+                return processes.sd().capabilities(); // its sampler titles are A1111's names for ours
+            } catch (RuntimeException workerDown) {
+                return Json.object();
+            }
+        });
         GalleryStore gallery = new GalleryStore(database, config.dataDir().resolve("images"));
         StudioApi studio = new StudioApi(conversations, gallery, settings,
                 new ChatService(conversations, request -> backendProxy.openStream(request)
                         .orElseGet(() -> processes.llm().chat(request))),
                 new ImageService(processes.sd(), gallery, memory, () -> processes.status(WorkerKind.SD).model(), events::publish,
-                        (request, edit) -> backendProxy.openImageJob(request, edit, () -> {
-                            try {
-                                return processes.sd().capabilities(); // its sampler titles are A1111's names
-                            } catch (RuntimeException workerDown) {
-                                return Json.object();
-                            }
-                        })),
+                        backendProxy::openImageJob),
                 new Capabilities(config.limits(), config.maxBodyBytes(), processes.sd()), events::publish);
         ReverseProxy proxy = new ReverseProxy(processes, backendProxy);
         LlmKeepAlive keepAlive = new LlmKeepAlive(config.llmKeepAlive(), () -> processes.status(WorkerKind.LLM).model(),

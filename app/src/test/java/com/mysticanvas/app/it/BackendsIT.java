@@ -186,6 +186,16 @@ class BackendsIT {
             assertThat(sent.path("override_settings").path("sd_model_checkpoint").asText()).isEqualTo("juggernaut-xl.safetensors [0123456789]");
             HttpResponse<String> png = o.get("/api/gallery/" + saved.path("id").asText() + "/image");
             assertThat(png.statusCode()).isEqualTo(200);
+
+            // OpenAI's images API naming that checkpoint as its model: answered whole, or as the worker's event stream
+            HttpResponse<String> openAi = o.post("/v1/images/generations", "{\"model\":\"juggernaut-xl\",\"prompt\":\"a tower\","
+                    + "\"size\":\"64x64\"}");
+            assertThat(openAi.statusCode()).as(openAi.body()).isEqualTo(200);
+            assertThat(Json.parse(openAi.body()).path("data").get(0).path("b64_json").asText()).isEqualTo(FakeA1111Server.PNG);
+            assertThat(forge.jobs.getLast().path("width").asInt()).isEqualTo(64);
+            List<String[]> streamed = o.postEvents("/v1/images/generations", "{\"model\":\"juggernaut-xl\",\"prompt\":\"a tower\","
+                    + "\"stream\":true}");
+            assertThat(streamed).extracting(e -> e[0]).startsWith("queued").endsWith("result");
         }
     }
 }

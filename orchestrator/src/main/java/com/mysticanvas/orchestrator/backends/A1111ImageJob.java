@@ -159,7 +159,7 @@ final class A1111ImageJob {
     /** A1111's answer as the worker's {@code result}: each image with its seed, size and infotext. */
     private static ObjectNode result(JsonNode answer, String job, ObjectNode body) {
         JsonNode info = answer.path("info").isTextual() ? Json.parse(answer.path("info").asText()) : answer.path("info");
-        ObjectNode out = Json.object().put("job", job);
+        ObjectNode out = Json.object().put("created", System.currentTimeMillis() / 1000).put("job", job);
         ArrayNode data = out.putArray("data");
         JsonNode images = answer.path("images");
         for (int i = 0; i < images.size(); i++) {

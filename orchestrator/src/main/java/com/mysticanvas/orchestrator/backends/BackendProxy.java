@@ -37,12 +37,19 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
     /** A1111's image jobs, sent to an A1111 backend when their {@code override_settings} name its checkpoint. */
     static final Set<String> A1111_JOBS = Set.of("/sdapi/v1/txt2img", "/sdapi/v1/img2img");
     private static final String A1111_PROGRESS = "/sdapi/v1/progress";
+    private static final String OPENAI_IMAGES = "/v1/images/generations";
     private static final Duration LONGEST_ANSWER = Duration.ofMinutes(30);
 
     private final Backends backends;
+    private final java.util.function.Supplier<JsonNode> imageNames;
 
-    public BackendProxy(Backends backends) {
+    /**
+     * @param imageNames the image worker's capabilities, whose sampler and schedule titles are A1111's names for ours
+     *                   (an empty object when it is down: our names are sent as they are)
+     */
+    public BackendProxy(Backends backends, java.util.function.Supplier<JsonNode> imageNames) {
         this.backends = backends;
+        this.imageNames = imageNames;
     }
 
     /** The backend that answered and its answer, its body still to read. */
@@ -56,6 +63,9 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         boolean post = ctx.method() == io.javalin.http.HandlerType.POST;
         if (post && A1111_JOBS.contains(ctx.path())) {
             return forwardImageJob(ctx);
+        }
+        if (post && ctx.path().equals(OPENAI_IMAGES)) {
+            return forwardOpenAiImages(ctx);
         }
         if (!post && ctx.path().equals(A1111_PROGRESS)) {
             return forwardProgress(ctx);
@@ -120,6 +130,54 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         });
         relay(ctx, reply);
         return true;
+    }
+
+    /**
+     * OpenAI's {@code POST /v1/images/generations} whose {@code model} (or our {@code checkpoint}) is an A1111 backend's
+     * checkpoint: run there as a studio job is ({@link A1111ImageJob}), answered as the image worker answers, whole or
+     * (with {@code stream: true}) as its event stream of {@code queued}, {@code progress} and {@code result}.
+     */
+    private boolean forwardOpenAiImages(Context ctx) throws IOException {
+        ObjectNode body;
+        try {
+            body = Json.parseObject(new String(ctx.bodyAsBytes(), StandardCharsets.UTF_8));
+        } catch (RuntimeException notJson) {
+            return false;
+        }
+        String model = body.path("checkpoint").asText(body.path("model").asText(null));
+        if (model == null) {
+            return false;
+        }
+        ObjectNode request = body.deepCopy().put("checkpoint", model);
+        String size = body.path("size").asText("");
+        if (size.matches("\\d+x\\d+")) {
+            request.put("width", Integer.parseInt(size.substring(0, size.indexOf('x'))))
+                    .put("height", Integer.parseInt(size.substring(size.indexOf('x') + 1)));
+        }
+        Optional<InputStream> events = openImageEvents(request, false);
+        if (events.isEmpty()) {
+            return false;
+        }
+        try (InputStream in = events.get()) {
+            if (body.path("stream").asBoolean(false)) {
+                com.mysticanvas.core.http.SseWriter.streamHeaders(ctx.res());
+                ctx.res().setContentType("text/event-stream");
+                in.transferTo(ctx.res().getOutputStream()); // already the image worker's events
+                return true;
+            }
+            try (SseReader reader = new SseReader(in)) {
+                for (SseReader.Event e = reader.next(); e != null; e = reader.next()) {
+                    if ("result".equals(e.name())) {
+                        ctx.contentType("application/json").result(e.data());
+                        return true;
+                    }
+                    if ("error".equals(e.name())) {
+                        throw com.mysticanvas.core.http.HttpProblems.fromFrame("backend", e.data());
+                    }
+                }
+            }
+        }
+        throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_failed", "the backend's job ended without a result");
     }
 
     /** {@code GET /sdapi/v1/progress} while an A1111 backend runs a job of ours: that backend's progress. */
@@ -189,10 +247,14 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
 
     /**
      * A studio image job whose {@code checkpoint} is an A1111 backend's, run there and told as the SD worker tells one
-     * ({@link A1111ImageJob}); empty when no backend has that checkpoint. {@code names}: the image worker's
-     * capabilities, whose sampler and schedule titles are A1111's names for ours.
+     * ({@link A1111ImageJob}); empty when no backend has that checkpoint.
      */
-    public Optional<SseReader> openImageJob(ObjectNode request, boolean edit, java.util.function.Supplier<JsonNode> names) {
+    public Optional<SseReader> openImageJob(ObjectNode request, boolean edit) {
+        return openImageEvents(request, edit).map(SseReader::new);
+    }
+
+    /** {@link #openImageJob}'s events as the bytes of an event stream. */
+    private Optional<InputStream> openImageEvents(ObjectNode request, boolean edit) {
         String checkpoint = request.path("checkpoint").asText(null);
         if (checkpoint == null || !backends.any()) {
             return Optional.empty();
@@ -207,8 +269,7 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         }
         Backends.Target target = targets.getFirst(); // a job polled for its progress is not moved mid-way
         try {
-            return Optional.of(new SseReader(A1111ImageJob.run(backends, target,
-                    A1111ImageJob.body(request, target, names.get()), edit)));
+            return Optional.of(A1111ImageJob.run(backends, target, A1111ImageJob.body(request, target, imageNames.get()), edit));
         } catch (IOException e) {
             throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_failed", "cannot start the job on " + target.connection().name()
                     + ": " + e.getMessage());
