@@ -123,6 +123,20 @@ class BackendsIT {
     }
 
     @Test
+    void aBackendThatHasTheModelLoadedIsPreferredOverAHigherPriorityOneThatWouldHaveToLoadIt() throws Exception {
+        try (FakeOpenAiServer cold = new FakeOpenAiServer("cold", "qwen3");
+             FakeOpenAiServer warm = new FakeOpenAiServer("warm", "qwen3");
+             TestOrchestrator o = TestOrchestrator.builder(dir).start()) {
+            cold.loaded = List.of(); // Ollama-like: lists qwen3, has nothing loaded
+            warm.loaded = List.of("qwen3");
+            add(o, "{\"name\":\"cold\",\"url\":\"" + cold.url() + "\",\"priority\":10}");
+            add(o, "{\"name\":\"warm\",\"url\":\"" + warm.url() + "\",\"priority\":1}");
+            assertThat(chat(o, "qwen3", false).body()).contains("from warm");
+            assertThat(cold.chats()).isZero();
+        }
+    }
+
+    @Test
     void anA1111JobNamingABackendsCheckpointRunsThereAndItsProgressIsRelayed() throws Exception {
         try (FakeA1111Server forge = new FakeA1111Server("juggernaut-xl");
              TestOrchestrator o = TestOrchestrator.builder(dir).start()) {

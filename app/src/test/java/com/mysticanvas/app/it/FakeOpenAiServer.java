@@ -26,6 +26,8 @@ final class FakeOpenAiServer implements AutoCloseable {
     /** The next this many chat requests are answered with {@link #failStatus}. */
     final AtomicInteger failNext = new AtomicInteger();
     volatile int failStatus = 503;
+    /** Answers Ollama's {@code /api/ps} with these models loaded; null: no such route (as vLLM, llama-server). */
+    volatile List<String> loaded;
     /** A stream ends after its first chunk with the connection dropped. */
     volatile boolean dieMidStream;
     private final HttpServer server;
@@ -51,6 +53,14 @@ final class FakeOpenAiServer implements AutoCloseable {
             seen.add(new Seen(path, x.getRequestHeaders().getFirst("Authorization"), in.length == 0 ? null : Json.parse(new String(in, StandardCharsets.UTF_8))));
             if (path.equals("/v1/models")) {
                 send(x, 200, "application/json", "{\"object\":\"list\",\"data\":[{\"id\":\"" + model + "\",\"object\":\"model\",\"created\":1,\"owned_by\":\"" + name + "\"}]}");
+                return;
+            }
+            if (path.equals("/api/ps") && loaded != null) {
+                StringBuilder models = new StringBuilder();
+                for (String m : loaded) {
+                    models.append(models.isEmpty() ? "" : ",").append("{\"name\":\"").append(m).append("\",\"model\":\"").append(m).append("\"}");
+                }
+                send(x, 200, "application/json", "{\"models\":[" + models + "]}");
                 return;
             }
             if (!path.equals("/v1/chat/completions")) {

@@ -24,9 +24,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The external backends: the connections the user added, what models each serves (its {@code /v1/models}, read
- * again when older than {@link #MODELS_TTL}), and how each is doing. A request for a model goes to the backends
- * that list it: the healthy ones by priority, then the least busy, and a backend marked down (it kept failing) only
- * when its back-off has run out, last, as a probe. A success brings it back at once.
+ * again when older than {@link #MODELS_TTL}) and which of them it has loaded, and how each is doing. A request for a
+ * model goes to the backends that list it: the ones that have it loaded first (a server that can say, Ollama's
+ * {@code /api/ps}; others serve what they list, loaded), then by priority, then the least busy; a backend marked down
+ * (it kept failing) only when its back-off has run out, last, as a probe. A success brings it back at once.
  */
 public final class Backends {
     static final Duration MODELS_TTL = Duration.ofSeconds(15);
@@ -49,6 +50,8 @@ public final class Backends {
         volatile long downUntilMillis;
         volatile String lastError;
         volatile List<JsonNode> models = List.of();
+        /** The models it has loaded now, when it says (Ollama's /api/ps); null: whatever it lists. */
+        volatile java.util.Set<String> loaded;
         volatile long modelsReadAtNanos;
     }
 
@@ -180,10 +183,17 @@ public final class Backends {
                 }
             }
         }
-        up.sort(Comparator.comparingInt((Target t) -> -t.connection().priority())
+        up.sort(Comparator.comparing((Target t) -> !holds(t))
+                .thenComparingInt(t -> -t.connection().priority())
                 .thenComparingInt(t -> health(t.connection()).inFlight.get()));
         up.addAll(probes);
         return up;
+    }
+
+    /** True when the target's backend has its model loaded (or cannot say, and so serves what it lists). */
+    private boolean holds(Target t) {
+        java.util.Set<String> loaded = health(t.connection()).loaded;
+        return loaded == null || loaded.contains(t.upstreamModel());
     }
 
     /** True when a connection is configured. */
@@ -278,12 +288,37 @@ public final class Backends {
                 }
             }
             h.models = List.copyOf(list);
+            h.loaded = a1111 ? null : loadedModels(c);
             h.modelsReadAtNanos = System.nanoTime();
             succeeded(c);
         } catch (IOException | RuntimeException e) {
             failed(c, "GET " + path + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** What an Ollama server has loaded ({@code /api/ps}: {@code models[].name}); null for a server without it. */
+    private java.util.Set<String> loadedModels(Connection c) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(endpoint(c, "/api/ps")).timeout(Duration.ofSeconds(3)).GET();
+            authorize(c, request);
+            HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode models = r.statusCode() == 200 ? Json.parse(r.body()).path("models") : null;
+            if (models == null || !models.isArray()) {
+                return null;
+            }
+            java.util.Set<String> names = new java.util.HashSet<>();
+            models.forEach(m -> {
+                names.add(m.path("name").asText());
+                names.add(m.path("model").asText());
+            });
+            return names;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
         }
     }
 
