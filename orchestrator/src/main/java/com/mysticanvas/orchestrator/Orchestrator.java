@@ -99,7 +99,7 @@ public final class Orchestrator implements AutoCloseable {
             } catch (RuntimeException workerDown) {
                 return Json.object();
             }
-        });
+        }, () -> processes.endpoint(WorkerKind.LLM).get("/api/tags", Duration.ofSeconds(10)));
         GalleryStore gallery = new GalleryStore(database, config.dataDir().resolve("images"));
         StudioApi studio = new StudioApi(conversations, gallery, settings,
                 new ChatService(conversations, request -> backendProxy.openStream(request)

@@ -84,6 +84,20 @@ class BackendsIT {
             assertThat(lab.seen.getLast().body().path("messages").toString()).contains("hello");
             assertThat(lab.seen.getLast().body().has("min_reply_tokens")).isFalse();
 
+            // Ollama's API over them: the tags list them, and a chat naming one is answered there in Ollama's shape
+            JsonNode tags = Json.parse(o.get("/api/tags").body()).path("models");
+            assertThat(tags).anyMatch(t -> t.path("name").asText().equals("lab/ext-llama") && t.path("remote_host").asText().equals(lab.url()));
+            HttpResponse<String> ollamaWhole = o.post("/api/chat", "{\"model\":\"lab/ext-llama\",\"stream\":false,"
+                    + "\"options\":{\"temperature\":0.2,\"num_predict\":5},\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertThat(ollamaWhole.statusCode()).as(ollamaWhole.body()).isEqualTo(200);
+            assertThat(Json.parse(ollamaWhole.body()).path("message").path("content").asText()).isEqualTo("LAB0 LAB1 LAB2 ");
+            assertThat(Json.parse(ollamaWhole.body()).path("done").asBoolean()).isTrue();
+            assertThat(lab.seen.getLast().body().path("max_tokens").asInt()).isEqualTo(5);
+            String[] ndjson = o.post("/api/generate", "{\"model\":\"lab/ext-llama\",\"prompt\":\"hi\"}").body().split("\n");
+            assertThat(ndjson).hasSize(4);
+            assertThat(Json.parse(ndjson[0]).path("response").asText()).isEqualTo("LAB0 ");
+            assertThat(Json.parse(ndjson[3]).path("done").asBoolean()).isTrue();
+
             // a backend dying part-way through a stream: the stream ends with the error frame, nothing retried
             lab.dieMidStream = true;
             List<String[]> events = new ArrayList<>();

@@ -42,14 +42,18 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
 
     private final Backends backends;
     private final java.util.function.Supplier<JsonNode> imageNames;
+    private final java.util.function.Supplier<JsonNode> localTags;
 
     /**
      * @param imageNames the image worker's capabilities, whose sampler and schedule titles are A1111's names for ours
      *                   (an empty object when it is down: our names are sent as they are)
+     * @param localTags  the LLM worker's Ollama {@code /api/tags} (the backends' models are added to it)
      */
-    public BackendProxy(Backends backends, java.util.function.Supplier<JsonNode> imageNames) {
+    public BackendProxy(Backends backends, java.util.function.Supplier<JsonNode> imageNames,
+                        java.util.function.Supplier<JsonNode> localTags) {
         this.backends = backends;
         this.imageNames = imageNames;
+        this.localTags = localTags;
     }
 
     /** The backend that answered and its answer, its body still to read. */
@@ -66,6 +70,19 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         }
         if (post && ctx.path().equals(OPENAI_IMAGES)) {
             return forwardOpenAiImages(ctx);
+        }
+        if (!post && ctx.path().equals("/api/tags")) {
+            JsonNode local;
+            try {
+                local = localTags.get();
+            } catch (RuntimeException workerDown) {
+                local = Json.object(); // the backends' models still answer
+            }
+            ctx.json(OllamaOnBackends.tags(local, backends));
+            return true;
+        }
+        if (post && (ctx.path().equals("/api/chat") || ctx.path().equals("/api/generate"))) {
+            return forwardOllama(ctx, ctx.path().equals("/api/generate"));
         }
         if (!post && ctx.path().equals(A1111_PROGRESS)) {
             return forwardProgress(ctx);
@@ -178,6 +195,38 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
             }
         }
         throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_failed", "the backend's job ended without a result");
+    }
+
+    /** Ollama's chat or generate naming a backend's model: an OpenAI chat there, answered in Ollama's shape. */
+    private boolean forwardOllama(Context ctx, boolean generate) throws IOException {
+        JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(ctx.bodyAsBytes());
+        } catch (IOException | RuntimeException notJson) {
+            return false;
+        }
+        String model = body == null ? null : body.path("model").asText(null);
+        List<Backends.Target> targets = targets(model);
+        if (targets.isEmpty()) {
+            return false;
+        }
+        ObjectNode chat = OllamaOnBackends.chatRequest(body, generate);
+        Reply reply = firstAnswer(model, targets, ctx, t -> HttpRequest.newBuilder(Backends.endpoint(t.connection(), "/v1/chat/completions"))
+                .timeout(LONGEST_ANSWER).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(chat.deepCopy().put("model", t.upstreamModel())),
+                        StandardCharsets.UTF_8)));
+        Connection c = reply.connection();
+        try (InputStream in = reply.response().body()) {
+            if (reply.response().statusCode() != 200) {
+                ctx.status(reply.response().statusCode()).json(Json.object().put("error", c.name() + " answered "
+                        + reply.response().statusCode() + ": " + new String(in.readNBytes(4096), StandardCharsets.UTF_8)));
+                return true;
+            }
+            OllamaOnBackends.answer(ctx, in, body, generate);
+        } finally {
+            backends.end(c);
+        }
+        return true;
     }
 
     /** {@code GET /sdapi/v1/progress} while an A1111 backend runs a job of ours: that backend's progress. */
