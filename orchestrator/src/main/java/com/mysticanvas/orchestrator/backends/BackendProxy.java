@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.http.ClientDisconnect;
+import com.mysticanvas.core.http.HttpProblems;
 import com.mysticanvas.core.http.SseReader;
+import com.mysticanvas.core.http.SseWriter;
 import com.mysticanvas.orchestrator.workers.ReverseProxy;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
@@ -22,10 +25,12 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * Sends a generation request whose model a backend serves to that backend, as the proxy sends local ones to the
- * workers: the model renamed to the backend's own name where a prefix is in between, its key instead of the client's,
+ * The proxy's way to the external backends: OpenAI chats, completions and embeddings, Ollama's chat, generate and tags,
+ * A1111's jobs and progress and OpenAI's image generations go to the backend that serves their model. Each is sent as
+ * the proxy sends local ones to the workers: the model renamed to the backend's own name where a prefix is in between, its key instead of the client's,
  * the answer streamed back as it comes. A backend that fails before its first byte (no connection, a 5xx, a 429) is
  * marked and the next one is tried; once bytes have reached the client nothing is retried (a failure then ends the
  * stream with the error frame). A client that hangs up closes the backend's connection, which is how
@@ -41,16 +46,16 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
     private static final Duration LONGEST_ANSWER = Duration.ofMinutes(30);
 
     private final Backends backends;
-    private final java.util.function.Supplier<JsonNode> imageNames;
-    private final java.util.function.Supplier<JsonNode> localTags;
+    private final Supplier<JsonNode> imageNames;
+    private final Supplier<JsonNode> localTags;
 
     /**
      * @param imageNames the image worker's capabilities, whose sampler and schedule titles are A1111's names for ours
      *                   (an empty object when it is down: our names are sent as they are)
      * @param localTags  the LLM worker's Ollama {@code /api/tags} (the backends' models are added to it)
      */
-    public BackendProxy(Backends backends, java.util.function.Supplier<JsonNode> imageNames,
-                        java.util.function.Supplier<JsonNode> localTags) {
+    public BackendProxy(Backends backends, Supplier<JsonNode> imageNames,
+                        Supplier<JsonNode> localTags) {
         this.backends = backends;
         this.imageNames = imageNames;
         this.localTags = localTags;
@@ -64,7 +69,7 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         if (!backends.any()) {
             return false;
         }
-        boolean post = ctx.method() == io.javalin.http.HandlerType.POST;
+        boolean post = ctx.method() == HandlerType.POST;
         if (post && A1111_JOBS.contains(ctx.path())) {
             return forwardImageJob(ctx);
         }
@@ -177,7 +182,7 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         }
         try (InputStream in = events.get()) {
             if (body.path("stream").asBoolean(false)) {
-                com.mysticanvas.core.http.SseWriter.streamHeaders(ctx.res());
+                SseWriter.streamHeaders(ctx.res());
                 ctx.res().setContentType("text/event-stream");
                 in.transferTo(ctx.res().getOutputStream()); // already the image worker's events
                 return true;
@@ -189,7 +194,7 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
                         return true;
                     }
                     if ("error".equals(e.name())) {
-                        throw com.mysticanvas.core.http.HttpProblems.fromFrame("backend", e.data());
+                        throw HttpProblems.fromFrame("backend", e.data());
                     }
                 }
             }
