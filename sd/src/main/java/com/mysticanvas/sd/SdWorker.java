@@ -65,8 +65,13 @@ public final class SdWorker {
 
     /** The worker's routes over an engine (tests mount them on a plain server). */
     public static ImageJobs routes(RoutesConfig routes, SdEngine engine, ModelFolders files, Limits limits) {
-        routes.get(WorkerPaths.HEALTH, ctx -> ctx.json(Json.object().put("status", "ok").put("model", engine.model())
-                .put("loading", engine.loading()).put("vae", engine.vae()).put("memory", engine.memory())));
+        routes.get(WorkerPaths.HEALTH, ctx -> {
+            var health = Json.object().put("status", "ok").put("model", engine.model())
+                    .put("loading", engine.loading()).put("vae", engine.vae()).put("memory", engine.memory());
+            // its own memory, for an orchestrator on another machine (a local one reads /proc itself)
+            com.mysticanvas.core.system.ProcessMemory.self().ifPresent(m -> health.put("rss_bytes", m.rssBytes()));
+            ctx.json(health);
+        });
         routes.get(WorkerPaths.SD_CHECKPOINTS, ctx -> list(ctx, files, ModelFolders.Kind.CHECKPOINT, engine.model()));
         routes.get("/v1/models/loras", ctx -> list(ctx, files, ModelFolders.Kind.LORA, null));
         routes.get("/v1/models/embeddings", ctx -> list(ctx, files, ModelFolders.Kind.EMBEDDING, null));

@@ -61,6 +61,7 @@ class RemoteWorkerIT {
             JsonNode llm = await(o, w -> w.path("state").asText().equals("ready") && TinyModels.LLM.equals(w.path("model").asText()));
             assertThat(llm.path("host").asText()).isEqualTo("127.0.0.1:" + port);
             assertThat(llm.path("pid").isNull()).as("no process of ours").isTrue();
+            assertThat(llm.path("rssBytes").asLong()).as("its memory, as it reports it").isGreaterThan(10L << 20);
 
             HttpResponse<String> chat = o.post("/v1/chat/completions", "{\"max_tokens\":3,\"stream\":true,"
                     + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");

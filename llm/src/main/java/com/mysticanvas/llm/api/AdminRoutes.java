@@ -43,6 +43,8 @@ final class AdminRoutes {
         health.put("loading", s.loading());
         health.put("slots_busy", s.busySlots());
         health.put("queue", s.queued());
+        // its own memory, for an orchestrator on another machine (a local one reads /proc itself)
+        com.mysticanvas.core.system.ProcessMemory.self().ifPresent(m -> health.put("rss_bytes", m.rssBytes()));
         ctx.json(health);
     }
 
