@@ -44,8 +44,33 @@ final class ExtraModelDirs {
     /** A model found in an extra folder and the name it is listed by (its file name, but for Ollama's blobs). */
     record Found(String name, Path path) {}
 
+    /**
+     * How long a walk of the extra folders stands: a request naming a model of them resolves it in the orchestrator
+     * and in its worker, sometimes twice (Ollama's {@code model:tag}); one walk serves them all.
+     */
+    private static final long LISTING_TTL_NANOS = 2_000_000_000L;
+
+    private record Listing(long madeAtNanos, List<Found> found) {}
+
+    private static final Map<Map.Entry<List<Path>, Kind>, Listing> LISTINGS = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** Every model of {@code kind} in the extra folders, in folder order, each folder's files sorted by path. */
     static List<Found> list(List<Path> extras, Kind kind) {
+        if (extras.isEmpty()) {
+            return List.of();
+        }
+        Map.Entry<List<Path>, Kind> key = Map.entry(extras, kind);
+        Listing cached = LISTINGS.get(key);
+        long now = System.nanoTime();
+        if (cached != null && now - cached.madeAtNanos() < LISTING_TTL_NANOS) {
+            return cached.found();
+        }
+        List<Found> found = walkAll(extras, kind);
+        LISTINGS.put(key, new Listing(now, found));
+        return found;
+    }
+
+    private static List<Found> walkAll(List<Path> extras, Kind kind) {
         List<Found> out = new ArrayList<>();
         for (Path dir : extras) {
             if (kind == Kind.LLM && Files.isDirectory(dir.resolve("manifests")) && Files.isDirectory(dir.resolve("blobs"))) {
@@ -58,7 +83,7 @@ final class ExtraModelDirs {
                 }
             }
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** The first model listed as {@code name} among them, or null. */
