@@ -95,21 +95,16 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         if (!post || !ROUTED.contains(ctx.path())) {
             return false;
         }
-        JsonNode body;
-        try {
-            body = Json.MAPPER.readTree(ctx.bodyAsBytes());
-        } catch (IOException | RuntimeException notJson) {
-            return false; // the worker answers a malformed body in its own words
-        }
+        ObjectNode body = jsonBody(ctx);
         String model = body == null ? null : body.path("model").asText(null);
-        List<Backends.Target> targets = targets(model);
+        List<Backends.Target> targets = targets(model, Connection.Kind.OPENAI);
         if (targets.isEmpty()) {
             return false;
         }
         Reply reply = firstAnswer(model, targets, ctx, t -> {
             // the client's bytes as they are, unless the backend knows the model by another name (a prefix)
             byte[] forwarded = t.upstreamModel().equals(model) ? ctx.bodyAsBytes()
-                    : Json.write(((ObjectNode) body).deepCopy().put("model", t.upstreamModel())).getBytes(StandardCharsets.UTF_8);
+                    : Json.write(body.deepCopy().put("model", t.upstreamModel())).getBytes(StandardCharsets.UTF_8);
             HttpRequest.Builder request = HttpRequest.newBuilder(Backends.endpoint(t.connection(), ctx.path()))
                     .timeout(LONGEST_ANSWER).POST(HttpRequest.BodyPublishers.ofByteArray(forwarded));
             ReverseProxy.forwardHeaders(ctx, request);
@@ -124,26 +119,18 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
      * name, {@code name.safetensors} or A1111's {@code "name [hash]"}): sent there with the backend's own title for it.
      */
     private boolean forwardImageJob(Context ctx) throws IOException {
-        JsonNode body;
-        try {
-            body = Json.MAPPER.readTree(ctx.bodyAsBytes());
-        } catch (IOException | RuntimeException notJson) {
-            return false;
-        }
+        ObjectNode body = jsonBody(ctx);
         String named = body == null ? null : body.path("override_settings").path("sd_model_checkpoint").asText(null);
         if (named == null) {
             return false;
         }
         String model = named.replaceAll("\\s*\\[[0-9a-fA-F]+]$", "").replaceFirst("(?i)\\.(safetensors|ckpt)$", "");
-        List<Backends.Target> targets = backends.route(model, Connection.Kind.A1111);
+        List<Backends.Target> targets = targets(model, Connection.Kind.A1111);
         if (targets.isEmpty()) {
-            if (backends.serves(model, Connection.Kind.A1111)) {
-                throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_down", "every backend that has '" + model + "' is down");
-            }
             return false;
         }
         Reply reply = firstAnswer(model, targets, ctx, t -> {
-            ObjectNode renamed = ((ObjectNode) body).deepCopy();
+            ObjectNode renamed = body.deepCopy();
             renamed.withObjectProperty("override_settings").put("sd_model_checkpoint", t.upstreamModel());
             HttpRequest.Builder request = HttpRequest.newBuilder(Backends.endpoint(t.connection(), ctx.path()))
                     .timeout(LONGEST_ANSWER).header("Content-Type", "application/json")
@@ -160,10 +147,8 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
      * (with {@code stream: true}) as its event stream of {@code queued}, {@code progress} and {@code result}.
      */
     private boolean forwardOpenAiImages(Context ctx) throws IOException {
-        ObjectNode body;
-        try {
-            body = Json.parseObject(new String(ctx.bodyAsBytes(), StandardCharsets.UTF_8));
-        } catch (RuntimeException notJson) {
+        ObjectNode body = jsonBody(ctx);
+        if (body == null) {
             return false;
         }
         String model = body.path("checkpoint").asText(body.path("model").asText(null));
@@ -204,14 +189,9 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
 
     /** Ollama's chat or generate naming a backend's model: an OpenAI chat there, answered in Ollama's shape. */
     private boolean forwardOllama(Context ctx, boolean generate) throws IOException {
-        JsonNode body;
-        try {
-            body = Json.MAPPER.readTree(ctx.bodyAsBytes());
-        } catch (IOException | RuntimeException notJson) {
-            return false;
-        }
+        ObjectNode body = jsonBody(ctx);
         String model = body == null ? null : body.path("model").asText(null);
-        List<Backends.Target> targets = targets(model);
+        List<Backends.Target> targets = targets(model, Connection.Kind.OPENAI);
         if (targets.isEmpty()) {
             return false;
         }
@@ -273,7 +253,7 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
      */
     public Optional<SseReader> openStream(ObjectNode request) {
         String model = request.path("model").asText(null);
-        List<Backends.Target> targets = targets(model);
+        List<Backends.Target> targets = targets(model, Connection.Kind.OPENAI);
         if (targets.isEmpty()) {
             return Optional.empty();
         }
@@ -314,11 +294,8 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
             return Optional.empty();
         }
         String model = checkpoint.replaceFirst("(?i)\\.(safetensors|ckpt)$", "");
-        List<Backends.Target> targets = backends.route(model, Connection.Kind.A1111);
+        List<Backends.Target> targets = targets(model, Connection.Kind.A1111);
         if (targets.isEmpty()) {
-            if (backends.serves(model, Connection.Kind.A1111)) {
-                throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_down", "every backend that has '" + model + "' is down");
-            }
             return Optional.empty();
         }
         Backends.Target target = targets.getFirst(); // a job polled for its progress is not moved mid-way
@@ -330,10 +307,19 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         }
     }
 
-    /** The backends for {@code model}; none when it is not theirs. All of them down is a 502 that says so. */
-    private List<Backends.Target> targets(String model) {
-        List<Backends.Target> targets = backends.route(model);
-        if (targets.isEmpty() && backends.serves(model)) {
+    /** The body when it is a JSON object, else null: a malformed body is the local worker's to answer in its words. */
+    private static ObjectNode jsonBody(Context ctx) {
+        try {
+            return Json.MAPPER.readTree(ctx.bodyAsBytes()) instanceof ObjectNode o ? o : null;
+        } catch (IOException | RuntimeException notJson) {
+            return null;
+        }
+    }
+
+    /** The backends of {@code kind} for {@code model}; none when it is not theirs. All of them down is a 502 that says so. */
+    private List<Backends.Target> targets(String model, Connection.Kind kind) {
+        List<Backends.Target> targets = backends.route(model, kind);
+        if (targets.isEmpty() && backends.serves(model, kind)) {
             throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_down", "every backend that serves '" + model
                     + "' is down; they are probed again shortly (GET /api/connections says why)");
         }

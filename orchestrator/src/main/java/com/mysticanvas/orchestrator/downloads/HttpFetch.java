@@ -68,11 +68,19 @@ final class HttpFetch {
 
     /** A source's JSON answer; 401/403/404 and the rest become errors naming {@code what}. */
     JsonNode json(URI url, String what, String tokenHint) {
+        return jsonWithHeaders(url, what, tokenHint, 32 << 20).body();
+    }
+
+    /** A source's JSON answer with its headers (a paged listing's {@code Link}). */
+    record JsonAnswer(JsonNode body, java.net.http.HttpHeaders headers) {}
+
+    /** As {@link #json}, the answer's headers kept, at most {@code maxBytes} of body read. */
+    JsonAnswer jsonWithHeaders(URI url, String what, String tokenHint, int maxBytes) {
         try {
             HttpResponse<InputStream> response = get(url, Map.of("Accept", "application/json"));
             String body;
             try (InputStream in = response.body()) {
-                body = new String(in.readNBytes(32 << 20), StandardCharsets.UTF_8);
+                body = new String(in.readNBytes(maxBytes), StandardCharsets.UTF_8);
             }
             int status = response.statusCode();
             if (status == 401 || status == 403) {
@@ -85,7 +93,7 @@ final class HttpFetch {
             if (status / 100 != 2) {
                 throw Problem.unavailable("source_unavailable", what + ": " + url.getHost() + " answered " + status);
             }
-            return Json.parse(body);
+            return new JsonAnswer(Json.parse(body), response.headers());
         } catch (IOException e) {
             throw Problem.unavailable("source_unreachable", "cannot reach " + url.getHost() + " for " + what + ": " + e.getMessage());
         } catch (InterruptedException e) {

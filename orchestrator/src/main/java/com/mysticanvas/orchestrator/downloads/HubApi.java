@@ -6,11 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.models.ModelFolders;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,30 +69,10 @@ final class HubApi {
         List<HubFiles.Entry> out = new ArrayList<>();
         URI page = endpoint.resolve("/api/models/" + repo + "/tree/" + enc(revision) + "?recursive=true");
         for (int pages = 0; page != null && pages < 100; pages++) {
-            URI next = null;
-            JsonNode files;
-            try {
-                HttpResponse<InputStream> response = http.get(page, Map.of("Accept", "application/json"));
-                String body;
-                try (InputStream in = response.body()) {
-                    body = new String(in.readNBytes(64 << 20), StandardCharsets.UTF_8);
-                }
-                if (response.statusCode() != 200) {
-                    // the JSON reader's errors name the repo and what to do
-                    http.json(page, "the file list of " + repo, TOKEN_HINT);
-                    throw Problem.unavailable("source_unavailable", "the file list of " + repo + ": " + response.statusCode());
-                }
-                files = Json.parse(body);
-                Matcher link = NEXT_PAGE.matcher(response.headers().firstValue("link").orElse(""));
-                if (link.find()) {
-                    next = page.resolve(link.group(1));
-                }
-            } catch (IOException e) {
-                throw Problem.unavailable("source_unreachable", "cannot reach " + endpoint.getHost() + ": " + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw Problem.unavailable("source_unreachable", "interrupted");
-            }
+            HttpFetch.JsonAnswer answer = http.jsonWithHeaders(page, "the file list of " + repo, TOKEN_HINT, 64 << 20);
+            JsonNode files = answer.body();
+            Matcher link = NEXT_PAGE.matcher(answer.headers().firstValue("link").orElse(""));
+            URI next = link.find() ? page.resolve(link.group(1)) : null;
             for (JsonNode f : files) {
                 if (f.path("type").asText().equals("file")) {
                     JsonNode lfs = f.path("lfs");

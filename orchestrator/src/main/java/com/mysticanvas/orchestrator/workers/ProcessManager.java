@@ -73,7 +73,8 @@ public final class ProcessManager implements AutoCloseable {
     public void restart(WorkerKind kind) {
         SupervisedWorker w = supervisors.get(kind);
         if (w instanceof RemoteWorker) {
-            w.restart(); // says where it runs
+            w.restart(); // a 400 that says where it runs
+            return;
         }
         Thread.ofVirtual().start(w::restart);
     }

@@ -115,8 +115,8 @@ final class RemoteWorker implements WorkerAddress, SupervisedWorker {
                     lastError = null;
                 }
                 state = State.READY;
-                model = text(health, "model");
-                loading = text(health, "loading");
+                model = WorkerSupervisor.textOrNull(health, "model");
+                loading = WorkerSupervisor.textOrNull(health, "loading");
                 rssBytes = health.path("rss_bytes").canConvertToLong() ? health.path("rss_bytes").asLong() : null;
             } else if (++failures >= timing.healthFailuresToRestart() || state != State.READY) {
                 state = State.DOWN;
@@ -128,10 +128,5 @@ final class RemoteWorker implements WorkerAddress, SupervisedWorker {
                 return;
             }
         }
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        return v != null && v.isTextual() ? v.asText() : null;
     }
 }

@@ -72,13 +72,23 @@ public final class ReverseProxy {
         });
     }
 
-    /** True when an external backend took the request ({@link ExternalRoute}): nothing local is to be done for it. */
+    /** A request attribute: the external route was asked already (and declined), so it is not asked again. */
+    private static final String EXTERNAL_ASKED = "mysticanvas.externalAsked";
+
+    /**
+     * True when an external backend took the request ({@link ExternalRoute}): nothing local is to be done for it.
+     * Asked once per request (the memory gate asks first; the proxy's own forward then does not again).
+     */
     public boolean forwardedElsewhere(Context ctx) throws IOException {
+        if (ctx.attribute(EXTERNAL_ASKED) != null) {
+            return false;
+        }
+        ctx.attribute(EXTERNAL_ASKED, true);
         return external.forward(ctx);
     }
 
     public void forward(Context ctx, WorkerKind kind) throws IOException {
-        if (external.forward(ctx)) {
+        if (forwardedElsewhere(ctx)) {
             return;
         }
         WorkerEndpoint worker = workers.endpoint(kind);

@@ -266,7 +266,8 @@ final class WorkerSupervisor implements WorkerAddress, SupervisedWorker {
         return modelReported;
     }
 
-    private static String textOrNull(JsonNode node, String field) {
+    /** A text field of a worker's answer, or null (also what a remote worker's health is read with). */
+    static String textOrNull(JsonNode node, String field) {
         JsonNode value = node.get(field);
         return value != null && value.isTextual() ? value.asText() : null;
     }
