@@ -13,6 +13,11 @@ test('the Models page shows both workers live; a killed worker shows a banner th
   await llm.getByTestId('state').filter({ hasText: 'ready' }).waitFor({ timeout: 60_000 })
   await sd.getByTestId('state').filter({ hasText: 'ready' }).waitFor({ timeout: 60_000 })
   assert.match(await llm.textContent(), /pid \d+ · port \d+/)
+  for (const card of [llm, sd]) { // what each computes on, from its health: its GPUs, or the CPU when it has none
+    const devices = card.getByTestId('worker-devices')
+    await devices.waitFor({ timeout: 30_000 })
+    assert.match(await devices.textContent(), /CPU only \(.+\)|GB free/)
+  }
   await screenshot(page, 'workers')
 
   const { pid } = await workerReady('sd')

@@ -4,6 +4,7 @@ import { mount } from '@vue/test-utils'
 import ChatMessage from '../src/components/chat/ChatMessage.vue'
 import ChatComposer from '../src/components/chat/ChatComposer.vue'
 import ModelFolderCard from '../src/components/models/ModelFolderCard.vue'
+import WorkerCard from '../src/components/models/WorkerCard.vue'
 import LoraPicker from '../src/components/images/LoraPicker.vue'
 import ImagesView from '../src/views/ImagesView.vue'
 import ImageJobPanel from '../src/components/images/ImageJobPanel.vue'
@@ -87,6 +88,25 @@ describe('ModelFolderCard', () => {
     expect(w.emitted('load')).toEqual([['b.gguf']])
     await w.setProps({ busy: { action: 'load', name: 'b.gguf', progress: 0.4 } })
     expect(w.get('[data-testid=progress-label]').text()).toBe('Loading b.gguf · 40%')
+  })
+})
+
+describe('WorkerCard', () => {
+  const worker = (extra) => ({ name: 'llm', state: 'ready', restarts: 0, rssBytes: 1 << 30, ...extra })
+
+  it('shows a remote worker with its host and GPUs with their memory, and offers no restart', () => {
+    const w = mount(WorkerCard, { props: { worker: worker({ host: 'gpu-box:7001', devices: [
+      { type: 'cpu', name: 'CPU', description: 'AMD EPYC', memory_total: 64 * 2 ** 30, memory_free: 32 * 2 ** 30 },
+      { type: 'gpu', name: 'CUDA0', description: 'NVIDIA H200', memory_total: 140 * 2 ** 30, memory_free: 100 * 2 ** 30 }] }) } })
+    expect(w.get('[data-testid=worker-host]').text()).toBe('gpu-box:7001 (another machine)')
+    expect(w.get('[data-testid=worker-devices]').text()).toBe('NVIDIA H200 · 140.0 GB, 100.0 GB free')
+    expect(w.find('button').exists()).toBe(false)
+  })
+
+  it('says CPU only when it has no GPU, and nothing when its health said nothing of its devices', () => {
+    const cpu = mount(WorkerCard, { props: { worker: worker({ pid: 7, devices: [{ type: 'cpu', name: 'CPU', description: 'AMD EPYC' }] }) } })
+    expect(cpu.get('[data-testid=worker-devices]').text()).toBe('CPU only (AMD EPYC)')
+    expect(mount(WorkerCard, { props: { worker: worker({ pid: 7 }) } }).find('[data-testid=worker-devices]').exists()).toBe(false)
   })
 })
 

@@ -70,6 +70,7 @@ public final class SdWorker {
                     .put("loading", engine.loading()).put("vae", engine.vae()).put("memory", engine.memory());
             // its own memory, for an orchestrator on another machine (a local one reads /proc itself)
             com.mysticanvas.core.system.ProcessMemory.self().ifPresent(m -> health.put("rss_bytes", m.rssBytes()));
+            health.set("devices", Json.MAPPER.valueToTree(com.mysticanvas.sd.pipeline.Sessions.devices()));
             ctx.json(health);
         });
         routes.get(WorkerPaths.SD_CHECKPOINTS, ctx -> list(ctx, files, ModelFolders.Kind.CHECKPOINT, engine.model()));

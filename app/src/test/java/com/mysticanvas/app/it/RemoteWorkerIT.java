@@ -62,6 +62,9 @@ class RemoteWorkerIT {
             assertThat(llm.path("host").asText()).isEqualTo("127.0.0.1:" + port);
             assertThat(llm.path("pid").isNull()).as("no process of ours").isTrue();
             assertThat(llm.path("rssBytes").asLong()).as("its memory, as it reports it").isGreaterThan(10L << 20);
+            JsonNode cpu = llm.path("devices").path(0);
+            assertThat(cpu.path("type").asText()).as("its devices, as llama.cpp lists them: " + llm).isEqualTo("cpu");
+            assertThat(cpu.path("memory_total").asLong()).isGreaterThanOrEqualTo(cpu.path("memory_free").asLong()).isGreaterThan(0);
 
             HttpResponse<String> chat = o.post("/v1/chat/completions", "{\"max_tokens\":3,\"stream\":true,"
                     + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");

@@ -49,24 +49,50 @@ public final class SystemMemory {
 
     /** [total, free] of the first GPU in bytes, or null. */
     private static long[] nvidiaSmi() {
+        List<ComputeDevice> gpus = nvidiaGpus();
+        return gpus.isEmpty() ? null : new long[] {gpus.getFirst().memoryTotal(), gpus.getFirst().memoryFree()};
+    }
+
+    /** The NVIDIA GPUs nvidia-smi lists, with their memory; none without the driver (a process start: not for hot paths). */
+    public static List<ComputeDevice> nvidiaGpus() {
         try {
-            Process p = new ProcessBuilder("nvidia-smi", "--query-gpu=memory.total,memory.free", "--format=csv,noheader,nounits")
-                    .redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("nvidia-smi", "--query-gpu=index,name,memory.total,memory.free",
+                    "--format=csv,noheader,nounits").redirectErrorStream(true).start();
             if (!p.waitFor(3, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                return null;
+                return List.of();
             }
-            List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
-            if (p.exitValue() != 0 || lines.isEmpty()) {
-                return null;
-            }
-            String[] parts = lines.getFirst().split(",");
-            return new long[] {Long.parseLong(parts[0].strip()) << 20, Long.parseLong(parts[1].strip()) << 20};
+            String out = new String(p.getInputStream().readAllBytes());
+            return p.exitValue() == 0 ? parseNvidiaSmi(out) : List.of();
         } catch (IOException | RuntimeException e) {
-            return null; // no NVIDIA driver here
+            return List.of(); // no NVIDIA driver here
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return null;
+            return List.of();
+        }
+    }
+
+    /** nvidia-smi's {@code index, name, memory.total, memory.free} lines (MiB) as devices; lines it cannot read are left out. */
+    static List<ComputeDevice> parseNvidiaSmi(String csv) {
+        List<ComputeDevice> gpus = new java.util.ArrayList<>();
+        for (String line : csv.lines().toList()) {
+            String[] parts = line.split(",");
+            if (parts.length == 4 && parts[0].strip().matches("\\d+")
+                    && parts[2].strip().matches("\\d+") && parts[3].strip().matches("\\d+")) {
+                gpus.add(new ComputeDevice(ComputeDevice.GPU, "CUDA" + parts[0].strip(), parts[1].strip(),
+                        Long.parseLong(parts[2].strip()) << 20, Long.parseLong(parts[3].strip()) << 20));
+            }
+        }
+        return List.copyOf(gpus);
+    }
+
+    /** The CPU's model name from /proc/cpuinfo, or the JVM's architecture name where there is none. */
+    static String cpuModel() {
+        try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip())
+                    .findFirst().orElse(System.getProperty("os.arch"));
+        } catch (IOException | RuntimeException e) {
+            return System.getProperty("os.arch");
         }
     }
 }

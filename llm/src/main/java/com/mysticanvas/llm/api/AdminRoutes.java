@@ -45,6 +45,7 @@ final class AdminRoutes {
         health.put("queue", s.queued());
         // its own memory, for an orchestrator on another machine (a local one reads /proc itself)
         com.mysticanvas.core.system.ProcessMemory.self().ifPresent(m -> health.put("rss_bytes", m.rssBytes()));
+        health.set("devices", Json.MAPPER.valueToTree(engine.devices())); // what it computes on: its GPUs and their memory
         ctx.json(health);
     }
 

@@ -2,7 +2,9 @@ package com.mysticanvas.llm.engine;
 
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.llm.llama.LlamaRuntime;
+import com.mysticanvas.core.system.ComputeDevice;
 import com.mysticanvas.core.system.NativeHeap;
+import com.mysticanvas.llm.llama.Llama;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
@@ -166,6 +168,11 @@ public final class LlamaEngine implements LlmEngine {
             }
             return work.apply(model);
         });
+    }
+
+    @Override
+    public List<ComputeDevice> devices() {
+        return Llama.devices();
     }
 
     @Override

@@ -1,6 +1,8 @@
 package com.mysticanvas.llm.engine;
 
+import com.mysticanvas.core.system.ComputeDevice;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -23,6 +25,9 @@ public interface LlmEngine extends AutoCloseable {
 
     /** A snapshot; never blocks (safe for health checks). */
     EngineStatus status();
+
+    /** The devices it can compute on now, with their memory (never blocks: for health checks). */
+    List<ComputeDevice> devices();
 
     @Override
     void close();

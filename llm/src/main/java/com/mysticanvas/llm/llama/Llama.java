@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import com.mysticanvas.core.system.ComputeDevice;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -182,21 +183,40 @@ public final class Llama {
     private static final MethodHandle DEV_BY_TYPE = fn("ggml_backend_dev_by_type", ADDRESS, JAVA_INT);
     private static final MethodHandle DEV_BUFFER_TYPE = fn("ggml_backend_dev_buffer_type", ADDRESS, ADDRESS);
 
+    private static final MethodHandle DEV_NAME = fn("ggml_backend_dev_name", ADDRESS, ADDRESS);
+    private static final MethodHandle DEV_DESCRIPTION = fn("ggml_backend_dev_description", ADDRESS, ADDRESS);
+
     /** Free memory of the first GPU llama.cpp would use (main_gpu 0), or -1 when the build has none (the CPU build). */
     public static long gpuFreeBytes() {
+        return devices().stream().filter(ComputeDevice::isGpu).findFirst()
+                .map(d -> d.memoryFree() == null ? -1 : d.memoryFree()).orElse(-1L);
+    }
+
+    /**
+     * The devices ggml's backends offer, in their order (main_gpu 0 is the first GPU): the CPU and each GPU with its
+     * memory now. Accelerator devices (BLAS, AMX) only help the CPU and are left out.
+     */
+    public static java.util.List<ComputeDevice> devices() {
         try (Arena a = Arena.ofConfined()) {
             long count = (long) DEV_COUNT.invokeExact();
+            java.util.List<ComputeDevice> out = new java.util.ArrayList<>();
             for (long i = 0; i < count; i++) {
                 MemorySegment dev = (MemorySegment) DEV_GET.invokeExact(i);
-                int type = (int) DEV_TYPE.invokeExact(dev);
-                if (type == DEVICE_GPU || type == DEVICE_IGPU) {
+                String type = switch ((int) DEV_TYPE.invokeExact(dev)) {
+                    case DEVICE_CPU -> ComputeDevice.CPU;
+                    case DEVICE_GPU -> ComputeDevice.GPU;
+                    case DEVICE_IGPU -> ComputeDevice.IGPU;
+                    default -> null;
+                };
+                if (type != null) {
                     MemorySegment free = a.allocate(JAVA_LONG);
                     MemorySegment total = a.allocate(JAVA_LONG);
                     DEV_MEMORY.invokeExact(dev, free, total);
-                    return free.get(JAVA_LONG, 0);
+                    out.add(new ComputeDevice(type, cString((MemorySegment) DEV_NAME.invokeExact(dev)),
+                            cString((MemorySegment) DEV_DESCRIPTION.invokeExact(dev)), total.get(JAVA_LONG, 0), free.get(JAVA_LONG, 0)));
                 }
             }
-            return -1;
+            return out;
         } catch (Throwable t) {
             throw fail(t);
         }

@@ -2,6 +2,7 @@ package com.mysticanvas.orchestrator.workers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.system.ComputeDevice;
 import com.mysticanvas.core.worker.Handshake;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.core.worker.WorkerPaths;
@@ -10,6 +11,7 @@ import com.mysticanvas.orchestrator.workers.WorkerStatus.State;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -32,6 +34,7 @@ final class RemoteWorker implements WorkerAddress, SupervisedWorker {
     private volatile String lastError;
     private volatile long readySinceMs;
     private volatile Long rssBytes;
+    private volatile List<ComputeDevice> devices = List.of();
     private volatile boolean stopping;
     private Thread loop;
 
@@ -74,7 +77,7 @@ final class RemoteWorker implements WorkerAddress, SupervisedWorker {
         State s = state;
         return new WorkerStatus(kind, s, null, base.getPort() > 0 ? base.getPort() : null, 0,
                 s == State.READY ? System.currentTimeMillis() - readySinceMs : null, s == State.READY ? rssBytes : null,
-                model, loading, lastError, host());
+                model, loading, lastError, host(), devices);
     }
 
     @Override
@@ -118,6 +121,7 @@ final class RemoteWorker implements WorkerAddress, SupervisedWorker {
                 model = WorkerSupervisor.textOrNull(health, "model");
                 loading = WorkerSupervisor.textOrNull(health, "loading");
                 rssBytes = health.path("rss_bytes").canConvertToLong() ? health.path("rss_bytes").asLong() : null;
+                devices = WorkerSupervisor.devicesOf(health);
             } else if (++failures >= timing.healthFailuresToRestart() || state != State.READY) {
                 state = State.DOWN;
             }

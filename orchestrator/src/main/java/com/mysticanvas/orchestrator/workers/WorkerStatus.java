@@ -2,7 +2,9 @@ package com.mysticanvas.orchestrator.workers;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
+import com.mysticanvas.core.system.ComputeDevice;
 import com.mysticanvas.core.worker.WorkerKind;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -15,9 +17,15 @@ import java.util.Locale;
  * @param loading   the model it is loading now, or null
  * @param lastError why it last stopped or failed, or null
  * @param host      a remote worker's address ({@code gpu-box:7001}), or null for one this orchestrator runs
+ * @param devices   what it computes on (the CPU, its GPUs and their memory), as its health last said; empty when unknown
  */
 public record WorkerStatus(@JsonProperty("name") WorkerKind kind, State state, Long pid, Integer port, int restarts,
-                           Long uptimeMs, Long rssBytes, String model, String loading, String lastError, String host) {
+                           Long uptimeMs, Long rssBytes, String model, String loading, String lastError, String host,
+                           List<ComputeDevice> devices) {
+    public WorkerStatus {
+        devices = devices == null ? List.of() : List.copyOf(devices);
+    }
+
     /** Where a worker is in its life; JSON has the lower-case name. DOWN: a remote worker that does not answer. */
     public enum State {
         STARTING, READY, RESTARTING, STOPPED, DOWN;

@@ -1,7 +1,9 @@
 package com.mysticanvas.orchestrator.workers;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Problem;
+import com.mysticanvas.core.system.ComputeDevice;
 import com.mysticanvas.core.system.ProcessMemory;
 import com.mysticanvas.core.worker.Handshake;
 import com.mysticanvas.core.worker.WorkerCommandLine;
@@ -18,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -56,6 +59,7 @@ final class WorkerSupervisor implements WorkerAddress, SupervisedWorker {
     /** What the worker reports loaded and loading (shown), and what to load when (re)starting it. */
     private volatile String model;
     private volatile String loading;
+    private volatile List<ComputeDevice> devices = List.of();
     private volatile String wantedModel;
     private volatile String lastError;
     private volatile boolean stopping;
@@ -159,7 +163,7 @@ final class WorkerSupervisor implements WorkerAddress, SupervisedWorker {
                 restarts.get(),
                 s == State.READY ? System.currentTimeMillis() - readySinceMs : null,
                 alive ? ProcessMemory.of(p.pid()).map(ProcessMemory::rssBytes).orElse(null) : null,
-                model, loading, lastError, null);
+                model, loading, lastError, null, alive ? devices : List.of());
     }
 
     private void superviseLoop() {
@@ -231,6 +235,7 @@ final class WorkerSupervisor implements WorkerAddress, SupervisedWorker {
                     failures = 0;
                     model = textOrNull(health, "model");
                     loading = textOrNull(health, "loading");
+                    devices = devicesOf(health);
                     if (model != null || loading != null) {
                         wantedModel = model != null ? model : loading;
                     } else if (modelReported) {
@@ -270,6 +275,19 @@ final class WorkerSupervisor implements WorkerAddress, SupervisedWorker {
     static String textOrNull(JsonNode node, String field) {
         JsonNode value = node.get(field);
         return value != null && value.isTextual() ? value.asText() : null;
+    }
+
+    /** The devices a worker's health lists ({@code devices}); none when it says nothing readable of them. */
+    static List<ComputeDevice> devicesOf(JsonNode health) {
+        JsonNode devices = health.get("devices");
+        if (devices == null || !devices.isArray()) {
+            return List.of();
+        }
+        try {
+            return List.of(Json.MAPPER.treeToValue(devices, ComputeDevice[].class));
+        } catch (IOException | IllegalArgumentException e) {
+            return List.of(); // a worker of another version: its devices are not shown
+        }
     }
 
     private static String describeExit(int code) {

@@ -6,8 +6,11 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
+import com.mysticanvas.core.system.ComputeDevice;
 import com.mysticanvas.sd.onnx.OnnxGraph;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /** Creates ONNX Runtime sessions the way every SD network wants them. */
@@ -46,11 +49,33 @@ public final class Sessions {
             if (!replaced.isEmpty()) {
                 options.addExternalInitializers(new java.util.HashMap<>(replaced));
             }
-            if (OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+            if (onCuda()) {
                 options.addCUDA(0); // the onnxruntime_gpu build (`build --gpu cuda`); ops CUDA lacks stay on the CPU
             }
             return env().createSession(graph.toModel(), options);
         }
+    }
+
+    /** True with the onnxruntime_gpu build and a CUDA device: sessions run on GPU 0. */
+    public static boolean onCuda() {
+        return OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
+    }
+
+    private static final long DEVICES_TTL_NANOS = Duration.ofSeconds(10).toNanos();
+    private static volatile List<ComputeDevice> devices;
+    private static volatile long devicesReadAt;
+
+    /**
+     * What the sessions compute on, for the worker's health: the CPU, and the GPUs when they run on CUDA (nvidia-smi's
+     * figures, read again when older than 10 s: it is a process start, and health is asked every 2 s).
+     */
+    public static List<ComputeDevice> devices() {
+        long now = System.nanoTime();
+        if (devices == null || now - devicesReadAt > DEVICES_TTL_NANOS) {
+            devices = onCuda() ? ComputeDevice.thisMachine() : List.of(ComputeDevice.thisCpu());
+            devicesReadAt = now;
+        }
+        return devices;
     }
 
     /**
