@@ -122,6 +122,67 @@ class BackendsIT {
         }
     }
 
+    @Test
+    void anImageJobWhoseBackendCrashesMidJobStartsOverOnTheNextAndEditsGoThereAsImg2img() throws Exception {
+        try (FakeA1111Server first = new FakeA1111Server("juggernaut-xl");
+             FakeA1111Server second = new FakeA1111Server("juggernaut-xl");
+             TestOrchestrator o = TestOrchestrator.builder(dir).start()) {
+            add(o, "{\"name\":\"first\",\"kind\":\"a1111\",\"url\":\"" + first.url() + "\",\"priority\":10}");
+            add(o, "{\"name\":\"second\",\"kind\":\"a1111\",\"url\":\"" + second.url() + "\",\"priority\":1}");
+            while (!o.worker(com.mysticanvas.core.worker.WorkerKind.SD).path("state").asText().equals("ready")) {
+                Thread.sleep(50);
+            }
+
+            // the studio's job: taken by the first, which dies part-way (its progress was told); run again on the second
+            first.crashMidJob = true;
+            first.hold = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<List<String[]>> studio = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return o.postEvents("/api/images", "{\"prompt\":\"a castle\",\"checkpoint\":\"juggernaut-xl\",\"steps\":10,"
+                            + "\"width\":64,\"height\":64,\"seed\":7}");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            while (first.progressAsked.get() < 2) { // running there, polled
+                Thread.onSpinWait();
+            }
+            first.release();
+            List<String[]> events = studio.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(events).extracting(e -> e[0]).contains("queued", "progress", "image").endsWith("done");
+            assertThat(first.jobs).hasSize(1);
+            assertThat(second.jobs).hasSize(1);
+            assertThat(Json.parse(events.getLast()[1]).path("images").get(0).path("prompt").asText()).isEqualTo("a castle");
+            assertThat(Json.parse(o.get("/api/connections").body()).path("connections")).filteredOn(c -> c.path("name").asText().equals("first"))
+                    .singleElement().satisfies(c -> assertThat(c.path("last_error").asText()).contains("first"));
+
+            // OpenAI's edits, as clients send them (multipart, the mask transparent where to repaint): the first fails
+            // again and is down; the second runs it as img2img with A1111's sense of the mask
+            String boundary = "edit-boundary";
+            String form = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\njuggernaut-xl\r\n"
+                    + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"prompt\"\r\n\r\na tower\r\n"
+                    + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"in.png\"\r\nContent-Type: image/png\r\n\r\n"
+                    + "PNGBYTES\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"mask\"; filename=\"m.png\"\r\n"
+                    + "Content-Type: image/png\r\n\r\nMASK\r\n--" + boundary + "--\r\n";
+            HttpResponse<String> edit = o.http.send(HttpRequest.newBuilder(o.base.resolve("/v1/images/edits"))
+                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                    .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(edit.statusCode()).as(edit.body()).isEqualTo(200);
+            assertThat(Json.parse(edit.body()).path("data").get(0).path("b64_json").asText()).isEqualTo(FakeA1111Server.PNG);
+            assertThat(first.jobs).as("tried, failed again").hasSize(2);
+            JsonNode img2img = second.jobs.getLast();
+            assertThat(img2img.path("route").asText()).isEqualTo("/sdapi/v1/img2img");
+            assertThat(img2img.path("init_images").get(0).asText()).isEqualTo(java.util.Base64.getEncoder().encodeToString("PNGBYTES".getBytes()));
+            assertThat(img2img.path("mask").asText()).isEqualTo(java.util.Base64.getEncoder().encodeToString("MASK".getBytes()));
+            assertThat(img2img.path("inpainting_mask_invert").asInt()).isEqualTo(1);
+
+            // down now: the next job goes to the second without asking the first
+            assertThat(o.post("/v1/images/generations", "{\"model\":\"juggernaut-xl\",\"prompt\":\"a tower\"}").statusCode()).isEqualTo(200);
+            assertThat(first.jobs).hasSize(2);
+            assertThat(second.jobs).hasSize(3);
+        }
+    }
+
     private static HttpResponse<String> add(TestOrchestrator o, String json) throws Exception {
         return o.post("/api/connections", json);
     }

@@ -12,7 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * An A1111-compatible server as A1111 or Forge answers, on loopback, for the backend tests: {@code /sdapi/v1/sd-models}
- * lists one checkpoint, {@code txt2img} answers with one PNG (held until {@link #release} when {@link #hold} is set, so
+ * lists one checkpoint, {@code txt2img} and {@code img2img} answer with one PNG (held until {@link #release} when {@link #hold} is set, so
  * its progress can be asked meanwhile), {@code /sdapi/v1/progress} says it is half-way through.
  */
 final class FakeA1111Server implements AutoCloseable {
@@ -21,6 +21,8 @@ final class FakeA1111Server implements AutoCloseable {
 
     final List<JsonNode> jobs = new CopyOnWriteArrayList<>();
     volatile CompletableFuture<Void> hold;
+    /** Drops the connection of each job it takes instead of answering, as a backend that crashes mid-job. */
+    volatile boolean crashMidJob;
     /** How many times its progress was asked for. */
     final java.util.concurrent.atomic.AtomicInteger progressAsked = new java.util.concurrent.atomic.AtomicInteger();
     private final HttpServer server;
@@ -48,11 +50,15 @@ final class FakeA1111Server implements AutoCloseable {
                         + "\",\"hash\":\"0123456789\",\"filename\":\"/models/" + model + ".safetensors\"}]");
                 case "/sdapi/v1/progress" -> send(x, progressAsked.incrementAndGet() < 0 ? "" : "{\"progress\":0.5,\"eta_relative\":1.0,\"state\":{\"job\":\"remote\","
                         + "\"sampling_step\":5,\"sampling_steps\":10},\"current_image\":null}");
-                case "/sdapi/v1/txt2img" -> {
-                    jobs.add(Json.parse(new String(in, StandardCharsets.UTF_8)));
+                case "/sdapi/v1/txt2img", "/sdapi/v1/img2img" -> {
+                    jobs.add(((com.fasterxml.jackson.databind.node.ObjectNode) Json.parse(new String(in, StandardCharsets.UTF_8)))
+                            .put("route", path));
                     CompletableFuture<Void> h = hold;
                     if (h != null) {
                         h.join();
+                    }
+                    if (crashMidJob) {
+                        return; // closed with no answer: the client's connection drops
                     }
                     send(x, "{\"images\":[\"" + PNG + "\"],\"parameters\":{},\"info\":\"{\\\"infotexts\\\":[\\\"from the A1111 box\\\"]}\"}");
                 }

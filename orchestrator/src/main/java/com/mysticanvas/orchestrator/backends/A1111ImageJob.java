@@ -15,10 +15,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -42,7 +47,7 @@ final class A1111ImageJob {
      * A1111's body for our request on {@code target}: its checkpoint title, A1111's sampler and schedule names
      * (from {@code names}, the image worker's capabilities: {@code samplers} and {@code schedules} with their ids,
      * titles and aliases), a batch count as {@code n_iter}, LoRAs as prompt tags, an init image as
-     * {@code init_images} with {@code strength} as the denoising strength.
+     * {@code init_images} with {@code strength} as the denoising strength, a mask inverted to A1111's sense.
      */
     static ObjectNode body(ObjectNode request, Backends.Target target, JsonNode names) {
         UnaryOperator<String> samplerName = v -> title(names.path("samplers"), v);
@@ -75,7 +80,9 @@ final class A1111ImageJob {
             out.putArray("init_images").add(request.get("image").asText().replaceFirst("^data:[^,]*,", ""));
             out.put("denoising_strength", request.path("strength").asDouble(0.75));
             if (request.hasNonNull("mask")) {
-                out.put("mask", request.get("mask").asText().replaceFirst("^data:[^,]*,", ""));
+                // ours is OpenAI's mask (transparent: repaint); A1111 repaints where an alpha mask is opaque
+                out.put("mask", request.get("mask").asText().replaceFirst("^data:[^,]*,", ""))
+                        .put("inpainting_mask_invert", 1);
             }
         }
         return out;
@@ -95,28 +102,61 @@ final class A1111ImageJob {
         return value;
     }
 
-    /** Runs the job on {@code target} and tells it as an event stream; the caller reads it (closing it ends the polling). */
-    static InputStream run(Backends backends, Backends.Target target, ObjectNode body, boolean edit) throws IOException {
+    /**
+     * Runs the job on the first of {@code targets} that takes it and tells it as an event stream; the caller reads it
+     * (closing it ends the polling). A1111 answers a job only when it is done, so a backend that fails at any point (no
+     * connection, a 5xx or 429, or gone mid-job) is marked and the job starts over on the next one: the client has had
+     * progress only, which starts again from the first step. {@code bodyFor} is A1111's body for a target.
+     */
+    static InputStream run(Backends backends, List<Backends.Target> targets, Function<Backends.Target, ObjectNode> bodyFor,
+                           boolean edit) throws IOException {
         PipedInputStream in = new PipedInputStream(1 << 16);
         PipedOutputStream out = new PipedOutputStream(in);
-        Connection c = target.connection();
         String job = "remote-" + UUID.randomUUID();
-        int n = body.path("n_iter").asInt(1);
         Thread.ofVirtual().name("a1111-job").start(() -> {
-            backends.begin(c);
             try (OutputStream events = out) {
                 send(events, "queued", Json.object().put("job", job).put("position", 0));
-                HttpRequest.Builder request = HttpRequest.newBuilder(Backends.endpoint(c, edit ? "/sdapi/v1/img2img" : "/sdapi/v1/txt2img"))
-                        .timeout(Duration.ofMinutes(30)).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(Json.write(body), StandardCharsets.UTF_8));
-                Backends.authorize(c, request);
-                CompletableFuture<HttpResponse<String>> answer =
-                        backends.http().sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
-                int lastStep = -1;
+                List<String> failures = new ArrayList<>();
+                for (Backends.Target target : targets) {
+                    ObjectNode body = bodyFor.apply(target);
+                    String failed = attempt(backends, target.connection(), body, edit, job, events);
+                    if (failed == null) {
+                        return;
+                    }
+                    backends.failed(target.connection(), failed);
+                    failures.add(failed);
+                }
+                error(events, job, String.join("; ", failures));
+            } catch (IOException closedByReader) {
+                // the studio stopped reading (its client went away)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        return in;
+    }
+
+    /**
+     * One backend's go at the job: its progress told while it runs, its answer told as the {@code result}; null when it
+     * answered, else why it failed (nothing told of it: the caller tries the next backend or tells the error).
+     */
+    private static String attempt(Backends backends, Connection c, ObjectNode body, boolean edit, String job,
+                                  OutputStream events) throws IOException, InterruptedException {
+        backends.begin(c);
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(Backends.endpoint(c, edit ? "/sdapi/v1/img2img" : "/sdapi/v1/txt2img"))
+                    .timeout(Duration.ofMinutes(30)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(Json.write(body), StandardCharsets.UTF_8));
+            Backends.authorize(c, request);
+            CompletableFuture<HttpResponse<String>> answer =
+                    backends.http().sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
+            int n = body.path("n_iter").asInt(1);
+            int lastStep = -1;
+            try {
                 while (!answer.isDone()) {
                     try {
                         answer.get(POLL.toMillis(), TimeUnit.MILLISECONDS);
-                    } catch (java.util.concurrent.TimeoutException stillRunning) {
+                    } catch (TimeoutException stillRunning) {
                         JsonNode p = progress(backends, c);
                         int step = p.path("state").path("sampling_step").asInt(-1);
                         int steps = p.path("state").path("sampling_steps").asInt(0);
@@ -126,34 +166,37 @@ final class A1111ImageJob {
                                     .put("steps", steps).put("image", Math.max(0, p.path("state").path("job_no").asInt(0)))
                                     .put("n", n).put("progress", p.path("progress").asDouble()));
                         }
-                    } catch (java.util.concurrent.ExecutionException failed) {
+                    } catch (ExecutionException failed) {
                         break;
                     }
                 }
-                HttpResponse<String> r;
-                try {
-                    r = answer.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    backends.failed(c, c.name() + ": " + e.getCause().getMessage());
-                    error(events, job, c.name() + " failed: " + e.getCause().getMessage());
-                    return;
-                }
-                if (r.statusCode() != 200) {
-                    backends.failed(c, c.name() + " answered " + r.statusCode());
-                    error(events, job, c.name() + " answered " + r.statusCode() + ": " + r.body());
-                    return;
-                }
-                backends.succeeded(c);
-                send(events, "result", result(Json.parse(r.body()), job, body));
-            } catch (IOException closedByReader) {
-                // the studio stopped reading (its client went away)
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                backends.end(c);
+            } catch (IOException readerGone) {
+                answer.cancel(true); // the studio's client went away: the backend's connection goes too
+                throw readerGone;
             }
-        });
-        return in;
+            HttpResponse<String> r;
+            try {
+                r = answer.get();
+            } catch (ExecutionException e) {
+                return c.name() + ": " + (e.getCause().getMessage() == null ? e.getCause().getClass().getSimpleName() : e.getCause().getMessage());
+            }
+            if (r.statusCode() >= 500 || r.statusCode() == 429) {
+                return c.name() + " answered " + r.statusCode() + ": " + abbreviated(r.body());
+            }
+            if (r.statusCode() != 200) { // the request's own fault: another backend would refuse it too
+                error(events, job, c.name() + " answered " + r.statusCode() + ": " + abbreviated(r.body()));
+                return null;
+            }
+            backends.succeeded(c);
+            send(events, "result", result(Json.parse(r.body()), job, body));
+            return null;
+        } finally {
+            backends.end(c);
+        }
+    }
+
+    private static String abbreviated(String text) {
+        return text.length() <= 500 ? text : text.substring(0, 500) + "…";
     }
 
     /** A1111's answer as the worker's {@code result}: each image with its seed, size and infotext. */

@@ -6,6 +6,7 @@ import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.http.ClientDisconnect;
 import com.mysticanvas.core.http.HttpProblems;
+import com.mysticanvas.core.http.MultipartForms;
 import com.mysticanvas.core.http.SseReader;
 import com.mysticanvas.core.http.SseWriter;
 import com.mysticanvas.orchestrator.workers.ReverseProxy;
@@ -29,7 +30,7 @@ import java.util.function.Supplier;
 
 /**
  * The proxy's way to the external backends: OpenAI chats, completions and embeddings, Ollama's chat, generate and tags,
- * A1111's jobs and progress and OpenAI's image generations go to the backend that serves their model. Each is sent as
+ * A1111's jobs and progress and OpenAI's image generations and edits go to the backend that serves their model. Each is sent as
  * the proxy sends local ones to the workers: the model renamed to the backend's own name where a prefix is in between, its key instead of the client's,
  * the answer streamed back as it comes. A backend that fails before its first byte (no connection, a 5xx, a 429) is
  * marked and the next one is tried; once bytes have reached the client nothing is retried (a failure then ends the
@@ -42,7 +43,7 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
     /** A1111's image jobs, sent to an A1111 backend when their {@code override_settings} name its checkpoint. */
     static final Set<String> A1111_JOBS = Set.of("/sdapi/v1/txt2img", "/sdapi/v1/img2img");
     private static final String A1111_PROGRESS = "/sdapi/v1/progress";
-    private static final String OPENAI_IMAGES = "/v1/images/generations";
+    private static final String OPENAI_IMAGES = "/v1/images/generations", OPENAI_EDITS = "/v1/images/edits";
     private static final Duration LONGEST_ANSWER = Duration.ofMinutes(30);
 
     private final Backends backends;
@@ -73,8 +74,8 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         if (post && A1111_JOBS.contains(ctx.path())) {
             return forwardImageJob(ctx);
         }
-        if (post && ctx.path().equals(OPENAI_IMAGES)) {
-            return forwardOpenAiImages(ctx);
+        if (post && (ctx.path().equals(OPENAI_IMAGES) || ctx.path().equals(OPENAI_EDITS))) {
+            return forwardOpenAiImages(ctx, ctx.path().equals(OPENAI_EDITS));
         }
         if (!post && ctx.path().equals("/api/tags")) {
             JsonNode local;
@@ -142,14 +143,16 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
     }
 
     /**
-     * OpenAI's {@code POST /v1/images/generations} whose {@code model} (or our {@code checkpoint}) is an A1111 backend's
-     * checkpoint: run there as a studio job is ({@link A1111ImageJob}), answered as the image worker answers, whole or
-     * (with {@code stream: true}) as its event stream of {@code queued}, {@code progress} and {@code result}.
+     * OpenAI's {@code POST /v1/images/generations} or {@code /v1/images/edits} (JSON or multipart, with its image and
+     * mask: A1111's img2img) whose {@code model} (or our {@code checkpoint}) is an A1111 backend's checkpoint: run there
+     * as a studio job is ({@link A1111ImageJob}), answered as the image worker answers, whole or (with {@code stream:
+     * true}) as its event stream of {@code queued}, {@code progress} and {@code result}.
      */
-    private boolean forwardOpenAiImages(Context ctx) throws IOException {
-        ObjectNode body = jsonBody(ctx);
-        if (body == null) {
-            return false;
+    private boolean forwardOpenAiImages(Context ctx, boolean edit) throws IOException {
+        ObjectNode body = MultipartForms.isMultipart(ctx.contentType())
+                ? MultipartForms.toJson(ctx.contentType(), ctx.bodyAsBytes()) : jsonBody(ctx);
+        if (body == null || edit && !body.hasNonNull("image")) {
+            return false; // the image worker says what is wrong with it
         }
         String model = body.path("checkpoint").asText(body.path("model").asText(null));
         if (model == null) {
@@ -161,7 +164,7 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
             request.put("width", Integer.parseInt(size.substring(0, size.indexOf('x'))))
                     .put("height", Integer.parseInt(size.substring(size.indexOf('x') + 1)));
         }
-        Optional<InputStream> events = openImageEvents(request, false);
+        Optional<InputStream> events = openImageEvents(request, edit);
         if (events.isEmpty()) {
             return false;
         }
@@ -298,12 +301,11 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         if (targets.isEmpty()) {
             return Optional.empty();
         }
-        Backends.Target target = targets.getFirst(); // a job polled for its progress is not moved mid-way
+        JsonNode names = imageNames.get();
         try {
-            return Optional.of(A1111ImageJob.run(backends, target, A1111ImageJob.body(request, target, imageNames.get()), edit));
+            return Optional.of(A1111ImageJob.run(backends, targets, t -> A1111ImageJob.body(request, t, names), edit));
         } catch (IOException e) {
-            throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_failed", "cannot start the job on " + target.connection().name()
-                    + ": " + e.getMessage());
+            throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_failed", "cannot start the job: " + e.getMessage());
         }
     }
 

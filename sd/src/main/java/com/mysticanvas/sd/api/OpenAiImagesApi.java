@@ -1,12 +1,12 @@
 package com.mysticanvas.sd.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.Json;
 import com.mysticanvas.core.JsonFields;
 import com.mysticanvas.core.http.HttpProblems;
+import com.mysticanvas.core.http.MultipartForms;
 import com.mysticanvas.core.http.SseWriter;
 import com.mysticanvas.core.worker.WorkerPaths;
 import com.mysticanvas.sd.noise.NoiseSettings;
@@ -14,9 +14,7 @@ import com.mysticanvas.sd.pipeline.GeneratedImage;
 import com.mysticanvas.sd.pipeline.GenerationRequest;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import io.javalin.http.UploadedFile;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -47,7 +45,8 @@ public final class OpenAiImagesApi {
             run(ctx, OpenAiImageRequests.generation(body, noise), JsonFields.bool(body, "stream", false));
         });
         r.post(WorkerPaths.IMAGE_EDITS, ctx -> {
-            ObjectNode body = isMultipart(ctx) ? fromMultipart(ctx) : Json.parseObject(ctx.body());
+            ObjectNode body = MultipartForms.isMultipart(ctx.contentType())
+                    ? MultipartForms.toJson(ctx.contentType(), ctx.bodyAsBytes()) : Json.parseObject(ctx.body());
             run(ctx, OpenAiImageRequests.edit(body, noise), JsonFields.bool(body, "stream", false));
         });
         r.get("/v1/images/progress", ctx -> ctx.json(progress(jobs.current().orElse(null),
@@ -150,32 +149,5 @@ public final class OpenAiImagesApi {
             out.put("preview", "data:image/png;base64," + Base64.getEncoder().encodeToString(preview));
         }
         return out;
-    }
-
-    private static boolean isMultipart(Context ctx) {
-        String type = ctx.contentType();
-        return type != null && type.toLowerCase().startsWith("multipart/form-data");
-    }
-
-    /** OpenAI clients send edits as multipart: files become base64 fields, the rest typed as JSON would be. */
-    private static ObjectNode fromMultipart(Context ctx) throws IOException {
-        ObjectNode body = Json.object();
-        for (var field : ctx.formParamMap().entrySet()) {
-            if (field.getValue().isEmpty()) {
-                continue; // a file part; read below
-            }
-            String value = field.getValue().getFirst();
-            JsonNode parsed = value.matches("-?\\d+(\\.\\d+)?|true|false") ? Json.parse(value) : Json.MAPPER.getNodeFactory().textNode(value);
-            body.set(field.getKey(), parsed);
-        }
-        for (String name : new String[] {"image", "image[]", "mask"}) {
-            UploadedFile file = ctx.uploadedFile(name);
-            if (file != null) {
-                try (InputStream in = file.content()) {
-                    body.put(name.equals("mask") ? "mask" : "image", Base64.getEncoder().encodeToString(in.readAllBytes()));
-                }
-            }
-        }
-        return body;
     }
 }
