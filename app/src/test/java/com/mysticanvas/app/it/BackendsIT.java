@@ -198,6 +198,56 @@ class BackendsIT {
     }
 
     @Test
+    void ollamaClientsReachABackendWithToolsImagesThinkingAndEmbeddings() throws Exception {
+        try (FakeOpenAiServer vllm = new FakeOpenAiServer("vllm", "qwen3-vl");
+             TestOrchestrator o = TestOrchestrator.builder(dir).start()) {
+            add(o, "{\"name\":\"vllm\",\"url\":\"" + vllm.url() + "\"}");
+            String chat = """
+                    {"model":"qwen3-vl","think":true,%s"tools":[{"type":"function","function":{"name":"get_weather",
+                     "parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}],
+                     "options":{"num_predict":50},"format":{"type":"object"},
+                     "messages":[{"role":"user","content":"what is this?","images":["iVBORw0KGgo="]},
+                                 {"role":"assistant","content":"","tool_calls":[{"function":{"name":"get_weather","arguments":{"city":"Rome"}}}]},
+                                 {"role":"tool","content":"sunny","tool_name":"get_weather"},
+                                 {"role":"user","content":"and Paris?"}]}""";
+            String[] lines = o.post("/api/chat", chat.formatted("")).body().split("\n");
+            JsonNode sent = vllm.seen.getLast().body();
+            assertThat(sent.path("tools").get(0).path("function").path("name").asText()).isEqualTo("get_weather");
+            assertThat(sent.path("max_tokens").asInt()).isEqualTo(50);
+            assertThat(sent.path("response_format").path("json_schema").path("schema").path("type").asText()).isEqualTo("object");
+            JsonNode messages = sent.path("messages");
+            assertThat(messages.get(0).path("content").get(1).path("image_url").path("url").asText())
+                    .as("an image as OpenAI's part").isEqualTo("data:image/png;base64,iVBORw0KGgo=");
+            JsonNode call = messages.get(1).path("tool_calls").get(0);
+            assertThat(call.path("function").path("arguments").asText()).as("arguments as JSON text").isEqualTo("{\"city\":\"Rome\"}");
+            assertThat(messages.get(2).path("tool_call_id").asText()).as("the answer names its call").isEqualTo(call.path("id").asText());
+
+            assertThat(Json.parse(lines[0]).path("message").path("thinking").asText()).isEqualTo("the user wants weather");
+            JsonNode calls = Json.parse(lines[lines.length - 2]).path("message").path("tool_calls");
+            assertThat(calls.get(0).path("function").path("name").asText()).isEqualTo("get_weather");
+            assertThat(calls.get(0).path("function").path("arguments").path("city").asText()).as("its pieces put together").isEqualTo("Paris");
+            JsonNode last = Json.parse(lines[lines.length - 1]);
+            assertThat(last.path("done").asBoolean()).isTrue();
+            assertThat(last.path("done_reason").asText()).isEqualTo("stop");
+            assertThat(last.path("eval_count").asInt()).as("the backend's usage").isEqualTo(9);
+
+            JsonNode whole = Json.parse(o.post("/api/chat", chat.formatted("\"stream\":false,")).body());
+            assertThat(whole.path("message").path("tool_calls").get(0).path("function").path("arguments").path("city").asText()).isEqualTo("Paris");
+            assertThat(whole.path("message").path("thinking").asText()).isEqualTo("the user wants weather");
+
+            JsonNode embed = Json.parse(o.post("/api/embed", "{\"model\":\"qwen3-vl\",\"input\":[\"a\",\"bcd\"]}").body());
+            assertThat(embed.path("embeddings").toString()).isEqualTo("[[0,1],[1,3]]");
+            assertThat(embed.path("prompt_eval_count").asInt()).isEqualTo(2);
+            assertThat(vllm.seen.getLast().path()).isEqualTo("/v1/embeddings");
+            assertThat(Json.parse(o.post("/api/embeddings", "{\"model\":\"qwen3-vl\",\"prompt\":\"hello\"}").body())
+                    .path("embedding").toString()).isEqualTo("[0,5]");
+            HttpResponse<String> bad = o.post("/api/embed", "{\"model\":\"qwen3-vl\",\"input\":7}");
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(bad.body()).contains("'input' must be a text or texts");
+        }
+    }
+
+    @Test
     void aBackendThatHasTheModelLoadedIsPreferredOverAHigherPriorityOneThatWouldHaveToLoadIt() throws Exception {
         try (FakeOpenAiServer cold = new FakeOpenAiServer("cold", "qwen3");
              FakeOpenAiServer warm = new FakeOpenAiServer("warm", "qwen3");

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An OpenAI-compatible server as vLLM or llama-server answers, on loopback, for the backend tests: {@code /v1/models}
  * lists one model, {@code /v1/chat/completions} answers whole or streamed (three chunks, then {@code [DONE]}), each
- * reply naming this server. It can refuse the next requests with a status, die part-way through a stream, or stop.
+ * reply naming this server, or with tools offered streams a call of the first; {@code /v1/embeddings} answers a
+ * vector per input. It can refuse the next requests with a status, die part-way through a stream, or stop.
  */
 final class FakeOpenAiServer implements AutoCloseable {
     /** A request it was sent: the path, its Authorization header and its body. */
@@ -63,6 +64,23 @@ final class FakeOpenAiServer implements AutoCloseable {
                 send(x, 200, "application/json", "{\"models\":[" + models + "]}");
                 return;
             }
+            if (path.equals("/v1/embeddings")) { // one vector per input: [its index, its length]
+                JsonNode input = seen.getLast().body().path("input");
+                StringBuilder data = new StringBuilder();
+                List<JsonNode> inputs = new java.util.ArrayList<>();
+                if (input.isArray()) {
+                    input.forEach(inputs::add);
+                } else {
+                    inputs.add(input);
+                }
+                for (int i = 0; i < inputs.size(); i++) {
+                    data.append(i == 0 ? "" : ",").append("{\"object\":\"embedding\",\"index\":").append(i)
+                            .append(",\"embedding\":[").append(i).append(",").append(inputs.get(i).asText().length()).append("]}");
+                }
+                send(x, 200, "application/json", "{\"object\":\"list\",\"data\":[" + data + "],\"usage\":{\"prompt_tokens\":"
+                        + inputs.size() + "}}");
+                return;
+            }
             if (!path.equals("/v1/chat/completions")) {
                 send(x, 404, "application/json", "{\"error\":{\"message\":\"no route\"}}");
                 return;
@@ -78,6 +96,10 @@ final class FakeOpenAiServer implements AutoCloseable {
                         + "\"},\"finish_reason\":\"stop\"}]}");
                 return;
             }
+            if (body.path("tools").isArray() && !body.path("tools").isEmpty()) {
+                streamToolCall(x, body.path("tools").get(0).path("function").path("name").asText());
+                return;
+            }
             x.getResponseHeaders().add("Content-Type", "text/event-stream");
             // dying: a length it will not reach, so the cut is a cut (a chunked stream would be closed cleanly)
             x.sendResponseHeaders(200, dieMidStream ? 1 << 20 : 0);
@@ -91,6 +113,25 @@ final class FakeOpenAiServer implements AutoCloseable {
             }
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /**
+     * As vLLM streams a tool call: some reasoning, the call's name with an id, its arguments in two pieces, the finish
+     * reason, then the usage.
+     */
+    private static void streamToolCall(HttpExchange x, String function) throws IOException {
+        x.getResponseHeaders().add("Content-Type", "text/event-stream");
+        x.sendResponseHeaders(200, 0);
+        OutputStream out = x.getResponseBody();
+        for (String delta : List.of("{\"reasoning_content\":\"the user wants weather\"}",
+                "{\"tool_calls\":[{\"index\":0,\"id\":\"call_abc\",\"type\":\"function\",\"function\":{\"name\":\"" + function + "\",\"arguments\":\"\"}}]}",
+                "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}]}",
+                "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}}]}")) {
+            out.write(("data: {\"choices\":[{\"index\":0,\"delta\":" + delta + "}]}\n\n").getBytes(StandardCharsets.UTF_8));
+        }
+        out.write("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n".getBytes(StandardCharsets.UTF_8));
+        out.write("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":9}}\n\ndata: [DONE]\n\n"
+                .getBytes(StandardCharsets.UTF_8));
     }
 
     private static void send(HttpExchange x, int status, String type, String body) throws IOException {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mysticanvas.core.Json;
+import com.mysticanvas.core.ollama.OllamaRequests;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.http.HttpProblems;
 import com.mysticanvas.llm.engine.Generation;
@@ -110,7 +111,7 @@ final class OllamaApi {
     void chat(Context ctx) throws IOException {
         ObjectNode body = Json.parseObject(ctx.body());
         ModelInfo model = loadedAs(body);
-        ObjectNode openAi = sampling(body);
+        ObjectNode openAi = OllamaRequests.sampling(body);
         openAi.set("messages", body.get("messages"));
         if (body.has("tools")) {
             openAi.set("tools", body.get("tools"));
@@ -163,7 +164,7 @@ final class OllamaApi {
             ctx.json(done);
             return;
         }
-        ObjectNode openAi = sampling(body);
+        ObjectNode openAi = OllamaRequests.sampling(body);
         PromptSource prompt;
         if (Fields.bool(body, "raw", false) || model.chatTemplate() == null) {
             prompt = m -> m.tokenize(text, true, false);
@@ -295,40 +296,6 @@ final class OllamaApi {
     private ModelInfo loadedAs(ObjectNode body) {
         Models.checkRequested(body);
         return Models.loaded(engine);
-    }
-
-    /** Ollama's {@code options}, {@code format} and {@code stream} as the OpenAI fields {@link SamplingRequest} reads. */
-    private static ObjectNode sampling(ObjectNode body) {
-        ObjectNode out = Json.object();
-        JsonNode o = body.path("options");
-        copy(o, "temperature", out, "temperature");
-        copy(o, "top_p", out, "top_p");
-        copy(o, "top_k", out, "top_k");
-        copy(o, "min_p", out, "min_p");
-        copy(o, "seed", out, "seed");
-        copy(o, "stop", out, "stop");
-        copy(o, "repeat_penalty", out, "repeat_penalty");
-        copy(o, "presence_penalty", out, "presence_penalty");
-        copy(o, "frequency_penalty", out, "frequency_penalty");
-        copy(o, "repeat_last_n", out, "repeat_last_n");
-        if (o.path("num_predict").asInt(-1) > 0) {
-            out.put("max_tokens", o.path("num_predict").asInt());
-        }
-        JsonNode format = body.get("format");
-        if (format != null && format.isTextual() && format.asText().equals("json")) {
-            out.putObject("response_format").put("type", "json_object");
-        } else if (format != null && format.isObject()) {
-            out.putObject("response_format").put("type", "json_schema").putObject("json_schema").set("schema", format);
-        } else if (format != null && !format.isNull() && !(format.isTextual() && format.asText().isEmpty())) {
-            throw Problem.badInput("'format' must be \"json\" or a JSON schema");
-        }
-        return out;
-    }
-
-    private static void copy(JsonNode from, String field, ObjectNode to, String as) {
-        if (from.hasNonNull(field)) {
-            to.set(as, from.get(field));
-        }
     }
 
     private ModelFiles.Entry entry(String name) {

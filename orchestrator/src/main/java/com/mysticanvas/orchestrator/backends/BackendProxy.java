@@ -29,7 +29,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The proxy's way to the external backends: OpenAI chats, completions and embeddings, Ollama's chat, generate and tags,
+ * The proxy's way to the external backends: OpenAI chats, completions and embeddings, Ollama's chat, generate, embed and tags,
  * A1111's jobs and progress and OpenAI's image generations and edits go to the backend that serves their model. Each is sent as
  * the proxy sends local ones to the workers: the model renamed to the backend's own name where a prefix is in between, its key instead of the client's,
  * the answer streamed back as it comes. A backend that fails before its first byte (no connection, a 5xx, a 429) is
@@ -89,6 +89,9 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         }
         if (post && (ctx.path().equals("/api/chat") || ctx.path().equals("/api/generate"))) {
             return forwardOllama(ctx, ctx.path().equals("/api/generate"));
+        }
+        if (post && (ctx.path().equals("/api/embed") || ctx.path().equals("/api/embeddings"))) {
+            return forwardOllamaEmbed(ctx, ctx.path().equals("/api/embeddings"));
         }
         if (!post && ctx.path().equals(A1111_PROGRESS)) {
             return forwardProgress(ctx);
@@ -206,8 +209,7 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         Connection c = reply.connection();
         try (InputStream in = reply.response().body()) {
             if (reply.response().statusCode() != 200) {
-                ctx.status(reply.response().statusCode()).json(Json.object().put("error", c.name() + " answered "
-                        + reply.response().statusCode() + ": " + new String(in.readNBytes(4096), StandardCharsets.UTF_8)));
+                ctx.status(reply.response().statusCode()).json(ollamaError(reply, new String(in.readNBytes(4096), StandardCharsets.UTF_8)));
                 return true;
             }
             OllamaOnBackends.answer(ctx, in, body, generate);
@@ -215,6 +217,39 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
             backends.end(c);
         }
         return true;
+    }
+
+    /** Ollama's embed naming a backend's model: that backend's {@code /v1/embeddings}, answered in Ollama's shape. */
+    private boolean forwardOllamaEmbed(Context ctx, boolean old) throws IOException {
+        ObjectNode body = jsonBody(ctx);
+        String model = body == null ? null : body.path("model").asText(null);
+        List<Backends.Target> targets = targets(model, Connection.Kind.OPENAI);
+        if (targets.isEmpty()) {
+            return false;
+        }
+        long start = System.nanoTime();
+        ObjectNode request = OllamaOnBackends.embedRequest(body, old);
+        Reply reply = firstAnswer(model, targets, ctx, t -> HttpRequest.newBuilder(Backends.endpoint(t.connection(), "/v1/embeddings"))
+                .timeout(LONGEST_ANSWER).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(request.deepCopy().put("model", t.upstreamModel())),
+                        StandardCharsets.UTF_8)));
+        try (InputStream in = reply.response().body()) {
+            String answer = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            if (reply.response().statusCode() != 200) {
+                ctx.status(reply.response().statusCode()).json(ollamaError(reply, answer));
+            } else {
+                ctx.json(OllamaOnBackends.embedAnswer(Json.parse(answer), body, old, start));
+            }
+        } finally {
+            backends.end(reply.connection());
+        }
+        return true;
+    }
+
+    /** A backend's refusal in Ollama's shape ({@code {"error"}}), its answer abbreviated. */
+    private static ObjectNode ollamaError(Reply reply, String answer) {
+        return Json.object().put("error", reply.connection().name() + " answered " + reply.response().statusCode() + ": "
+                + (answer.length() > 4096 ? answer.substring(0, 4096) : answer));
     }
 
     /** {@code GET /sdapi/v1/progress} while an A1111 backend runs a job of ours: that backend's progress. */
