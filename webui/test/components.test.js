@@ -101,6 +101,15 @@ describe('WorkerCard', () => {
     expect(w.get('[data-testid=worker-host]').text()).toBe('gpu-box:7001 (another machine)')
     expect(w.get('[data-testid=worker-devices]').text()).toBe('NVIDIA H200 · 140.0 GB, 100.0 GB free')
     expect(w.find('button').exists()).toBe(false)
+    expect(w.find('[data-testid=worker-standby]').exists()).toBe(false)
+  })
+
+  it('lists the workers that stand by behind it, in order, with their states', () => {
+    const w = mount(WorkerCard, { props: { worker: worker({ host: 'gpu-a:7001', standby: [
+      { name: 'llm', state: 'down', host: 'gpu-b:7001', lastError: 'connection refused' },
+      { name: 'llm', state: 'ready', host: null, pid: 9 }] }) } })
+    const lines = w.get('[data-testid=worker-standby]').findAll('div').map((d) => d.text())
+    expect(lines).toEqual(['gpu-b:7001 down', 'this machine ready'])
   })
 
   it('says CPU only when it has no GPU, and nothing when its health said nothing of its devices', () => {

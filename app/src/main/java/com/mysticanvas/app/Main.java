@@ -50,8 +50,9 @@ public final class Main implements Callable<Integer> {
             + "~/.cache/huggingface/hub, any folder of GGUF files")
     List<Path> extraModelDirs = new ArrayList<>();
 
-    @Option(names = "--remote-worker", description = "a worker on another machine instead of ours (repeatable): llm=URL or "
-            + "sd=URL, started there with --mode llm-worker|sd-worker --listen HOST:PORT --worker-token TOKEN")
+    @Option(names = "--remote-worker", description = "a worker on another machine instead of ours: llm=URL or "
+            + "sd=URL, started there with --mode llm-worker|sd-worker --listen HOST:PORT --worker-token TOKEN; repeat it "
+            + "for workers that stand by in that order, and add llm=local or sd=local for ours to stand by last")
     List<String> remoteWorkers = new ArrayList<>();
 
     @Option(names = WORKER_TOKEN, defaultValue = "${env:MYSTI_WORKER_TOKEN}",

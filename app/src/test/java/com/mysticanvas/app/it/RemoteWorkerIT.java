@@ -57,7 +57,7 @@ class RemoteWorkerIT {
         }
         Process remote = startRemote(port, "127.0.0.1", true);
         try (TestOrchestrator o = TestOrchestrator.builder(dir)
-                .remoteWorkers(new RemoteWorkers(Map.of(WorkerKind.LLM, URI.create("http://127.0.0.1:" + port)), TOKEN)).start()) {
+                .remoteWorkers(RemoteWorkers.of(WorkerKind.LLM, URI.create("http://127.0.0.1:" + port), TOKEN)).start()) {
             JsonNode llm = await(o, w -> w.path("state").asText().equals("ready") && TinyModels.LLM.equals(w.path("model").asText()));
             assertThat(llm.path("host").asText()).isEqualTo("127.0.0.1:" + port);
             assertThat(llm.path("pid").isNull()).as("no process of ours").isTrue();
@@ -90,6 +90,81 @@ class RemoteWorkerIT {
                     .statusCode()).as("taken back").isEqualTo(200);
         } finally {
             remote.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    void severalStandInOrderAndARequestToAKilledOneGoesOnToTheNextThenToOurOwn() throws Exception {
+        TinyModels.write(dir.resolve("remote-models"));
+        TinyModels.write(dir.resolve("models"));
+        int a = freePort();
+        int b = freePort();
+        Process first = startRemote(a, "127.0.0.1", true);
+        Process second = startRemote(b, "127.0.0.1", true);
+        answering(a);
+        answering(b);
+        RemoteWorkers pool = new RemoteWorkers(Map.of(WorkerKind.LLM, List.of(URI.create("http://127.0.0.1:" + a),
+                URI.create("http://127.0.0.1:" + b))), java.util.Set.of(WorkerKind.LLM), TOKEN);
+        // health checked at the start and then only every 60 s: what moves requests on below is their own failure
+        var slowHealth = new com.mysticanvas.orchestrator.workers.SupervisorTiming(Duration.ofSeconds(60), Duration.ofSeconds(2), 3,
+                Duration.ofSeconds(60), Duration.ofSeconds(60));
+        try (TestOrchestrator o = TestOrchestrator.builder(dir).remoteWorkers(pool).timing(slowHealth).llmModel(TinyModels.LLM).start()) {
+            JsonNode serving = await(o, w -> w.path("state").asText().equals("ready")
+                    && w.path("standby").size() == 2 && w.path("standby").findValuesAsText("state").equals(List.of("ready", "ready")));
+            assertThat(serving.path("host").asText()).as("the first given serves").isEqualTo("127.0.0.1:" + a);
+            assertThat(serving.path("standby").get(0).path("host").asText()).isEqualTo("127.0.0.1:" + b);
+            assertThat(serving.path("standby").get(1).path("host").isNull()).as("ours, last").isTrue();
+            assertThat(chat(o).statusCode()).isEqualTo(200);
+
+            first.destroyForcibly().waitFor();
+            HttpResponse<String> movedOn = chat(o);
+            assertThat(movedOn.statusCode()).as("sent on to the second, though no health check saw the first go: " + movedOn.body())
+                    .isEqualTo(200);
+            JsonNode now = Json.parse(o.get("/api/workers").body()).path("workers").path("llm");
+            assertThat(now.path("host").asText()).isEqualTo("127.0.0.1:" + b);
+            assertThat(now.path("standby").get(0).path("state").asText()).isEqualTo("down");
+
+            second.destroyForcibly().waitFor();
+            assertThat(chat(o).statusCode()).as("then to this machine's own").isEqualTo(200);
+            String conversation = Json.parse(o.post("/api/conversations", "{\"settings\":{\"max_tokens\":3}}").body()).path("id").asText();
+            assertThat(o.postEvents("/api/conversations/" + conversation + "/chat", "{\"content\":\"hello\"}").getLast()[0]).isEqualTo("done");
+            now = Json.parse(o.get("/api/workers").body()).path("workers").path("llm");
+            assertThat(now.path("host").isNull()).isTrue();
+            assertThat(now.path("pid").asLong()).isPositive();
+            assertThat(now.path("standby").findValuesAsText("state")).containsExactly("down", "down");
+            assertThat(o.post("/api/workers/llm/restart", "{}").statusCode()).as("ours restarts from here").isEqualTo(202);
+        } finally {
+            first.destroyForcibly().waitFor();
+            second.destroyForcibly().waitFor();
+        }
+    }
+
+    private static HttpResponse<String> chat(TestOrchestrator o) throws Exception {
+        return o.post("/v1/chat/completions", "{\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    }
+
+    /** Waits until the worker on {@code port} answers its health check (its process is up and listening). */
+    private static void answering(int port) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        var health = java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                .header(com.mysticanvas.core.worker.Handshake.SECRET_HEADER, TOKEN).build();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try {
+                if (http.send(health, HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException notYet) {
+                // not listening yet
+            }
+            assertThat(System.nanoTime()).as("the worker on " + port + " never answered").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
         }
     }
 

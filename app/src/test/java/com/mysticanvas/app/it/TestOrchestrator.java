@@ -120,13 +120,13 @@ public final class TestOrchestrator implements AutoCloseable {
             return this;
         }
 
-        /** {@code --llm-any-model-name}: names that are no model file answer with the loaded model. */
         /** Workers on "other machines" (processes the test starts) instead of ones the orchestrator runs. */
         public Builder remoteWorkers(com.mysticanvas.orchestrator.workers.RemoteWorkers remote) {
             this.remoteWorkers = remote;
             return this;
         }
 
+        /** {@code --llm-any-model-name}: names that are no model file answer with the loaded model. */
         public Builder anyModelName() {
             anyModelName = true;
             return this;

@@ -5,6 +5,7 @@ import com.mysticanvas.core.worker.WorkerConfig;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.http.InFlight;
 import java.io.PrintStream;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -40,9 +41,23 @@ public final class ProcessManager implements AutoCloseable {
     public ProcessManager(Map<WorkerKind, WorkerConfig> workers, RemoteWorkers remote, WorkerLauncher launcher,
                           SupervisorTiming timing, PrintStream console, InFlight inFlight) {
         HttpClient http = LoopbackHttp.client();
-        workers.forEach((kind, config) -> supervisors.put(kind, remote.urls().containsKey(kind)
-                ? new RemoteWorker(kind, remote.urls().get(kind), remote.token(), timing, this::publish, inFlight)
-                : new WorkerSupervisor(config, launcher, secret, timing, console, this::publish, http, inFlight)));
+        workers.forEach((kind, config) -> {
+            if (!remote.urls().containsKey(kind)) {
+                supervisors.put(kind, new WorkerSupervisor(config, launcher, secret, timing, console, this::publish, http, inFlight));
+                return;
+            }
+            // the remote ones in the order given, then ours when it stands by; the pool publishes the serving one
+            supervisors.put(kind, new WorkerPool(kind, onChange -> {
+                List<WorkerPool.Member> members = new ArrayList<>();
+                for (URI url : remote.urls().get(kind)) {
+                    members.add(new RemoteWorker(kind, url, remote.token(), timing, onChange, inFlight));
+                }
+                if (remote.localFallback().contains(kind)) {
+                    members.add(new WorkerSupervisor(config, launcher, secret, timing, console, onChange, http, inFlight));
+                }
+                return members;
+            }, this::publish, inFlight));
+        });
         this.llm = LlmWorkerApi.over(endpoint(WorkerKind.LLM));
         this.sd = SdWorkerApi.over(endpoint(WorkerKind.SD));
     }
@@ -72,16 +87,11 @@ public final class ProcessManager implements AutoCloseable {
     /** A user's restart of a worker this orchestrator runs; a remote one is a 400 (restarted on its machine). */
     public void restart(WorkerKind kind) {
         SupervisedWorker w = supervisors.get(kind);
-        if (w instanceof RemoteWorker) {
+        if (w instanceof WorkerPool pool && !pool.hasLocal()) {
             w.restart(); // a 400 that says where it runs
             return;
         }
         Thread.ofVirtual().start(w::restart);
-    }
-
-    /** True when {@code kind}'s worker runs on another machine (no memory arbitration for it here). */
-    public boolean isRemote(WorkerKind kind) {
-        return supervisors.get(kind) instanceof RemoteWorker;
     }
 
     public WorkerStatus status(WorkerKind kind) {

@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * process. Its health is checked as a local worker's is, but nothing is started or restarted from here: one that
  * stops answering is reported down (requests get a 503 that says so) and taken back as soon as it answers again.
  */
-final class RemoteWorker implements WorkerAddress, SupervisedWorker {
+final class RemoteWorker implements WorkerPool.Member {
     private final WorkerKind kind;
     private final URI base;
     private final String token;
@@ -68,6 +68,11 @@ final class RemoteWorker implements WorkerAddress, SupervisedWorker {
         return endpoint;
     }
 
+    /** Its fixed address, whatever its state. */
+    URI url() {
+        return base;
+    }
+
     private String host() {
         return base.getHost() + (base.getPort() > 0 ? ":" + base.getPort() : "");
     }
@@ -77,7 +82,7 @@ final class RemoteWorker implements WorkerAddress, SupervisedWorker {
         State s = state;
         return new WorkerStatus(kind, s, null, base.getPort() > 0 ? base.getPort() : null, 0,
                 s == State.READY ? System.currentTimeMillis() - readySinceMs : null, s == State.READY ? rssBytes : null,
-                model, loading, lastError, host(), devices);
+                model, loading, lastError, host(), devices, List.of());
     }
 
     @Override
@@ -90,6 +95,15 @@ final class RemoteWorker implements WorkerAddress, SupervisedWorker {
     @Override
     public void restart() {
         throw Problem.badInput("the " + kind.mode() + " runs on " + host() + ": restart it there");
+    }
+
+    /** A request to it failed before an answer: down until its next health check says otherwise. */
+    void markDown(String why) {
+        if (state == State.READY) {
+            state = State.DOWN;
+            lastError = why;
+            onChange.accept(status());
+        }
     }
 
     @Override

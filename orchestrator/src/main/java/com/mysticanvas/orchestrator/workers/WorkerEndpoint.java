@@ -5,6 +5,7 @@ import com.mysticanvas.core.Json;
 import com.mysticanvas.core.Problem;
 import com.mysticanvas.core.http.HttpProblems;
 import com.mysticanvas.core.http.SseReader;
+import com.mysticanvas.core.worker.Handshake;
 import com.mysticanvas.core.worker.WorkerKind;
 import com.mysticanvas.orchestrator.http.InFlight;
 import java.io.IOException;
@@ -40,42 +41,61 @@ public final class WorkerEndpoint {
 
     /** A request for {@code pathAndQuery} on the worker, with its credentials; a Problem while it is not ready. */
     public HttpRequest.Builder request(String pathAndQuery) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(address.base().resolve(pathAndQuery));
-        address.credentials().forEach(request::header);
+        WorkerAddress.Route route = address.route();
+        HttpRequest.Builder request = HttpRequest.newBuilder(route.base().resolve(pathAndQuery));
+        route.credentials().forEach(request::header);
         return request;
     }
 
     /** Sends {@code request}; the answer, whatever its status. No answer at all is the worker's failure. */
     public <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> body) {
-        try {
-            return http.send(request.build(), body);
-        } catch (IOException e) {
-            throw failed("failed before answering", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Problem.unavailable("shutting_down", "the orchestrator is shutting down");
-        }
+        return send(request, body, cancel -> { });
     }
 
     /**
      * As {@link #send}, cancelled (the worker sees its connection close) when {@code cancelWhen} runs the
-     * runnable it is given: a proxied client that hangs up stops the worker's work too.
+     * runnable it is given: a proxied client that hangs up stops the worker's work too. A worker that fails before
+     * answering has the request sent on to the one its address fails over to (a pool's next), if any.
      */
     public <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> body,
                                     java.util.function.Consumer<Runnable> cancelWhen) {
-        java.util.concurrent.CompletableFuture<HttpResponse<T>> pending = http.sendAsync(request.build(), body);
-        cancelWhen.accept(() -> pending.cancel(true));
-        try {
-            return pending.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw failed("failed before answering", e.getCause() instanceof IOException io ? io : new IOException(e.getCause()));
-        } catch (java.util.concurrent.CancellationException e) {
-            throw new Problem(Problem.Kind.CANCELLED, "cancelled", "the client went away before the worker answered");
-        } catch (InterruptedException e) {
-            pending.cancel(true);
-            Thread.currentThread().interrupt();
-            throw Problem.unavailable("shutting_down", "the orchestrator is shutting down");
+        HttpRequest sent = request.build();
+        while (true) {
+            java.util.concurrent.CompletableFuture<HttpResponse<T>> pending = http.sendAsync(sent, body);
+            cancelWhen.accept(() -> pending.cancel(true));
+            try {
+                return pending.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                IOException io = e.getCause() instanceof IOException x ? x : new IOException(e.getCause());
+                java.util.Optional<WorkerAddress.Route> next = address.failedOver(sent.uri(), describe(io));
+                if (next.isEmpty()) {
+                    throw failed("failed before answering", io);
+                }
+                sent = resent(sent, next.get());
+            } catch (java.util.concurrent.CancellationException e) {
+                throw new Problem(Problem.Kind.CANCELLED, "cancelled", "the client went away before the worker answered");
+            } catch (InterruptedException e) {
+                pending.cancel(true);
+                Thread.currentThread().interrupt();
+                throw Problem.unavailable("shutting_down", "the orchestrator is shutting down");
+            }
         }
+    }
+
+    /** {@code sent} again, to another worker: its path and body, that worker's credentials instead of the first's. */
+    private HttpRequest resent(HttpRequest sent, WorkerAddress.Route to) {
+        java.util.Set<String> credentials = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        credentials.add(Handshake.SECRET_HEADER); // what every worker's credentials are sent in
+        credentials.addAll(to.credentials().keySet());
+        String path = sent.uri().getRawPath() + (sent.uri().getRawQuery() == null ? "" : "?" + sent.uri().getRawQuery());
+        HttpRequest.Builder again = HttpRequest.newBuilder(sent, (name, value) -> !credentials.contains(name))
+                .uri(to.base().resolve(path));
+        to.credentials().forEach(again::header);
+        return again.build();
+    }
+
+    private static String describe(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** GET answered with JSON; any other answer is the worker's own Problem. */
@@ -138,8 +158,7 @@ public final class WorkerEndpoint {
     }
 
     private Problem failed(String what, IOException e) {
-        return new Problem(Problem.Kind.UPSTREAM_FAILED, "worker_failed",
-                kind.mode() + " " + what + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+        return new Problem(Problem.Kind.UPSTREAM_FAILED, "worker_failed", kind.mode() + " " + what + ": " + describe(e), e);
     }
 
     private HttpRequest.Builder jsonPost(String path, JsonNode body) {

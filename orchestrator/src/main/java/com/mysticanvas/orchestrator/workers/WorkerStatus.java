@@ -18,12 +18,20 @@ import java.util.Locale;
  * @param lastError why it last stopped or failed, or null
  * @param host      a remote worker's address ({@code gpu-box:7001}), or null for one this orchestrator runs
  * @param devices   what it computes on (the CPU, its GPUs and their memory), as its health last said; empty when unknown
+ * @param standby   the workers of its kind that stand by while it serves (a {@link WorkerPool}'s others, in order)
  */
 public record WorkerStatus(@JsonProperty("name") WorkerKind kind, State state, Long pid, Integer port, int restarts,
                            Long uptimeMs, Long rssBytes, String model, String loading, String lastError, String host,
-                           List<ComputeDevice> devices) {
+                           List<ComputeDevice> devices, List<WorkerStatus> standby) {
     public WorkerStatus {
         devices = devices == null ? List.of() : List.copyOf(devices);
+        standby = standby == null ? List.of() : List.copyOf(standby);
+    }
+
+    /** This status with the workers that stand by behind it. */
+    public WorkerStatus withStandby(List<WorkerStatus> others) {
+        return new WorkerStatus(kind, state, pid, port, restarts, uptimeMs, rssBytes, model, loading, lastError, host,
+                devices, others);
     }
 
     /** Where a worker is in its life; JSON has the lower-case name. DOWN: a remote worker that does not answer. */

@@ -35,7 +35,7 @@ import java.util.function.Consumer;
  * (0.5 s doubling to 30 s) when it exits or stops answering, reloading the model it had. It is the worker's
  * {@link WorkerAddress}: its port while it is ready, a clear "not ready" otherwise.
  */
-final class WorkerSupervisor implements WorkerAddress, SupervisedWorker {
+final class WorkerSupervisor implements WorkerPool.Member {
 
     private static final long FIRST_BACKOFF_MS = 500;
     private static final long MAX_BACKOFF_MS = 30_000;
@@ -163,7 +163,7 @@ final class WorkerSupervisor implements WorkerAddress, SupervisedWorker {
                 restarts.get(),
                 s == State.READY ? System.currentTimeMillis() - readySinceMs : null,
                 alive ? ProcessMemory.of(p.pid()).map(ProcessMemory::rssBytes).orElse(null) : null,
-                model, loading, lastError, null, alive ? devices : List.of());
+                model, loading, lastError, null, alive ? devices : List.of(), List.of());
     }
 
     private void superviseLoop() {

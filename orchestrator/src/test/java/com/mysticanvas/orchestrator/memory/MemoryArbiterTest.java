@@ -98,7 +98,7 @@ class MemoryArbiterTest {
     }
 
     private static WorkerStatus status(WorkerKind kind, String model) {
-        return new WorkerStatus(kind, WorkerStatus.State.READY, 1L, 1, 0, 1L, 100L << 20, model, null, null, null, List.of());
+        return new WorkerStatus(kind, WorkerStatus.State.READY, 1L, 1, 0, 1L, 100L << 20, model, null, null, null, List.of(), List.of());
     }
 
     @Test
