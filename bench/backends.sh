@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Routing overhead of an external OpenAI-compatible backend: time to first byte and a paced token stream, straight to
-# a stand-in server and through the orchestrator, in one run. Usage: bench/backends.sh [ttfb-rounds=500]
+# Routing overhead of issue 17's two ways to other machines, each against talking to it directly, in one run:
+#  1. an external OpenAI-compatible backend (a stand-in server): time to first byte and a paced token stream;
+#  2. a real MystiCanvas LLM worker started as on another machine (--listen, --worker-token) and taken with
+#     --remote-worker: time to first token and tokens/s of real llama.cpp completions (the tiny synthetic model).
+# Usage: bench/backends.sh [ttfb-rounds=500] [worker-rounds=20] [worker-tokens=200]
 # Run it on an idle machine (check /proc/loadavg): a second busy process halves any figure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
 ensure_jar
 out=bench/target/backends-classes
+models=bench/target/tiny-models
 mkdir -p "$out"
-javac -d "$out" -cp dist/mysticanvas.jar bench/java/StreamTiming.java bench/java/BackendsBench.java
+[[ -f "$models/llm/tiny-llama.gguf" ]] || java -jar dist/mysticanvas.jar synth-models --out "$models" --preset tiny >/dev/null
+javac -d "$out" -cp dist/mysticanvas.jar bench/java/StreamTiming.java bench/java/BackendsBench.java bench/java/LlmBench.java \
+  bench/java/ProxyBench.java bench/java/SseSourceWorker.java bench/java/RemoteWorkerBench.java
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
-java --enable-native-access=ALL-UNNAMED -cp "dist/mysticanvas.jar:$out" BackendsBench "${1:-500}" 2>&1 | grep -vE '^\[(llm|sd)\]'
+run() { java --enable-native-access=ALL-UNNAMED -cp "dist/mysticanvas.jar:$out" "$@" 2>&1 | grep -vE '^\[(llm|sd)\]'; }
+run BackendsBench "${1:-500}"
+run RemoteWorkerBench "$models" tiny-llama.gguf "${2:-20}" "${3:-200}"

@@ -114,7 +114,8 @@ public final class Orchestrator implements AutoCloseable {
                 DownloadSettings.fromEnvironment(System.getenv()), events::publish);
         events.snapshotOnConnect("downloads", downloads::list);
         MemoryGate gate = new MemoryGate(memory, proxy, config.models(), processes.llm(), keepAlive,
-                config.llmAnyModelName(), downloads::downloadedAs, backends::serves);
+                config.llmAnyModelName(), downloads::downloadedAs, backends::serves,
+                () -> processes.status(WorkerKind.LLM).remote());
         ModelCatalog models = new ModelCatalog(processes.llm(), processes.sd(), backends::catalogEntries);
         ConnectionsApi connections = new ConnectionsApi(backends);
         DownloadsApi library = new DownloadsApi(downloads, SystemMemory::read);

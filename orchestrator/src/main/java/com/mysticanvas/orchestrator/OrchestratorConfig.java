@@ -64,6 +64,11 @@ public record OrchestratorConfig(
                 maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName, extraModelDirs, remoteWorkers);
     }
 
+    public OrchestratorConfig withRemoteWorkers(RemoteWorkers remote) {
+        return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llmThreads, sdThreads, sdLowMemory, logLevel,
+                maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName, extraModelDirs, remote);
+    }
+
     public OrchestratorConfig withThreads(int llm, int sd) {
         return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llm, sd, sdLowMemory, logLevel,
                 maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName, extraModelDirs, remoteWorkers);

@@ -72,6 +72,14 @@ class RemoteWorkerIT {
             assertThat(chat.body()).contains("data: [DONE]");
             String conversation = Json.parse(o.post("/api/conversations", "{\"settings\":{\"max_tokens\":3}}").body()).path("id").asText();
             assertThat(o.postEvents("/api/conversations/" + conversation + "/chat", "{\"content\":\"hello\"}").getLast()[0]).isEqualTo("done");
+            // names are the remote worker's files (this machine's models folder has none)
+            String name = TinyModels.LLM.replaceFirst("\\.gguf$", "");
+            assertThat(o.post("/v1/chat/completions", "{\"model\":\"" + name + "\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\","
+                    + "\"content\":\"hi\"}]}").statusCode()).isEqualTo(200);
+            HttpResponse<String> unknown = o.post("/v1/chat/completions", "{\"model\":\"nowhere\",\"messages\":[{\"role\":\"user\","
+                    + "\"content\":\"hi\"}]}");
+            assertThat(unknown.statusCode()).isEqualTo(404);
+            assertThat(unknown.body()).contains("the remote LLM worker's models");
 
             HttpResponse<String> restart = o.post("/api/workers/llm/restart", "{}");
             assertThat(restart.statusCode()).isEqualTo(400);

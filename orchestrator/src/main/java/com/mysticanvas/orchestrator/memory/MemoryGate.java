@@ -44,6 +44,7 @@ public final class MemoryGate {
     private final boolean anyModelName;
     private final Function<String, Optional<String>> downloadedAs;
     private final java.util.function.Predicate<String> servedElsewhere;
+    private final java.util.function.BooleanSupplier llmRemote;
 
     /**
      * @param llm          says what it has loaded and loads another ({@link LlmWorkerApi#load} answers when it is loaded)
@@ -52,10 +53,12 @@ public final class MemoryGate {
      * @param downloadedAs the file a downloaded model's source name stands for ({@code hf.co/user/repo:Q4_K_M}, as an
      *                     Ollama client names a model it pulled)
      * @param servedElsewhere a model an external backend serves: its requests pass by (no local load, no keep-alive)
+     * @param llmRemote    true while the serving LLM worker is on another machine: names are its files, not ours
      */
     public MemoryGate(MemoryArbiter memory, ReverseProxy proxy, ModelFolders folders, LlmWorkerApi llm,
                       LlmKeepAlive keepAlive, boolean anyModelName, Function<String, Optional<String>> downloadedAs,
-                      java.util.function.Predicate<String> servedElsewhere) {
+                      java.util.function.Predicate<String> servedElsewhere, java.util.function.BooleanSupplier llmRemote) {
+        this.llmRemote = llmRemote;
         this.anyModelName = anyModelName;
         this.downloadedAs = downloadedAs;
         this.servedElsewhere = servedElsewhere;
@@ -141,18 +144,18 @@ public final class MemoryGate {
         if (model == null || model.isBlank() || ModelFolders.isPathLike(model)) {
             return; // a path is the worker's 400 to give
         }
-        String file;
-        try {
-            String name = model.endsWith(":latest") ? model.substring(0, model.length() - ":latest".length()) : model;
-            file = folders.find(ModelFolders.Kind.LLM, name).name(); // "name" finds name.gguf
-        } catch (Problem notAFile) {
+        String name = model.endsWith(":latest") ? model.substring(0, model.length() - ":latest".length()) : model;
+        boolean remote = llmRemote.getAsBoolean();
+        Optional<String> found = remote ? remoteFile(name) : localFile(name);
+        if (found.isEmpty()) {
             if (anyModelName) {
                 return;
             }
             throw new Problem(Problem.Kind.NOT_FOUND, "model_not_found", "model '" + model + "' is not a GGUF file of"
-                    + " models/llm (GET /v1/models lists them); start with --llm-any-model-name to let any name answer"
-                    + " with the loaded model");
+                    + (remote ? " the remote LLM worker's models" : " models/llm") + " (GET /v1/models lists them); start"
+                    + " with --llm-any-model-name to let any name answer with the loaded model");
         }
+        String file = found.get();
         synchronized (onDemand) {
             // asked of the worker, not its last health check: that snapshot can lag behind a load just made
             if (!file.equals(llm.loadedModel())) {
@@ -160,6 +163,26 @@ public final class MemoryGate {
                 llm.load(file);
             }
         }
+    }
+
+    /** The GGUF of models/llm that {@code name} names ("name" finds name.gguf). */
+    private Optional<String> localFile(String name) {
+        try {
+            return Optional.of(folders.find(ModelFolders.Kind.LLM, name).name());
+        } catch (Problem notAFile) {
+            return Optional.empty();
+        }
+    }
+
+    /** The remote worker's model that {@code name} names, from the list it gives ({@code name} or {@code name.gguf}). */
+    private Optional<String> remoteFile(String name) {
+        for (JsonNode m : llm.models()) {
+            String id = m.path("id").asText();
+            if (id.equals(name) || id.equals(name + ".gguf")) {
+                return Optional.of(id);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The body as JSON when it is JSON (the worker answers malformed bodies itself), else an empty object. */
