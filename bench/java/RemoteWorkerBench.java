@@ -44,6 +44,12 @@ public final class RemoteWorkerBench {
             URI routed = URI.create("http://127.0.0.1:" + o.port());
             awaitModel(direct);
             int[] banned = LlmBench.eogTokens(direct, TOKEN);
+            for (int i = 0; i < 500; i++) { // the proxy's path compiled by the JIT, as in a server that has been up a while
+                for (URI base : new URI[] {direct, routed}) {
+                    LlmBench.HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/llm/status"))
+                            .header(com.mysticanvas.core.worker.Handshake.SECRET_HEADER, TOKEN).build(), HttpResponse.BodyHandlers.discarding());
+                }
+            }
             for (int i = 0; i < 3; i++) { // warm both paths
                 LlmBench.stream(direct, TOKEN, 16, gen, 0, banned, System.nanoTime());
                 LlmBench.stream(routed, TOKEN, 16, gen, 0, banned, System.nanoTime());
