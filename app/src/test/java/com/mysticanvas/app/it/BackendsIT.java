@@ -259,6 +259,17 @@ class BackendsIT {
             assertThat(chat(o, "qwen3", false).body()).contains("from warm");
             assertThat(cold.chats()).isZero();
         }
+        // LM Studio says it in its own API: a model listed but "not-loaded" there goes after one that is loaded
+        try (FakeOpenAiServer cold = new FakeOpenAiServer("lms-cold", "gemma-3");
+             FakeOpenAiServer warm = new FakeOpenAiServer("lms-warm", "gemma-3");
+             TestOrchestrator o = TestOrchestrator.builder(dir.resolve("lm-studio")).start()) {
+            cold.lmStudioLoaded = List.of();
+            warm.lmStudioLoaded = List.of("gemma-3");
+            add(o, "{\"name\":\"lms-cold\",\"url\":\"" + cold.url() + "\",\"priority\":10}");
+            add(o, "{\"name\":\"lms-warm\",\"url\":\"" + warm.url() + "\",\"priority\":1}");
+            assertThat(chat(o, "gemma-3", false).body()).contains("from lms-warm");
+            assertThat(cold.chats()).isZero();
+        }
     }
 
     @Test

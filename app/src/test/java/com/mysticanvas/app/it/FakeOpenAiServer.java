@@ -29,6 +29,8 @@ final class FakeOpenAiServer implements AutoCloseable {
     volatile int failStatus = 503;
     /** Answers Ollama's {@code /api/ps} with these models loaded; null: no such route (as vLLM, llama-server). */
     volatile List<String> loaded;
+    /** Answers LM Studio's {@code /api/v0/models} with these models loaded (the listed one not, if absent); null: no such route. */
+    volatile List<String> lmStudioLoaded;
     /** A stream ends after its first chunk with the connection dropped. */
     volatile boolean dieMidStream;
     private final HttpServer server;
@@ -79,6 +81,11 @@ final class FakeOpenAiServer implements AutoCloseable {
                 }
                 send(x, 200, "application/json", "{\"object\":\"list\",\"data\":[" + data + "],\"usage\":{\"prompt_tokens\":"
                         + inputs.size() + "}}");
+                return;
+            }
+            if (path.equals("/api/v0/models") && lmStudioLoaded != null) {
+                send(x, 200, "application/json", "{\"object\":\"list\",\"data\":[{\"id\":\"" + model + "\",\"type\":\"llm\",\"state\":\""
+                        + (lmStudioLoaded.contains(model) ? "loaded" : "not-loaded") + "\"}]}");
                 return;
             }
             if (!path.equals("/v1/chat/completions")) {

@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The external backends: the connections the user added, what models each serves (its {@code /v1/models}, read
  * again when older than {@link #MODELS_TTL}) and which of them it has loaded, and how each is doing. A request for a
  * model goes to the backends that list it: the ones that have it loaded first (a server that can say, Ollama's
- * {@code /api/ps}; others serve what they list, loaded), then by priority, then the least busy; a backend marked down
+ * {@code /api/ps} or LM Studio's {@code /api/v0/models}; others serve what they list, loaded), then by priority, then the least busy; a backend marked down
  * (it kept failing) only when its back-off has run out, last, as a probe. A success brings it back at once.
  */
 public final class Backends {
@@ -298,22 +298,41 @@ public final class Backends {
         }
     }
 
-    /** What an Ollama server has loaded ({@code /api/ps}: {@code models[].name}); null for a server without it. */
+    /**
+     * What a server has loaded, where it says: Ollama's {@code /api/ps} ({@code models[].name}), else LM Studio's
+     * {@code /api/v0/models} ({@code data[].id} whose {@code state} is {@code loaded}); null for a server that says
+     * neither (vLLM and llama-server serve what they list).
+     */
     private java.util.Set<String> loadedModels(Connection c) {
-        try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(endpoint(c, "/api/ps")).timeout(Duration.ofSeconds(3)).GET();
-            authorize(c, request);
-            HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode models = r.statusCode() == 200 ? Json.parse(r.body()).path("models") : null;
-            if (models == null || !models.isArray()) {
-                return null;
-            }
+        JsonNode ps = getJson(c, "/api/ps");
+        if (ps != null && ps.path("models").isArray()) {
             java.util.Set<String> names = new java.util.HashSet<>();
-            models.forEach(m -> {
+            ps.path("models").forEach(m -> {
                 names.add(m.path("name").asText());
                 names.add(m.path("model").asText());
             });
             return names;
+        }
+        JsonNode lmStudio = getJson(c, "/api/v0/models");
+        if (lmStudio != null && lmStudio.path("data").isArray()) {
+            java.util.Set<String> names = new java.util.HashSet<>();
+            lmStudio.path("data").forEach(m -> {
+                if ("loaded".equals(m.path("state").asText())) {
+                    names.add(m.path("id").asText());
+                }
+            });
+            return names;
+        }
+        return null;
+    }
+
+    /** A GET's JSON answer when it is a 200 with JSON, else null (the server has no such route, or did not answer). */
+    private JsonNode getJson(Connection c, String path) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(endpoint(c, path)).timeout(Duration.ofSeconds(3)).GET();
+            authorize(c, request);
+            HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? Json.parse(r.body()) : null;
         } catch (IOException | RuntimeException e) {
             return null;
         } catch (InterruptedException e) {
