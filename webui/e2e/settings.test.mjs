@@ -35,6 +35,19 @@ test('defaults and the thread split are saved on the server; new forms start fro
   assert.deepEqual(body.threads, { llm: 1, sd: 1 })
   assert.deepEqual(body.extraModelDirs, ['/opt/ComfyUI', '~/.lmstudio/models'])
 
+  // workers on other machines: saved for the next start, the token never read back
+  await page.getByTestId('remote-llm').fill('http://gpu-box:7001\n http://spare-box:7001 ')
+  await page.getByTestId('remote-llm-local').check()
+  await page.getByTestId('remote-token').fill('s3cret-worker-token')
+  await page.getByTestId('save-remote-workers').click()
+  await page.getByTestId('settings-remote-workers').getByText('Saved.').waitFor()
+  const saved = await api('/api/settings')
+  assert.deepEqual(saved.body.remoteWorkers, { llm: ['http://gpu-box:7001', 'http://spare-box:7001'], sd: [], local: ['llm'], hasToken: true })
+  assert.doesNotMatch(JSON.stringify(saved.body), /s3cret-worker-token/)
+  assert.equal(await page.getByTestId('remote-token').inputValue(), '')
+  assert.match(await page.getByTestId('remote-token').getAttribute('placeholder'), /saved/)
+  await api('/api/settings', { method: 'PUT', body: { remoteWorkers: null } }) // the later tests' orchestrators keep their own workers
+
   const fresh = await openPage(browser, '/#/images')
   await fresh.waitForFunction(() => document.querySelector('[data-testid=img-width]')?.value === '128')
   assert.equal(await fresh.getByTestId('img-height').inputValue(), '64')

@@ -71,7 +71,8 @@ public final class Orchestrator implements AutoCloseable {
         this.database = openDatabase(requested.dataDir());
         SettingsStore settings = new SettingsStore(database);
         JsonNode saved = settings.all();
-        OrchestratorConfig config = requested.withSavedThreads(saved.path("threads")).withSavedModelDirs(saved.path("extraModelDirs"));
+        OrchestratorConfig config = withSavedRemoteWorkers(
+                requested.withSavedThreads(saved.path("threads")).withSavedModelDirs(saved.path("extraModelDirs")), saved, console);
         this.inFlight = new InFlight(config.limits().maxStreams());
         Map<WorkerKind, WorkerConfig> workers = new EnumMap<>(WorkerKind.class);
         for (WorkerKind kind : WorkerKind.values()) {
@@ -182,6 +183,16 @@ public final class Orchestrator implements AutoCloseable {
 
     public ProcessManager processes() {
         return processes;
+    }
+
+    /** The remote workers saved in Settings added to the command line's; ones that do not read are said and left out. */
+    private static OrchestratorConfig withSavedRemoteWorkers(OrchestratorConfig config, JsonNode saved, PrintStream console) {
+        try {
+            return config.withSavedRemoteWorkers(saved.path(SettingsStore.REMOTE_WORKERS));
+        } catch (IllegalArgumentException e) {
+            console.println("mysticanvas: the remote workers saved in Settings are not used: " + e.getMessage());
+            return config;
+        }
     }
 
     private static Database openDatabase(Path dataDir) {

@@ -84,6 +84,43 @@ public record OrchestratorConfig(
     }
 
     /**
+     * The remote workers saved in Settings ({@code remoteWorkers: {llm: [URL...], sd: [URL...], local: ["llm"],
+     * token}}) for the kinds the command line gave none; the command line's {@code --worker-token} wins over the saved
+     * one. Saved values that do not read (a bad URL, no token) leave the command line's as they are: an
+     * IllegalArgumentException saying why, which the caller logs.
+     */
+    public OrchestratorConfig withSavedRemoteWorkers(JsonNode saved) {
+        if (!saved.isObject()) {
+            return this;
+        }
+        List<String> values = new java.util.ArrayList<>();
+        for (WorkerKind kind : WorkerKind.values()) {
+            if (!remoteWorkers.urls().containsKey(kind)) {
+                saved.path(kind.id()).forEach(url -> values.add(kind.id() + "=" + url.asText().strip()));
+                for (JsonNode local : saved.path("local")) {
+                    if (local.asText().equals(kind.id()) && saved.path(kind.id()).size() > 0) {
+                        values.add(kind.id() + "=local");
+                    }
+                }
+            }
+        }
+        if (values.isEmpty()) {
+            return this;
+        }
+        String token = remoteWorkers.token() != null ? remoteWorkers.token() : saved.path("token").asText(null);
+        RemoteWorkers fromSettings = RemoteWorkers.parse(values, token);
+        java.util.Map<WorkerKind, List<java.net.URI>> urls = new java.util.EnumMap<>(WorkerKind.class);
+        urls.putAll(remoteWorkers.urls());
+        urls.putAll(fromSettings.urls());
+        java.util.Set<WorkerKind> local = java.util.EnumSet.noneOf(WorkerKind.class);
+        local.addAll(remoteWorkers.localFallback());
+        local.addAll(fromSettings.localFallback());
+        return new OrchestratorConfig(host, port, modelsDir, dataDir, apiKey, llmModel, sdModel, llmThreads, sdThreads, sdLowMemory,
+                logLevel, maxBodyBytes, memoryPolicy, memoryBudgetBytes, corsOrigin, limits, llmKeepAlive, llmAnyModelName,
+                extraModelDirs, new RemoteWorkers(urls, local, token));
+    }
+
+    /**
      * The other tools' folders saved in Settings ({@code extraModelDirs: ["/path", ...]}) after the command line's
      * {@code --extra-model-dir}s; a folder named in both is read once.
      */

@@ -48,6 +48,29 @@ class OrchestratorConfigTest {
     }
 
     @Test
+    void savedRemoteWorkersFillTheKindsTheCommandLineLeftOpenAndItsTokenWins() {
+        var llm = com.mysticanvas.core.worker.WorkerKind.LLM;
+        var sd = com.mysticanvas.core.worker.WorkerKind.SD;
+        OrchestratorConfig none = config("127.0.0.1", null);
+        OrchestratorConfig saved = none.withSavedRemoteWorkers(Json.parse(
+                "{\"llm\":[\"http://a:7001\",\"http://b:7001\"],\"sd\":[],\"local\":[\"llm\",\"sd\"],\"token\":\"T\"}"));
+        assertThat(saved.remoteWorkers().urls().get(llm)).extracting(java.net.URI::toString).containsExactly("http://a:7001", "http://b:7001");
+        assertThat(saved.remoteWorkers().urls()).doesNotContainKey(sd);
+        assertThat(saved.remoteWorkers().localFallback()).as("ours stands by only where there are remote ones").containsExactly(llm);
+        assertThat(saved.remoteWorkers().token()).isEqualTo("T");
+
+        OrchestratorConfig cli = none.withRemoteWorkers(com.mysticanvas.orchestrator.workers.RemoteWorkers.of(llm,
+                java.net.URI.create("http://cli:7001"), "CLI"));
+        OrchestratorConfig both = cli.withSavedRemoteWorkers(Json.parse("{\"llm\":[\"http://a:7001\"],\"sd\":[\"http://s:7002\"],\"token\":\"T\"}"));
+        assertThat(both.remoteWorkers().urls().get(llm)).extracting(java.net.URI::toString).containsExactly("http://cli:7001");
+        assertThat(both.remoteWorkers().urls().get(sd)).extracting(java.net.URI::toString).containsExactly("http://s:7002");
+        assertThat(both.remoteWorkers().token()).isEqualTo("CLI");
+        assertThat(none.withSavedRemoteWorkers(Json.parse("{}")).remoteWorkers()).isEqualTo(none.remoteWorkers());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> none.withSavedRemoteWorkers(Json.parse("{\"llm\":[\"ftp://x\"],\"token\":\"T\"}")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an http(s) URL");
+    }
+
+    @Test
     void savedModelFoldersComeAfterTheCommandLinesAndReachTheWorkers() {
         OrchestratorConfig c = config("127.0.0.1", null)
                 .withSavedModelDirs(Json.parse("[\"/comfy\", \"~/.lmstudio/models\", \"  \", 7]"));

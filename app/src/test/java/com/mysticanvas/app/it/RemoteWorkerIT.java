@@ -56,46 +56,64 @@ class RemoteWorkerIT {
             port = s.getLocalPort();
         }
         Process remote = startRemote(port, "127.0.0.1", true);
-        try (TestOrchestrator o = TestOrchestrator.builder(dir)
-                .remoteWorkers(RemoteWorkers.of(WorkerKind.LLM, URI.create("http://127.0.0.1:" + port), TOKEN)).start()) {
-            JsonNode llm = await(o, w -> w.path("state").asText().equals("ready") && TinyModels.LLM.equals(w.path("model").asText()));
-            assertThat(llm.path("host").asText()).isEqualTo("127.0.0.1:" + port);
-            assertThat(llm.path("pid").isNull()).as("no process of ours").isTrue();
-            assertThat(llm.path("rssBytes").asLong()).as("its memory, as it reports it").isGreaterThan(10L << 20);
-            JsonNode cpu = llm.path("devices").path(0);
-            assertThat(cpu.path("type").asText()).as("its devices, as llama.cpp lists them: " + llm).isEqualTo("cpu");
-            assertThat(cpu.path("memory_total").asLong()).isGreaterThanOrEqualTo(cpu.path("memory_free").asLong()).isGreaterThan(0);
+        try {
+            try (TestOrchestrator o = TestOrchestrator.builder(dir)
+                    .remoteWorkers(RemoteWorkers.of(WorkerKind.LLM, URI.create("http://127.0.0.1:" + port), TOKEN)).start()) {
+                JsonNode llm = await(o, w -> w.path("state").asText().equals("ready") && TinyModels.LLM.equals(w.path("model").asText()));
+                assertThat(llm.path("host").asText()).isEqualTo("127.0.0.1:" + port);
+                assertThat(llm.path("pid").isNull()).as("no process of ours").isTrue();
+                assertThat(llm.path("rssBytes").asLong()).as("its memory, as it reports it").isGreaterThan(10L << 20);
+                JsonNode cpu = llm.path("devices").path(0);
+                assertThat(cpu.path("type").asText()).as("its devices, as llama.cpp lists them: " + llm).isEqualTo("cpu");
+                assertThat(cpu.path("memory_total").asLong()).isGreaterThanOrEqualTo(cpu.path("memory_free").asLong()).isGreaterThan(0);
 
-            HttpResponse<String> chat = o.post("/v1/chat/completions", "{\"max_tokens\":3,\"stream\":true,"
-                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
-            assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
-            assertThat(chat.body()).contains("data: [DONE]");
-            String conversation = Json.parse(o.post("/api/conversations", "{\"settings\":{\"max_tokens\":3}}").body()).path("id").asText();
-            assertThat(o.postEvents("/api/conversations/" + conversation + "/chat", "{\"content\":\"hello\"}").getLast()[0]).isEqualTo("done");
-            // names are the remote worker's files (this machine's models folder has none)
-            String name = TinyModels.LLM.replaceFirst("\\.gguf$", "");
-            assertThat(o.post("/v1/chat/completions", "{\"model\":\"" + name + "\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\","
-                    + "\"content\":\"hi\"}]}").statusCode()).isEqualTo(200);
-            HttpResponse<String> unknown = o.post("/v1/chat/completions", "{\"model\":\"nowhere\",\"messages\":[{\"role\":\"user\","
-                    + "\"content\":\"hi\"}]}");
-            assertThat(unknown.statusCode()).isEqualTo(404);
-            assertThat(unknown.body()).contains("the remote LLM worker's models");
+                HttpResponse<String> chat = o.post("/v1/chat/completions", "{\"max_tokens\":3,\"stream\":true,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+                assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
+                assertThat(chat.body()).contains("data: [DONE]");
+                String conversation = Json.parse(o.post("/api/conversations", "{\"settings\":{\"max_tokens\":3}}").body()).path("id").asText();
+                assertThat(o.postEvents("/api/conversations/" + conversation + "/chat", "{\"content\":\"hello\"}").getLast()[0]).isEqualTo("done");
+                // names are the remote worker's files (this machine's models folder has none)
+                String name = TinyModels.LLM.replaceFirst("\\.gguf$", "");
+                assertThat(o.post("/v1/chat/completions", "{\"model\":\"" + name + "\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"hi\"}]}").statusCode()).isEqualTo(200);
+                HttpResponse<String> unknown = o.post("/v1/chat/completions", "{\"model\":\"nowhere\",\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"hi\"}]}");
+                assertThat(unknown.statusCode()).isEqualTo(404);
+                assertThat(unknown.body()).contains("the remote LLM worker's models");
 
-            HttpResponse<String> restart = o.post("/api/workers/llm/restart", "{}");
-            assertThat(restart.statusCode()).isEqualTo(400);
-            assertThat(restart.body()).contains("restart it there");
+                HttpResponse<String> restart = o.post("/api/workers/llm/restart", "{}");
+                assertThat(restart.statusCode()).isEqualTo(400);
+                assertThat(restart.body()).contains("restart it there");
 
-            remote.destroyForcibly().waitFor();
-            JsonNode down = await(o, w -> w.path("state").asText().equals("down"));
-            assertThat(down.path("host").asText()).isEqualTo("127.0.0.1:" + port);
-            HttpResponse<String> refused = o.post("/v1/chat/completions", "{\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
-            assertThat(refused.statusCode()).isEqualTo(503);
-            assertThat(refused.body()).contains("127.0.0.1:" + port, "down");
+                remote.destroyForcibly().waitFor();
+                JsonNode down = await(o, w -> w.path("state").asText().equals("down"));
+                assertThat(down.path("host").asText()).isEqualTo("127.0.0.1:" + port);
+                HttpResponse<String> refused = o.post("/v1/chat/completions", "{\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+                assertThat(refused.statusCode()).isEqualTo(503);
+                assertThat(refused.body()).contains("127.0.0.1:" + port, "down");
 
-            remote = startRemote(port, "127.0.0.1", true);
-            await(o, w -> w.path("state").asText().equals("ready") && TinyModels.LLM.equals(w.path("model").asText()));
-            assertThat(o.post("/v1/chat/completions", "{\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
-                    .statusCode()).as("taken back").isEqualTo(200);
+                remote = startRemote(port, "127.0.0.1", true);
+                await(o, w -> w.path("state").asText().equals("ready") && TinyModels.LLM.equals(w.path("model").asText()));
+                assertThat(o.post("/v1/chat/completions", "{\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                        .statusCode()).as("taken back").isEqualTo(200);
+
+                // saved in Settings instead, for the next start; the token is never read back
+                HttpResponse<String> saved = o.http.send(java.net.http.HttpRequest.newBuilder(o.base.resolve("/api/settings"))
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"remoteWorkers\":{\"llm\":[\"http://127.0.0.1:" + port
+                                + "\"],\"token\":\"" + TOKEN + "\"}}")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(saved.statusCode()).isEqualTo(200);
+                assertThat(saved.body()).doesNotContain(TOKEN).contains("\"hasToken\":true");
+                assertThat(o.get("/api/settings").body()).doesNotContain(TOKEN);
+                o.http.send(java.net.http.HttpRequest.newBuilder(o.base.resolve("/api/settings"))
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"remoteWorkers\":{\"llm\":[\"http://127.0.0.1:" + port
+                                + "\"]}}")).build(), HttpResponse.BodyHandlers.ofString()); // saved again without it: kept
+            }
+            try (TestOrchestrator fromSettings = TestOrchestrator.builder(dir).start()) {
+                JsonNode llm = await(fromSettings, w -> w.path("state").asText().equals("ready") && w.path("host").isTextual());
+                assertThat(llm.path("host").asText()).as("the saved remote worker, with the saved token").isEqualTo("127.0.0.1:" + port);
+                assertThat(chat(fromSettings).statusCode()).isEqualTo(200);
+            }
         } finally {
             remote.destroyForcibly().waitFor();
         }

@@ -11,6 +11,13 @@ public final class SettingsStore {
     private static final Pattern KEY = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
     private static final int MAX_VALUE = 64 * 1024;
 
+    /**
+     * The remote workers saved in Settings ({@code {llm: [URL...], sd: [URL...], local: ["llm"], token}}), taken when
+     * the orchestrator starts. Its {@code token} is a secret: never read back to a client ({@link #forClients}), and kept
+     * when a client saves the rest without it ({@link #mergeFromClient}).
+     */
+    public static final String REMOTE_WORKERS = "remoteWorkers";
+
     private final Database db;
 
     public SettingsStore(Database db) {
@@ -21,6 +28,32 @@ public final class SettingsStore {
         ObjectNode out = Json.object();
         db.query("SELECT key, value FROM settings ORDER BY key", rs -> out.set(rs.getString(1), Json.parse(rs.getString(2))));
         return out;
+    }
+
+    /** Every setting as a client may see it: secrets left out, {@code hasToken} saying whether one is saved. */
+    public ObjectNode forClients() {
+        return redacted(all());
+    }
+
+    /** A client's {@link #merge}: a remote workers' setting saved without its {@code token} keeps the saved one. */
+    public ObjectNode mergeFromClient(JsonNode changes) {
+        if (changes != null && changes.path(REMOTE_WORKERS) instanceof ObjectNode workers) {
+            workers.remove("hasToken");
+            JsonNode saved = all().path(REMOTE_WORKERS).path("token");
+            if (!workers.has("token") && saved.isTextual()) {
+                workers.set("token", saved);
+            }
+        }
+        return redacted(merge(changes));
+    }
+
+    private static ObjectNode redacted(ObjectNode settings) {
+        if (settings.path(REMOTE_WORKERS) instanceof ObjectNode workers) {
+            boolean has = workers.path("token").isTextual() && !workers.path("token").asText().isEmpty();
+            workers.remove("token");
+            workers.put("hasToken", has);
+        }
+        return settings;
     }
 
     /** Stores every key of {@code changes} in one transaction; a JSON null removes the key. */

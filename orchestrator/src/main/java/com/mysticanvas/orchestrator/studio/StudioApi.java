@@ -102,8 +102,8 @@ public final class StudioApi {
         });
 
         r.get("/api/capabilities", ctx -> ctx.json(capabilities.describe()));
-        r.get("/api/settings", ctx -> ctx.json(settings.all()));
-        r.put("/api/settings", ctx -> ctx.json(settings.merge(Json.parseObject(ctx.body()))));
+        r.get("/api/settings", ctx -> ctx.json(settings.forClients()));
+        r.put("/api/settings", ctx -> ctx.json(settings.mergeFromClient(Json.parseObject(ctx.body()))));
     }
 
     private static String text(JsonNode body, String field) {
