@@ -202,10 +202,7 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
             return false;
         }
         ObjectNode chat = OllamaOnBackends.chatRequest(body, generate);
-        Reply reply = firstAnswer(model, targets, ctx, t -> HttpRequest.newBuilder(Backends.endpoint(t.connection(), "/v1/chat/completions"))
-                .timeout(LONGEST_ANSWER).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Json.write(chat.deepCopy().put("model", t.upstreamModel())),
-                        StandardCharsets.UTF_8)));
+        Reply reply = postJson(model, targets, ctx, "/v1/chat/completions", chat);
         Connection c = reply.connection();
         try (InputStream in = reply.response().body()) {
             if (reply.response().statusCode() != 200) {
@@ -229,10 +226,7 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         }
         long start = System.nanoTime();
         ObjectNode request = OllamaOnBackends.embedRequest(body, old);
-        Reply reply = firstAnswer(model, targets, ctx, t -> HttpRequest.newBuilder(Backends.endpoint(t.connection(), "/v1/embeddings"))
-                .timeout(LONGEST_ANSWER).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Json.write(request.deepCopy().put("model", t.upstreamModel())),
-                        StandardCharsets.UTF_8)));
+        Reply reply = postJson(model, targets, ctx, "/v1/embeddings", request);
         try (InputStream in = reply.response().body()) {
             String answer = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             if (reply.response().statusCode() != 200) {
@@ -244,6 +238,14 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
             backends.end(reply.connection());
         }
         return true;
+    }
+
+    /** {@code body} posted to {@code path} of the first target that answers, under each backend's own name for the model. */
+    private Reply postJson(String model, List<Backends.Target> targets, Context client, String path, ObjectNode body) {
+        return firstAnswer(model, targets, client, t -> HttpRequest.newBuilder(Backends.endpoint(t.connection(), path))
+                .timeout(LONGEST_ANSWER).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body.deepCopy().put("model", t.upstreamModel())),
+                        StandardCharsets.UTF_8)));
     }
 
     /** A backend's refusal in Ollama's shape ({@code {"error"}}), its answer abbreviated. */

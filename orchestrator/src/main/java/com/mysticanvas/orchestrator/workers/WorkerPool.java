@@ -60,11 +60,13 @@ final class WorkerPool implements WorkerAddress, SupervisedWorker {
         Member culprit = null;
         for (Member m : members) {
             if (m instanceof RemoteWorker r && sameWorker(r.url(), failed)) {
-                r.markDown(why);
+                r.markDown(why); // ours is watched by its supervisor, which restarts it
+                culprit = m;
+            } else if (m instanceof WorkerSupervisor local && servesAt(local, failed)) {
                 culprit = m;
             }
         }
-        return firstReady(culprit);
+        return culprit == null ? Optional.empty() : firstReady(culprit);
     }
 
     private Optional<Route> firstReady(Member except) {
@@ -78,6 +80,14 @@ final class WorkerPool implements WorkerAddress, SupervisedWorker {
             }
         }
         return Optional.empty();
+    }
+
+    private static boolean servesAt(WorkerSupervisor local, URI failed) {
+        try {
+            return sameWorker(local.base(), failed);
+        } catch (Problem notReady) {
+            return false; // restarting: its supervisor knows already
+        }
     }
 
     private static boolean sameWorker(URI a, URI b) {
