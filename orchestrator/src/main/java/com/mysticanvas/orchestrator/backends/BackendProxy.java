@@ -99,12 +99,13 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         if (!post || !ROUTED.contains(ctx.path())) {
             return false;
         }
-        ObjectNode body = jsonBody(ctx);
-        String model = body == null ? null : body.path("model").asText(null);
-        List<Backends.Target> targets = targets(model, Connection.Kind.OPENAI);
-        if (targets.isEmpty()) {
+        OpenAiRequest routed = openAiRequest(ctx);
+        if (routed == null) {
             return false;
         }
+        ObjectNode body = routed.body();
+        String model = routed.model();
+        List<Backends.Target> targets = routed.targets();
         Reply reply = firstAnswer(model, targets, ctx, t -> {
             // the client's bytes as they are, unless the backend knows the model by another name (a prefix)
             byte[] forwarded = t.upstreamModel().equals(model) ? ctx.bodyAsBytes()
@@ -195,12 +196,13 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
 
     /** Ollama's chat or generate naming a backend's model: an OpenAI chat there, answered in Ollama's shape. */
     private boolean forwardOllama(Context ctx, boolean generate) throws IOException {
-        ObjectNode body = jsonBody(ctx);
-        String model = body == null ? null : body.path("model").asText(null);
-        List<Backends.Target> targets = targets(model, Connection.Kind.OPENAI);
-        if (targets.isEmpty()) {
+        OpenAiRequest routed = openAiRequest(ctx);
+        if (routed == null) {
             return false;
         }
+        ObjectNode body = routed.body();
+        String model = routed.model();
+        List<Backends.Target> targets = routed.targets();
         ObjectNode chat = OllamaOnBackends.chatRequest(body, generate);
         Reply reply = postJson(model, targets, ctx, "/v1/chat/completions", chat);
         Connection c = reply.connection();
@@ -218,12 +220,13 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
 
     /** Ollama's embed naming a backend's model: that backend's {@code /v1/embeddings}, answered in Ollama's shape. */
     private boolean forwardOllamaEmbed(Context ctx, boolean old) throws IOException {
-        ObjectNode body = jsonBody(ctx);
-        String model = body == null ? null : body.path("model").asText(null);
-        List<Backends.Target> targets = targets(model, Connection.Kind.OPENAI);
-        if (targets.isEmpty()) {
+        OpenAiRequest routed = openAiRequest(ctx);
+        if (routed == null) {
             return false;
         }
+        ObjectNode body = routed.body();
+        String model = routed.model();
+        List<Backends.Target> targets = routed.targets();
         long start = System.nanoTime();
         ObjectNode request = OllamaOnBackends.embedRequest(body, old);
         Reply reply = postJson(model, targets, ctx, "/v1/embeddings", request);
@@ -344,6 +347,17 @@ public final class BackendProxy implements ReverseProxy.ExternalRoute {
         } catch (IOException e) {
             throw new Problem(Problem.Kind.UPSTREAM_FAILED, "backend_failed", "cannot start the job: " + e.getMessage());
         }
+    }
+
+    /** A JSON request that names a model the OpenAI backends serve, with the backends to try for it. */
+    private record OpenAiRequest(ObjectNode body, String model, List<Backends.Target> targets) {}
+
+    /** The request as an {@link OpenAiRequest}, or null when its model is not the backends' (the local worker's then). */
+    private OpenAiRequest openAiRequest(Context ctx) {
+        ObjectNode body = jsonBody(ctx);
+        String model = body == null ? null : body.path("model").asText(null);
+        List<Backends.Target> targets = targets(model, Connection.Kind.OPENAI);
+        return targets.isEmpty() ? null : new OpenAiRequest(body, model, targets);
     }
 
     /** The body when it is a JSON object, else null: a malformed body is the local worker's to answer in its words. */

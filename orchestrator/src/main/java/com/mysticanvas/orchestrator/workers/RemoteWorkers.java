@@ -22,7 +22,7 @@ public record RemoteWorkers(Map<WorkerKind, List<URI>> urls, Set<WorkerKind> loc
         Map<WorkerKind, List<URI>> copy = new EnumMap<>(WorkerKind.class);
         urls.forEach((kind, list) -> copy.put(kind, List.copyOf(list)));
         urls = Map.copyOf(copy);
-        localFallback = localFallback.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(localFallback));
+        localFallback = Set.copyOf(localFallback);
     }
 
     /** One remote worker per kind, no local fallback. */
